@@ -1,0 +1,200 @@
+package dev.exactlyonce.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One runtime setting shared by every replica, kept in the compacted topic {@link Topics#SETTINGS}
+ * (the pattern Kafka Connect uses for its config topic): {@link #publish} writes a new value,
+ * and every replica's reader thread applies the newest value for the key. A restarted pod reads the
+ * topic from the beginning and so starts with the newest value, not with the defaults.
+ *
+ * @param <T> the protobuf message that holds the setting
+ */
+public final class SharedSettings<T extends Message> implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SharedSettings.class);
+    private static final TopicPartition PARTITION = new TopicPartition(Topics.SETTINGS, 0);
+
+    private final String key;
+    private final Parser<T> parser;
+    private final Consumer<T> onChange;
+    private final AtomicReference<T> current;
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> reader;
+    private final Thread readerThread;
+    private final Object seen = new Object();
+    private volatile long nextOffsetSeen = -1;
+    private volatile long initialEnd = -1;
+    private volatile boolean closed;
+
+    public SharedSettings(String bootstrapServers, String key, T defaults, Parser<T> parser, Consumer<T> onChange) {
+        this.key = key;
+        this.parser = parser;
+        this.onChange = onChange;
+        this.current = new AtomicReference<>(defaults);
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "settings-" + key + "-writer");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "settings-" + key + "-reader");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        this.reader = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        this.readerThread = new Thread(this::follow, "settings-" + key);
+        this.readerThread.setDaemon(true);
+    }
+
+    /** Starts following the topic; returns once the newest stored value (if any) is applied, or on timeout. */
+    public SharedSettings<T> start(Duration initialReadTimeout) {
+        readerThread.start();
+        long deadline = System.nanoTime() + initialReadTimeout.toNanos();
+        try {
+            synchronized (seen) {
+                while (initialEnd < 0 || nextOffsetSeen < initialEnd) {
+                    long waitMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (waitMs <= 0) {
+                        LOG.warn("settings '{}': topic {} not readable within {}, starting with defaults",
+                                key, Topics.SETTINGS, initialReadTimeout);
+                        break;
+                    }
+                    seen.wait(Math.min(waitMs, 200));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return this;
+    }
+
+    public T current() {
+        return current.get();
+    }
+
+    /**
+     * Writes a new value durably (acks=all) and waits until this replica's reader applied it,
+     * so that the caller reads its own write.
+     */
+    public T publish(T value, Duration timeout) throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RecordMetadata written;
+        try {
+            written = producer.send(new ProducerRecord<>(Topics.SETTINGS, key, value.toByteArray()))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("could not write setting " + key + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        }
+        if (!awaitSeen(written.offset() + 1, deadline)) {
+            throw new TimeoutException("setting " + key + " written but not read back within " + timeout);
+        }
+        return current.get();
+    }
+
+    private boolean awaitSeen(long offset, long deadlineNanos) throws InterruptedException {
+        synchronized (seen) {
+            while (nextOffsetSeen < offset) {
+                long waitMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+                if (waitMs <= 0) {
+                    return false;
+                }
+                seen.wait(Math.min(waitMs, 200));
+            }
+            return true;
+        }
+    }
+
+    private void follow() {
+        try {
+            reader.assign(List.of(PARTITION));
+            reader.seekToBeginning(List.of(PARTITION));
+            while (!closed) {
+                if (initialEnd < 0) {
+                    initialEnd = readEndOffset();
+                }
+                for (ConsumerRecord<String, byte[]> record : reader.poll(Duration.ofMillis(500))) {
+                    if (key.equals(record.key()) && record.value() != null) {
+                        apply(record);
+                    }
+                }
+                long position = reader.position(PARTITION);
+                synchronized (seen) {
+                    nextOffsetSeen = position;
+                    seen.notifyAll();
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closed) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            LOG.error("settings reader for '{}' stopped: {}", key, e.toString());
+        } finally {
+            reader.close(Duration.ofSeconds(1));
+        }
+    }
+
+    private long readEndOffset() {
+        try {
+            return reader.endOffsets(List.of(PARTITION), Duration.ofSeconds(2)).getOrDefault(PARTITION, -1L);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            LOG.debug("settings topic not reachable yet: {}", e.getMessage());
+            return -1;
+        }
+    }
+
+    private void apply(ConsumerRecord<String, byte[]> record) {
+        try {
+            T value = parser.parseFrom(record.value());
+            current.set(value);
+            onChange.accept(value);
+        } catch (InvalidProtocolBufferException e) {
+            LOG.warn("ignoring unreadable setting '{}' at offset {}: {}", key, record.offset(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("applying setting '{}' failed: {}", key, e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        reader.wakeup();
+        producer.close(Duration.ofSeconds(2));
+        try {
+            readerThread.join(3_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

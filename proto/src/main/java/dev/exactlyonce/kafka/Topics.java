@@ -1,0 +1,54 @@
+package dev.exactlyonce.kafka;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** The pipeline's Kafka topics: names, partition counts, and the one place that creates them. */
+public final class Topics {
+
+    /** Orders, keyed by order_id. Three partitions: up to three consumer replicas share the work. */
+    public static final String ORDERS = "orders";
+    public static final int ORDERS_PARTITIONS = 3;
+    /** Records that failed max_attempts times or could not be deserialized, with the error in headers. */
+    public static final String DLQ = "orders.dlq";
+    /** Compacted; the newest value per key ("producer", "consumer") is the setting every replica applies. */
+    public static final String SETTINGS = "lab.settings";
+
+    /** Record headers. */
+    public static final String HEADER_MESSAGE_ID = "message-id";
+    public static final String HEADER_TRACEPARENT = "traceparent";
+
+    private Topics() {
+    }
+
+    public static List<NewTopic> definitions() {
+        return List.of(
+                new NewTopic(ORDERS, Optional.of(ORDERS_PARTITIONS), Optional.empty()),
+                new NewTopic(DLQ, Optional.of(1), Optional.empty()),
+                new NewTopic(SETTINGS, Optional.of(1), Optional.empty())
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+    }
+
+    /** Creates the topics that do not exist yet; safe to call from every replica at start-up. */
+    public static void ensureExist(Admin admin, long timeoutMs)
+            throws InterruptedException, TimeoutException {
+        for (NewTopic topic : definitions()) {
+            try {
+                admin.createTopics(List.of(topic)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("could not create topic " + topic.name() + ": "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package dev.exactlyonce.query;
+
+import io.micronaut.runtime.Micronaut;
+
+/** The query service: gRPC QueryService on 8003, management HTTP on 9003. */
+public class QueryApplication {
+
+    public static void main(String[] args) {
+        Micronaut.run(QueryApplication.class, args);
+    }
+}

@@ -1,0 +1,2 @@
+CREATE TABLE probe (id BIGINT PRIMARY KEY, note TEXT NOT NULL);
+INSERT INTO probe VALUES (1, 'migrated');
