@@ -10,6 +10,8 @@ import javax.sql.DataSource;
 
 /** PostgreSQL, through the service's connection pool. */
 @Singleton
+// services without JDBC (the producer) lack DataSourceResolver: skip the bean instead of failing to load it
+@Requires(classes = DataSourceResolver.class)
 @Requires(beans = DataSource.class)
 public class DatabaseDependency implements Dependency {
 
