@@ -1,0 +1,50 @@
+package dev.exactlyonce.lab;
+
+import dev.exactlyonce.lab.runner.LabSettings;
+import dev.exactlyonce.lab.runner.ServiceJars;
+import dev.exactlyonce.lab.runner.ServicePorts;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The options of a lab this process starts ({@code up}, and {@code drill}/{@code bench} without --against). */
+public class LabOptions {
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Data directory (Kafka, PostgreSQL, logs), kept across runs. Default: a fresh temporary one.")
+    Path data;
+
+    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka client port (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--postgres-port", defaultValue = "5432", description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
+    int postgresPort;
+
+    @Option(names = "--grpc-base-port", defaultValue = "8000",
+            description = "Producer gRPC port; consumer-i is +1+10*i, query +3 (default: ${DEFAULT-VALUE}).")
+    int grpcBasePort;
+
+    @Option(names = "--management-base-port", defaultValue = "9000",
+            description = "Producer management port; consumer-i is +1+10*i, query +3 (default: ${DEFAULT-VALUE}).")
+    int managementBasePort;
+
+    @Option(names = "--consumers", defaultValue = "1", description = "Consumer replicas, 1..3 (default: ${DEFAULT-VALUE}).")
+    int consumers;
+
+    @Option(names = "--repo", paramLabel = "DIR",
+            description = "Repository root holding <service>/target/<service>.jar. Default: found from lab.jar's location.")
+    Path repo;
+
+    @Option(names = "--child-jvm-options", defaultValue = "-Xmx384m -XX:+ExitOnOutOfMemoryError",
+            description = "Options of every service JVM (default: ${DEFAULT-VALUE}).")
+    String childJvmOptions;
+
+    public LabSettings settings() {
+        List<String> jvmOptions = Arrays.stream(childJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+        return new LabSettings(data, kafkaPort, postgresPort, new ServicePorts(grpcBasePort, managementBasePort),
+                consumers, repo == null ? ServiceJars.nextToLab() : new ServiceJars(repo), jvmOptions,
+                Duration.ofSeconds(15));
+    }
+}

@@ -1,0 +1,33 @@
+package dev.exactlyonce.lab;
+
+import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.Progress;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code lab up}: Kafka, PostgreSQL and the three services, supervised, until Ctrl-C. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Start Kafka, PostgreSQL and the services (supervised child JVMs) until Ctrl-C.")
+public class UpCommand implements Callable<Integer> {
+
+    @Mixin
+    LabOptions lab;
+
+    @Override
+    public Integer call() throws Exception {
+        Progress progress = new Progress(System.out);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Lab running = Lab.start(lab.settings(), progress);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            progress.line("");
+            progress.line("Ctrl-C: shutting down");
+            running.close();
+            stopped.countDown();
+        }, "lab-shutdown"));
+        CheatSheet.lines(running.endpoints()).forEach(progress::line);
+        stopped.await();
+        return 0;
+    }
+}

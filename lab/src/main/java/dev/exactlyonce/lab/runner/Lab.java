@@ -1,0 +1,273 @@
+package dev.exactlyonce.lab.runner;
+
+import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
+import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
+import dev.exactlyonce.testkit.ServiceProbe;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * The whole pipeline on one machine: an embedded KRaft Kafka broker and PostgreSQL 17 in this JVM
+ * (PostgreSQL as its own server process), and the producer, consumer replicas and query as supervised
+ * child JVMs from their runnable jars. {@link #close()} stops the children (SIGTERM, then SIGKILL),
+ * then Kafka and PostgreSQL, and deletes a temporary data directory.
+ */
+public final class Lab implements AutoCloseable {
+
+    static final Duration SERVING_TIMEOUT = Duration.ofMinutes(3);
+
+    private final LabSettings settings;
+    private final Progress progress;
+    private final Path dataDir;
+    private final boolean temporaryData;
+    private final EmbeddedKafkaBroker kafka;
+    private final EmbeddedPostgresDatabase postgres;
+    private final List<SupervisedProcess> children = new ArrayList<>();
+    private boolean closed;
+
+    private Lab(LabSettings settings, Progress progress) throws IOException {
+        this.settings = settings;
+        this.progress = progress;
+        this.temporaryData = settings.dataDir() == null;
+        this.dataDir = temporaryData ? Files.createTempDirectory("exactly-once-lab-") : settings.dataDir().toAbsolutePath();
+        this.kafka = new EmbeddedKafkaBroker(settings.kafkaPort(), dataDir.resolve("kafka"));
+        this.postgres = new EmbeddedPostgresDatabase(settings.postgresPort(), dataDir.resolve("postgres"));
+    }
+
+    /** Starts everything and returns once every service's gRPC health answers SERVING. */
+    public static Lab start(LabSettings settings, Progress progress) throws Exception {
+        settings.jars().requireAll();
+        requireFreePorts(settings);
+        Lab lab = new Lab(settings, progress);
+        try {
+            lab.startAll();
+            return lab;
+        } catch (Exception e) {
+            lab.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws Exception {
+        long start = System.nanoTime();
+        progress.line("data directory %s%s", dataDir, temporaryData ? " (temporary; --data DIR keeps it)" : "");
+        progress.step("starting Kafka " + EmbeddedKafkaBroker.kafkaVersion() + " on " + kafka.bootstrapServers(),
+                "ready", kafka::start);
+        progress.step("starting PostgreSQL on " + postgres.jdbcUrl(), "ready", postgres::start);
+        progress.step("creating topics " + Topics.ORDERS + ", " + Topics.DLQ + ", " + Topics.SETTINGS, "done", () -> {
+            createTopics();
+            return null;
+        });
+        for (ChildSpec spec : childSpecs()) {
+            SupervisedProcess child = new SupervisedProcess(spec, progress);
+            children.add(child);
+        }
+        // all at once: the JVMs start in parallel; the consumer's Flyway migration runs meanwhile
+        for (SupervisedProcess child : children) {
+            child.start();
+            progress.line("started %s (pid %d) gRPC 127.0.0.1:%d, management 127.0.0.1:%d, log %s",
+                    child.name(), child.pid(), child.spec().grpcPort(), child.spec().managementPort(),
+                    child.spec().logFile());
+        }
+        for (SupervisedProcess child : children) {
+            progress.step("waiting for " + child.name() + " to answer SERVING", "SERVING", () -> {
+                awaitServing(child, SERVING_TIMEOUT);
+                return null;
+            });
+        }
+        progress.line("ready in %s", Progress.seconds(System.nanoTime() - start));
+    }
+
+    private void createTopics() throws InterruptedException, TimeoutException {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            Topics.ensureExist(admin, 30_000);
+        }
+    }
+
+    List<ChildSpec> childSpecs() {
+        ServicePorts ports = settings.ports();
+        List<ChildSpec> specs = new ArrayList<>();
+        specs.add(spec("producer", "producer-0", ports.producerGrpc(), ports.producerManagement(), Map.of()));
+        for (int i = 0; i < settings.consumers(); i++) {
+            specs.add(spec("consumer", "consumer-" + i, ports.consumerGrpc(i), ports.consumerManagement(i), Map.of()));
+        }
+        specs.add(spec("query", "query-0", ports.queryGrpc(), ports.queryManagement(),
+                Map.of("PRODUCER_ADDRESS", "127.0.0.1:" + ports.producerGrpc())));
+        return specs;
+    }
+
+    private ChildSpec spec(String service, String podName, int grpcPort, int managementPort, Map<String, String> extra) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("JDBC_URL", postgres.jdbcUrl());
+        env.put("JDBC_USER", EmbeddedPostgresDatabase.USER);
+        env.put("JDBC_PASSWORD", EmbeddedPostgresDatabase.PASSWORD);
+        env.put("GRPC_HOST", "127.0.0.1");
+        env.put("GRPC_PORT", String.valueOf(grpcPort));
+        env.put("MANAGEMENT_HOST", "127.0.0.1");
+        env.put("MANAGEMENT_PORT", String.valueOf(managementPort));
+        env.put("POD_NAME", podName);
+        env.put("OTEL_TRACES_EXPORTER", System.getenv().getOrDefault("OTEL_TRACES_EXPORTER", "none"));
+        env.putAll(extra);
+        return new ChildSpec(podName, settings.jars().jar(service), settings.jvmOptions(), env, grpcPort,
+                managementPort, dataDir.resolve("logs").resolve(podName + ".log"));
+    }
+
+    /** Waits until the child's gRPC health for the whole server ("") answers SERVING. */
+    public static void awaitServing(SupervisedProcess child, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer yet";
+        try (ServiceProbe probe = new ServiceProbe(child.spec().grpcPort(), child.spec().managementPort())) {
+            while (System.nanoTime() < deadline) {
+                try {
+                    ServingStatus status = probe.health("");
+                    if (status == ServingStatus.SERVING) {
+                        return;
+                    }
+                    last = status.name();
+                } catch (StatusRuntimeException e) {
+                    last = e.getStatus().getCode().name();
+                }
+                Thread.sleep(250);
+            }
+        }
+        throw new IllegalStateException(child.name() + " did not answer SERVING within " + Progress.seconds(timeout)
+                + " (last: " + last + "); see " + child.spec().logFile());
+    }
+
+    private static void requireFreePorts(LabSettings settings) {
+        Map<Integer, String> wanted = new LinkedHashMap<>();
+        wanted.put(settings.kafkaPort(), "Kafka (--kafka-port)");
+        wanted.put(settings.postgresPort(), "PostgreSQL (--postgres-port)");
+        ServicePorts ports = settings.ports();
+        wanted.put(ports.producerGrpc(), "producer gRPC (--grpc-base-port)");
+        wanted.put(ports.producerManagement(), "producer management (--management-base-port)");
+        for (int i = 0; i < settings.consumers(); i++) {
+            wanted.put(ports.consumerGrpc(i), "consumer-" + i + " gRPC (--grpc-base-port)");
+            wanted.put(ports.consumerManagement(i), "consumer-" + i + " management (--management-base-port)");
+        }
+        wanted.put(ports.queryGrpc(), "query gRPC (--grpc-base-port)");
+        wanted.put(ports.queryManagement(), "query management (--management-base-port)");
+        List<String> busy = new ArrayList<>();
+        wanted.forEach((port, what) -> {
+            if (port != 0 && !isFree(port)) {
+                busy.add(port + " for " + what);
+            }
+        });
+        if (!busy.isEmpty()) {
+            throw new IllegalStateException("port(s) in use: " + String.join(", ", busy)
+                    + " — is another lab or the kind cluster running? Stop it or choose other ports.");
+        }
+    }
+
+    static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public Endpoints endpoints() {
+        return Endpoints.of("127.0.0.1", settings.ports(), settings.consumers());
+    }
+
+    public List<SupervisedProcess> children() {
+        return List.copyOf(children);
+    }
+
+    public SupervisedProcess child(String name) {
+        return children.stream().filter(c -> c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no child " + name));
+    }
+
+    public List<SupervisedProcess> consumers() {
+        return children.stream().filter(c -> c.name().startsWith("consumer-")).toList();
+    }
+
+    public LabSettings settings() {
+        return settings;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public String jdbcUrl() {
+        return postgres.jdbcUrl();
+    }
+
+    public EmbeddedKafkaBroker kafka() {
+        return kafka;
+    }
+
+    public EmbeddedPostgresDatabase postgres() {
+        return postgres;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long start = System.nanoTime();
+        progress.line("stopping the services (SIGTERM, SIGKILL after %s)", Progress.seconds(settings.stopGrace()));
+        // in parallel: each JVM's graceful shutdown takes a moment, and they do not depend on each other
+        List<Thread> stoppers = children.stream()
+                .map(child -> new Thread(() -> child.stop(settings.stopGrace()), "stop-" + child.name()))
+                .toList();
+        stoppers.forEach(Thread::start);
+        for (Thread stopper : stoppers) {
+            try {
+                stopper.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        progress.line("stopping Kafka and PostgreSQL");
+        kafka.stop();
+        postgres.stop();
+        if (temporaryData) {
+            // the services' logs stay for a look after the run; Kafka's and PostgreSQL's data go
+            deleteRecursively(dataDir.resolve("kafka"));
+            deleteRecursively(dataDir.resolve("postgres"));
+            progress.line("logs kept in %s", dataDir.resolve("logs"));
+        } else {
+            progress.line("data kept in %s", dataDir);
+        }
+        progress.line("stopped in %s", Progress.seconds(System.nanoTime() - start));
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory; the OS cleans it eventually
+        }
+    }
+}

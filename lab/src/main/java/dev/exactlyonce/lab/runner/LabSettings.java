@@ -1,0 +1,44 @@
+package dev.exactlyonce.lab.runner;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything {@link Lab} needs to start the pipeline.
+ *
+ * @param dataDir where Kafka, PostgreSQL and the logs live; null = a fresh temporary directory, deleted at the end
+ * @param consumers consumer replicas, 1..3
+ * @param jvmOptions options of every child JVM (heap size first)
+ * @param stopGrace how long a child may take to stop after SIGTERM before it gets SIGKILL
+ */
+public record LabSettings(Path dataDir, int kafkaPort, int postgresPort, ServicePorts ports, int consumers,
+                          ServiceJars jars, List<String> jvmOptions, Duration stopGrace) {
+
+    public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
+
+    public LabSettings {
+        if (consumers < 1 || consumers > ServicePorts.MAX_CONSUMERS) {
+            throw new IllegalArgumentException("consumers must be 1.." + ServicePorts.MAX_CONSUMERS + ", was " + consumers);
+        }
+        jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    /** The defaults of {@code lab up}: the ports of ARCHITECTURE.md, one consumer, a temporary data directory. */
+    public static LabSettings defaults() {
+        return new LabSettings(null, 9092, 5432, ServicePorts.DEFAULT, 1, ServiceJars.nextToLab(),
+                DEFAULT_JVM_OPTIONS, Duration.ofSeconds(15));
+    }
+
+    public LabSettings withDataDir(Path dir) {
+        return new LabSettings(dir, kafkaPort, postgresPort, ports, consumers, jars, jvmOptions, stopGrace);
+    }
+
+    public LabSettings withPorts(int kafka, int postgres, ServicePorts services) {
+        return new LabSettings(dataDir, kafka, postgres, services, consumers, jars, jvmOptions, stopGrace);
+    }
+
+    public LabSettings withConsumers(int replicas) {
+        return new LabSettings(dataDir, kafkaPort, postgresPort, ports, replicas, jars, jvmOptions, stopGrace);
+    }
+}

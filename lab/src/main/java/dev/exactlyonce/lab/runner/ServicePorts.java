@@ -1,0 +1,36 @@
+package dev.exactlyonce.lab.runner;
+
+/**
+ * Where the services listen, the layout of ARCHITECTURE.md: producer gRPC base+0, consumer base+1,
+ * query base+3, management ports likewise from their own base. Consumer replica i adds 10*i
+ * (consumer-1 on 8011/9011), so three replicas fit without overlapping the producer or the query.
+ */
+public record ServicePorts(int grpcBase, int managementBase) {
+
+    public static final ServicePorts DEFAULT = new ServicePorts(8000, 9000);
+    public static final int MAX_CONSUMERS = 3;
+
+    public int producerGrpc() {
+        return grpcBase;
+    }
+
+    public int producerManagement() {
+        return managementBase;
+    }
+
+    public int consumerGrpc(int replica) {
+        return grpcBase + 1 + 10 * replica;
+    }
+
+    public int consumerManagement(int replica) {
+        return managementBase + 1 + 10 * replica;
+    }
+
+    public int queryGrpc() {
+        return grpcBase + 3;
+    }
+
+    public int queryManagement() {
+        return managementBase + 3;
+    }
+}
