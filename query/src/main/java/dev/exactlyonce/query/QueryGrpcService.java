@@ -1,9 +1,359 @@
 package dev.exactlyonce.query;
 
+import dev.exactlyonce.grpc.v1.AuditRequest;
+import dev.exactlyonce.grpc.v1.AuditResponse;
+import dev.exactlyonce.grpc.v1.BenchmarkFigures;
+import dev.exactlyonce.grpc.v1.CompareSemanticsRequest;
+import dev.exactlyonce.grpc.v1.CompareSemanticsResponse;
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.DuplicateOrder;
+import dev.exactlyonce.grpc.v1.DuplicateStats;
+import dev.exactlyonce.grpc.v1.GetConsumerLagRequest;
+import dev.exactlyonce.grpc.v1.GetConsumerLagResponse;
+import dev.exactlyonce.grpc.v1.GetDuplicateStatsRequest;
+import dev.exactlyonce.grpc.v1.GetOrderRequest;
+import dev.exactlyonce.grpc.v1.GetOrderResponse;
+import dev.exactlyonce.grpc.v1.GetStatsRequest;
+import dev.exactlyonce.grpc.v1.ListOrdersRequest;
+import dev.exactlyonce.grpc.v1.ListOrdersResponse;
+import dev.exactlyonce.grpc.v1.ListTopicsRequest;
+import dev.exactlyonce.grpc.v1.ListTopicsResponse;
+import dev.exactlyonce.grpc.v1.ModeSemantics;
+import dev.exactlyonce.grpc.v1.PartitionOffset;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
+import dev.exactlyonce.grpc.v1.RecordBenchmarkRequest;
+import dev.exactlyonce.grpc.v1.RecordBenchmarkResponse;
+import dev.exactlyonce.grpc.v1.ResetRequest;
+import dev.exactlyonce.grpc.v1.ResetResponse;
+import dev.exactlyonce.grpc.v1.Stats;
+import dev.exactlyonce.grpc.v1.StoredOrder;
+import dev.exactlyonce.query.audit.AuditWindows;
+import dev.exactlyonce.query.audit.Auditor;
+import dev.exactlyonce.query.kafka.ConsumerLagReader;
+import dev.exactlyonce.query.kafka.TopicCatalog;
+import dev.exactlyonce.query.store.BenchmarkRepository;
+import dev.exactlyonce.query.store.BenchmarkRow;
+import dev.exactlyonce.query.store.CounterRepository;
+import dev.exactlyonce.query.store.DuplicateTotals;
+import dev.exactlyonce.query.store.OrderRepository;
+import dev.exactlyonce.query.store.OrderRow;
+import dev.exactlyonce.query.store.OrderTotals;
+import dev.exactlyonce.query.store.ProcessedMessageRepository;
+import dev.exactlyonce.query.store.ProcessedSpan;
+import dev.exactlyonce.semantics.ConsumerSemantics;
+import dev.exactlyonce.semantics.Guarantees;
+import dev.exactlyonce.semantics.ProducerSemantics;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.micronaut.transaction.TransactionOperations;
+import java.sql.Connection;
 import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** QueryService; every RPC answers UNIMPLEMENTED until the query issue lands. */
+/** QueryService: what was stored, duplicated or lost, and why. Arguments are checked here, before any work. */
 @Singleton
 public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueryGrpcService.class);
+    static final int MAX_LIMIT = 500;
+    static final int DEFAULT_PAGE = 50;
+    static final int DEFAULT_DUPLICATES = 100;
+    static final int MAX_ID_LENGTH = 64;
+    static final int DEFAULT_AUDIT_WAIT_SECONDS = 30;
+    static final int MAX_AUDIT_WAIT_SECONDS = 600;
+    static final List<DeliveryMode> MODES =
+            List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
+
+    private final OrderRepository orders;
+    private final ProcessedMessageRepository processedMessages;
+    private final CounterRepository counters;
+    private final BenchmarkRepository benchmarks;
+    private final StoredOrderConverter converter;
+    private final AuditWindows windows;
+    private final Auditor auditor;
+    private final TopicCatalog topics;
+    private final ConsumerLagReader lagReader;
+    private final QuerySettings settings;
+    private final TransactionOperations<Connection> transactions;
+
+    public QueryGrpcService(OrderRepository orders, ProcessedMessageRepository processedMessages,
+                            CounterRepository counters, BenchmarkRepository benchmarks, StoredOrderConverter converter,
+                            AuditWindows windows, Auditor auditor, TopicCatalog topics, ConsumerLagReader lagReader,
+                            QuerySettings settings, TransactionOperations<Connection> transactions) {
+        this.transactions = transactions;
+        this.orders = orders;
+        this.processedMessages = processedMessages;
+        this.counters = counters;
+        this.benchmarks = benchmarks;
+        this.converter = converter;
+        this.windows = windows;
+        this.auditor = auditor;
+        this.topics = topics;
+        this.lagReader = lagReader;
+        this.settings = settings;
+    }
+
+    /** One RPC's work; may throw anything, {@link #answer} turns it into a status. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run() throws Exception;
+    }
+
+    @Override
+    public void getStats(GetStatsRequest request, StreamObserver<Stats> observer) {
+        answer(observer, "GetStats", () -> {
+            OrderTotals totals = counters.totals();
+            ProcessedSpan span = counters.processedSpan();
+            Stats.Builder stats = Stats.newBuilder()
+                    .setTotalOrders(totals.totalRows())
+                    .setDistinctOrders(totals.distinctOrders())
+                    .setDuplicateRows(totals.totalRows() - totals.distinctOrders())
+                    .setProcessedMessages(totals.processedMessages())
+                    .setOrdersPerSecondLastMinute(counters.storedInLastMinute() / 60.0);
+            if (span.firstProcessedAt() != null) {
+                stats.setFirstProcessedAt(StoredOrderConverter.timestamp(span.firstProcessedAt()));
+                stats.setLastProcessedAt(StoredOrderConverter.timestamp(span.lastProcessedAt()));
+            }
+            return stats.build();
+        });
+    }
+
+    @Override
+    public void getDuplicateStats(GetDuplicateStatsRequest request, StreamObserver<DuplicateStats> observer) {
+        answer(observer, "GetDuplicateStats", () -> {
+            int limit = request.hasLimit() ? limit("limit", request.getLimit()) : DEFAULT_DUPLICATES;
+            DuplicateTotals totals = counters.duplicateTotals();
+            return DuplicateStats.newBuilder()
+                    .setDuplicatedOrderIds(totals.duplicatedOrderIds())
+                    .setExtraRows(totals.extraRows())
+                    .addAllDuplicates(counters.mostDuplicated(limit).stream()
+                            .map(c -> DuplicateOrder.newBuilder().setOrderId(c.orderId()).setCount(c.rowCount()).build())
+                            .toList())
+                    .setExactlyOnceHolds(totals.duplicatedOrderIds() == 0)
+                    .build();
+        });
+    }
+
+    @Override
+    public void listOrders(ListOrdersRequest request, StreamObserver<ListOrdersResponse> observer) {
+        answer(observer, "ListOrders", () -> {
+            int limit = request.getLimit() == 0 ? DEFAULT_PAGE : limit("limit", request.getLimit());
+            long before;
+            try {
+                before = PageToken.decode(request.getPageToken());
+            } catch (IllegalArgumentException e) {
+                throw invalid("page_token", e.getMessage());
+            }
+            if (request.hasCustomerId()) {
+                id("customer_id", request.getCustomerId());
+            }
+            // one row more than asked tells whether there is a next page
+            List<OrderRow> rows = request.hasCustomerId()
+                    ? orders.newestOfCustomerBefore(request.getCustomerId(), before, limit + 1)
+                    : orders.newestBefore(before, limit + 1);
+            ListOrdersResponse.Builder response = ListOrdersResponse.newBuilder();
+            rows.stream().limit(limit).map(converter::toProto).forEach(response::addOrders);
+            if (rows.size() > limit) {
+                response.setNextPageToken(PageToken.after(rows.get(limit - 1).id()));
+            }
+            return response.build();
+        });
+    }
+
+    @Override
+    public void getOrder(GetOrderRequest request, StreamObserver<GetOrderResponse> observer) {
+        answer(observer, "GetOrder", () -> {
+            String orderId = id("order_id", request.getOrderId());
+            List<StoredOrder> rows = orders.rowsOf(orderId).stream().map(converter::toProto).toList();
+            if (rows.isEmpty()) {
+                throw Status.NOT_FOUND.withDescription("order_id: no stored order " + orderId).asRuntimeException();
+            }
+            return GetOrderResponse.newBuilder()
+                    .setOrderId(orderId)
+                    .addAllRows(rows)
+                    .addAllProcessedMessages(processedMessages.ofOrder(orderId).stream().map(converter::toProto).toList())
+                    .build();
+        });
+    }
+
+    @Override
+    public void reset(ResetRequest request, StreamObserver<ResetResponse> observer) {
+        answer(observer, "Reset", () -> {
+            AuditWindows.ResetOutcome outcome = windows.reset();
+            ResetResponse.Builder response = ResetResponse.newBuilder()
+                    .setOrdersDeleted(outcome.ordersDeleted())
+                    .setProcessedMessagesDeleted(outcome.processedMessagesDeleted())
+                    .setResetAt(StoredOrderConverter.timestamp(outcome.window().startedAt()));
+            outcome.window().start().forEach(o -> response.addAuditWindowStart(PartitionOffset.newBuilder()
+                    .setTopic(o.topic()).setPartition(o.partition()).setOffset(o.offset())));
+            return response.build();
+        });
+    }
+
+    @Override
+    public void compareSemantics(CompareSemanticsRequest request, StreamObserver<CompareSemanticsResponse> observer) {
+        answer(observer, "CompareSemantics", () -> {
+            List<BenchmarkRow> latest = benchmarks.latestPerModeAndWorkload();
+            CompareSemanticsResponse.Builder response = CompareSemanticsResponse.newBuilder();
+            for (DeliveryMode mode : MODES) {
+                Guarantees guarantees = Guarantees.of(mode);
+                response.addModes(ModeSemantics.newBuilder()
+                        .setMode(mode)
+                        .setLoss(guarantees.loss())
+                        .setDuplicates(guarantees.duplicates())
+                        .setOrdering(guarantees.ordering())
+                        // the producer's transactional.id is "order-producer-" + its pod name
+                        .putAllProducerSettings(ProducerSemantics.kafkaSettings(mode, "order-producer-<pod>"))
+                        .addAllConsumerSteps(ConsumerSemantics.steps(mode).stream()
+                                .map(ConsumerSemantics.Step::description).toList())
+                        .addAllLatestBenchmarks(latest.stream().filter(b -> b.mode().equals(mode.name()))
+                                .map(QueryGrpcService::figures).toList()));
+            }
+            return response.build();
+        });
+    }
+
+    @Override
+    public void recordBenchmark(RecordBenchmarkRequest request, StreamObserver<RecordBenchmarkResponse> observer) {
+        answer(observer, "RecordBenchmark", () -> {
+            if (request.getFiguresCount() == 0 || request.getFiguresCount() > 100) {
+                throw invalid("figures", "must hold 1..100 results, has " + request.getFiguresCount());
+            }
+            for (int i = 0; i < request.getFiguresCount(); i++) {
+                validate("figures[" + i + "]", request.getFigures(i));
+            }
+            transactions.executeWrite(status -> {
+                // all or nothing
+                for (BenchmarkFigures f : request.getFiguresList()) {
+                    benchmarks.record(f.getWorkload(), f.getMode().name(), f.getOrders(), f.getAcknowledgedPerSecond(),
+                            f.getStoredPerSecond(), f.getP50Ms(), f.getP95Ms(), f.getP99Ms(), f.getMaxMs(),
+                            f.getVerdict());
+                }
+                return null;
+            });
+            return RecordBenchmarkResponse.newBuilder().setStored(request.getFiguresCount()).build();
+        });
+    }
+
+    @Override
+    public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
+        answer(observer, "ListTopics", () -> ListTopicsResponse.newBuilder().addAllTopics(topics.topics()).build());
+    }
+
+    @Override
+    public void getConsumerLag(GetConsumerLagRequest request, StreamObserver<GetConsumerLagResponse> observer) {
+        answer(observer, "GetConsumerLag", () -> {
+            String group = settings.consumerGroupId();
+            if (request.hasGroupId()) {
+                group = request.getGroupId().strip();
+                if (group.isEmpty() || group.length() > 255) {
+                    throw invalid("group_id", "must be 1..255 characters when set");
+                }
+            }
+            return lagReader.lag(group);
+        });
+    }
+
+    @Override
+    public void audit(AuditRequest request, StreamObserver<AuditResponse> observer) {
+        answer(observer, "Audit", () -> {
+            int waitSeconds = request.hasWaitSeconds() ? request.getWaitSeconds() : DEFAULT_AUDIT_WAIT_SECONDS;
+            if (waitSeconds < 0 || waitSeconds > MAX_AUDIT_WAIT_SECONDS) {
+                throw invalid("wait_seconds", "must be 0.." + MAX_AUDIT_WAIT_SECONDS + ", was " + waitSeconds);
+            }
+            if (request.hasAcknowledged() && request.getAcknowledged() < 0) {
+                throw invalid("acknowledged", "must be >= 0, was " + request.getAcknowledged());
+            }
+            OptionalLong acknowledged = request.hasAcknowledged()
+                    ? OptionalLong.of(request.getAcknowledged()) : OptionalLong.empty();
+            return auditor.audit(Duration.ofSeconds(waitSeconds), acknowledged);
+        });
+    }
+
+    private static <T> void answer(StreamObserver<T> observer, String rpc, Work<T> work) {
+        T response;
+        try {
+            response = work.run();
+        } catch (StatusRuntimeException e) {
+            observer.onError(e);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            observer.onError(Status.CANCELLED.withDescription(rpc + " interrupted").asRuntimeException());
+            return;
+        } catch (Exception e) {
+            // Kafka or PostgreSQL could not answer: say which, without a stack trace
+            LOG.warn("{} failed: {}", rpc, e.toString(), e);
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            observer.onError(Status.UNAVAILABLE.withDescription(rpc + " failed: " + cause.getMessage()).asRuntimeException());
+            return;
+        }
+        observer.onNext(response);
+        observer.onCompleted();
+    }
+
+    static StatusRuntimeException invalid(String field, String reason) {
+        return Status.INVALID_ARGUMENT.withDescription(field + ": " + reason).asRuntimeException();
+    }
+
+    private static int limit(String field, int value) {
+        if (value < 1 || value > MAX_LIMIT) {
+            throw invalid(field, "must be 1.." + MAX_LIMIT + ", was " + value);
+        }
+        return value;
+    }
+
+    private static String id(String field, String value) {
+        if (value.isBlank()) {
+            throw invalid(field, "must not be empty");
+        }
+        if (value.length() > MAX_ID_LENGTH) {
+            throw invalid(field, "at most " + MAX_ID_LENGTH + " characters, has " + value.length());
+        }
+        return value;
+    }
+
+    private static void validate(String field, BenchmarkFigures f) {
+        if (f.getWorkload().isBlank() || f.getWorkload().length() > 100) {
+            throw invalid(field + ".workload", "must be 1..100 characters");
+        }
+        if (!MODES.contains(f.getMode())) {
+            throw invalid(field + ".mode", "must be AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE");
+        }
+        if (f.getOrders() < 0) {
+            throw invalid(field + ".orders", "must be >= 0");
+        }
+        double[] values = {f.getAcknowledgedPerSecond(), f.getStoredPerSecond(), f.getP50Ms(), f.getP95Ms(),
+                f.getP99Ms(), f.getMaxMs()};
+        String[] names = {"acknowledged_per_second", "stored_per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms"};
+        for (int i = 0; i < values.length; i++) {
+            if (!Double.isFinite(values[i]) || values[i] < 0) {
+                throw invalid(field + "." + names[i], "must be finite and >= 0, was " + values[i]);
+            }
+        }
+        if (f.getVerdict().length() > 200) {
+            throw invalid(field + ".verdict", "at most 200 characters");
+        }
+    }
+
+    private static BenchmarkFigures figures(BenchmarkRow row) {
+        return BenchmarkFigures.newBuilder()
+                .setWorkload(row.workload())
+                .setMode(DeliveryMode.valueOf(row.mode()))
+                .setOrders(row.orders())
+                .setAcknowledgedPerSecond(row.acknowledgedPerSecond())
+                .setStoredPerSecond(row.storedPerSecond())
+                .setP50Ms(row.p50Ms())
+                .setP95Ms(row.p95Ms())
+                .setP99Ms(row.p99Ms())
+                .setMaxMs(row.maxMs())
+                .setVerdict(row.verdict())
+                .setMeasuredAt(StoredOrderConverter.timestamp(row.measuredAt()))
+                .build();
+    }
 }

@@ -1,0 +1,40 @@
+package dev.exactlyonce.query.kafka;
+
+import dev.exactlyonce.grpc.v1.ConsumerConfig;
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.kafka.SharedSettings;
+import io.micronaut.context.annotation.Property;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+
+/**
+ * The consumer's processing mode as every consumer replica applies it: the newest "consumer" value in
+ * the shared settings topic. Started on first use, so that the query service boots without Kafka.
+ */
+@Singleton
+public class ConsumerModeWatch {
+
+    private final String bootstrapServers;
+    private SharedSettings<ConsumerConfig> settings;
+
+    public ConsumerModeWatch(@Property(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** DELIVERY_MODE_UNSPECIFIED when no consumer setting was ever stored (the consumer runs on its defaults). */
+    public synchronized DeliveryMode processingMode() {
+        if (settings == null) {
+            settings = new SharedSettings<>(bootstrapServers, "consumer", ConsumerConfig.getDefaultInstance(),
+                    ConsumerConfig.parser(), value -> { }).start(Duration.ofSeconds(5));
+        }
+        return settings.current().getProcessingMode();
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        if (settings != null) {
+            settings.close();
+        }
+    }
+}
