@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar lab/target/lab.jar up|drill|bench}. */
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "The exactly-once lab: run the pipeline on one machine, crash it on purpose, measure it.",
-        subcommands = {UpCommand.class})
+        subcommands = {UpCommand.class, DrillCommand.class})
 public class LabCommand implements Runnable {
 
     @CommandLine.Spec

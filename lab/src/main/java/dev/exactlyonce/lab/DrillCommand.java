@@ -1,0 +1,71 @@
+package dev.exactlyonce.lab;
+
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.lab.drill.Drill;
+import dev.exactlyonce.lab.drill.DrillReport;
+import dev.exactlyonce.lab.drill.DrillSettings;
+import dev.exactlyonce.lab.runner.Progress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lab drill}: crash the pipeline on purpose in every mode and check the audit against the semantics. */
+@Command(name = "drill", mixinStandardHelpOptions = true,
+        description = {"Crash drills: for each mode, the consumer's own crash at each telling point and SIGKILLs at"
+                + " random moments; one table of audits; exit code 1 if any row differs from the semantics."})
+public class DrillCommand implements Callable<Integer> {
+
+    @Mixin
+    LabOptions lab;
+
+    @Option(names = "--against", paramLabel = "HOST",
+            description = "Run against services already running on HOST (kind), killing pods with kubectl.")
+    String against;
+
+    @Option(names = "--namespace", description = "kubectl namespace with --against (default: the context's).")
+    String namespace;
+
+    @Option(names = "--modes", split = ",", defaultValue = "AT_MOST_ONCE,AT_LEAST_ONCE,EXACTLY_ONCE",
+            description = "Modes to drill (default: ${DEFAULT-VALUE}).")
+    List<DeliveryMode> modes;
+
+    @Option(names = "--orders", defaultValue = "600", description = "Orders per scenario (default: ${DEFAULT-VALUE}).")
+    int orders;
+
+    @Option(names = "--crash-after", defaultValue = "200",
+            description = "The consumer crashes after this many messages (default: ${DEFAULT-VALUE}).")
+    int crashAfter;
+
+    @Option(names = "--clients", defaultValue = "4", description = "Concurrent PlaceOrder clients (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--kills", defaultValue = "1",
+            description = "SIGKILLs of a consumer per mode at random moments; 0 skips (default: ${DEFAULT-VALUE}).")
+    int kills;
+
+    @Option(names = "--crashes", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run the consumer's own crash drills; --no-crashes runs only the SIGKILLs (default: on).")
+    boolean crashes;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where drill.csv/json/md go (default: lab/target/drill).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Progress progress = new Progress(System.out);
+        DrillSettings settings = new DrillSettings(modes, orders, crashAfter, clients, kills, crashes, Duration.ofMinutes(2));
+        try (Target target = Target.open(against, namespace, lab, progress)) {
+            DrillReport report = new DrillReport(new Drill(target.clients(), target.faults(), settings, progress).run());
+            progress.line("");
+            report.print(progress.out());
+            Path dir = out != null ? out : lab.settings().jars().repo().resolve("lab/target/drill");
+            report.write(dir);
+            progress.line("written to %s (drill.csv, drill.json, drill.md)", dir.toAbsolutePath());
+            return report.passed() ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.exactlyonce.lab;
+
+import dev.exactlyonce.lab.drill.ConsumerFaults;
+import dev.exactlyonce.lab.drill.KubectlConsumerFaults;
+import dev.exactlyonce.lab.drill.LabConsumerFaults;
+import dev.exactlyonce.lab.runner.Endpoints;
+import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.PipelineClients;
+import dev.exactlyonce.lab.runner.Progress;
+import dev.exactlyonce.lab.runner.ServicePorts;
+import java.util.Optional;
+
+/**
+ * What drill and bench run against: a lab this process starts (the default), or services already
+ * running at {@code --against HOST} on the standard ports (kind's NodePorts, or a {@code lab up}).
+ */
+final class Target implements AutoCloseable {
+
+    private final Lab lab;
+    private final PipelineClients clients;
+    private final ConsumerFaults faults;
+    private final Thread shutdownHook;
+
+    private Target(Lab lab, PipelineClients clients, ConsumerFaults faults) {
+        this.lab = lab;
+        this.clients = clients;
+        this.faults = faults;
+        // Ctrl-C during a run must not leave the lab's children behind
+        this.shutdownHook = lab == null ? null : new Thread(lab::close, "lab-shutdown");
+        if (shutdownHook != null) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
+    }
+
+    static Target open(String against, String namespace, LabOptions options, Progress progress) throws Exception {
+        if (against != null) {
+            progress.line("running against the services at %s (ports %d/%d/%d); kills with kubectl", against,
+                    ServicePorts.DEFAULT.producerGrpc(), ServicePorts.DEFAULT.consumerGrpc(0), ServicePorts.DEFAULT.queryGrpc());
+            return new Target(null, new PipelineClients(Endpoints.of(against, ServicePorts.DEFAULT, 1)),
+                    new KubectlConsumerFaults(namespace));
+        }
+        return of(Lab.start(options.settings(), progress));
+    }
+
+    static Target of(Lab lab) {
+        return new Target(lab, new PipelineClients(lab.endpoints()), new LabConsumerFaults(lab));
+    }
+
+    Optional<Lab> lab() {
+        return Optional.ofNullable(lab);
+    }
+
+    PipelineClients clients() {
+        return clients;
+    }
+
+    ConsumerFaults faults() {
+        return faults;
+    }
+
+    @Override
+    public void close() {
+        clients.close();
+        if (lab != null) {
+            lab.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // already shutting down: the hook runs lab.close() again, which is idempotent
+            }
+        }
+    }
+}

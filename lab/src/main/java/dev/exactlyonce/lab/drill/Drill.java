@@ -1,0 +1,123 @@
+package dev.exactlyonce.lab.drill;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.exactlyonce.grpc.v1.AuditRequest;
+import dev.exactlyonce.grpc.v1.AuditResponse;
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.ResetRequest;
+import dev.exactlyonce.lab.runner.PipelineClients;
+import dev.exactlyonce.lab.runner.PipelineModes;
+import dev.exactlyonce.lab.runner.Progress;
+import dev.exactlyonce.lab.runner.SampleOrders;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * The original lab's crash exercises as an asserted run. Per mode and fault: put producer and
+ * consumers into the mode, Reset, arm the fault, place orders from a few concurrent clients, let the
+ * consumer die and come back, Audit with the acknowledged count, and compare with {@link ExpectedOutcome}.
+ */
+public final class Drill {
+
+    private final PipelineClients clients;
+    private final PipelineModes modes;
+    private final ConsumerFaults faults;
+    private final DrillSettings settings;
+    private final Progress progress;
+
+    public Drill(PipelineClients clients, ConsumerFaults faults, DrillSettings settings, Progress progress) {
+        this.clients = clients;
+        this.modes = new PipelineModes(clients);
+        this.faults = faults;
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    public List<DrillRow> run() throws Exception {
+        List<DrillRow> rows = new ArrayList<>();
+        try {
+            for (DeliveryMode mode : settings.modes()) {
+                for (Fault fault : settings.faults(mode)) {
+                    rows.add(run(mode, fault));
+                }
+            }
+        } finally {
+            modes.disarmCrash();
+        }
+        return rows;
+    }
+
+    DrillRow run(DeliveryMode mode, Fault fault) throws Exception {
+        long start = System.nanoTime();
+        String label = fault.label(settings.kills());
+        progress.line("%s, %s: %d orders from %d clients", mode, label, settings.orders(), settings.clients());
+        modes.apply(mode);
+        modes.awaitDrained(settings.recoveryTimeout());
+        clients.query().reset(ResetRequest.getDefaultInstance());
+
+        String before = faults.instances();
+        if (fault.isCrashDrill()) {
+            modes.armCrash(settings.crashAfter(), fault.crashPoint());
+        }
+        OrderTraffic traffic = new OrderTraffic(clients.producerChannel(), settings.clients(), settings.orders(),
+                new SampleOrders("drill-" + mode.name().toLowerCase().replace('_', '-')));
+        ExecutorService killer = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> kills = fault == Fault.SIGKILL_CONSUMER
+                    ? killer.submit(() -> killDuring(traffic)) : null;
+            traffic.run();
+            String note = kills != null ? kills.get() : awaitCrashAndRestart(before);
+            AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
+                    .setWaitSeconds((int) settings.recoveryTimeout().toSeconds())
+                    .setAcknowledged(traffic.acknowledged()).build());
+            ExpectedOutcome expected = ExpectedOutcome.of(mode, fault);
+            boolean faultHappened = !note.startsWith("the crash did not fire");
+            if (!audit.getDrained()) {
+                note += "; not drained: " + audit.getInFlight() + " in flight";
+            }
+            DrillRow row = new DrillRow(mode.name(), label, traffic.total(), traffic.acknowledged(),
+                    audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
+                    audit.getVerdict(), expected.description(), faultHappened && expected.holds(audit), note);
+            progress.line("  %s %s — %s (%s) in %s", row.mark(), row.verdict(), row.note(), row.expected(),
+                    Progress.seconds(System.nanoTime() - start));
+            return row;
+        } finally {
+            killer.shutdownNow();
+        }
+    }
+
+    /** The consumer halts by itself; the supervisor (or Kubernetes) restarts it, the disarm is durable. */
+    private String awaitCrashAndRestart(String before) throws Exception {
+        try {
+            faults.awaitRestarted(before, settings.recoveryTimeout());
+            return "consumer halted at the crash point and was restarted";
+        } catch (ConditionTimeoutException e) {
+            return "the crash did not fire within " + Progress.seconds(settings.recoveryTimeout());
+        }
+    }
+
+    /** K kills at random points of the stream, each after the previous victim serves again. */
+    private String killDuring(OrderTraffic traffic) throws Exception {
+        List<String> done = new ArrayList<>();
+        int kills = settings.kills();
+        for (int k = 0; k < kills; k++) {
+            double fraction = 0.1 + 0.8 * (k + ThreadLocalRandom.current().nextDouble()) / kills;
+            long point = (long) (traffic.total() * fraction);
+            await().atMost(settings.recoveryTimeout()).pollInterval(Duration.ofMillis(5))
+                    .until(() -> traffic.acknowledged() >= point || traffic.done());
+            String before = faults.instances();
+            String what = faults.kill();
+            progress.line("  %s after %d acknowledged orders", what, traffic.acknowledged());
+            faults.awaitRestarted(before, settings.recoveryTimeout());
+            done.add(what);
+        }
+        return done.size() + " SIGKILL(s), consumer restarted each time";
+    }
+}

@@ -1,0 +1,70 @@
+package dev.exactlyonce.lab.runner;
+
+import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
+import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
+import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** gRPC clients of a running pipeline: the producer, every consumer replica, the query service. */
+public final class PipelineClients implements AutoCloseable {
+
+    private static final long DEADLINE_SECONDS = 30;
+
+    private final Endpoints endpoints;
+    private final ManagedChannel producer;
+    private final List<ManagedChannel> consumers = new ArrayList<>();
+    private final ManagedChannel query;
+
+    public PipelineClients(Endpoints endpoints) {
+        this.endpoints = endpoints;
+        this.producer = channel(endpoints.host(), endpoints.producerPort());
+        endpoints.consumerPorts().forEach(port -> consumers.add(channel(endpoints.host(), port)));
+        this.query = channel(endpoints.host(), endpoints.queryPort());
+    }
+
+    public static ManagedChannel channel(String host, int port) {
+        return ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
+    }
+
+    public Endpoints endpoints() {
+        return endpoints;
+    }
+
+    public ManagedChannel producerChannel() {
+        return producer;
+    }
+
+    public OrderServiceGrpc.OrderServiceBlockingStub producer() {
+        return OrderServiceGrpc.newBlockingStub(producer).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** The first consumer replica (on kind: the Service, any replica). */
+    public ConsumerControlGrpc.ConsumerControlBlockingStub consumer() {
+        return consumer(0);
+    }
+
+    public ConsumerControlGrpc.ConsumerControlBlockingStub consumer(int replica) {
+        return ConsumerControlGrpc.newBlockingStub(consumers.get(replica))
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    public int consumerCount() {
+        return consumers.size();
+    }
+
+    /** Query calls may wait (Audit waits for the consumer to drain), hence the longer deadline. */
+    public QueryServiceGrpc.QueryServiceBlockingStub query() {
+        return QueryServiceGrpc.newBlockingStub(query).withDeadlineAfter(10 * DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        producer.shutdownNow();
+        consumers.forEach(ManagedChannel::shutdownNow);
+        query.shutdownNow();
+    }
+}
