@@ -43,6 +43,9 @@ public final class ProducerSemantics {
                 settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
                 if (transactionalId != null) {
                     settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+                    // an open transaction holds back read_committed readers (the LSO) until it ends: if
+                    // the producer dies and no successor fences it, the broker aborts it after this long
+                    settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
                 }
             }
             default -> throw new IllegalArgumentException("no producer semantics for " + mode);

@@ -1,0 +1,30 @@
+package dev.exactlyonce.producer;
+
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+import java.time.Duration;
+
+/**
+ * The producer's defaults for a fresh cluster ({@code app.producer.*}, e.g. env
+ * {@code APP_PRODUCER_DELIVERY_MODE}). Once someone calls UpdateProducerConfig, the value stored in
+ * lab.settings wins over these on every replica.
+ *
+ * @param deliveryMode           AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE
+ * @param enableTransactions     exactly-once with Kafka transactions (false: idempotent producer only)
+ * @param groupCommitMaxRecords  a group-commit transaction closes after this many records...
+ * @param groupCommitMaxMs       ...or this many milliseconds after it opened, whichever comes first
+ * @param lingerMs               Kafka linger.ms
+ * @param batchSize              Kafka batch.size
+ * @param sendTimeout            how long a call may wait for Kafka before it fails with UNAVAILABLE
+ */
+@ConfigurationProperties("app.producer")
+public record ProducerProperties(
+        @Bindable(defaultValue = "EXACTLY_ONCE") DeliveryMode deliveryMode,
+        @Bindable(defaultValue = "true") boolean enableTransactions,
+        @Bindable(defaultValue = "1000") int groupCommitMaxRecords,
+        @Bindable(defaultValue = "5") int groupCommitMaxMs,
+        @Bindable(defaultValue = "2") int lingerMs,
+        @Bindable(defaultValue = "131072") int batchSize,
+        @Bindable(defaultValue = "5s") Duration sendTimeout) {
+}
