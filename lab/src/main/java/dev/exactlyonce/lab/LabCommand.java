@@ -6,13 +6,14 @@ import picocli.CommandLine.Command;
 /** {@code java -jar lab/target/lab.jar up|drill|bench}. */
 @Command(name = "lab", mixinStandardHelpOptions = true,
         description = "The exactly-once lab: run the pipeline on one machine, crash it on purpose, measure it.",
-        subcommands = {UpCommand.class, DrillCommand.class})
+        subcommands = {UpCommand.class, DrillCommand.class, BenchCommand.class})
 public class LabCommand implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
         System.exit(commandLine().execute(args));
     }
 

@@ -18,6 +18,32 @@ public final class Progress {
         return out;
     }
 
+    private final boolean terminal = System.console() != null;
+    private boolean liveShown;
+
+    /** A progress line that replaces itself on a terminal (carriage return), one line per update otherwise. */
+    public void live(String text) {
+        synchronized (out) {
+            if (terminal) {
+                out.print("\r" + text + "\u001b[K");
+                liveShown = true;
+            } else {
+                out.println(text);
+            }
+            out.flush();
+        }
+    }
+
+    /** Ends a live line before normal output continues. */
+    public void endLive() {
+        synchronized (out) {
+            if (liveShown) {
+                out.println();
+                liveShown = false;
+            }
+        }
+    }
+
     public void line(String format, Object... args) {
         synchronized (out) {
             out.println(String.format(Locale.ROOT, format, args));

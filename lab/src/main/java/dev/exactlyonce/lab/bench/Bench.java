@@ -1,0 +1,183 @@
+package dev.exactlyonce.lab.bench;
+
+import com.google.protobuf.Timestamp;
+import dev.exactlyonce.grpc.v1.AuditRequest;
+import dev.exactlyonce.grpc.v1.AuditResponse;
+import dev.exactlyonce.grpc.v1.BenchmarkFigures;
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.GetConsumerLagRequest;
+import dev.exactlyonce.grpc.v1.GetStatsRequest;
+import dev.exactlyonce.grpc.v1.RecordBenchmarkRequest;
+import dev.exactlyonce.grpc.v1.ResetRequest;
+import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.PipelineClients;
+import dev.exactlyonce.lab.runner.PipelineModes;
+import dev.exactlyonce.lab.runner.ProcessMemory;
+import dev.exactlyonce.lab.runner.Progress;
+import dev.exactlyonce.lab.runner.SampleOrders;
+import dev.exactlyonce.lab.runner.SupervisedProcess;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+/**
+ * Measures every mode with every workload on the same machine: warm up, drain, Reset, offer load,
+ * wait until everything acknowledged is stored (or nothing more arrives), Audit. The load generator
+ * runs in this JVM on its own channels; the pipeline's services are separate processes.
+ */
+public final class Bench {
+
+    static final Duration STORE_TIMEOUT = Duration.ofMinutes(5);
+    static final Duration QUIET_PERIOD = Duration.ofSeconds(3);
+
+    private final PipelineClients clients;
+    private final PipelineModes modes;
+    private final BenchSettings settings;
+    private final Progress progress;
+    private final Optional<Lab> lab;
+
+    public Bench(PipelineClients clients, Optional<Lab> lab, BenchSettings settings, Progress progress) {
+        this.clients = clients;
+        this.modes = new PipelineModes(clients);
+        this.lab = lab;
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    public List<BenchResult> run() throws Exception {
+        List<ManagedChannel> channels = IntStream.range(0, settings.channels())
+                .mapToObj(i -> PipelineClients.channel(clients.endpoints().host(), clients.endpoints().producerPort()))
+                .toList();
+        List<BenchResult> results = new ArrayList<>();
+        try {
+            for (DeliveryMode mode : settings.modes()) {
+                modes.apply(mode);
+                for (Workload workload : settings.workloads()) {
+                    results.add(measure(mode, workload, channels));
+                }
+            }
+        } finally {
+            channels.forEach(ManagedChannel::shutdownNow);
+        }
+        if (settings.record()) {
+            record(results);
+        }
+        return results;
+    }
+
+    private BenchResult measure(DeliveryMode mode, Workload workload, List<ManagedChannel> channels) throws Exception {
+        String name = mode + " " + settings.describe(workload);
+        int concurrency = workload == Workload.PLACE_ORDER ? settings.clients() : settings.streams();
+        OrderLoad load = new OrderLoad(channels, workload, concurrency, settings.streamBatch(),
+                new SampleOrders("bench-" + mode.name().toLowerCase().replace('_', '-')));
+        if (!settings.warmup().isZero()) {
+            progress.line("%s: warming up for %s", name, Progress.seconds(settings.warmup()));
+            load.run(Budget.duration(settings.warmup()), new LoadMeter());
+        }
+        // a quiet, empty pipeline: the warm-up's orders must not count in this run's window
+        modes.awaitDrained(STORE_TIMEOUT);
+        clients.query().reset(ResetRequest.getDefaultInstance());
+
+        LoadMeter meter = new LoadMeter();
+        long start = System.nanoTime();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        long[] previous = {0};
+        ticker.scheduleAtFixedRate(() -> {
+            long now = meter.acknowledged();
+            progress.live(String.format(Locale.ROOT, "  %s  %5.1f s  acknowledged %,d  %,d/s", name,
+                    (System.nanoTime() - start) / 1e9, now, now - previous[0]));
+            previous[0] = now;
+        }, 1, 1, TimeUnit.SECONDS);
+        try {
+            load.run(settings.budget(), meter);
+        } finally {
+            ticker.shutdownNow();
+            progress.endLive();
+        }
+        long sendNanos = System.nanoTime() - start;
+        long acknowledged = meter.acknowledged();
+        long storedAtNanos = awaitStored(acknowledged, start) - start;
+        AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
+                .setAcknowledged(acknowledged).setWaitSeconds(60).build());
+        BenchResult result = new BenchResult(mode.name(), settings.describe(workload), acknowledged, meter.failed(),
+                sendNanos / 1e9, storedAtNanos / 1e9, perSecond(acknowledged, sendNanos),
+                perSecond(audit.getStoredDistinct(), storedAtNanos),
+                meter.percentileMillis(50), meter.percentileMillis(95), meter.percentileMillis(99), meter.maxMillis(),
+                audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
+                audit.getVerdict(), residentMemory());
+        progress.line("%s: %,d acknowledged (%,.0f/s), stored %,.0f/s, p50 %.1f ms, p99 %.1f ms, %s", name,
+                acknowledged, result.acknowledgedPerSecond(), result.storedPerSecond(), result.p50Ms(), result.p99Ms(),
+                audit.getVerdict());
+        return result;
+    }
+
+    /**
+     * Polls the stored count (constant-time counters) until it reaches {@code acknowledged}, or stops
+     * growing while the consumer has no lag (at-most-once may legitimately store fewer). Returns the
+     * time of the last observed growth.
+     */
+    private long awaitStored(long acknowledged, long start) throws InterruptedException {
+        long deadline = System.nanoTime() + STORE_TIMEOUT.toNanos();
+        long stored = -1;
+        long changedAt = start;
+        while (System.nanoTime() < deadline) {
+            long now = clients.query().getStats(GetStatsRequest.getDefaultInstance()).getDistinctOrders();
+            if (now != stored) {
+                stored = now;
+                changedAt = System.nanoTime();
+            }
+            if (stored >= acknowledged) {
+                return changedAt;
+            }
+            if (System.nanoTime() - changedAt > QUIET_PERIOD.toNanos()
+                    && clients.query().getConsumerLag(GetConsumerLagRequest.getDefaultInstance()).getTotalLag() == 0) {
+                return changedAt;
+            }
+            Thread.sleep(50);
+        }
+        return changedAt;
+    }
+
+    /** Resident memory of the lab's children right after the run (empty against remote services). */
+    private Map<String, Long> residentMemory() {
+        Map<String, Long> rss = new LinkedHashMap<>();
+        lab.ifPresent(l -> {
+            for (SupervisedProcess child : l.children()) {
+                long kib = ProcessMemory.residentKiB(child.pid());
+                if (kib > 0) {
+                    rss.put(child.name(), kib / 1024);
+                }
+            }
+        });
+        return rss;
+    }
+
+    private void record(List<BenchResult> results) {
+        Instant now = Instant.now();
+        Timestamp measuredAt = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
+        RecordBenchmarkRequest.Builder request = RecordBenchmarkRequest.newBuilder();
+        for (BenchResult r : results) {
+            request.addFigures(BenchmarkFigures.newBuilder()
+                    .setWorkload(r.workload()).setMode(DeliveryMode.valueOf(r.mode())).setOrders(r.acknowledged())
+                    .setAcknowledgedPerSecond(r.acknowledgedPerSecond()).setStoredPerSecond(r.storedPerSecond())
+                    .setP50Ms(r.p50Ms()).setP95Ms(r.p95Ms()).setP99Ms(r.p99Ms()).setMaxMs(r.maxMs())
+                    .setVerdict(r.verdict()).setMeasuredAt(measuredAt));
+        }
+        int stored = clients.query().recordBenchmark(request.build()).getStored();
+        progress.line("recorded %d result(s) with the query service: CompareSemantics shows them", stored);
+    }
+
+    private static double perSecond(long count, long nanos) {
+        return nanos <= 0 ? 0 : count / (nanos / 1e9);
+    }
+}

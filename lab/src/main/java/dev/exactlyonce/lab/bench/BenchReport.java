@@ -1,0 +1,92 @@
+package dev.exactlyonce.lab.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+/** The bench table: printed, and written as bench.json, bench.csv and bench.png (throughput per mode). */
+public record BenchReport(List<BenchResult> results) {
+
+    static final List<String> HEADER = List.of("mode", "workload", "acknowledged", "ack/s", "stored/s", "p50 ms",
+            "p95 ms", "p99 ms", "max ms", "stored", "distinct", "lost", "dup", "verdict", "RSS MiB");
+
+    private static List<String> cells(BenchResult r) {
+        return List.of(r.mode(), r.workload(), String.format(Locale.ROOT, "%,d", r.acknowledged()),
+                String.format(Locale.ROOT, "%,.0f", r.acknowledgedPerSecond()),
+                String.format(Locale.ROOT, "%,.0f", r.storedPerSecond()),
+                String.format(Locale.ROOT, "%.1f", r.p50Ms()), String.format(Locale.ROOT, "%.1f", r.p95Ms()),
+                String.format(Locale.ROOT, "%.1f", r.p99Ms()), String.format(Locale.ROOT, "%.1f", r.maxMs()),
+                String.valueOf(r.storedRows()), String.valueOf(r.storedDistinct()), String.valueOf(r.lost()),
+                String.valueOf(r.duplicated()), r.verdict(),
+                r.residentMemoryMiB().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                        .collect(Collectors.joining(", ")));
+    }
+
+    public void print(PrintStream out) {
+        List<List<String>> table = new ArrayList<>();
+        table.add(HEADER);
+        results.forEach(r -> table.add(cells(r)));
+        int[] widths = new int[HEADER.size()];
+        for (List<String> line : table) {
+            for (int i = 0; i < line.size(); i++) {
+                widths[i] = Math.max(widths[i], line.get(i).length());
+            }
+        }
+        for (List<String> line : table) {
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < line.size(); i++) {
+                String format = i >= 2 && i <= 12 ? "%" + widths[i] + "s  " : "%-" + widths[i] + "s  ";
+                text.append(String.format(Locale.ROOT, format, line.get(i)));
+            }
+            out.println(text.toString().stripTrailing());
+        }
+    }
+
+    public void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("bench.json").toFile(), results);
+        List<String> csv = new ArrayList<>();
+        csv.add("mode,workload,acknowledged,failed,send_seconds,end_to_end_seconds,acknowledged_per_second,"
+                + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,rss_mib");
+        for (BenchResult r : results) {
+            csv.add(String.join(",", r.mode(), quoted(r.workload()), String.valueOf(r.acknowledged()),
+                    String.valueOf(r.failed()), number(r.sendSeconds()), number(r.endToEndSeconds()),
+                    number(r.acknowledgedPerSecond()), number(r.storedPerSecond()), number(r.p50Ms()), number(r.p95Ms()),
+                    number(r.p99Ms()), number(r.maxMs()), String.valueOf(r.storedRows()), String.valueOf(r.storedDistinct()),
+                    String.valueOf(r.lost()), String.valueOf(r.duplicated()), quoted(r.verdict()),
+                    quoted(r.residentMemoryMiB().toString())));
+        }
+        Files.write(dir.resolve("bench.csv"), csv);
+        BitmapEncoder.saveBitmap(chart(), dir.resolve("bench.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private CategoryChart chart() {
+        CategoryChart chart = new CategoryChartBuilder().width(1000).height(560)
+                .title("Orders per second by delivery mode").xAxisTitle("mode and workload").yAxisTitle("orders/s").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setXAxisLabelRotation(15);
+        List<String> categories = results.stream().map(r -> r.mode() + "\n" + r.workload()).toList();
+        chart.addSeries("acknowledged/s", categories, results.stream().map(BenchResult::acknowledgedPerSecond).toList());
+        chart.addSeries("stored/s (end to end)", categories, results.stream().map(BenchResult::storedPerSecond).toList());
+        return chart;
+    }
+
+    private static String number(double value) {
+        return String.format(Locale.ROOT, "%.3f", value);
+    }
+
+    private static String quoted(String value) {
+        return "\"" + value.replace("\"", "\"\"") + "\"";
+    }
+}
