@@ -1,0 +1,69 @@
+package dev.exactlyonce.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.exactlyonce.lab.runner.LabSettings;
+import dev.exactlyonce.lab.runner.ServicePorts;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class LabCommandTest {
+
+    @Test
+    void helpListsTheThreeSubcommands() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = LabCommand.commandLine();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute("--help")).isZero();
+        assertThat(out.toString()).contains("up", "drill", "bench");
+    }
+
+    @Test
+    void upOptionsBecomeLabSettings() {
+        UpCommand up = new UpCommand();
+        new CommandLine(up).parseArgs("--data", "/tmp/lab-data", "--kafka-port", "19092", "--postgres-port", "15432",
+                "--grpc-base-port", "18000", "--management-base-port", "19000", "--consumers", "3", "--repo", "/repo");
+        LabSettings settings = up.lab.settings();
+        assertThat(settings.dataDir()).isEqualTo(Path.of("/tmp/lab-data"));
+        assertThat(settings.kafkaPort()).isEqualTo(19092);
+        assertThat(settings.postgresPort()).isEqualTo(15432);
+        assertThat(settings.consumers()).isEqualTo(3);
+        assertThat(settings.jars().jar("consumer")).isEqualTo(Path.of("/repo/consumer/target/consumer.jar"));
+        assertThat(settings.jvmOptions()).containsExactly("-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
+    }
+
+    @Test
+    void defaultsAreTheArchitecturePorts() {
+        LabSettings settings = LabSettings.defaults();
+        assertThat(settings.kafkaPort()).isEqualTo(9092);
+        assertThat(settings.postgresPort()).isEqualTo(5432);
+        ServicePorts ports = settings.ports();
+        assertThat(ports.producerGrpc()).isEqualTo(8000);
+        assertThat(ports.producerManagement()).isEqualTo(9000);
+        assertThat(ports.consumerGrpc(0)).isEqualTo(8001);
+        assertThat(ports.consumerManagement(0)).isEqualTo(9001);
+        assertThat(ports.consumerGrpc(2)).isEqualTo(8021);
+        assertThat(ports.queryGrpc()).isEqualTo(8003);
+        assertThat(ports.queryManagement()).isEqualTo(9003);
+    }
+
+    @Test
+    void badOptionsAreRefusedWithTheReason() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = LabCommand.commandLine();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("up", "--consumers", "4", "--repo", "/nonexistent")).isNotZero();
+        assertThat(err.toString()).contains("consumers must be 1..3");
+
+        err.getBuffer().setLength(0);
+        assertThat(cli.execute("up", "--repo", "/nonexistent")).isNotZero();
+        assertThat(err.toString()).contains("run ./mvnw -B -q package -DskipTests first");
+
+        err.getBuffer().setLength(0);
+        assertThat(cli.execute("drill", "--orders", "10", "--crash-after", "10", "--repo", "/nonexistent")).isNotZero();
+        assertThat(err.toString()).contains("crash-after");
+    }
+}
