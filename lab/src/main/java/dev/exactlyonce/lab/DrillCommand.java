@@ -4,6 +4,7 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.lab.drill.Drill;
 import dev.exactlyonce.lab.drill.DrillReport;
 import dev.exactlyonce.lab.drill.DrillSettings;
+import dev.exactlyonce.lab.drill.Scenario;
 import dev.exactlyonce.lab.runner.Progress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +58,8 @@ public class DrillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Progress progress = new Progress(System.out);
-        DrillSettings settings = new DrillSettings(modes, orders, crashAfter, clients, kills, crashes, Duration.ofMinutes(2));
+        DrillSettings settings = new DrillSettings(Scenario.standard(modes, crashes, kills), orders, crashAfter, clients,
+                kills, Duration.ofMinutes(2));
         try (Target target = Target.open(against, namespace, lab, progress)) {
             DrillReport report = new DrillReport(new Drill(target.clients(), target.faults(), settings, progress).run());
             progress.line("");

@@ -43,10 +43,8 @@ public final class Drill {
     public List<DrillRow> run() throws Exception {
         List<DrillRow> rows = new ArrayList<>();
         try {
-            for (DeliveryMode mode : settings.modes()) {
-                for (Fault fault : settings.faults(mode)) {
-                    rows.add(run(mode, fault));
-                }
+            for (Scenario scenario : settings.scenarios()) {
+                rows.add(run(scenario.mode(), scenario.fault()));
             }
         } finally {
             modes.disarmCrash();
