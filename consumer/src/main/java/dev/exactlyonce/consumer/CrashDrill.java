@@ -1,0 +1,91 @@
+package dev.exactlyonce.consumer;
+
+import dev.exactlyonce.grpc.v1.ConsumerConfig;
+import dev.exactlyonce.grpc.v1.CrashPoint;
+import io.micronaut.context.annotation.Property;
+import io.micronaut.transaction.TransactionDefinition;
+import io.micronaut.transaction.TransactionOperations;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * crash_after_messages=N: halts the process right after the N-th message (counted since the drill was
+ * armed, a poll batch at a time) reaches the configured crash point. One-shot: the disarm is written
+ * durably to lab.settings, and the crash is counted in PostgreSQL, BEFORE the halt, so the restarted
+ * process neither crashes again nor forgets that it crashed.
+ */
+@Singleton
+class CrashDrill {
+
+    /** The exit status of a fired drill (EX_SOFTWARE); the lab's drills expect it. */
+    public static final int EXIT_CODE = 70;
+    private static final Logger LOG = LoggerFactory.getLogger(CrashDrill.class);
+
+    private final SharedConsumerConfig config;
+    private final CrashDrillRepository crashes;
+    private final TransactionOperations<Connection> transactions;
+    private final ConsumerMetrics metrics;
+    private final ProcessHalt halt;
+    private final String podName;
+    private final String group;
+    private int armedAfter;
+    private CrashPoint armedPoint;
+    private long reached;
+
+    CrashDrill(SharedConsumerConfig config, CrashDrillRepository crashes, TransactionOperations<Connection> transactions,
+               ConsumerMetrics metrics, ProcessHalt halt, ConsumerSettings settings,
+               @Property(name = "app.pod-name") String podName) {
+        this.config = config;
+        this.crashes = crashes;
+        this.transactions = transactions;
+        this.metrics = metrics;
+        this.halt = halt;
+        this.podName = podName;
+        this.group = settings.groupId();
+    }
+
+    /** Called by the poll-loop thread when {@code messages} records of a batch reached {@code point}. */
+    void reached(CrashPoint point, int messages, ConsumerConfig batchConfig) {
+        if (batchConfig.getCrashAfterMessages() != armedAfter || batchConfig.getCrashPoint() != armedPoint) {
+            // armed anew (or disarmed): count from zero
+            armedAfter = batchConfig.getCrashAfterMessages();
+            armedPoint = batchConfig.getCrashPoint();
+            reached = 0;
+        }
+        if (armedAfter <= 0 || point != armedPoint) {
+            return;
+        }
+        reached += messages;
+        if (reached >= armedAfter) {
+            fire(batchConfig);
+        }
+    }
+
+    private void fire(ConsumerConfig batchConfig) {
+        try {
+            config.disarmCrashDrill();
+        } catch (Exception e) {
+            // halting now would crash again after the restart: better not to crash at all
+            LOG.error("crash drill NOT fired: the disarm could not be made durable ({})", e.toString());
+            return;
+        }
+        try {
+            // its own transaction: at BEFORE_DB_COMMIT the batch's transaction is open and dies with the process
+            transactions.execute(TransactionDefinition.of(TransactionDefinition.Propagation.REQUIRES_NEW), status -> crashes.save(new CrashDrillFired(null,
+                    group, podName, batchConfig.getProcessingMode().name(), armedPoint.name(), armedAfter, Instant.now())));
+        } catch (RuntimeException e) {
+            LOG.warn("crash drill: could not count the crash in PostgreSQL ({})", e.toString());
+        }
+        metrics.crashFired();
+        LOG.error("CRASH DRILL: halting with exit code {} after {} messages reached {} in {} (disarmed for the restart)",
+                EXIT_CODE, reached, armedPoint, batchConfig.getProcessingMode());
+        halt.halt(EXIT_CODE);
+    }
+
+    long crashesFired() {
+        return transactions.executeRead(status -> crashes.countByConsumerGroup(group));
+    }
+}

@@ -1,0 +1,101 @@
+package dev.exactlyonce.consumer;
+
+import static dev.exactlyonce.grpc.v1.CrashPoint.AFTER_DB_COMMIT;
+import static dev.exactlyonce.grpc.v1.CrashPoint.AFTER_OFFSET_COMMIT;
+import static dev.exactlyonce.grpc.v1.CrashPoint.BEFORE_DB_COMMIT;
+
+import dev.exactlyonce.consumer.BatchWriter.StoredOffsets;
+import dev.exactlyonce.consumer.BatchWriter.Written;
+import dev.exactlyonce.consumer.ConsumerMetrics.Total;
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.semantics.ConsumerSemantics;
+import dev.exactlyonce.semantics.ConsumerSemantics.Step;
+import io.micronaut.context.annotation.Property;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What each delivery mode does with a poll batch, in one place: the steps of
+ * {@link ConsumerSemantics#steps(DeliveryMode)}, in that order. The only difference between the modes is
+ * the order of "write the rows" and "commit the offsets", and where the offsets live; a crash between
+ * two steps (the crash drill's points) is what makes the difference visible:
+ *
+ * <ul>
+ * <li>at-most-once: commit Kafka offsets, write rows. Crash in between: the batch is lost.</li>
+ * <li>at-least-once: write rows, commit Kafka offsets. Crash in between: the batch is written again.</li>
+ * <li>exactly-once: ONE database transaction holds the rows AND the offsets (kafka_offsets), so they are
+ *     both there or both not; on assignment the consumer seeks to the stored offsets. Kafka's offsets
+ *     are committed afterwards only so that lag tools see progress.</li>
+ * </ul>
+ * With enable_idempotency the same transaction also skips message ids already in processed_messages:
+ * stored offsets protect against replays, the dedup against a producer that sent a message twice.
+ */
+@Singleton
+class DeliveryModeSteps {
+
+    /** The Kafka side, owned by the poll loop (KafkaConsumer is single-threaded). */
+    interface KafkaOffsets {
+        /** Commits synchronously; false when the partitions moved to another consumer. */
+        boolean commit(Map<TopicPartition, OffsetAndMetadata> offsets);
+    }
+
+    /** Runs database work until PostgreSQL answers (the poll loop pauses its partitions meanwhile). */
+    interface Database {
+        Written write(java.util.function.Supplier<Written> transaction) throws InterruptedException;
+    }
+
+    private final BatchWriter writer;
+    private final CrashDrill crashDrill;
+    private final ConsumerMetrics metrics;
+    private final String groupId;
+    private final String podName;
+
+    DeliveryModeSteps(BatchWriter writer, CrashDrill crashDrill, ConsumerMetrics metrics, ConsumerSettings settings,
+                      @Property(name = "app.pod-name") String podName) {
+        this.writer = writer;
+        this.crashDrill = crashDrill;
+        this.metrics = metrics;
+        this.groupId = settings.groupId();
+        this.podName = podName;
+    }
+
+    /** Runs the mode's steps for one batch; {@code generation} is the group generation that owns the partitions. */
+    void run(PollBatch batch, int generation, KafkaOffsets kafka, Database database) throws InterruptedException {
+        var config = batch.config();
+        DeliveryMode mode = config.getProcessingMode();
+        for (Step step : ConsumerSemantics.steps(mode)) {
+            switch (step) {
+                case COMMIT_KAFKA_OFFSETS -> {
+                    if (!kafka.commit(batch.kafkaOffsets())) {
+                        // at-most-once: not written either; the partitions' new owner reads them from there
+                        return;
+                    }
+                    crashDrill.reached(AFTER_OFFSET_COMMIT, batch.received(), config);
+                }
+                case WRITE_ROWS -> writeRows(batch, null, database);
+                case WRITE_ROWS_WITH_DB_OFFSETS -> writeRows(batch,
+                        new StoredOffsets(groupId, Topics.ORDERS, batch.storedOffsets(), podName, generation), database);
+                case COMMIT_KAFKA_OFFSETS_FOR_LAG -> {
+                    kafka.commit(batch.kafkaOffsets());
+                    crashDrill.reached(AFTER_OFFSET_COMMIT, batch.received(), config);
+                }
+            }
+        }
+    }
+
+    private void writeRows(PollBatch batch, StoredOffsets offsets, Database database) throws InterruptedException {
+        var config = batch.config();
+        Written written = database.write(() -> writer.write(batch.rows(), config.getProcessingMode(),
+                config.getEnableIdempotency(), podName, offsets,
+                () -> crashDrill.reached(BEFORE_DB_COMMIT, batch.received(), config)));
+        Instant committedAt = Instant.now();
+        metrics.add(Total.PROCESSED, written.stored());
+        metrics.add(Total.DUPLICATES_SKIPPED, written.duplicatesSkipped());
+        metrics.stored(batch.rows(), committedAt);
+        crashDrill.reached(AFTER_DB_COMMIT, batch.received(), config);
+    }
+}
