@@ -4,11 +4,12 @@ import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.query.store.AuditWindow;
 import dev.exactlyonce.query.store.CounterRepository;
 import dev.exactlyonce.query.store.OrderTotals;
-import dev.exactlyonce.query.store.StoreReset;
+import dev.exactlyonce.query.store.AuditWindowRepository;
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.transaction.TransactionOperations;
 import java.sql.Connection;
+import java.sql.Statement;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.time.Instant;
@@ -48,14 +49,14 @@ public class AuditWindows {
     public record ResetOutcome(long ordersDeleted, long processedMessagesDeleted, Window window) {
     }
 
-    private final StoreReset store;
+    private final AuditWindowRepository store;
     private final CounterRepository counters;
     private final Admin admin;
     private final JsonMapper json;
     private final ProducerAcknowledgements acknowledgements;
     private final TransactionOperations<Connection> transactions;
 
-    public AuditWindows(StoreReset store, CounterRepository counters, Admin admin, JsonMapper json,
+    public AuditWindows(AuditWindowRepository store, CounterRepository counters, Admin admin, JsonMapper json,
                         ProducerAcknowledgements acknowledgements, TransactionOperations<Connection> transactions) {
         this.transactions = transactions;
         this.store = store;
@@ -70,9 +71,16 @@ public class AuditWindows {
         String startOffsets = json.writeValueAsString(start);
         // one transaction: the store is emptied and the window opened together, or neither
         OrderTotals before = transactions.executeWrite(status -> {
-            store.lockStoredOrders();
+            try (Statement statement = status.getConnection().createStatement()) {
+                // processed_messages first: the consumer writes it before orders, so both take the locks
+                // in the same order and a Reset during traffic waits instead of deadlocking. The lock
+                // stops new writes until commit, so the counts read next are the counts truncated.
+                statement.execute("LOCK TABLE processed_messages, orders IN ACCESS EXCLUSIVE MODE");
+            }
             OrderTotals totals = counters.totals();
-            store.truncateStoredOrders();
+            try (Statement statement = status.getConnection().createStatement()) {
+                statement.execute("TRUNCATE processed_messages, orders, order_counts, orders_per_second");
+            }
             store.zeroTotals();
             store.openWindow(startOffsets);
             return totals;

@@ -7,22 +7,11 @@ import io.micronaut.data.repository.GenericRepository;
 import java.util.Optional;
 
 /**
- * Empties what the consumer stored and opens a new audit window. kafka_offsets is left alone on
- * purpose: the exactly-once consumer resumes from it.
+ * Audit windows and the counters Reset zeroes. The LOCK and TRUNCATE of a Reset are in AuditWindows:
+ * a repository method runs them as queries and fails, because they return no result set.
  */
 @JdbcRepository(dialect = Dialect.POSTGRES)
-public interface StoreReset extends GenericRepository<AuditWindow, Long> {
-
-    /**
-     * Stops new writes until commit, so that the counts read next are the counts truncated.
-     * processed_messages first: the consumer writes it before orders, so both take the locks in the
-     * same order and a Reset during traffic waits instead of deadlocking.
-     */
-    @Query("LOCK TABLE processed_messages, orders IN ACCESS EXCLUSIVE MODE")
-    void lockStoredOrders();
-
-    @Query("TRUNCATE processed_messages, orders, order_counts, orders_per_second")
-    void truncateStoredOrders();
+public interface AuditWindowRepository extends GenericRepository<AuditWindow, Long> {
 
     @Query("UPDATE order_totals SET total_rows = 0, distinct_orders = 0, processed_messages = 0 WHERE id = 1")
     void zeroTotals();

@@ -1,0 +1,207 @@
+package dev.exactlyonce.query;
+
+import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
+import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.Infrastructure;
+import dev.exactlyonce.testkit.TestInfrastructure;
+import io.micronaut.grpc.server.GrpcEmbeddedServer;
+import io.micronaut.test.support.TestPropertyProvider;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.TestInstance;
+import dev.exactlyonce.grpc.v1.OrderEvent;
+import dev.exactlyonce.kafka.OrderEventSerde;
+
+/**
+ * What the query tests share: the testkit's Kafka and PostgreSQL with the consumer's real schema
+ * (its Flyway migrations), the service over real gRPC, and writers that prepare data the way the
+ * producer and the consumer would (plain KafkaProducer + OrderEventSerde, SQL rows).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class QueryTestSupport implements TestPropertyProvider {
+
+    static final Infrastructure INFRA = TestInfrastructure.shared();
+
+    @Inject
+    GrpcEmbeddedServer grpcServer;
+
+    private ManagedChannel channel;
+    private Admin admin;
+
+    @Override
+    public Map<String, String> getProperties() {
+        Flyway.configure().dataSource(INFRA.jdbcUrl(), INFRA.jdbcUser(), INFRA.jdbcPassword())
+                .locations("classpath:db/migration").load().migrate();
+        try {
+            Topics.ensureExist(admin(), 10_000);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, String> properties = new HashMap<>(INFRA.micronautProperties());
+        properties.putAll(extraProperties());
+        return properties;
+    }
+
+    Map<String, String> extraProperties() {
+        return Map.of();
+    }
+
+    QueryServiceGrpc.QueryServiceBlockingStub query() {
+        if (channel == null) {
+            channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        }
+        return QueryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    Admin admin() {
+        if (admin == null) {
+            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, INFRA.bootstrapServers()));
+        }
+        return admin;
+    }
+
+    @AfterAll
+    void closeClients() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    // PostgreSQL --------------------------------------------------------------------------------------
+
+    static Connection database() throws SQLException {
+        return DriverManager.getConnection(INFRA.jdbcUrl(), INFRA.jdbcUser(), INFRA.jdbcPassword());
+    }
+
+    /** Empties every table the consumer and the query service write, as a fresh schema. */
+    static void emptyDatabase() throws SQLException {
+        try (Connection c = database(); Statement s = c.createStatement()) {
+            s.execute("TRUNCATE processed_messages, orders, order_counts, orders_per_second, kafka_offsets, "
+                    + "audit_windows, benchmark_results");
+            s.execute("UPDATE order_totals SET total_rows = 0, distinct_orders = 0, processed_messages = 0");
+        }
+    }
+
+    /** A stored row, as the consumer writes it; one statement per call (the counters' triggers run per statement). */
+    record Row(String orderId, String messageId, String customerId, int partition, long offset) {
+        static Row of(String orderId, String messageId, String customerId) {
+            return new Row(orderId, messageId, customerId, 0, 0);
+        }
+    }
+
+    static void insertRows(List<Row> rows) throws SQLException {
+        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO orders (order_id, message_id, customer_id, items, total_amount, kafka_partition, "
+                        + "kafka_offset, produced_at, processing_mode, consumer_id) "
+                        + "VALUES (?, ?, ?, CAST(? AS jsonb), ?, ?, ?, ?, 'EXACTLY_ONCE', 'consumer-test')")) {
+            for (Row row : rows) {
+                ps.setString(1, row.orderId());
+                ps.setString(2, row.messageId());
+                ps.setString(3, row.customerId());
+                ps.setString(4, "[{\"name\":\"Widget\",\"quantity\":2,\"price\":19.99}]");
+                ps.setBigDecimal(5, new java.math.BigDecimal("39.98"));
+                ps.setInt(6, row.partition());
+                ps.setLong(7, row.offset());
+                ps.setTimestamp(8, Timestamp.from(Instant.now()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    static void insertProcessed(String messageId, String orderId) throws SQLException {
+        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO processed_messages (message_id, order_id, kafka_partition, kafka_offset) VALUES (?, ?, 0, 0)")) {
+            ps.setString(1, messageId);
+            ps.setString(2, orderId);
+            ps.executeUpdate();
+        }
+    }
+
+    static void insertDbOffset(String group, int partition, long nextOffset) throws SQLException {
+        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO kafka_offsets (consumer_group, topic, kafka_partition, next_offset, owner, generation) "
+                        + "VALUES (?, 'orders', ?, ?, 'consumer-test', 1)")) {
+            ps.setString(1, group);
+            ps.setInt(2, partition);
+            ps.setLong(3, nextOffset);
+            ps.executeUpdate();
+        }
+    }
+
+    // Kafka -------------------------------------------------------------------------------------------
+
+    static Properties producerProperties() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, INFRA.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return p;
+    }
+
+    static KafkaProducer<String, OrderEvent> orderProducer(Properties properties) {
+        return new KafkaProducer<>(properties, new StringSerializer(), new OrderEventSerde.OrderEventSerializer());
+    }
+
+    static ProducerRecord<String, OrderEvent> orderRecord(String topic, String orderId, String messageId) {
+        OrderEvent event = OrderEvent.newBuilder().setOrderId(orderId).setMessageId(messageId).setCustomerId("cust-1")
+                .setTotalAmount(10).build();
+        ProducerRecord<String, OrderEvent> record = new ProducerRecord<>(topic, orderId, event);
+        record.headers().add(Topics.HEADER_MESSAGE_ID, messageId.getBytes(StandardCharsets.UTF_8));
+        return record;
+    }
+
+    /** Writes one record per message id to topic orders (partition by key) and waits for the acks. */
+    static void produce(List<String> messageIds) {
+        try (var producer = orderProducer(producerProperties())) {
+            for (String id : messageIds) {
+                producer.send(orderRecord(Topics.ORDERS, "order-" + id, id));
+            }
+            producer.flush();
+        }
+    }
+
+    Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        admin().describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                .forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        admin().listOffsets(request).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+        return ends;
+    }
+
+    /** Commits Kafka offsets for a group, as a consumer would after processing. */
+    void commitGroupOffsets(String group, Map<TopicPartition, Long> offsets) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        offsets.forEach((tp, offset) -> commit.put(tp, new OffsetAndMetadata(offset)));
+        admin().alterConsumerGroupOffsets(group, commit).all().get();
+    }
+}
