@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /** The service boots against real Kafka and PostgreSQL and answers what grpcurl and Prometheus ask. */
-@MicronautTest
+@MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsumerBootTest implements TestPropertyProvider {
 
