@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.testkit.ServiceProbe;
-import dev.exactlyonce.testkit.TestInfrastructure;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -29,7 +28,15 @@ class ConsumerBootTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        return TestInfrastructure.shared().micronautProperties();
+        String group = Pipeline.unique("boot");
+        try {
+            Pipeline.startGroupAtEnd(group);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, String> properties = new java.util.HashMap<>();
+        Pipeline.consumerProperties(group, Pipeline.unique("pod")).forEach((k, v) -> properties.put(k, v.toString()));
+        return properties;
     }
 
     @Test
