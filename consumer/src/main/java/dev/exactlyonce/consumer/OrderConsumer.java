@@ -150,11 +150,11 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             LOG.info("consuming {} as group {} member {}", Topics.ORDERS, settings.groupId(), podName);
             while (!stopping) {
                 positionPendingPartitions();
-                ConsumerConfig batchConfig = config.current();
                 ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
                 refreshViews(false);
                 if (!records.isEmpty()) {
-                    process(records, batchConfig);
+                    // read after the poll: a setting changed while the poll waited applies to these records
+                    process(records, config.current());
                 }
             }
         } catch (StopRequested | InterruptedException e) {
@@ -221,8 +221,9 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                     return null;
                 });
                 metrics.add(Total.DEAD_LETTERED, dead.size());
-                dead.forEach(d -> LOG.warn("to {}: {}-{}@{}: {}", Topics.DLQ, d.source().topic(),
-                        d.source().partition(), d.source().offset(), d.error()));
+                DeadLetter first = dead.get(0);
+                LOG.warn("{} record(s) to {}, first {}-{}@{}: {}", dead.size(), Topics.DLQ, first.source().topic(),
+                        first.source().partition(), first.source().offset(), first.error());
             }
             PollBatch toStore = new PollBatch(batchConfig, batch.received(), attempts.passed(), dead,
                     batch.kafkaOffsets(), batch.storedOffsets());
