@@ -1,0 +1,95 @@
+package dev.exactlyonce.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.exactlyonce.consumer.ConsumerMetrics.Total;
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.server.Readiness;
+import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
+import io.micronaut.context.ApplicationContext;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** Restarts and outages: where a consumer resumes, and that it waits for PostgreSQL instead of skipping. */
+class RecoveryTest {
+
+    @Test
+    void restartedConsumerResumesFromTheDatabaseOffsetsNotFromEarlierKafkaOffsets() throws Exception {
+        String group = Pipeline.unique("resume");
+        String pod = Pipeline.unique("pod");
+        String prefix = Pipeline.unique("resume");
+        Pipeline.startGroupAtEnd(group);
+        Map<TopicPartition, Long> before;
+        try (Admin admin = Pipeline.admin()) {
+            before = Pipeline.endOffsets(admin);
+        }
+        try (ApplicationContext first = Pipeline.startConsumer(group, pod)) {
+            // idempotency off: a replay would show up as duplicate rows
+            first.getBean(SharedConsumerConfig.class).update(UpdateConsumerConfigRequest.newBuilder()
+                    .setProcessingMode(DeliveryMode.EXACTLY_ONCE).setEnableIdempotency(false).setFailureRate(0).build());
+            Pipeline.send(Pipeline.orders(prefix + "-old", 30));
+            Pipeline.awaitCaughtUp(group);
+        }
+        // Kafka's committed offsets go back to before those 30 records (the group is empty after a graceful stop)
+        try (Admin admin = Pipeline.admin()) {
+            Map<TopicPartition, OffsetAndMetadata> rewound = new HashMap<>();
+            before.forEach((tp, offset) -> rewound.put(tp, new OffsetAndMetadata(offset)));
+            admin.alterConsumerGroupOffsets(group, rewound).all().get();
+        }
+        Pipeline.send(Pipeline.orders(prefix + "-new", 10));
+        try (ApplicationContext restarted = Pipeline.startConsumer(group, pod)) {
+            Pipeline.awaitCaughtUp(group);
+            assertThat(Pipeline.stored(prefix + "-old")).isEqualTo(new Pipeline.Stored(30, 30));
+            assertThat(Pipeline.stored(prefix + "-new")).isEqualTo(new Pipeline.Stored(10, 10));
+            assertThat(restarted.getBean(ConsumerMetrics.class).total(Total.RECEIVED))
+                    .as("the old records were not even read again").isEqualTo(10);
+        }
+    }
+
+    @Test
+    void startsWithoutPostgresWaitsThroughAnOutageAndSkipsNothing() throws Exception {
+        EmbeddedPostgresDatabase database = new EmbeddedPostgresDatabase(0, Files.createTempDirectory("outage-pg"));
+        String group = Pipeline.unique("outage");
+        String prefix = Pipeline.unique("outage");
+        Pipeline.startGroupAtEnd(group);
+        Map<String, Object> properties = Pipeline.consumerProperties(group, Pipeline.unique("pod"));
+        properties.put("datasources.default.url", database.jdbcUrl());
+        properties.put("datasources.default.username", EmbeddedPostgresDatabase.USER);
+        properties.put("datasources.default.password", EmbeddedPostgresDatabase.PASSWORD);
+        properties.put("datasources.default.connection-timeout", 1000);
+        try (ApplicationContext consumer = ApplicationContext.builder().environments("test").properties(properties).start()) {
+            // started without PostgreSQL: alive, not ready, nothing consumed
+            Readiness readiness = consumer.getBean(Readiness.class);
+            OrderConsumer loop = consumer.getBean(OrderConsumer.class);
+            Pipeline.send(Pipeline.orders(prefix + "-a", 20));
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                    .until(() -> !readiness.isReady() && !loop.isRunning());
+
+            database.start();
+            await().atMost(Duration.ofSeconds(60)).until(readiness::isReady);
+            Pipeline.awaitCaughtUp(group);
+            assertThat(Pipeline.stored(database.jdbcUrl(), prefix + "-a")).isEqualTo(new Pipeline.Stored(20, 20));
+
+            // an outage while running: the batch waits, paused, and is stored when PostgreSQL is back
+            database.stop();
+            Pipeline.send(Pipeline.orders(prefix + "-b", 20));
+            ConsumerMetrics metrics = consumer.getBean(ConsumerMetrics.class);
+            await().atMost(Duration.ofSeconds(30)).until(() -> metrics.total(Total.RECEIVED) >= 40);
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> !readiness.isReady() && metrics.total(Total.PROCESSED) == 20);
+            database.start();
+            Pipeline.awaitCaughtUp(group);
+            assertThat(Pipeline.stored(database.jdbcUrl(), prefix + "-b")).isEqualTo(new Pipeline.Stored(20, 20));
+        } finally {
+            database.stop();
+        }
+    }
+}
