@@ -91,20 +91,23 @@ public class CommittedLogScanner {
         }
     }
 
-    /** The message-id header the producer sets, else the OrderEvent's message_id, else null. */
+    /**
+     * The OrderEvent's message_id, else the message-id header (a record whose value does not parse),
+     * else null: the same choice the consumer makes when it stores the row.
+     */
     static String messageId(ConsumerRecord<byte[], byte[]> record) {
+        if (record.value() != null) {
+            try {
+                String id = OrderEvent.parseFrom(record.value()).getMessageId();
+                if (!id.isEmpty()) {
+                    return id;
+                }
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                // a poison record: the header may still name it
+            }
+        }
         Header header = record.headers().lastHeader(Topics.HEADER_MESSAGE_ID);
-        if (header != null && header.value() != null && header.value().length > 0) {
-            return new String(header.value(), StandardCharsets.UTF_8);
-        }
-        if (record.value() == null) {
-            return null;
-        }
-        try {
-            String id = OrderEvent.parseFrom(record.value()).getMessageId();
-            return id.isEmpty() ? null : id;
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            return null;
-        }
+        return header == null || header.value() == null || header.value().length == 0
+                ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }
