@@ -46,7 +46,7 @@ public class SchemaMigration implements Dependency {
             var result = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration")
                     .connectRetries(0).load().migrate();
             migrated = true;
-            LOG.info("schema at version {} ({} migrations applied now)", result.targetSchemaVersion,
+            LOG.info("schema migrated: {} migration(s) applied now, the rest were already there",
                     result.migrationsExecuted);
         }
     }

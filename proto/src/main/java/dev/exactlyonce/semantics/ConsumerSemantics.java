@@ -13,7 +13,8 @@ public final class ConsumerSemantics {
     /** One step of processing a poll batch. */
     public enum Step {
         COMMIT_KAFKA_OFFSETS("commit the batch's Kafka offsets"),
-        WRITE_ROWS("write the order rows in a database transaction and commit it"),
+        WRITE_ROWS("write the order rows in a database transaction and commit it (with enable_idempotency, "
+                + "the same transaction skips message ids already in processed_messages)"),
         WRITE_ROWS_WITH_DB_OFFSETS("in ONE database transaction: dedup insert into processed_messages, "
                 + "order rows, and the next offsets in kafka_offsets (checked against the expected previous "
                 + "offset: a zombie's batch rolls back); commit"),
