@@ -61,6 +61,8 @@ public final class Bench {
         List<BenchResult> results = new ArrayList<>();
         try {
             for (DeliveryMode mode : settings.modes()) {
+                // drained in the previous mode: each mode measures lag against its own positions
+                modes.awaitDrained(STORE_TIMEOUT);
                 modes.apply(mode);
                 for (Workload workload : settings.workloads()) {
                     results.add(measure(mode, workload, channels));
@@ -83,9 +85,9 @@ public final class Bench {
         if (!settings.warmup().isZero()) {
             progress.line("%s: warming up for %s", name, Progress.seconds(settings.warmup()));
             load.run(Budget.duration(settings.warmup()), new LoadMeter());
+            // a quiet pipeline: the warm-up's orders must not land in this run's window
+            modes.awaitDrained(STORE_TIMEOUT);
         }
-        // a quiet, empty pipeline: the warm-up's orders must not count in this run's window
-        modes.awaitDrained(STORE_TIMEOUT);
         clients.query().reset(ResetRequest.getDefaultInstance());
 
         LoadMeter meter = new LoadMeter();

@@ -56,8 +56,9 @@ public final class Drill {
         long start = System.nanoTime();
         String label = fault.label(settings.kills());
         progress.line("%s, %s: %d orders from %d clients", mode, label, settings.orders(), settings.clients());
-        modes.apply(mode);
+        // drained in the mode that produced the backlog: each mode measures lag against its own positions
         modes.awaitDrained(settings.recoveryTimeout());
+        modes.apply(mode);
         clients.query().reset(ResetRequest.getDefaultInstance());
 
         String before = faults.instances();
