@@ -121,7 +121,8 @@ final class GroupCommitter {
                     if (draining) {
                         break;
                     }
-                    waiting.poll(500, TimeUnit.MILLISECONDS);   // back off; the failed calls were answered
+                    // back off before the next attempt; calls arriving meanwhile wait for it (or its failure)
+                    TimeUnit.MILLISECONDS.sleep(500);
                     continue;
                 }
                 Call first = waiting.poll(100, TimeUnit.MILLISECONDS);
@@ -159,14 +160,14 @@ final class GroupCommitter {
     private void commitGroup(Call first) {
         String batchId = batchPrefix + (++sequence);
         List<Call> calls = new ArrayList<>();
+        calls.add(first);   // from here on, whatever happens, every call in the list gets an answer
         List<Future<RecordMetadata>> sends = new ArrayList<>();
         long opened = System.nanoTime();
         long deadline = opened + maxNanos;
         try {
             client.beginTransaction();
             Call call = first;
-            while (call != null) {
-                calls.add(call);
+            while (true) {
                 for (OutgoingOrder order : call.orders) {
                     sends.add(client.send(order.toRecord(DeliveryMode.EXACTLY_ONCE, batchId)));
                 }
@@ -179,6 +180,10 @@ final class GroupCommitter {
                     long left = deadline - System.nanoTime();
                     call = left > 0 ? waiting.poll(left, TimeUnit.NANOSECONDS) : null;
                 }
+                if (call == null) {
+                    break;
+                }
+                calls.add(call);
             }
             client.commitTransaction();   // flushes, then EndTxn: all records visible, or none
             metrics.committed(sends.size(), System.nanoTime() - opened);
