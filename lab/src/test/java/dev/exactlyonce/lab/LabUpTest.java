@@ -15,6 +15,7 @@ import dev.exactlyonce.lab.runner.SampleOrders;
 import dev.exactlyonce.lab.runner.SupervisedProcess;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +69,8 @@ class LabUpTest {
             assertThat(audit.getLost()).isZero();
             assertThat(audit.getDuplicated()).isZero();
             assertThat(audit.getVerdict()).isEqualTo("EXACTLY_ONCE");
+
+            new GrpcurlExercises(clients).runAll(Path.of("target", "grpcurl-exercises.md"));
         } finally {
             lab.close();
         }

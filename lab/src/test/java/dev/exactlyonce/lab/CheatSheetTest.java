@@ -1,0 +1,45 @@
+package dev.exactlyonce.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import dev.exactlyonce.grpc.v1.AuditRequest;
+import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
+import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
+import dev.exactlyonce.lab.runner.Endpoints;
+import dev.exactlyonce.lab.runner.ServicePorts;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** Every body the lab prints in its cheat sheet is valid JSON of the contract (strict: unknown fields fail). */
+class CheatSheetTest {
+
+    private static final Map<String, Message> REQUEST_TYPES = Map.of(
+            "OrderService/PlaceOrder", PlaceOrderRequest.getDefaultInstance(),
+            "OrderService/UpdateProducerConfig", UpdateProducerConfigRequest.getDefaultInstance(),
+            "ConsumerControl/UpdateConsumerConfig", UpdateConsumerConfigRequest.getDefaultInstance(),
+            "QueryService/Audit", AuditRequest.getDefaultInstance());
+
+    @Test
+    void everyBodyParsesIntoItsRequestType() throws Exception {
+        List<String> lines = CheatSheet.lines(Endpoints.of("127.0.0.1", ServicePorts.DEFAULT, 1));
+        String text = String.join("\n", lines).replace("\\\n", " ");
+        Matcher m = Pattern.compile("-d '([^']*)'\\s+\\S+ exactlyonce\\.v1\\.(\\S+)").matcher(text);
+        int parsed = 0;
+        while (m.find()) {
+            Message type = REQUEST_TYPES.get(m.group(2));
+            assertThat(type).as("request type of " + m.group(2)).isNotNull();
+            Message.Builder builder = type.toBuilder();
+            JsonFormat.parser().merge(m.group(1), builder);
+            assertThat(builder.build()).isNotEqualTo(type);
+            parsed++;
+        }
+        assertThat(parsed).isEqualTo(5);
+        assertThat(text).contains("127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1:8003");
+    }
+}

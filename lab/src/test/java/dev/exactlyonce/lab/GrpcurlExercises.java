@@ -1,0 +1,98 @@
+package dev.exactlyonce.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import dev.exactlyonce.grpc.v1.AuditRequest;
+import dev.exactlyonce.grpc.v1.AuditResponse;
+import dev.exactlyonce.grpc.v1.CompareSemanticsRequest;
+import dev.exactlyonce.grpc.v1.DuplicateStats;
+import dev.exactlyonce.grpc.v1.GetDuplicateStatsRequest;
+import dev.exactlyonce.grpc.v1.GetStatsRequest;
+import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
+import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
+import dev.exactlyonce.grpc.v1.ResetRequest;
+import dev.exactlyonce.grpc.v1.SimulateDuplicateRequest;
+import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
+import dev.exactlyonce.lab.runner.PipelineClients;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The README's "Lab exercises": each grpcurl body, parsed strictly from the very JSON the README shows
+ * (an unknown or misspelt field fails), sent to the running lab, and the answer kept as a transcript
+ * (lab/target/grpcurl-exercises.md) for the README.
+ */
+final class GrpcurlExercises {
+
+    static final String ORDER = "{\"customer_id\":\"cust-001\",\"items\":[{\"name\":\"Widget\",\"quantity\":2,\"price\":19.99}],\"total_amount\":39.98}";
+    static final String DUPLICATE = "{\"order\":{\"customer_id\":\"cust-002\",\"items\":[{\"name\":\"Gadget\",\"quantity\":1,\"price\":5.5}],\"total_amount\":5.5},\"copies\":3}";
+    static final String BATCH = "{\"orders\":[" + ORDER + ",{\"customer_id\":\"cust-003\",\"items\":[{\"name\":\"Gizmo\",\"quantity\":3,\"price\":2.5}],\"total_amount\":7.5}]}";
+
+    private final PipelineClients clients;
+    private final List<String> transcript = new ArrayList<>();
+
+    GrpcurlExercises(PipelineClients clients) {
+        this.clients = clients;
+    }
+
+    void runAll(Path out) throws IOException {
+        call("OrderService/UpdateProducerConfig", "{\"delivery_mode\":\"AT_LEAST_ONCE\"}", UpdateProducerConfigRequest.getDefaultInstance(),
+                r -> clients.producer().updateProducerConfig(r));
+        call("ConsumerControl/UpdateConsumerConfig", "{\"processing_mode\":\"AT_LEAST_ONCE\",\"enable_idempotency\":false}",
+                UpdateConsumerConfigRequest.getDefaultInstance(), r -> clients.consumer().updateConsumerConfig(r));
+        call("QueryService/Reset", "{}", ResetRequest.getDefaultInstance(), r -> clients.query().reset(r));
+        call("OrderService/PlaceOrder", ORDER, PlaceOrderRequest.getDefaultInstance(), r -> clients.producer().placeOrder(r));
+        call("OrderService/SimulateDuplicate", DUPLICATE, SimulateDuplicateRequest.getDefaultInstance(),
+                r -> clients.producer().simulateDuplicate(r));
+        AuditResponse withDuplicates = call("QueryService/Audit", "{\"wait_seconds\":30,\"acknowledged\":2}", AuditRequest.getDefaultInstance(),
+                r -> clients.query().audit(r));
+        assertThat(withDuplicates.getDuplicated()).as("idempotency off: the copies are stored").isEqualTo(2);
+        assertThat(withDuplicates.getLost()).isZero();
+        DuplicateStats duplicates = call("QueryService/GetDuplicateStats", "{}", GetDuplicateStatsRequest.getDefaultInstance(),
+                r -> clients.query().getDuplicateStats(r));
+        assertThat(duplicates.getExactlyOnceHolds()).isFalse();
+
+        call("ConsumerControl/UpdateConsumerConfig", "{\"enable_idempotency\":true}",
+                UpdateConsumerConfigRequest.getDefaultInstance(), r -> clients.consumer().updateConsumerConfig(r));
+        call("QueryService/Reset", "{}", ResetRequest.getDefaultInstance(), r -> clients.query().reset(r));
+        call("OrderService/SimulateDuplicate", DUPLICATE, SimulateDuplicateRequest.getDefaultInstance(),
+                r -> clients.producer().simulateDuplicate(r));
+        AuditResponse deduplicated = call("QueryService/Audit", "{\"wait_seconds\":30,\"acknowledged\":1}", AuditRequest.getDefaultInstance(),
+                r -> clients.query().audit(r));
+        assertThat(deduplicated.getDuplicated()).as("idempotency on: the copies are skipped").isZero();
+        assertThat(deduplicated.getVerdict()).isEqualTo("EXACTLY_ONCE");
+
+        call("OrderService/UpdateProducerConfig", "{\"delivery_mode\":\"EXACTLY_ONCE\",\"enable_transactions\":true}",
+                UpdateProducerConfigRequest.getDefaultInstance(), r -> clients.producer().updateProducerConfig(r));
+        call("ConsumerControl/UpdateConsumerConfig", "{\"processing_mode\":\"EXACTLY_ONCE\",\"enable_idempotency\":true}",
+                UpdateConsumerConfigRequest.getDefaultInstance(), r -> clients.consumer().updateConsumerConfig(r));
+        call("OrderService/PlaceOrderBatch", BATCH, PlaceOrderBatchRequest.getDefaultInstance(),
+                r -> clients.producer().placeOrderBatch(r));
+        call("QueryService/GetStats", "{}", GetStatsRequest.getDefaultInstance(), r -> clients.query().getStats(r));
+        call("QueryService/CompareSemantics", "{}", CompareSemanticsRequest.getDefaultInstance(),
+                r -> clients.query().compareSemantics(r));
+        Files.createDirectories(out.getParent());
+        Files.write(out, transcript);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <Q extends Message, R extends Message> R call(String method, String json, Q type, Function<Q, R> send)
+            throws IOException {
+        Message.Builder request = type.toBuilder();
+        JsonFormat.parser().merge(json, request);
+        R response = send.apply((Q) request.build());
+        String port = method.startsWith("OrderService") ? "8000" : method.startsWith("ConsumerControl") ? "8001" : "8003";
+        transcript.add("grpcurl -plaintext -d '" + json + "' 127.0.0.1:" + port + " exactlyonce.v1." + method);
+        transcript.add("```json");
+        transcript.add(JsonFormat.printer().preservingProtoFieldNames().print(response));
+        transcript.add("```");
+        return response;
+    }
+}
