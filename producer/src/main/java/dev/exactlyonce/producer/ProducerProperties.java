@@ -23,7 +23,7 @@ public record ProducerProperties(
         @Bindable(defaultValue = "EXACTLY_ONCE") DeliveryMode deliveryMode,
         @Bindable(defaultValue = "true") boolean enableTransactions,
         @Bindable(defaultValue = "1000") int groupCommitMaxRecords,
-        @Bindable(defaultValue = "5") int groupCommitMaxMs,
+        @Bindable(defaultValue = "2") int groupCommitMaxMs,
         @Bindable(defaultValue = "2") int lingerMs,
         @Bindable(defaultValue = "131072") int batchSize,
         @Bindable(defaultValue = "5s") Duration sendTimeout) {

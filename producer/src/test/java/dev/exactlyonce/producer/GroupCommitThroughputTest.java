@@ -10,6 +10,9 @@ import dev.exactlyonce.testkit.TestInfrastructure;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import dev.exactlyonce.grpc.v1.StreamOrdersResponse;
+import java.util.concurrent.CompletableFuture;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
@@ -63,7 +66,7 @@ class GroupCommitThroughputTest implements TestPropertyProvider {
     @Test
     void measure() throws Exception {
         List<Setup> setups = List.of(
-                new Setup("exactly-once, group commit (1000 records / 5 ms)", DeliveryMode.EXACTLY_ONCE, 1000, 5),
+                new Setup("exactly-once, group commit (1000 records / 2 ms)", DeliveryMode.EXACTLY_ONCE, 1000, 2),
                 new Setup("exactly-once, one transaction per call", DeliveryMode.EXACTLY_ONCE, 1, 0),
                 new Setup("at-least-once (no transactions), for reference", DeliveryMode.AT_LEAST_ONCE, 1000, 5));
         List<String> table = new ArrayList<>();
@@ -72,6 +75,7 @@ class GroupCommitThroughputTest implements TestPropertyProvider {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
         try {
             var stub = OrderServiceGrpc.newBlockingStub(channel);
+            run(stub, WARMUP_MS);   // JIT: the first setup must not pay for the warm-up of all
             for (Setup setup : setups) {
                 stub.updateProducerConfig(UpdateProducerConfigRequest.newBuilder().setDeliveryMode(setup.mode())
                         .setEnableTransactions(true).setGroupCommitMaxRecords(setup.maxRecords())
@@ -89,12 +93,39 @@ class GroupCommitThroughputTest implements TestPropertyProvider {
                         transactions == 0 ? "-" : String.format("%.1f", (double) result.count / transactions),
                         transactions == 0 ? "-" : String.format("%.1f", busy / transactions)));
             }
+            table.add("");
+            table.add(String.format("%-50s %10s", "StreamOrders, one stream of " + STREAM_ORDERS + " orders", "orders/s"));
+            for (Setup setup : List.of(setups.get(0), setups.get(2))) {
+                stub.updateProducerConfig(UpdateProducerConfigRequest.newBuilder().setDeliveryMode(setup.mode())
+                        .setEnableTransactions(true).setGroupCommitMaxRecords(setup.maxRecords())
+                        .setGroupCommitMaxMs(setup.maxMs()).build());
+                stream(channel, STREAM_ORDERS / 5);
+                StreamOrdersResponse summary = stream(channel, STREAM_ORDERS);
+                table.add(String.format("%-50s %10.0f", setup.name(), summary.getOrdersPerSecond()));
+            }
         } finally {
             channel.shutdownNow();
         }
         String report = String.join("\n", table);
         System.out.println(report);
         Files.writeString(Path.of("target", "group-commit-throughput.txt"), report + "\n");
+    }
+
+    static final int STREAM_ORDERS = 100_000;
+
+    private static StreamOrdersResponse stream(ManagedChannel channel, int count) throws Exception {
+        CompletableFuture<StreamOrdersResponse> summary = new CompletableFuture<>();
+        var requests = (ClientCallStreamObserver<PlaceOrderRequest>) OrderServiceGrpc.newStub(channel)
+                .streamOrders(OrderServiceTest.observer(summary));
+        PlaceOrderRequest order = Orders.valid("measure-stream");
+        for (int i = 0; i < count; i++) {
+            while (!requests.isReady()) {
+                Thread.onSpinWait();   // flow control: the server reads as fast as it writes to Kafka
+            }
+            requests.onNext(order);
+        }
+        requests.onCompleted();
+        return summary.get(120, TimeUnit.SECONDS);
     }
 
     record Result(long count, long elapsedNanos, long[] latenciesMicros) {
