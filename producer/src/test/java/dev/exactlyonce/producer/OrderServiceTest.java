@@ -24,6 +24,8 @@ import dev.exactlyonce.testkit.TestInfrastructure;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -190,6 +192,24 @@ class OrderServiceTest implements TestPropertyProvider {
             Files.createDirectories(file.getParent());
             Files.write(file, names);
         }
+    }
+
+    @Test
+    void theCallersTraceContinuesIntoTheRecordHeader() {
+        use(DeliveryMode.EXACTLY_ONCE, true, 1000, 5);
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
+                "00-" + traceId + "-00f067aa0ba902b7-01");
+        Map<TopicPartition, Long> start = raw.end();
+
+        PlaceOrderResponse response = orders.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .placeOrder(Orders.valid("traced"));
+
+        // gRPC server span (child of the caller's) -> produce span -> traceparent header
+        assertThat(response.getTraceId()).isEqualTo(traceId);
+        eventually(() -> assertThat(OrdersTopic.header(find(committed.readFrom(start), response.getMessageId()),
+                Topics.HEADER_TRACEPARENT)).startsWith("00-" + traceId + "-").doesNotContain("00f067aa0ba902b7"));
     }
 
     @Test
