@@ -67,7 +67,7 @@ public class OrderProducer {
         }
         settings = new SharedSettings<>(bootstrapServers, SETTINGS_KEY, defaults(), ProducerConfig.parser(),
                 this::apply);
-        settings.start(Duration.ofSeconds(10));
+        settings.start(Duration.ofSeconds(5));   // Kafka down: start with defaults, apply the stored value later
         synchronized (this) {
             following = true;   // from now on each new value switches; older ones were only read
             switchTo(settings.current());

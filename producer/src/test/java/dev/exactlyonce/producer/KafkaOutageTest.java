@@ -11,6 +11,7 @@ import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.nio.file.Files;
@@ -31,11 +32,10 @@ class KafkaOutageTest {
     void failsFastWhileKafkaIsDownAndRecoversByItself() throws Exception {
         Path dataDir = Files.createTempDirectory("producer-outage-");
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, dataDir).start();
-        try (EmbeddedServer management = EmbeddedServer.class.cast(io.micronaut.context.ApplicationContext.run(
-                EmbeddedServer.class, Map.of(
+        try (EmbeddedServer management = ApplicationContext.run(EmbeddedServer.class, Map.of(
                         "kafka.bootstrap.servers", broker.bootstrapServers(),
                         "app.pod-name", "outage-test",
-                        "app.producer.send-timeout", "2s"), "test"));
+                        "app.producer.send-timeout", "2s"), "test");
              ServiceProbe probe = new ServiceProbe(
                      management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(),
                      management.getPort())) {
