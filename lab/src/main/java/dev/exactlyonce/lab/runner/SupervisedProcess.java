@@ -11,14 +11,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * A child JVM restarted like a Kubernetes container with {@code restartPolicy: Always}: whenever it
  * exits (a crash drill's halt, {@code kill -9}), the exit code is printed and it is started again after
- * a back-off that doubles per restart (1 s … 16 s) and resets once it stayed up for a minute.
+ * a back-off: 1 s, doubling up to 16 s only while it keeps dying within 10 s of its start (a crash loop),
+ * so that drills killing a healthy child see it back quickly every time.
  * Its output is appended to its log file, with a marker line per start.
  */
 public final class SupervisedProcess {
 
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(16);
-    static final Duration STABLE_AFTER = Duration.ofMinutes(1);
+    static final Duration STABLE_AFTER = Duration.ofSeconds(10);
 
     private final ChildSpec spec;
     private final Progress progress;
