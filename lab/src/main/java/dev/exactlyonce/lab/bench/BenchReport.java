@@ -72,14 +72,21 @@ public record BenchReport(List<BenchResult> results) {
     }
 
     private CategoryChart chart() {
-        CategoryChart chart = new CategoryChartBuilder().width(1000).height(560)
-                .title("Orders per second by delivery mode").xAxisTitle("mode and workload").yAxisTitle("orders/s").build();
+        CategoryChart chart = new CategoryChartBuilder().width(1200).height(600)
+                .title("Orders per second by delivery mode").xAxisTitle("mode and workload")
+                .yAxisTitle("orders/s").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-        chart.getStyler().setXAxisLabelRotation(15);
-        List<String> categories = results.stream().map(r -> r.mode() + "\n" + r.workload()).toList();
+        List<String> categories = results.stream()
+                .map(r -> abbreviation(r.mode()) + " " + r.workload().split(" ")[0])
+                .toList();
         chart.addSeries("acknowledged/s", categories, results.stream().map(BenchResult::acknowledgedPerSecond).toList());
         chart.addSeries("stored/s (end to end)", categories, results.stream().map(BenchResult::storedPerSecond).toList());
         return chart;
+    }
+
+    /** Initials (AMO, ALO, EO): short enough for six bars side by side. */
+    private static String abbreviation(String mode) {
+        return java.util.Arrays.stream(mode.split("_")).map(word -> word.substring(0, 1)).collect(Collectors.joining());
     }
 
     private static String number(double value) {
