@@ -87,7 +87,7 @@ public final class DeliveryModes {
 
     /** Builds the delivery of the configured mode. */
     public static Delivery open(ProducerConfig config, String bootstrapServers, String podName,
-                                Duration sendTimeout, ProducerMetrics metrics) {
+                                Duration sendTimeout, int lanes, ProducerMetrics metrics) {
         DeliveryMode mode = config.getDeliveryMode();
         boolean transactional = mode == DeliveryMode.EXACTLY_ONCE && config.getEnableTransactions();
         String transactionalId = transactional ? transactionalId(podName) : null;
@@ -97,8 +97,9 @@ public final class DeliveryModes {
             case AT_MOST_ONCE -> new FireAndForget(mode, client.get(), settings, sendTimeout, metrics);
             case AT_LEAST_ONCE -> new AwaitAcknowledgement(mode, client.get(), settings, sendTimeout, metrics);
             case EXACTLY_ONCE -> transactional
-                    ? new Transactional(new GroupCommitter(client, transactionalId, podName, config, sendTimeout, metrics),
-                            settings)
+                    ? new Transactional(new GroupCommitter(
+                            laneId -> newClient(bootstrapServers, kafkaSettings(config, laneId, podName, sendTimeout)),
+                            transactionalId, lanes, podName, config, sendTimeout, metrics), settings)
                     : new AwaitAcknowledgement(mode, client.get(), settings, sendTimeout, metrics);
             default -> throw new IllegalArgumentException("no delivery for mode " + mode);
         };

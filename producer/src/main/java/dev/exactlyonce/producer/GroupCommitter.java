@@ -16,7 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
@@ -40,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * busier the service, the bigger the transactions. A call's records are never split across
  * transactions, so PlaceOrderBatch is all-or-nothing.
  *
+ * <p>With {@code lanes > 1} (app.producer.transaction-lanes) several transactional producers take
+ * calls from the same queue, so that one transaction fills while another commits; lane 0 keeps the
+ * pod's transactional.id, lane k uses it with suffix "-k". Each lane has at most one open transaction.
+ *
  * <p>Errors, as the KafkaProducer javadoc classifies them: a fenced or fatal producer is closed and
  * a new one initialized (which fences any zombie with the same transactional.id); an abortable error
  * aborts the transaction. Either way every call in the transaction fails and none of its records is
@@ -49,38 +54,41 @@ final class GroupCommitter {
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
 
-    private final Supplier<Producer<String, OrderEvent>> newClient;
-    private final String transactionalId;
+    private final Function<String, Producer<String, OrderEvent>> newClient;
     private final String batchPrefix;
     private final Duration sendTimeout;
     private final ProducerMetrics metrics;
     private final BlockingQueue<Call> waiting = new LinkedBlockingQueue<>();
     private final ExecutorService replies = Executors.newSingleThreadExecutor(DeliveryModes.daemon("group-commit-replies"));
-    private final Thread thread;
+    private final List<Lane> lanes = new ArrayList<>();
+    private final AtomicLong transactions = new AtomicLong();
     private volatile int maxRecords;
     private volatile long maxNanos;
     private volatile boolean draining;
-    private Producer<String, OrderEvent> client;   // touched by the committer thread only
-    private long sequence;
 
     /** One call's records and its reply. */
     private record Call(List<OutgoingOrder> orders, CompletableFuture<Delivered> result) {
     }
 
-    GroupCommitter(Supplier<Producer<String, OrderEvent>> newClient, String transactionalId, String podName,
-                   ProducerConfig config, Duration sendTimeout, ProducerMetrics metrics) {
+    /**
+     * @param newClient a transactional KafkaProducer for a transactional.id
+     * @param lanes     transactional producers committing in turn (1: one transaction at a time)
+     */
+    GroupCommitter(Function<String, Producer<String, OrderEvent>> newClient, String transactionalId, int lanes,
+                   String podName, ProducerConfig config, Duration sendTimeout, ProducerMetrics metrics) {
         this.newClient = newClient;
-        this.transactionalId = transactionalId;
         this.batchPrefix = podName + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
         this.sendTimeout = sendTimeout;
         this.metrics = metrics;
         tune(config.getGroupCommitMaxRecords(), config.getGroupCommitMaxMs());
-        this.thread = new Thread(this::run, "group-committer");
-        this.thread.setDaemon(true);
+        for (int lane = 0; lane < lanes; lane++) {
+            this.lanes.add(new Lane(lane == 0 ? transactionalId : transactionalId + "-" + lane, lane));
+        }
     }
 
+    /** The transactional.id of each lane, comma-separated. */
     String transactionalId() {
-        return transactionalId;
+        return String.join(",", lanes.stream().map(lane -> lane.transactionalId).toList());
     }
 
     void tune(int groupCommitMaxRecords, int groupCommitMaxMs) {
@@ -95,18 +103,19 @@ final class GroupCommitter {
     }
 
     void start() {
-        thread.start();
+        lanes.forEach(lane -> lane.thread.start());
     }
 
-    /** Commits what is already queued, then closes the producer. */
+    /** Commits what is already queued, then closes the producers. */
     void close() {
         draining = true;
         try {
-            if (thread.isAlive()) {
-                thread.join(sendTimeout.toMillis() * 3);
-            } else {
-                failWaiting(Status.UNAVAILABLE.withDescription("the producer is shutting down"));
+            for (Lane lane : lanes) {
+                if (lane.thread.isAlive()) {
+                    lane.thread.join(sendTimeout.toMillis() * 3);
+                }
             }
+            failWaiting(Status.UNAVAILABLE.withDescription("the producer is shutting down"));
             replies.shutdown();
             replies.awaitTermination(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -114,105 +123,134 @@ final class GroupCommitter {
         }
     }
 
-    private void run() {
-        try {
-            while (true) {
-                if (client == null && !initialize()) {
-                    if (draining) {
+    /** One transactional producer and the thread that owns it. */
+    private final class Lane {
+
+        private final String transactionalId;
+        private final Thread thread;
+        private Producer<String, OrderEvent> client;   // touched by this lane's thread only
+
+        Lane(String transactionalId, int index) {
+            this.transactionalId = transactionalId;
+            this.thread = new Thread(this::run, "group-committer-" + index);
+            this.thread.setDaemon(true);
+        }
+
+        private void run() {
+            try {
+                while (true) {
+                    if (client == null && !initialize()) {
+                        if (draining) {
+                            break;
+                        }
+                        // back off before the next attempt; calls arriving meanwhile wait for it (or its failure)
+                        TimeUnit.MILLISECONDS.sleep(500);
+                        continue;
+                    }
+                    Call first = waiting.poll(100, TimeUnit.MILLISECONDS);
+                    if (first != null) {
+                        commitGroup(first);
+                    } else if (draining) {
                         break;
                     }
-                    // back off before the next attempt; calls arriving meanwhile wait for it (or its failure)
-                    TimeUnit.MILLISECONDS.sleep(500);
-                    continue;
                 }
-                Call first = waiting.poll(100, TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    commitGroup(first);
-                } else if (draining) {
-                    break;
-                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                closeClient(sendTimeout);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            failWaiting(Status.UNAVAILABLE.withDescription("the producer is shutting down"));
-            closeClient(sendTimeout);
         }
-    }
 
-    /** A new producer: initTransactions fences older producers with this transactional.id and aborts their open transaction. */
-    private boolean initialize() {
-        Producer<String, OrderEvent> candidate = null;
-        try {
-            candidate = newClient.get();
-            candidate.initTransactions();
-            client = candidate;
-            return true;
-        } catch (KafkaException e) {
-            if (candidate != null) {
-                candidate.close(Duration.ZERO);
-            }
-            failWaiting(DeliveryModes.statusOf(e).augmentDescription("initTransactions failed"));
-            return false;
-        }
-    }
-
-    private void commitGroup(Call first) {
-        String batchId = batchPrefix + (++sequence);
-        List<Call> calls = new ArrayList<>();
-        calls.add(first);   // from here on, whatever happens, every call in the list gets an answer
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
-        long opened = System.nanoTime();
-        long deadline = opened + maxNanos;
-        try {
-            client.beginTransaction();
-            Call call = first;
-            while (true) {
-                for (OutgoingOrder order : call.orders) {
-                    sends.add(client.send(order.toRecord(DeliveryMode.EXACTLY_ONCE, batchId)));
-                }
-                metrics.sent(DeliveryMode.EXACTLY_ONCE, call.orders.size());
-                if (sends.size() >= maxRecords) {
-                    break;
-                }
-                call = waiting.poll();
-                if (call == null) {
-                    long left = deadline - System.nanoTime();
-                    call = left > 0 ? waiting.poll(left, TimeUnit.NANOSECONDS) : null;
-                }
-                if (call == null) {
-                    break;
-                }
-                calls.add(call);
-            }
-            client.commitTransaction();   // flushes, then EndTxn: all records visible, or none
-            metrics.committed(sends.size(), System.nanoTime() - opened);
-            replies.execute(() -> succeed(calls, sends, batchId));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            abandon(calls, Status.UNAVAILABLE.withDescription("the producer is shutting down"), e);
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-                 | UnsupportedVersionException e) {
-            // fatal for this producer instance: only a new one can go on
-            LOG.warn("transaction {} failed, producer {} is recreated: {}", batchId, transactionalId, e.toString());
-            abandon(calls, Status.ABORTED.withDescription("transaction aborted, producer " + transactionalId
-                    + " was fenced or failed (" + e.getMessage() + "); it is recreated, retry the call"), e);
-        } catch (TimeoutException e) {
-            // the commit's outcome is unknown and the transaction cannot be aborted: start over
-            abandon(calls, Status.UNAVAILABLE.withDescription("Kafka did not complete transaction " + batchId
-                    + " within " + sendTimeout.toMillis() + " ms: " + e.getMessage()), e);
-        } catch (KafkaException e) {
-            // abortable (e.g. a record expired): nothing of this transaction becomes visible
-            Status status = DeliveryModes.isRetriable(e) ? Status.UNAVAILABLE : Status.ABORTED;
-            fail(calls, status.withDescription("transaction " + batchId + " aborted: " + rootMessage(e)), e);
+        /** A new producer: initTransactions fences older producers with this transactional.id and aborts their open transaction. */
+        private boolean initialize() {
+            Producer<String, OrderEvent> candidate = null;
             try {
-                client.abortTransaction();
-            } catch (KafkaException abortFailed) {
-                closeClient(Duration.ZERO);
+                candidate = newClient.apply(transactionalId);
+                candidate.initTransactions();
+                client = candidate;
+                return true;
+            } catch (KafkaException e) {
+                if (candidate != null) {
+                    candidate.close(Duration.ZERO);
+                }
+                failWaiting(DeliveryModes.statusOf(e).augmentDescription("initTransactions failed"));
+                return false;
             }
-        } catch (RuntimeException e) {
-            LOG.error("transaction {} failed unexpectedly, producer {} is recreated", batchId, transactionalId, e);
-            abandon(calls, Status.ABORTED.withDescription("transaction " + batchId + " aborted: " + e), e);
+        }
+
+        private void commitGroup(Call first) {
+            String batchId = batchPrefix + transactions.incrementAndGet();
+            List<Call> calls = new ArrayList<>();
+            calls.add(first);   // from here on, whatever happens, every call in the list gets an answer
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            long opened = System.nanoTime();
+            long deadline = opened + maxNanos;
+            try {
+                client.beginTransaction();
+                Call call = first;
+                while (true) {
+                    for (OutgoingOrder order : call.orders) {
+                        sends.add(client.send(order.toRecord(DeliveryMode.EXACTLY_ONCE, batchId)));
+                    }
+                    metrics.sent(DeliveryMode.EXACTLY_ONCE, call.orders.size());
+                    if (sends.size() >= maxRecords) {
+                        break;
+                    }
+                    call = waiting.poll();
+                    if (call == null) {
+                        long left = deadline - System.nanoTime();
+                        call = left > 0 ? waiting.poll(left, TimeUnit.NANOSECONDS) : null;
+                    }
+                    if (call == null) {
+                        break;
+                    }
+                    calls.add(call);
+                }
+                client.commitTransaction();   // flushes, then EndTxn: all records visible, or none
+                metrics.committed(sends.size(), System.nanoTime() - opened);
+                replies.execute(() -> succeed(calls, sends, batchId));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abandon(calls, Status.UNAVAILABLE.withDescription("the producer is shutting down"), e);
+            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+                     | UnsupportedVersionException e) {
+                // fatal for this producer instance: only a new one can go on
+                LOG.warn("transaction {} failed, producer {} is recreated: {}", batchId, transactionalId, e.toString());
+                abandon(calls, Status.ABORTED.withDescription("transaction aborted, producer " + transactionalId
+                        + " was fenced or failed (" + e.getMessage() + "); it is recreated, retry the call"), e);
+            } catch (TimeoutException e) {
+                // the commit's outcome is unknown and the transaction cannot be aborted: start over
+                abandon(calls, Status.UNAVAILABLE.withDescription("Kafka did not complete transaction " + batchId
+                        + " within " + sendTimeout.toMillis() + " ms: " + e.getMessage()), e);
+            } catch (KafkaException e) {
+                // abortable (e.g. a record expired): nothing of this transaction becomes visible
+                Status status = DeliveryModes.isRetriable(e) ? Status.UNAVAILABLE : Status.ABORTED;
+                fail(calls, status.withDescription("transaction " + batchId + " aborted: " + rootMessage(e)), e);
+                try {
+                    client.abortTransaction();
+                } catch (KafkaException abortFailed) {
+                    closeClient(Duration.ZERO);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("transaction {} failed unexpectedly, producer {} is recreated", batchId, transactionalId, e);
+                abandon(calls, Status.ABORTED.withDescription("transaction " + batchId + " aborted: " + e), e);
+            }
+        }
+
+        private void abandon(List<Call> calls, Status status, Exception cause) {
+            fail(calls, status, cause);
+            closeClient(Duration.ZERO);
+        }
+
+        private void closeClient(Duration timeout) {
+            if (client != null) {
+                try {
+                    client.close(timeout);
+                } catch (KafkaException e) {
+                    LOG.debug("closing producer {}: {}", transactionalId, e.toString());
+                }
+                client = null;
+            }
         }
     }
 
@@ -242,11 +280,6 @@ final class GroupCommitter {
         }
     }
 
-    private void abandon(List<Call> calls, Status status, Exception cause) {
-        fail(calls, status, cause);
-        closeClient(Duration.ZERO);
-    }
-
     private void fail(List<Call> calls, Status status, Exception cause) {
         metrics.aborted();
         replies.execute(() -> {
@@ -266,17 +299,6 @@ final class GroupCommitter {
                 call.orders.forEach(order -> order.failed(cause));
                 call.result.completeExceptionally(cause);
             }));
-        }
-    }
-
-    private void closeClient(Duration timeout) {
-        if (client != null) {
-            try {
-                client.close(timeout);
-            } catch (KafkaException e) {
-                LOG.debug("closing producer {}: {}", transactionalId, e.toString());
-            }
-            client = null;
         }
     }
 

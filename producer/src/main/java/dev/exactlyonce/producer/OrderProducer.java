@@ -104,7 +104,8 @@ public class OrderProducer {
         }
         Delivery replacement;
         try {
-            replacement = DeliveryModes.open(next, bootstrapServers, podName, properties.sendTimeout(), metrics);
+            replacement = DeliveryModes.open(next, bootstrapServers, podName, properties.sendTimeout(),
+                    properties.transactionLanes(), metrics);
         } catch (RuntimeException e) {
             LOG.error("cannot build a producer for {}; keeping the current one", next, e);
             return;

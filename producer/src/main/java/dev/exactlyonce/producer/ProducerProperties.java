@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param lingerMs               Kafka linger.ms
  * @param batchSize              Kafka batch.size
  * @param sendTimeout            how long a call may wait for Kafka before it fails with UNAVAILABLE
+ * @param transactionLanes       exactly-once: transactional producers committing in turn (1..8); lane 0
+ *                               uses transactional.id order-producer-POD, lane k adds "-k"
  */
 @ConfigurationProperties("app.producer")
 public record ProducerProperties(
@@ -26,5 +28,12 @@ public record ProducerProperties(
         @Bindable(defaultValue = "2") int groupCommitMaxMs,
         @Bindable(defaultValue = "2") int lingerMs,
         @Bindable(defaultValue = "131072") int batchSize,
-        @Bindable(defaultValue = "5s") Duration sendTimeout) {
+        @Bindable(defaultValue = "5s") Duration sendTimeout,
+        @Bindable(defaultValue = "1") int transactionLanes) {
+
+    public ProducerProperties {
+        if (transactionLanes < 1 || transactionLanes > 8) {
+            throw new IllegalArgumentException("app.producer.transaction-lanes must be 1..8, got " + transactionLanes);
+        }
+    }
 }

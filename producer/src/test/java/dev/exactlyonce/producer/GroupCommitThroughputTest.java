@@ -55,6 +55,9 @@ class GroupCommitThroughputTest implements TestPropertyProvider {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    ProducerProperties properties;
+
     @Override
     public Map<String, String> getProperties() {
         return TestInfrastructure.shared().micronautProperties();
@@ -70,6 +73,7 @@ class GroupCommitThroughputTest implements TestPropertyProvider {
                 new Setup("exactly-once, one transaction per call", DeliveryMode.EXACTLY_ONCE, 1, 0),
                 new Setup("at-least-once (no transactions), for reference", DeliveryMode.AT_LEAST_ONCE, 1000, 5));
         List<String> table = new ArrayList<>();
+        table.add("transaction lanes: " + properties.transactionLanes() + " (-Dapp.producer.transaction-lanes=N)");
         table.add(String.format("%-50s %10s %9s %9s %12s %10s", "PlaceOrder, " + CLIENTS + " concurrent clients",
                 "orders/s", "p50 ms", "p99 ms", "records/tx", "tx ms"));
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();

@@ -255,7 +255,9 @@ class OrderServiceTest implements TestPropertyProvider {
                     .filter(r -> r.value().getCustomerId().equals("batch-doomed")).count() == 5);
             // a newer producer with the same transactional.id (a restarted pod) fences ours: its open
             // transaction is aborted by the coordinator
-            fence(config.getTransactionalId());
+            for (String transactionalId : config.getTransactionalId().split(",")) {   // every lane
+                fence(transactionalId);
+            }
 
             assertThatThrownBy(() -> doomed.get(20, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
