@@ -4,6 +4,7 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.lab.drill.Drill;
 import dev.exactlyonce.lab.drill.DrillReport;
 import dev.exactlyonce.lab.drill.DrillSettings;
+import dev.exactlyonce.lab.drill.Fault;
 import dev.exactlyonce.lab.drill.Scenario;
 import dev.exactlyonce.lab.runner.Progress;
 import java.nio.file.Path;
@@ -45,8 +46,15 @@ public class DrillCommand implements Callable<Integer> {
     int clients;
 
     @Option(names = "--kills", defaultValue = "1",
-            description = "SIGKILLs of a consumer per mode at random moments; 0 skips (default: ${DEFAULT-VALUE}).")
+            description = "How often each external fault strikes per scenario, at random moments; 0 skips them (default: ${DEFAULT-VALUE}).")
     int kills;
+
+    @Option(names = "--faults", split = ",", defaultValue = "SIGKILL_CONSUMER",
+            description = "External faults per mode: SIGKILL_CONSUMER, SIGKILL_PRODUCER, RESTART_KAFKA, RESTART_POSTGRES (default: ${DEFAULT-VALUE}).")
+    List<Fault> faults;
+
+    @Option(names = "--matrix", description = "Every crash point in every mode, then every external fault.")
+    boolean matrix;
 
     @Option(names = "--crashes", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Run the consumer's own crash drills; --no-crashes runs only the SIGKILLs (default: on).")
@@ -58,8 +66,11 @@ public class DrillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Progress progress = new Progress(System.out);
-        DrillSettings settings = new DrillSettings(Scenario.standard(modes, crashes, kills), orders, crashAfter, clients,
-                kills, Duration.ofMinutes(2));
+        if (faults.stream().anyMatch(Fault::isCrashDrill)) {
+            throw new IllegalArgumentException("--faults takes external faults " + Fault.EXTERNAL + "; crashes are --crashes");
+        }
+        DrillSettings settings = new DrillSettings(Scenario.plan(modes, crashes, matrix, kills, faults), orders,
+                crashAfter, clients, kills, Duration.ofMinutes(2));
         try (Target target = Target.open(against, namespace, lab, progress)) {
             DrillReport report = new DrillReport(new Drill(target.clients(), target.faults(), settings, progress).run());
             progress.line("");

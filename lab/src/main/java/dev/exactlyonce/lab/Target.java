@@ -1,8 +1,8 @@
 package dev.exactlyonce.lab;
 
-import dev.exactlyonce.lab.drill.ConsumerFaults;
-import dev.exactlyonce.lab.drill.KubectlConsumerFaults;
-import dev.exactlyonce.lab.drill.LabConsumerFaults;
+import dev.exactlyonce.lab.drill.KubectlFaults;
+import dev.exactlyonce.lab.drill.LabFaults;
+import dev.exactlyonce.lab.drill.PipelineFaults;
 import dev.exactlyonce.lab.runner.Endpoints;
 import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.PipelineClients;
@@ -18,10 +18,10 @@ final class Target implements AutoCloseable {
 
     private final Lab lab;
     private final PipelineClients clients;
-    private final ConsumerFaults faults;
+    private final PipelineFaults faults;
     private final Thread shutdownHook;
 
-    private Target(Lab lab, PipelineClients clients, ConsumerFaults faults) {
+    private Target(Lab lab, PipelineClients clients, PipelineFaults faults) {
         this.lab = lab;
         this.clients = clients;
         this.faults = faults;
@@ -37,13 +37,13 @@ final class Target implements AutoCloseable {
             progress.line("running against the services at %s (ports %d/%d/%d); kills with kubectl", against,
                     ServicePorts.DEFAULT.producerGrpc(), ServicePorts.DEFAULT.consumerGrpc(0), ServicePorts.DEFAULT.queryGrpc());
             return new Target(null, new PipelineClients(Endpoints.of(against, ServicePorts.DEFAULT, 1)),
-                    new KubectlConsumerFaults(namespace));
+                    new KubectlFaults(namespace));
         }
         return of(Lab.start(options.settings(), progress));
     }
 
     static Target of(Lab lab) {
-        return new Target(lab, new PipelineClients(lab.endpoints()), new LabConsumerFaults(lab));
+        return new Target(lab, new PipelineClients(lab.endpoints()), new LabFaults(lab));
     }
 
     Optional<Lab> lab() {
@@ -54,7 +54,7 @@ final class Target implements AutoCloseable {
         return clients;
     }
 
-    ConsumerFaults faults() {
+    PipelineFaults faults() {
         return faults;
     }
 

@@ -28,11 +28,11 @@ public final class Drill {
 
     private final PipelineClients clients;
     private final PipelineModes modes;
-    private final ConsumerFaults faults;
+    private final PipelineFaults faults;
     private final DrillSettings settings;
     private final Progress progress;
 
-    public Drill(PipelineClients clients, ConsumerFaults faults, DrillSettings settings, Progress progress) {
+    public Drill(PipelineClients clients, PipelineFaults faults, DrillSettings settings, Progress progress) {
         this.clients = clients;
         this.modes = new PipelineModes(clients);
         this.faults = faults;
@@ -61,7 +61,7 @@ public final class Drill {
         modes.apply(mode);
         clients.query().reset(ResetRequest.getDefaultInstance());
 
-        String before = faults.instances();
+        String before = faults.consumerInstances();
         if (fault.isCrashDrill()) {
             modes.armCrash(settings.crashAfter(), fault.crashPoint());
         }
@@ -69,8 +69,7 @@ public final class Drill {
                 new SampleOrders("drill-" + mode.name().toLowerCase().replace('_', '-')));
         ExecutorService killer = Executors.newSingleThreadExecutor();
         try {
-            Future<String> kills = fault == Fault.SIGKILL_CONSUMER
-                    ? killer.submit(() -> killDuring(traffic)) : null;
+            Future<String> kills = fault.isCrashDrill() ? null : killer.submit(() -> strikeDuring(traffic, fault));
             traffic.run();
             String note = kills != null ? kills.get() : awaitCrashAndRestart(before);
             AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
@@ -95,28 +94,25 @@ public final class Drill {
     /** The consumer halts by itself; the supervisor (or Kubernetes) restarts it, the disarm is durable. */
     private String awaitCrashAndRestart(String before) throws Exception {
         try {
-            faults.awaitRestarted(before, settings.recoveryTimeout());
+            faults.awaitConsumerRestarted(before, settings.recoveryTimeout());
             return "consumer halted at the crash point and was restarted";
         } catch (ConditionTimeoutException e) {
             return "the crash did not fire within " + Progress.seconds(settings.recoveryTimeout());
         }
     }
 
-    /** K kills at random points of the stream, each after the previous victim serves again. */
-    private String killDuring(OrderTraffic traffic) throws Exception {
-        List<String> done = new ArrayList<>();
-        int kills = settings.kills();
-        for (int k = 0; k < kills; k++) {
-            double fraction = 0.1 + 0.8 * (k + ThreadLocalRandom.current().nextDouble()) / kills;
+    /** K strikes at random points of the stream, each after the pipeline recovered from the previous one. */
+    private String strikeDuring(OrderTraffic traffic, Fault fault) throws Exception {
+        int times = settings.kills();
+        for (int k = 0; k < times; k++) {
+            double fraction = 0.1 + 0.8 * (k + ThreadLocalRandom.current().nextDouble()) / times;
             long point = (long) (traffic.total() * fraction);
             await().atMost(settings.recoveryTimeout()).pollInterval(Duration.ofMillis(5))
                     .until(() -> traffic.acknowledged() >= point || traffic.done());
-            String before = faults.instances();
-            String what = faults.kill();
-            progress.line("  %s after %d acknowledged orders", what, traffic.acknowledged());
-            faults.awaitRestarted(before, settings.recoveryTimeout());
-            done.add(what);
+            long at = traffic.acknowledged();
+            String what = faults.inject(fault, settings.recoveryTimeout());
+            progress.line("  %s after %d acknowledged orders; every service serves again", what, at);
         }
-        return done.size() + " SIGKILL(s), consumer restarted each time";
+        return fault.label(times) + " at random moments, recovered each time";
     }
 }

@@ -6,14 +6,21 @@ import java.util.List;
 
 /**
  * What a drill does to the pipeline while orders flow. The crash faults are the consumer's own
- * one-shot crash drill (it halts between two steps of its mode); SIGKILL is what
- * {@code kill -9} / {@code kubectl delete pod --grace-period=0 --force} does at a random moment.
+ * one-shot crash drill (it halts between two steps of its mode). The external faults strike at a
+ * random moment of the stream: SIGKILL is what {@code kill -9} / {@code kubectl delete pod
+ * --grace-period=0 --force} does; a restart stops the broker or the database and starts it again.
  */
 public enum Fault {
     CRASH_BEFORE_DB_COMMIT(CrashPoint.BEFORE_DB_COMMIT),
     CRASH_AFTER_DB_COMMIT(CrashPoint.AFTER_DB_COMMIT),
     CRASH_AFTER_OFFSET_COMMIT(CrashPoint.AFTER_OFFSET_COMMIT),
-    SIGKILL_CONSUMER(null);
+    SIGKILL_CONSUMER(null),
+    SIGKILL_PRODUCER(null),
+    RESTART_KAFKA(null),
+    RESTART_POSTGRES(null);
+
+    public static final List<Fault> EXTERNAL = List.of(SIGKILL_CONSUMER, SIGKILL_PRODUCER, RESTART_KAFKA, RESTART_POSTGRES);
+    public static final List<Fault> CRASHES = List.of(CRASH_BEFORE_DB_COMMIT, CRASH_AFTER_DB_COMMIT, CRASH_AFTER_OFFSET_COMMIT);
 
     private final CrashPoint crashPoint;
 
@@ -29,8 +36,14 @@ public enum Fault {
         return crashPoint;
     }
 
-    public String label(int kills) {
-        return isCrashDrill() ? "crash " + crashPoint.name() : "SIGKILL consumer x" + kills;
+    public String label(int times) {
+        return switch (this) {
+            case SIGKILL_CONSUMER -> "SIGKILL consumer x" + times;
+            case SIGKILL_PRODUCER -> "SIGKILL producer x" + times;
+            case RESTART_KAFKA -> "restart Kafka x" + times;
+            case RESTART_POSTGRES -> "restart PostgreSQL x" + times;
+            default -> "crash " + crashPoint.name();
+        };
     }
 
     /**
@@ -42,7 +55,7 @@ public enum Fault {
         return switch (mode) {
             case AT_MOST_ONCE -> List.of(CRASH_AFTER_OFFSET_COMMIT);
             case AT_LEAST_ONCE -> List.of(CRASH_AFTER_DB_COMMIT);
-            case EXACTLY_ONCE -> List.of(CRASH_BEFORE_DB_COMMIT, CRASH_AFTER_DB_COMMIT, CRASH_AFTER_OFFSET_COMMIT);
+            case EXACTLY_ONCE -> CRASHES;
             default -> throw new IllegalArgumentException("no drill for " + mode);
         };
     }

@@ -49,7 +49,8 @@ final class OrderTraffic {
         OrderServiceGrpc.OrderServiceBlockingStub stub = OrderServiceGrpc.newBlockingStub(channel);
         for (long n = next.getAndIncrement(); n < total; n = next.getAndIncrement()) {
             try {
-                stub.withDeadlineAfter(30, TimeUnit.SECONDS).placeOrder(orders.order(n));
+                // wait-for-ready: while a killed producer restarts, calls wait for it instead of failing at once
+                stub.withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS).placeOrder(orders.order(n));
                 acknowledged.incrementAndGet();
             } catch (StatusRuntimeException e) {
                 // not acknowledged: the client knows, so the audit does not count it as lost

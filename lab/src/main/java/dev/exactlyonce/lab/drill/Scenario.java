@@ -7,15 +7,19 @@ import java.util.List;
 /** One row of the drill: a mode and the fault it is put through. */
 public record Scenario(DeliveryMode mode, Fault fault) {
 
-    /** Each mode's telling crashes (when {@code crashes}), then a SIGKILL scenario (when {@code kills > 0}). */
-    public static List<Scenario> standard(List<DeliveryMode> modes, boolean crashes, int kills) {
+    /**
+     * Per mode: its telling crashes (when {@code crashes}), then each external fault (when {@code kills > 0}).
+     * The matrix: every crash point in every mode, then every external fault.
+     */
+    public static List<Scenario> plan(List<DeliveryMode> modes, boolean crashes, boolean matrix, int kills,
+                                      List<Fault> external) {
         List<Scenario> scenarios = new ArrayList<>();
         for (DeliveryMode mode : modes) {
-            if (crashes) {
-                Fault.crashesFor(mode).forEach(fault -> scenarios.add(new Scenario(mode, fault)));
+            if (crashes || matrix) {
+                (matrix ? Fault.CRASHES : Fault.crashesFor(mode)).forEach(fault -> scenarios.add(new Scenario(mode, fault)));
             }
             if (kills > 0) {
-                scenarios.add(new Scenario(mode, Fault.SIGKILL_CONSUMER));
+                (matrix ? Fault.EXTERNAL : external).forEach(fault -> scenarios.add(new Scenario(mode, fault)));
             }
         }
         return scenarios;

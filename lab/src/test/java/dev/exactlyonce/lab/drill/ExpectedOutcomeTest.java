@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ExpectedOutcomeTest {
@@ -49,6 +50,17 @@ class ExpectedOutcomeTest {
     void anUndrainedAuditNeverPasses() {
         AuditResponse undrained = AuditResponse.newBuilder().setDrained(false).setInFlight(10).build();
         assertThat(ExpectedOutcome.of(DeliveryMode.EXACTLY_ONCE, Fault.SIGKILL_CONSUMER).holds(undrained)).isFalse();
+    }
+
+    @Test
+    void theMatrixPutsEveryModeThroughEveryFault() {
+        List<Scenario> matrix = Scenario.plan(List.of(DeliveryMode.values()).subList(1, 4), false, true, 1, List.of());
+        assertThat(matrix).hasSize(3 * Fault.values().length);
+        List<Scenario> standard = Scenario.plan(List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.EXACTLY_ONCE), true, false, 2,
+                List.of(Fault.SIGKILL_CONSUMER));
+        assertThat(standard).extracting(Scenario::fault).containsExactly(Fault.CRASH_AFTER_OFFSET_COMMIT,
+                Fault.SIGKILL_CONSUMER, Fault.CRASH_BEFORE_DB_COMMIT, Fault.CRASH_AFTER_DB_COMMIT,
+                Fault.CRASH_AFTER_OFFSET_COMMIT, Fault.SIGKILL_CONSUMER);
     }
 
     @Test

@@ -1,0 +1,77 @@
+package dev.exactlyonce.lab.drill;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Faults on the kind cluster: {@code kubectl delete pod --grace-period=0 --force} of a component's pods
+ * is the SIGKILL (and, for Kafka and PostgreSQL, the restart); the workload controllers bring new pods,
+ * a crash drill's halt bumps the container's restart count.
+ */
+public final class KubectlFaults implements PipelineFaults {
+
+    static final String COMPONENT = "app.kubernetes.io/component";
+    static final String SERVICES = COMPONENT + " in (producer,consumer,query)";
+
+    private final String namespace;
+
+    public KubectlFaults(String namespace) {
+        this.namespace = namespace;
+    }
+
+    @Override
+    public String consumerInstances() throws IOException, InterruptedException {
+        return instances("consumer");
+    }
+
+    @Override
+    public void awaitConsumerRestarted(String before, Duration timeout) throws IOException, InterruptedException {
+        await("consumer pods replaced or restarted").atMost(timeout).pollInterval(Duration.ofMillis(500))
+                .until(() -> !consumerInstances().equals(before));
+        kubectl("wait", "--for=condition=Ready", "pod", "-l", COMPONENT + "=consumer", "--timeout=" + timeout.toSeconds() + "s");
+    }
+
+    @Override
+    public String inject(Fault fault, Duration timeout) throws IOException, InterruptedException {
+        String component = switch (fault) {
+            case SIGKILL_CONSUMER -> "consumer";
+            case SIGKILL_PRODUCER -> "producer";
+            case RESTART_KAFKA -> "kafka";
+            case RESTART_POSTGRES -> "postgres";
+            default -> throw new IllegalArgumentException(fault + " is not an external fault");
+        };
+        String before = instances(component);
+        String deleted = kubectl("delete", "pod", "--grace-period=0", "--force", "--wait=false",
+                "-l", COMPONENT + "=" + component).trim();
+        await(component + " pods replaced").atMost(timeout).pollInterval(Duration.ofMillis(500))
+                .until(() -> !instances(component).equals(before));
+        kubectl("wait", "--for=condition=Ready", "pod", "-l", COMPONENT + "=" + component, "--timeout=" + timeout.toSeconds() + "s");
+        kubectl("wait", "--for=condition=Ready", "pod", "-l", SERVICES, "--timeout=" + timeout.toSeconds() + "s");
+        return deleted;
+    }
+
+    private String instances(String component) throws IOException, InterruptedException {
+        return kubectl("get", "pods", "-l", COMPONENT + "=" + component, "-o",
+                "jsonpath={range .items[*]}{.metadata.uid}:{.status.containerStatuses[0].restartCount} {end}").trim();
+    }
+
+    private String kubectl(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("kubectl"));
+        if (namespace != null) {
+            command.add("--namespace=" + namespace);
+        }
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + output.trim());
+        }
+        return output;
+    }
+}

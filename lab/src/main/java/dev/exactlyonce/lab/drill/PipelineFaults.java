@@ -1,0 +1,16 @@
+package dev.exactlyonce.lab.drill;
+
+import java.time.Duration;
+
+/** Breaks the pipeline on purpose and tells when it is back: the lab's own processes, or pods on kind. */
+public interface PipelineFaults {
+
+    /** Identifies the current consumer processes; changes whenever one of them is restarted. */
+    String consumerInstances() throws Exception;
+
+    /** Waits until {@link #consumerInstances()} differs from {@code before} and every consumer serves again. */
+    void awaitConsumerRestarted(String before, Duration timeout) throws Exception;
+
+    /** Injects one external fault ({@link Fault#EXTERNAL}) and returns, described, once every service serves again. */
+    String inject(Fault fault, Duration timeout) throws Exception;
+}
