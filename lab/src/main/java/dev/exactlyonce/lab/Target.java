@@ -19,17 +19,11 @@ final class Target implements AutoCloseable {
     private final Lab lab;
     private final PipelineClients clients;
     private final PipelineFaults faults;
-    private final Thread shutdownHook;
 
     private Target(Lab lab, PipelineClients clients, PipelineFaults faults) {
         this.lab = lab;
         this.clients = clients;
         this.faults = faults;
-        // Ctrl-C during a run must not leave the lab's children behind
-        this.shutdownHook = lab == null ? null : new Thread(lab::close, "lab-shutdown");
-        if (shutdownHook != null) {
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
-        }
     }
 
     static Target open(String against, String namespace, LabOptions options, Progress progress) throws Exception {
@@ -63,11 +57,6 @@ final class Target implements AutoCloseable {
         clients.close();
         if (lab != null) {
             lab.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException shuttingDown) {
-                // already shutting down: the hook runs lab.close() again, which is idempotent
-            }
         }
     }
 }

@@ -18,16 +18,10 @@ public class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Progress progress = new Progress(System.out);
-        CountDownLatch stopped = new CountDownLatch(1);
         Lab running = Lab.start(lab.settings(), progress);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            progress.line("");
-            progress.line("Ctrl-C: shutting down");
-            running.close();
-            stopped.countDown();
-        }, "lab-shutdown"));
         CheatSheet.lines(running.endpoints()).forEach(progress::line);
-        stopped.await();
+        // runs until Ctrl-C: the lab's shutdown hook stops the services, Kafka and PostgreSQL
+        new CountDownLatch(1).await();
         return 0;
     }
 }

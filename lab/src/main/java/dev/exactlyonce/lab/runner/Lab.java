@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -39,8 +40,10 @@ public final class Lab implements AutoCloseable {
     private final boolean temporaryData;
     private final EmbeddedKafkaBroker kafka;
     private final EmbeddedPostgresDatabase postgres;
-    private final List<SupervisedProcess> children = new ArrayList<>();
-    private boolean closed;
+    private final List<SupervisedProcess> children = new CopyOnWriteArrayList<>();
+    // Ctrl-C at any moment, even during start-up, stops what was started: no orphan JVMs or PostgreSQL
+    private final Thread shutdownHook = new Thread(this::close, "lab-shutdown");
+    private volatile boolean closed;
 
     private Lab(LabSettings settings, Progress progress) throws IOException {
         this.settings = settings;
@@ -49,6 +52,7 @@ public final class Lab implements AutoCloseable {
         this.dataDir = temporaryData ? Files.createTempDirectory("exactly-once-lab-") : settings.dataDir().toAbsolutePath();
         this.kafka = new EmbeddedKafkaBroker(settings.kafkaPort(), dataDir.resolve("kafka"));
         this.postgres = new EmbeddedPostgresDatabase(settings.postgresPort(), dataDir.resolve("postgres"));
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** Starts everything and returns once every service's gRPC health answers SERVING. */
@@ -75,12 +79,13 @@ public final class Lab implements AutoCloseable {
             createTopics();
             return null;
         });
-        for (ChildSpec spec : childSpecs()) {
-            SupervisedProcess child = new SupervisedProcess(spec, progress);
-            children.add(child);
-        }
+        List<SupervisedProcess> planned = childSpecs().stream().map(spec -> new SupervisedProcess(spec, progress)).toList();
         // all at once: the JVMs start in parallel; the consumer's Flyway migration runs meanwhile
-        for (SupervisedProcess child : children) {
+        for (SupervisedProcess child : planned) {
+            if (closed) {
+                throw new IllegalStateException("stopped during start-up");
+            }
+            children.add(child);
             child.start();
             progress.line("started %s (pid %d) gRPC 127.0.0.1:%d, management 127.0.0.1:%d, log %s",
                     child.name(), child.pid(), child.spec().grpcPort(), child.spec().managementPort(),
@@ -261,6 +266,11 @@ public final class Lab implements AutoCloseable {
             progress.line("data kept in %s", dataDir);
         }
         progress.line("stopped in %s", Progress.seconds(System.nanoTime() - start));
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // closed by the hook itself
+        }
     }
 
     private static void deleteRecursively(Path dir) {
