@@ -13,6 +13,7 @@ import dev.exactlyonce.lab.runner.SampleOrders;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -71,18 +72,18 @@ public final class Drill {
         try {
             Future<String> kills = fault.isCrashDrill() ? null : killer.submit(() -> strikeDuring(traffic, fault));
             traffic.run();
-            String note = kills != null ? kills.get() : awaitCrashAndRestart(before);
+            FaultOutcome outcome = kills != null ? outcomeOf(kills) : awaitCrashAndRestart(before);
+            String note = outcome.note();
             AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
                     .setWaitSeconds((int) settings.recoveryTimeout().toSeconds())
                     .setAcknowledged(traffic.acknowledged()).build());
             ExpectedOutcome expected = ExpectedOutcome.of(mode, fault);
-            boolean faultHappened = !note.startsWith("the crash did not fire");
             if (!audit.getDrained()) {
                 note += "; not drained: " + audit.getInFlight() + " in flight";
             }
             DrillRow row = new DrillRow(mode.name(), label, traffic.total(), traffic.acknowledged(),
                     audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
-                    audit.getVerdict(), expected.description(), faultHappened && expected.holds(audit), note);
+                    audit.getVerdict(), expected.description(), outcome.happened() && expected.holds(audit), note);
             progress.line("  %s %s — %s (%s) in %s", row.mark(), row.verdict(), row.note(), row.expected(),
                     Progress.seconds(System.nanoTime() - start));
             return row;
@@ -91,13 +92,25 @@ public final class Drill {
         }
     }
 
+    /** Whether the fault really struck (a row without its fault proves nothing), and what happened. */
+    private record FaultOutcome(boolean happened, String note) {
+    }
+
     /** The consumer halts by itself; the supervisor (or Kubernetes) restarts it, the disarm is durable. */
-    private String awaitCrashAndRestart(String before) throws Exception {
+    private FaultOutcome awaitCrashAndRestart(String before) throws Exception {
         try {
             faults.awaitConsumerRestarted(before, settings.recoveryTimeout());
-            return "consumer halted at the crash point and was restarted";
+            return new FaultOutcome(true, "consumer halted at the crash point and was restarted");
         } catch (ConditionTimeoutException e) {
-            return "the crash did not fire within " + Progress.seconds(settings.recoveryTimeout());
+            return new FaultOutcome(false, "the crash did not fire within " + Progress.seconds(settings.recoveryTimeout()));
+        }
+    }
+
+    private static FaultOutcome outcomeOf(Future<String> strikes) throws InterruptedException {
+        try {
+            return new FaultOutcome(true, strikes.get());
+        } catch (ExecutionException e) {
+            return new FaultOutcome(false, "the pipeline did not recover from the fault: " + e.getCause().getMessage());
         }
     }
 
