@@ -67,8 +67,9 @@ public class ProducerMetrics {
 
     private static Counter produced(MeterRegistry registry, String mode, String outcome) {
         return Counter.builder("orders.produced")
-                .description("Order records: sent = handed to the Kafka client, acknowledged = the call "
-                        + "returned success, failed = the call returned an error")
+                .description("Orders: sent = records handed to the Kafka client, acknowledged = orders whose "
+                        + "call returned success (SimulateDuplicate's copies count once), failed = records "
+                        + "whose call returned an error")
                 .tag("mode", mode)
                 .tag("outcome", outcome)
                 .register(registry);

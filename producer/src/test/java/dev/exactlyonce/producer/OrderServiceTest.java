@@ -327,9 +327,14 @@ class OrderServiceTest implements TestPropertyProvider {
         for (DeliveryMode mode : ProducerMetrics.MODES) {
             use(mode, true, 1000, 5);
             Map<TopicPartition, Long> start = raw.end();
+            ProducerStats before = orders.getProducerStats(GetProducerStatsRequest.getDefaultInstance());
             SimulateDuplicateResponse response = orders.simulateDuplicate(SimulateDuplicateRequest.newBuilder()
                     .setOrder(Orders.valid("duplicate-" + mode)).build());
             assertThat(response.getCopies()).isEqualTo(3);
+            ProducerStats after = orders.getProducerStats(GetProducerStatsRequest.getDefaultInstance());
+            assertThat(after.getSent() - before.getSent()).isEqualTo(3);
+            // one order: the audit compares acknowledged orders with distinct stored message ids
+            assertThat(after.getAcknowledged() - before.getAcknowledged()).isEqualTo(1);
             assertThat(response.getSendsList()).hasSize(3).allSatisfy(send -> {
                 assertThat(send.getMessageId()).isEqualTo(response.getMessageId());
                 assertThat(send.getOrderId()).isEqualTo(response.getOrderId());
