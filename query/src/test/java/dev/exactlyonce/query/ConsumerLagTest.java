@@ -77,6 +77,24 @@ class ConsumerLagTest extends QueryTestSupport {
     }
 
     @Test
+    void kafkaOffsetsAheadOfTheDatabaseAfterAnAtLeastOncePeriodWin() throws Exception {
+        produce(List.of("lag-s-1", "lag-s-2", "lag-s-3", "lag-s-4", "lag-s-5", "lag-s-6"));
+        Map<TopicPartition, Long> ends = endOffsets(Topics.ORDERS);
+        // exactly-once stored offsets long ago, then at-least-once consumed to the end (Kafka offsets only):
+        // the consumer seeks to the larger of the two, so the stale database offsets are not lag
+        commitGroupOffsets("lag-stale-group", ends);
+        for (var entry : ends.entrySet()) {
+            insertDbOffset("lag-stale-group", entry.getKey().partition(), Math.max(0, entry.getValue() - 4));
+        }
+
+        GetConsumerLagResponse lag = lag("lag-stale-group");
+
+        assertThat(lag.getPositionSource()).isEqualTo("database");
+        assertThat(lag.getTotalLag()).isZero();
+        assertThat(lag.getPartitions(0).getEffectivePosition()).isEqualTo(ends.get(P0));
+    }
+
+    @Test
     void drainedTopicWhoseLastRecordsWereTransactionalHasNoLag() throws Exception {
         Properties properties = producerProperties();
         properties.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "lag-test-tx");

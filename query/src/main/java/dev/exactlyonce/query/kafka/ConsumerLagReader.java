@@ -77,7 +77,9 @@ public class ConsumerLagReader {
             OffsetAndMetadata kafkaCommitted = committed.get(tp);
             long kafkaOffset = kafkaCommitted == null ? -1 : kafkaCommitted.offset();
             long dbOffset = inDatabase.getOrDefault(tp.partition(), -1L);
-            long effective = databasePositions && dbOffset >= 0 ? dbOffset : kafkaOffset;
+            // as the consumer seeks on assignment: the database offset, unless Kafka's is ahead (left there by
+            // an at-least-once or at-most-once period, which keep their offsets in Kafka only)
+            long effective = databasePositions && dbOffset >= 0 ? Math.max(dbOffset, kafkaOffset) : kafkaOffset;
             // no position at all: the consumer starts at the log start (auto.offset.reset=earliest)
             long from = effective >= 0 ? effective : starts.get(tp).offset();
             long lag = committedRecordsBetween(tp, from, stable.get(tp).offset());
