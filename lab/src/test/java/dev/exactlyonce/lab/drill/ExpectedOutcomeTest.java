@@ -47,6 +47,19 @@ class ExpectedOutcomeTest {
     }
 
     @Test
+    void everyCrashPointHasAnExactOutcomeInEveryMode() {
+        // at-least-once: write rows, commit offsets
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_LEAST_ONCE, Fault.CRASH_BEFORE_DB_COMMIT).holds(audit(0, 1))).isFalse();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_LEAST_ONCE, Fault.CRASH_AFTER_OFFSET_COMMIT).holds(audit(0, 0))).isTrue();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_LEAST_ONCE, Fault.CRASH_AFTER_OFFSET_COMMIT).holds(audit(0, 2))).isFalse();
+        // at-most-once: commit offsets, write rows
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_MOST_ONCE, Fault.CRASH_BEFORE_DB_COMMIT).holds(audit(5, 0))).isTrue();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_MOST_ONCE, Fault.CRASH_BEFORE_DB_COMMIT).holds(audit(0, 0))).isFalse();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_MOST_ONCE, Fault.CRASH_AFTER_DB_COMMIT).holds(audit(0, 0))).isTrue();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_MOST_ONCE, Fault.CRASH_AFTER_DB_COMMIT).holds(audit(1, 0))).isFalse();
+    }
+
+    @Test
     void anUndrainedAuditNeverPasses() {
         AuditResponse undrained = AuditResponse.newBuilder().setDrained(false).setInFlight(10).build();
         assertThat(ExpectedOutcome.of(DeliveryMode.EXACTLY_ONCE, Fault.SIGKILL_CONSUMER).holds(undrained)).isFalse();

@@ -1,0 +1,70 @@
+package dev.exactlyonce.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.lab.drill.Drill;
+import dev.exactlyonce.lab.drill.DrillReport;
+import dev.exactlyonce.lab.drill.DrillRow;
+import dev.exactlyonce.lab.drill.DrillSettings;
+import dev.exactlyonce.lab.drill.Fault;
+import dev.exactlyonce.lab.drill.LabFaults;
+import dev.exactlyonce.lab.drill.Scenario;
+import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.PipelineClients;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fault matrix in its short form (what `lab drill --matrix --consumers 3` runs in its long form):
+ * three consumer replicas; every crash point in every mode; then, per mode, SIGKILLs of a consumer
+ * replica (a rebalance), a SIGKILL of the producer with group-committed transactions open, a Kafka
+ * broker restart and a PostgreSQL restart, all mid-stream. Every row must match the semantics table.
+ */
+class FaultMatrixTest {
+
+    static LabFixture fixture = new LabFixture();
+    static Lab lab;
+    static PipelineClients clients;
+
+    @BeforeAll
+    static void startLab() throws Exception {
+        lab = fixture.start(3);
+        clients = new PipelineClients(lab.endpoints());
+    }
+
+    @AfterAll
+    static void stopLab() {
+        if (clients != null) {
+            clients.close();
+        }
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @Test
+    void everyRowOfTheMatrixMatchesTheSemanticsTable(@TempDir Path out) throws Exception {
+        List<DeliveryMode> modes = List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
+        List<Scenario> matrix = Scenario.plan(modes, true, true, 2, Fault.EXTERNAL);
+        DrillSettings settings = new DrillSettings(matrix, 300, 100, 4, 2, Duration.ofMinutes(2));
+
+        List<DrillRow> rows = new Drill(clients, new LabFaults(lab), settings, fixture.progress()).run();
+        DrillReport report = new DrillReport(rows);
+        report.print(System.out);
+        report.write(out);
+
+        assertThat(rows).hasSize(modes.size() * Fault.values().length);
+        assertThat(rows).allSatisfy(row -> assertThat(row.passed()).as(row.toString()).isTrue());
+        assertThat(rows).filteredOn(row -> row.mode().equals("EXACTLY_ONCE")).allSatisfy(row -> {
+            assertThat(row.lost()).as(row.toString()).isZero();
+            assertThat(row.duplicated()).as(row.toString()).isZero();
+        });
+        assertThat(fixture.output()).contains("exited with code 70 (crash drill halt)", "exited with code 137 (SIGKILL)");
+    }
+}
