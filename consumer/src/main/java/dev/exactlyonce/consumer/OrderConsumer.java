@@ -419,6 +419,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         if (config.current().getProcessingMode() == DeliveryMode.EXACTLY_ONCE) {
             Map<Integer, Long> stored = untilAvailable("reading kafka_offsets",
                     () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
+            Map<TopicPartition, OffsetAndMetadata> catchUp = new HashMap<>();
             for (TopicPartition tp : toPosition) {
                 long storedOffset = stored.getOrDefault(tp.partition(), -1L);
                 expectedStored.put(tp, storedOffset);
@@ -427,8 +428,16 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                 if (start >= 0) {
                     consumer.seek(tp, start);
                 }
+                if (storedOffset > (kafkaOffset == null ? -1 : kafkaOffset.offset())) {
+                    catchUp.put(tp, new OffsetAndMetadata(storedOffset));
+                }
                 LOG.info("{}: stored offset {}, Kafka committed {}, starting at {}", tp, storedOffset,
                         kafkaOffset == null ? "none" : kafkaOffset.offset(), start >= 0 ? start : "earliest");
+            }
+            if (!catchUp.isEmpty()) {
+                // the process died between the database commit and the Kafka commit: bring Kafka's offsets
+                // (kept only so that lag is visible) up to the database now, not at the next record
+                commitKafka(catchUp);
             }
         } else {
             toPosition.forEach(expectedStored::remove);
