@@ -9,6 +9,9 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -67,6 +70,23 @@ public final class ServiceProbe implements AutoCloseable {
         requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
         requests.onCompleted();
         return result.get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * What every service answers once Kafka and PostgreSQL are reachable: readiness ("") and liveness
+     * over gRPC health, its service over reflection (what {@code grpcurl list} shows), and the
+     * management endpoints Kubernetes and Prometheus use.
+     */
+    public void assertServes(String grpcService) throws Exception {
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(health("")).isEqualTo(ServingStatus.SERVING));
+        assertThat(health("liveness")).isEqualTo(ServingStatus.SERVING);
+        assertThat(listServices()).contains(grpcService, "grpc.health.v1.Health");
+        assertThat(get("/health/liveness").statusCode()).isEqualTo(200);
+        assertThat(get("/health/readiness").statusCode()).isEqualTo(200);
+        HttpResponse<String> metrics = get("/prometheus");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("jvm_memory_used_bytes");
     }
 
     /** GET on the management port; returns status code and body. */
