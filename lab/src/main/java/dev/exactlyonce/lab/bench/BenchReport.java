@@ -2,6 +2,7 @@ package dev.exactlyonce.lab.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.exactlyonce.lab.runner.TextTable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -34,23 +35,7 @@ public record BenchReport(List<BenchResult> results) {
     }
 
     public void print(PrintStream out) {
-        List<List<String>> table = new ArrayList<>();
-        table.add(HEADER);
-        results.forEach(r -> table.add(cells(r)));
-        int[] widths = new int[HEADER.size()];
-        for (List<String> line : table) {
-            for (int i = 0; i < line.size(); i++) {
-                widths[i] = Math.max(widths[i], line.get(i).length());
-            }
-        }
-        for (List<String> line : table) {
-            StringBuilder text = new StringBuilder();
-            for (int i = 0; i < line.size(); i++) {
-                String format = i >= 2 && i <= 12 ? "%" + widths[i] + "s  " : "%-" + widths[i] + "s  ";
-                text.append(String.format(Locale.ROOT, format, line.get(i)));
-            }
-            out.println(text.toString().stripTrailing());
-        }
+        TextTable.print(out, HEADER, results.stream().map(BenchReport::cells).toList(), 2, 12);
     }
 
     public void write(Path dir) throws IOException {

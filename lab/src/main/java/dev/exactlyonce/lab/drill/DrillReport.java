@@ -2,13 +2,13 @@ package dev.exactlyonce.lab.drill;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.exactlyonce.lab.runner.TextTable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** The drill table: printed, and written as drill.csv, drill.json and drill.md. */
@@ -28,23 +28,7 @@ public record DrillReport(List<DrillRow> rows) {
     }
 
     public void print(PrintStream out) {
-        List<List<String>> table = new ArrayList<>();
-        table.add(HEADER);
-        rows.forEach(r -> table.add(cells(r)));
-        int[] widths = new int[HEADER.size()];
-        for (List<String> line : table) {
-            for (int i = 0; i < line.size(); i++) {
-                widths[i] = Math.max(widths[i], line.get(i).length());
-            }
-        }
-        for (List<String> line : table) {
-            StringBuilder text = new StringBuilder();
-            for (int i = 0; i < line.size(); i++) {
-                String format = i >= 2 && i <= 7 ? "%" + widths[i] + "s  " : "%-" + widths[i] + "s  ";
-                text.append(String.format(Locale.ROOT, format, line.get(i)));
-            }
-            out.println(text.toString().stripTrailing());
-        }
+        TextTable.print(out, HEADER, rows.stream().map(DrillReport::cells).toList(), 2, 7);
         out.println(passed() ? "every row as the semantics predict" : "SOME ROWS DIFFER from what the semantics predict");
     }
 
