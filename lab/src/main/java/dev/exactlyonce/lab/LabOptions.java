@@ -37,7 +37,7 @@ public class LabOptions {
             description = "Repository root holding <service>/target/<service>.jar. Default: found from lab.jar's location.")
     Path repo;
 
-    @Option(names = "--child-jvm-options", defaultValue = "-Xmx384m -XX:+ExitOnOutOfMemoryError",
+    @Option(names = "--child-jvm-options", defaultValue = LabSettings.DEFAULT_JVM_OPTIONS_TEXT,
             description = "Options of every service JVM (default: ${DEFAULT-VALUE}).")
     String childJvmOptions;
 

@@ -32,7 +32,7 @@ class LabCommandTest {
         assertThat(settings.postgresPort()).isEqualTo(15432);
         assertThat(settings.consumers()).isEqualTo(3);
         assertThat(settings.jars().jar("consumer")).isEqualTo(Path.of("/repo/consumer/target/consumer.jar"));
-        assertThat(settings.jvmOptions()).containsExactly("-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(settings.jvmOptions()).containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
     }
 
     @Test

@@ -15,7 +15,13 @@ import java.util.List;
 public record LabSettings(Path dataDir, int kafkaPort, int postgresPort, ServicePorts ports, int consumers,
                           ServiceJars jars, List<String> jvmOptions, Duration stopGrace) {
 
-    public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
+    /**
+     * A 256 MiB heap keeps each service's resident memory under 512 MiB under full load (with 384 MiB the
+     * query service reached 549 MiB); the serial collector is what the JVM picks by itself in a container
+     * with fewer than two CPUs, and on this 2-core machine it leaves the most CPU to the pipeline.
+     */
+    public static final String DEFAULT_JVM_OPTIONS_TEXT = "-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
+    public static final List<String> DEFAULT_JVM_OPTIONS = List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
 
     public LabSettings {
         if (consumers < 1 || consumers > ServicePorts.MAX_CONSUMERS) {
