@@ -20,6 +20,7 @@ import dev.exactlyonce.lab.drill.DrillSettings;
 import dev.exactlyonce.lab.drill.Fault;
 import dev.exactlyonce.lab.drill.Scenario;
 import dev.exactlyonce.lab.drill.LabFaults;
+import dev.exactlyonce.lab.runner.CpuAccount;
 import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import java.nio.file.Files;
@@ -117,6 +118,13 @@ class DrillAndBenchTest {
             assertThat(row.get("storedRows").asLong()).isEqualTo(400);
             assertThat(row.get("lost").asLong()).isZero();
             assertThat(row.get("residentMemoryMiB").get("consumer-0").asLong()).isPositive();
+            // where the CPU went: every process of the pipeline is accounted, and the ones that did the work used some
+            JsonNode cpu = row.get("cpuPercentOfCore");
+            assertThat(cpu.fieldNames()).toIterable().contains(CpuAccount.LOAD_GENERATOR, CpuAccount.KAFKA,
+                    "producer-0", "consumer-0", "query-0", CpuAccount.POSTGRES);
+            for (String busy : List.of("producer-0", "consumer-0", CpuAccount.POSTGRES, CpuAccount.LOAD_GENERATOR)) {
+                assertThat(cpu.get(busy).asDouble()).as(busy).isPositive();
+            }
         }
         assertThat(json.get(3).get("verdict").asText()).isEqualTo("EXACTLY_ONCE");
         // the last run's window is still open: an independent audit finds the same counts

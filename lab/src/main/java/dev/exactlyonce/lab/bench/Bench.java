@@ -9,6 +9,7 @@ import dev.exactlyonce.grpc.v1.GetConsumerLagRequest;
 import dev.exactlyonce.grpc.v1.GetStatsRequest;
 import dev.exactlyonce.grpc.v1.RecordBenchmarkRequest;
 import dev.exactlyonce.grpc.v1.ResetRequest;
+import dev.exactlyonce.lab.runner.CpuAccount;
 import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.PipelineModes;
@@ -91,6 +92,7 @@ public final class Bench {
         clients.query().reset(ResetRequest.getDefaultInstance());
 
         LoadMeter meter = new LoadMeter();
+        CpuAccount.Snapshot cpuBefore = CpuAccount.snapshot(lab);
         long start = System.nanoTime();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         long[] previous = {0};
@@ -109,6 +111,7 @@ public final class Bench {
         long sendNanos = System.nanoTime() - start;
         long acknowledged = meter.acknowledged();
         long storedAtNanos = awaitStored(acknowledged, start) - start;
+        Map<String, Double> cpu = CpuAccount.between(cpuBefore, CpuAccount.snapshot(lab));
         AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
                 .setAcknowledged(acknowledged).setWaitSeconds(60).build());
         BenchResult result = new BenchResult(mode.name(), settings.describe(workload), acknowledged, meter.failed(),
@@ -116,7 +119,7 @@ public final class Bench {
                 perSecond(audit.getStoredDistinct(), storedAtNanos),
                 meter.percentileMillis(50), meter.percentileMillis(95), meter.percentileMillis(99), meter.maxMillis(),
                 audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
-                audit.getVerdict(), residentMemory());
+                audit.getVerdict(), residentMemory(), cpu);
         progress.line("%s: %,d acknowledged (%,.0f/s), stored %,.0f/s, p50 %.1f ms, p99 %.1f ms, %s", name,
                 acknowledged, result.acknowledgedPerSecond(), result.storedPerSecond(), result.p50Ms(), result.p99Ms(),
                 audit.getVerdict());

@@ -36,6 +36,25 @@ public record BenchReport(List<BenchResult> results) {
 
     public void print(PrintStream out) {
         TextTable.print(out, HEADER, results.stream().map(BenchReport::cells).toList(), 2, 12);
+        out.println();
+        out.printf(Locale.ROOT, "CPU from the first order sent to the last stored, %% of one core (this machine: %d cores = %d%%)%n",
+                Runtime.getRuntime().availableProcessors(), 100 * Runtime.getRuntime().availableProcessors());
+        List<String> accounts = results.stream().flatMap(r -> r.cpuPercentOfCore().keySet().stream()).distinct().toList();
+        List<String> header = new ArrayList<>(List.of("mode", "workload"));
+        header.addAll(accounts);
+        header.add("total");
+        List<List<String>> rows = new ArrayList<>();
+        for (BenchResult r : results) {
+            List<String> row = new ArrayList<>(List.of(r.mode(), r.workload()));
+            accounts.forEach(account -> row.add(percent(r.cpuPercentOfCore().get(account))));
+            row.add(percent(r.cpuPercentOfCore().values().stream().mapToDouble(Double::doubleValue).sum()));
+            rows.add(row);
+        }
+        TextTable.print(out, header, rows, 2, header.size() - 1);
+    }
+
+    private static String percent(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.0f%%", value);
     }
 
     public void write(Path dir) throws IOException {
@@ -43,14 +62,14 @@ public record BenchReport(List<BenchResult> results) {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("bench.json").toFile(), results);
         List<String> csv = new ArrayList<>();
         csv.add("mode,workload,acknowledged,failed,send_seconds,end_to_end_seconds,acknowledged_per_second,"
-                + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,rss_mib");
+                + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,rss_mib,cpu_percent_of_core");
         for (BenchResult r : results) {
             csv.add(String.join(",", r.mode(), quoted(r.workload()), String.valueOf(r.acknowledged()),
                     String.valueOf(r.failed()), number(r.sendSeconds()), number(r.endToEndSeconds()),
                     number(r.acknowledgedPerSecond()), number(r.storedPerSecond()), number(r.p50Ms()), number(r.p95Ms()),
                     number(r.p99Ms()), number(r.maxMs()), String.valueOf(r.storedRows()), String.valueOf(r.storedDistinct()),
                     String.valueOf(r.lost()), String.valueOf(r.duplicated()), quoted(r.verdict()),
-                    quoted(r.residentMemoryMiB().toString())));
+                    quoted(r.residentMemoryMiB().toString()), quoted(cpu(r))));
         }
         Files.write(dir.resolve("bench.csv"), csv);
         BitmapEncoder.saveBitmap(chart(), dir.resolve("bench.png").toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -72,6 +91,12 @@ public record BenchReport(List<BenchResult> results) {
     /** Initials (AMO, ALO, EO): short enough for six bars side by side. */
     private static String abbreviation(String mode) {
         return java.util.Arrays.stream(mode.split("_")).map(word -> word.substring(0, 1)).collect(Collectors.joining());
+    }
+
+    private static String cpu(BenchResult r) {
+        return r.cpuPercentOfCore().entrySet().stream()
+                .map(e -> e.getKey() + " " + String.format(Locale.ROOT, "%.1f", e.getValue()))
+                .collect(Collectors.joining(", ", "{", "}"));
     }
 
     private static String number(double value) {

@@ -5,11 +5,13 @@ import java.util.Map;
 /**
  * One measured run. Throughputs are orders per second: acknowledged over the sending time, stored
  * (distinct orders in PostgreSQL) over the time until the last one was stored. Latency is per call:
- * one PlaceOrder, or one whole StreamOrders stream.
+ * one PlaceOrder, or one whole StreamOrders stream. CPU is per process, in percent of one core, from
+ * the first order sent until the last one stored (see {@link dev.exactlyonce.lab.runner.CpuAccount}).
  */
 public record BenchResult(String mode, String workload, long acknowledged, long failed, double sendSeconds,
                           double endToEndSeconds, double acknowledgedPerSecond, double storedPerSecond,
                           double p50Ms, double p95Ms, double p99Ms, double maxMs, long storedRows,
                           long storedDistinct, long lost, long duplicated, String verdict,
-                          Map<String, Long> residentMemoryMiB) {
+                          Map<String, Long> residentMemoryMiB,
+                          Map<String, Double> cpuPercentOfCore) {
 }
