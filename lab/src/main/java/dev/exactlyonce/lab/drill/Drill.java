@@ -119,13 +119,33 @@ public final class Drill {
         int times = settings.kills();
         for (int k = 0; k < times; k++) {
             double fraction = 0.1 + 0.8 * (k + ThreadLocalRandom.current().nextDouble()) / times;
-            long point = (long) (traffic.total() * fraction);
-            await().atMost(settings.recoveryTimeout()).pollInterval(Duration.ofMillis(5))
-                    .until(() -> traffic.acknowledged() >= point || traffic.done());
+            awaitAcknowledged(traffic, (long) (traffic.total() * fraction));
             long at = traffic.acknowledged();
             String what = faults.inject(fault, settings.recoveryTimeout());
             progress.line("  %s after %d acknowledged orders; every service serves again", what, at);
         }
         return fault.label(times) + " at random moments, recovered each time";
+    }
+
+    /**
+     * Waits until {@code point} orders are acknowledged (or the traffic ends), however long a big stream
+     * takes to get there; fails only when no order was acknowledged for the recovery timeout.
+     */
+    private void awaitAcknowledged(OrderTraffic traffic, long point) {
+        long[] last = {-1, System.nanoTime()};   // acknowledged count, and when it last moved
+        await().forever().pollInterval(Duration.ofMillis(5)).until(() -> {
+            long now = traffic.acknowledged();
+            if (now >= point || traffic.done()) {
+                return true;
+            }
+            if (now != last[0]) {
+                last[0] = now;
+                last[1] = System.nanoTime();
+            } else if (System.nanoTime() - last[1] > settings.recoveryTimeout().toNanos()) {
+                throw new IllegalStateException("no order acknowledged for " + Progress.seconds(settings.recoveryTimeout())
+                        + " (" + now + " of " + point + " before the next strike)");
+            }
+            return false;
+        });
     }
 }
