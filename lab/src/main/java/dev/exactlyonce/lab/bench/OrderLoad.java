@@ -46,17 +46,25 @@ final class OrderLoad {
         finished.await();
     }
 
-    private final class UnaryClient implements Runnable {
-        private final OrderServiceStub stub;
-        private final Budget budget;
-        private final LoadMeter meter;
-        private final CountDownLatch finished;
+    /** What every virtual client holds: its stub, the shared budget and meter, and the latch it counts down when done. */
+    private abstract static class VirtualClient implements Runnable {
+        final OrderServiceStub stub;
+        final Budget budget;
+        final LoadMeter meter;
+        final CountDownLatch finished;
 
-        UnaryClient(OrderServiceStub stub, Budget budget, LoadMeter meter, CountDownLatch finished) {
+        VirtualClient(OrderServiceStub stub, Budget budget, LoadMeter meter, CountDownLatch finished) {
             this.stub = stub;
             this.budget = budget;
             this.meter = meter;
             this.finished = finished;
+        }
+    }
+
+    private final class UnaryClient extends VirtualClient {
+
+        UnaryClient(OrderServiceStub stub, Budget budget, LoadMeter meter, CountDownLatch finished) {
+            super(stub, budget, meter, finished);
         }
 
         /** Sends one order; its completion sends the next (on the channel's thread, not recursively). */
@@ -88,17 +96,10 @@ final class OrderLoad {
         }
     }
 
-    private final class StreamClient implements Runnable {
-        private final OrderServiceStub stub;
-        private final Budget budget;
-        private final LoadMeter meter;
-        private final CountDownLatch finished;
+    private final class StreamClient extends VirtualClient {
 
         StreamClient(OrderServiceStub stub, Budget budget, LoadMeter meter, CountDownLatch finished) {
-            this.stub = stub;
-            this.budget = budget;
-            this.meter = meter;
-            this.finished = finished;
+            super(stub, budget, meter, finished);
         }
 
         /** One stream of up to {@code batch} orders; the summary starts the next stream. */
