@@ -132,6 +132,10 @@ public final class Lab implements AutoCloseable {
         env.put("MANAGEMENT_PORT", String.valueOf(managementPort));
         env.put("POD_NAME", podName);
         env.put("OTEL_TRACES_EXPORTER", System.getenv().getOrDefault("OTEL_TRACES_EXPORTER", "none"));
+        // glibc gives each busy thread its own malloc arena (up to 8 per core); two keep the services'
+        // resident memory ~50 MiB lower (measured on the query service: heap 256 + metaspace 53 + direct
+        // buffers 53 + code 20 MiB were committed, RSS was 491 MiB)
+        env.put("MALLOC_ARENA_MAX", System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2"));
         env.putAll(extra);
         return new ChildSpec(podName, settings.jars().jar(service), settings.jvmOptions(), env, grpcPort,
                 managementPort, dataDir.resolve("logs").resolve(podName + ".log"));
