@@ -132,9 +132,9 @@ public final class Lab implements AutoCloseable {
         env.put("MANAGEMENT_PORT", String.valueOf(managementPort));
         env.put("POD_NAME", podName);
         env.put("OTEL_TRACES_EXPORTER", System.getenv().getOrDefault("OTEL_TRACES_EXPORTER", "none"));
-        // glibc gives each busy thread its own malloc arena (up to 8 per core); two keep the services'
-        // resident memory ~50 MiB lower (measured on the query service: heap 256 + metaspace 53 + direct
-        // buffers 53 + code 20 MiB were committed, RSS was 491 MiB)
+        // glibc gives each busy thread its own malloc arena (up to 8 per core). On the query service 55 MiB
+        // of its 491 MiB resident were outside what the JVM tracks (heap 256 + metaspace 53 + direct buffers
+        // 53 + code 20 MiB committed); in the full bench its peak was 522 MiB with the default, 472 with two
         env.put("MALLOC_ARENA_MAX", System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2"));
         env.putAll(extra);
         return new ChildSpec(podName, settings.jars().jar(service), settings.jvmOptions(), env, grpcPort,

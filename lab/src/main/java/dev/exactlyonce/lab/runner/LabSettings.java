@@ -16,8 +16,9 @@ public record LabSettings(Path dataDir, int kafkaPort, int postgresPort, Service
                           ServiceJars jars, List<String> jvmOptions, Duration stopGrace) {
 
     /**
-     * A 256 MiB heap keeps each service's resident memory under 512 MiB under full load (with 384 MiB the
-     * query service reached 549 MiB); the serial collector is what the JVM picks by itself in a container
+     * A 256 MiB heap, together with two malloc arenas (MALLOC_ARENA_MAX, set by {@link Lab}), keeps each
+     * service's resident memory under 512 MiB under full load (with 384 MiB and G1 the query service reached
+     * 549 MiB, with 256 MiB alone 522 MiB); the serial collector is what the JVM picks by itself in a container
      * with fewer than two CPUs, and on this 2-core machine it leaves the most CPU to the pipeline.
      */
     public static final String DEFAULT_JVM_OPTIONS_TEXT = "-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
