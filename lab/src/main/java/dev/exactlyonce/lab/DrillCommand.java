@@ -35,7 +35,8 @@ public class DrillCommand implements Callable<Integer> {
             description = "Modes to drill (default: ${DEFAULT-VALUE}).")
     List<DeliveryMode> modes;
 
-    @Option(names = "--orders", defaultValue = "600", description = "Orders per scenario (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--orders", defaultValue = "600",
+            description = "Orders per scenario (default: ${DEFAULT-VALUE}); a fault row sends on until its last strike recovered.")
     int orders;
 
     @Option(names = "--crash-after", defaultValue = "200",

@@ -56,7 +56,8 @@ public final class Drill {
     DrillRow run(DeliveryMode mode, Fault fault) throws Exception {
         long start = System.nanoTime();
         String label = fault.label(settings.kills());
-        progress.line("%s, %s: %d orders from %d clients", mode, label, settings.orders(), settings.clients());
+        progress.line("%s, %s: %d orders from %d clients%s", mode, label, settings.orders(), settings.clients(),
+                fault.isCrashDrill() ? "" : " (more if the strikes need longer)");
         // drained in the mode that produced the backlog: each mode measures lag against its own positions
         modes.awaitDrained(settings.recoveryTimeout());
         modes.apply(mode);
@@ -70,7 +71,11 @@ public final class Drill {
                 new SampleOrders("drill-" + mode.name().toLowerCase().replace('_', '-')));
         ExecutorService killer = Executors.newSingleThreadExecutor();
         try {
-            Future<String> kills = fault.isCrashDrill() ? null : killer.submit(() -> strikeDuring(traffic, fault));
+            Future<String> kills = null;
+            if (!fault.isCrashDrill()) {
+                traffic.holdOpen();
+                kills = killer.submit(() -> strikeDuring(traffic, fault));
+            }
             traffic.run();
             FaultOutcome outcome = kills != null ? outcomeOf(kills) : awaitCrashAndRestart(before);
             String note = outcome.note();
@@ -81,7 +86,7 @@ public final class Drill {
             if (!audit.getDrained()) {
                 note += "; not drained: " + audit.getInFlight() + " in flight";
             }
-            DrillRow row = new DrillRow(mode.name(), label, traffic.total(), traffic.acknowledged(),
+            DrillRow row = new DrillRow(mode.name(), label, traffic.sent(), traffic.acknowledged(),
                     audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
                     audit.getVerdict(), expected.description(), outcome.happened() && expected.holds(audit), note);
             progress.line("  %s %s — %s (%s) in %s", row.mark(), row.verdict(), row.note(), row.expected(),
@@ -114,17 +119,25 @@ public final class Drill {
         }
     }
 
-    /** K strikes at random points of the stream, each after the pipeline recovered from the previous one. */
+    /**
+     * K strikes at random points of the stream, each after the pipeline recovered from the previous one.
+     * The traffic is held open until the last recovery: when recoveries take longer than the planned
+     * orders last, the stream grows instead of the last strikes landing after it.
+     */
     private String strikeDuring(OrderTraffic traffic, Fault fault) throws Exception {
         int times = settings.kills();
-        for (int k = 0; k < times; k++) {
-            double fraction = 0.1 + 0.8 * (k + ThreadLocalRandom.current().nextDouble()) / times;
-            awaitAcknowledged(traffic, (long) (traffic.total() * fraction));
-            long at = traffic.acknowledged();
-            String what = faults.inject(fault, settings.recoveryTimeout());
-            progress.line("  %s after %d acknowledged orders; every service serves again", what, at);
+        try {
+            for (int k = 0; k < times; k++) {
+                double fraction = 0.1 + 0.8 * (k + ThreadLocalRandom.current().nextDouble()) / times;
+                awaitAcknowledged(traffic, (long) (traffic.planned() * fraction));
+                long at = traffic.acknowledged();
+                String what = faults.inject(fault, settings.recoveryTimeout());
+                progress.line("  %s after %d acknowledged orders; every service serves again", what, at);
+            }
+        } finally {
+            traffic.release();
         }
-        return fault.label(times) + " at random moments, recovered each time";
+        return fault.label(times) + " at random moments during the stream, recovered each time";
     }
 
     /**

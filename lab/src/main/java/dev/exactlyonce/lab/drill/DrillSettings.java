@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * @param scenarios the rows to run, in order
- * @param orders orders per scenario
+ * @param orders orders per scenario (a fault scenario sends on until its last strike has recovered)
  * @param crashAfter the crash drill fires after this many messages (less than {@code orders})
  * @param clients concurrent PlaceOrder clients
  * @param kills SIGKILLs of a consumer per SIGKILL scenario

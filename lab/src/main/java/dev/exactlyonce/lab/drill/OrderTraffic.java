@@ -10,28 +10,41 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A few concurrent clients placing {@code total} orders with PlaceOrder; counts what the producer
- * acknowledged (the call returned OK), which is what the audit must find stored.
+ * A few concurrent clients placing at least {@code planned} orders with PlaceOrder; counts what the
+ * producer acknowledged (the call returned OK), which is what the audit must find stored. While held
+ * open the clients go on past {@code planned}: a drill's strikes then all fall inside the stream,
+ * however long each recovery takes.
  */
 final class OrderTraffic {
 
     private final ManagedChannel channel;
     private final int clients;
-    private final long total;
+    private final long planned;
     private final SampleOrders orders;
     private final AtomicLong next = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private volatile boolean heldOpen;
     private volatile boolean done;
 
-    OrderTraffic(ManagedChannel channel, int clients, long total, SampleOrders orders) {
+    OrderTraffic(ManagedChannel channel, int clients, long planned, SampleOrders orders) {
         this.channel = channel;
         this.clients = clients;
-        this.total = total;
+        this.planned = planned;
         this.orders = orders;
     }
 
-    /** Sends every order and returns once all calls finished. */
+    /** Keeps the clients sending past the planned count until {@link #release()}; call before {@link #run()}. */
+    void holdOpen() {
+        heldOpen = true;
+    }
+
+    /** Lets the clients stop once the planned count is sent. */
+    void release() {
+        heldOpen = false;
+    }
+
+    /** Sends the planned orders (more while held open) and returns once all calls finished. */
     void run() throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
@@ -47,7 +60,7 @@ final class OrderTraffic {
 
     private void sendUntilAllTaken() {
         OrderServiceGrpc.OrderServiceBlockingStub stub = OrderServiceGrpc.newBlockingStub(channel);
-        for (long n = next.getAndIncrement(); n < total; n = next.getAndIncrement()) {
+        for (long n = next.getAndIncrement(); n < planned || heldOpen; n = next.getAndIncrement()) {
             try {
                 // wait-for-ready: while a killed producer restarts, calls wait for it instead of failing at once
                 stub.withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS).placeOrder(orders.order(n));
@@ -59,8 +72,13 @@ final class OrderTraffic {
         }
     }
 
-    long total() {
-        return total;
+    long planned() {
+        return planned;
+    }
+
+    /** Calls made so far: acknowledged or failed. */
+    long sent() {
+        return acknowledged.get() + failed.get();
     }
 
     long acknowledged() {
