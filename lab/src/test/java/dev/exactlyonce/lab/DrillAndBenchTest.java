@@ -21,40 +21,20 @@ import dev.exactlyonce.lab.drill.Fault;
 import dev.exactlyonce.lab.drill.Scenario;
 import dev.exactlyonce.lab.drill.LabFaults;
 import dev.exactlyonce.lab.runner.CpuAccount;
-import dev.exactlyonce.lab.runner.Lab;
-import dev.exactlyonce.lab.runner.PipelineClients;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A short drill of all three modes and a tiny bench against one lab (real child JVMs, real crashes). */
 class DrillAndBenchTest {
 
-    static LabFixture fixture = new LabFixture();
-    static Lab lab;
-    static PipelineClients clients;
-
-    @BeforeAll
-    static void startLab() throws Exception {
-        lab = fixture.start(1);
-        clients = new PipelineClients(lab.endpoints());
-    }
-
-    @AfterAll
-    static void stopLab() {
-        if (clients != null) {
-            clients.close();
-        }
-        if (lab != null) {
-            lab.close();
-        }
-    }
+    @RegisterExtension
+    static LabFixture fixture = LabFixture.perClass(1);
 
     @Test
     void everyModeBehavesAsItsSemanticsPredictUnderCrashesAndKill9(@TempDir Path out) throws Exception {
@@ -66,7 +46,7 @@ class DrillAndBenchTest {
                 new Scenario(DeliveryMode.EXACTLY_ONCE, Fault.SIGKILL_CONSUMER),
                 new Scenario(DeliveryMode.EXACTLY_ONCE, Fault.SIGKILL_PRODUCER),
                 new Scenario(DeliveryMode.EXACTLY_ONCE, Fault.RESTART_POSTGRES)), 300, 100, 4, 1, Duration.ofMinutes(2));
-        List<DrillRow> rows = new Drill(clients, new LabFaults(lab), settings, fixture.progress()).run();
+        List<DrillRow> rows = new Drill(fixture.clients(), new LabFaults(fixture.lab()), settings, fixture.progress()).run();
         DrillReport report = new DrillReport(rows);
         report.print(System.out);
         report.write(out);
@@ -101,7 +81,7 @@ class DrillAndBenchTest {
     void benchReportsReconcileWithTheAudit(@TempDir Path out) throws Exception {
         BenchSettings settings = new BenchSettings(List.of(DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE),
                 List.of(Workload.PLACE_ORDER, Workload.STREAM_ORDERS), 8, 2, 50, 400, Duration.ZERO, Duration.ZERO, 2, true);
-        List<BenchResult> results = new Bench(clients, Optional.of(lab), settings, fixture.progress()).run();
+        List<BenchResult> results = new Bench(fixture.clients(), Optional.of(fixture.lab()), settings, fixture.progress()).run();
         BenchReport report = new BenchReport(results);
         report.print(System.out);
         report.write(out);
@@ -128,9 +108,9 @@ class DrillAndBenchTest {
         }
         assertThat(json.get(3).get("verdict").asText()).isEqualTo("EXACTLY_ONCE");
         // the last run's window is still open: an independent audit finds the same counts
-        AuditResponse audit = clients.query().audit(AuditRequest.newBuilder().setAcknowledged(400).build());
+        AuditResponse audit = fixture.clients().query().audit(AuditRequest.newBuilder().setAcknowledged(400).build());
         assertThat(audit.getStoredDistinct()).isEqualTo(json.get(3).get("storedDistinct").asLong());
-        assertThat(clients.query().compareSemantics(CompareSemanticsRequest.getDefaultInstance()).getModesList())
+        assertThat(fixture.clients().query().compareSemantics(CompareSemanticsRequest.getDefaultInstance()).getModesList())
                 .filteredOn(m -> m.getMode() == DeliveryMode.EXACTLY_ONCE)
                 .singleElement().satisfies(m -> assertThat(m.getLatestBenchmarksList()).isNotEmpty());
     }

@@ -10,14 +10,11 @@ import dev.exactlyonce.lab.drill.DrillSettings;
 import dev.exactlyonce.lab.drill.Fault;
 import dev.exactlyonce.lab.drill.LabFaults;
 import dev.exactlyonce.lab.drill.Scenario;
-import dev.exactlyonce.lab.runner.Lab;
-import dev.exactlyonce.lab.runner.PipelineClients;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,25 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FaultMatrixTest {
 
-    static LabFixture fixture = new LabFixture();
-    static Lab lab;
-    static PipelineClients clients;
-
-    @BeforeAll
-    static void startLab() throws Exception {
-        lab = fixture.start(3);
-        clients = new PipelineClients(lab.endpoints());
-    }
-
-    @AfterAll
-    static void stopLab() {
-        if (clients != null) {
-            clients.close();
-        }
-        if (lab != null) {
-            lab.close();
-        }
-    }
+    @RegisterExtension
+    static LabFixture fixture = LabFixture.perClass(3);
 
     @Test
     void everyRowOfTheMatrixMatchesTheSemanticsTable(@TempDir Path out) throws Exception {
@@ -54,7 +34,7 @@ class FaultMatrixTest {
         List<Scenario> matrix = Scenario.plan(modes, true, true, 2, Fault.EXTERNAL);
         DrillSettings settings = new DrillSettings(matrix, 300, 100, 4, 2, Duration.ofMinutes(2));
 
-        List<DrillRow> rows = new Drill(clients, new LabFaults(lab), settings, fixture.progress()).run();
+        List<DrillRow> rows = new Drill(fixture.clients(), new LabFaults(fixture.lab()), settings, fixture.progress()).run();
         DrillReport report = new DrillReport(rows);
         report.print(System.out);
         report.write(out);

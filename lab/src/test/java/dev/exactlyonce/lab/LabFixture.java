@@ -2,6 +2,7 @@ package dev.exactlyonce.lab;
 
 import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.LabSettings;
+import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.Progress;
 import dev.exactlyonce.lab.runner.ServiceJars;
 import dev.exactlyonce.lab.runner.ServicePorts;
@@ -14,12 +15,22 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A lab on random free ports (never the defaults, so a lab someone runs by hand is not disturbed),
- * whose output goes to the test log and is kept for assertions.
+ * whose output goes to the test log and is kept for assertions. Registered as an extension
+ * ({@code @RegisterExtension static LabFixture fixture = LabFixture.perClass(3)}) it starts one lab and
+ * its clients before a class's tests and closes both after them; {@link #start(int)} is for a test that
+ * owns its lab's lifecycle itself.
  */
-public final class LabFixture {
+public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
+
+    private final int consumersPerClass;
+    private Lab lab;
+    private PipelineClients clients;
 
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
     private final Progress progress = new Progress(new PrintStream(new OutputStream() {
@@ -35,6 +46,45 @@ public final class LabFixture {
             System.out.write(b, off, len);
         }
     }, true, StandardCharsets.UTF_8));
+
+    public LabFixture() {
+        this(1);
+    }
+
+    private LabFixture(int consumersPerClass) {
+        this.consumersPerClass = consumersPerClass;
+    }
+
+    /** A fixture that runs one lab with this many consumer replicas for a whole test class. */
+    public static LabFixture perClass(int consumers) {
+        return new LabFixture(consumers);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        lab = start(consumersPerClass);
+        clients = new PipelineClients(lab.endpoints());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (clients != null) {
+            clients.close();
+        }
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    /** The class's lab (registered as an extension). */
+    public Lab lab() {
+        return lab;
+    }
+
+    /** Clients of the class's lab (registered as an extension). */
+    public PipelineClients clients() {
+        return clients;
+    }
 
     public Lab start(int consumers) throws Exception {
         ServiceJars jars = ServiceJars.nextToLab();
