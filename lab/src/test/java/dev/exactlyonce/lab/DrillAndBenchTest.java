@@ -71,6 +71,8 @@ class DrillAndBenchTest {
             // a call cut by the producer's SIGKILL may have committed without its answer: stored, never acknowledged
             assertThat(row.distinct()).isGreaterThanOrEqualTo(row.acknowledged());
         });
+        // the producer kill cut PlaceOrderBatch calls: each one's orders were checked, none was stored in part
+        assertThat(rows.get(4).note()).contains("unacknowledged PlaceOrderBatch calls:").endsWith(", 0 partly");
         assertThat(fixture.output()).contains("exited with code 70 (crash drill halt)", "exited with code 137 (SIGKILL)");
         assertThat(out.resolve("drill.csv")).exists();
         assertThat(new ObjectMapper().readTree(out.resolve("drill.json").toFile())).hasSize(6);

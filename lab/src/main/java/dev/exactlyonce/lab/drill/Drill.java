@@ -5,11 +5,15 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.AuditRequest;
 import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.GetOrderRequest;
+import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.PipelineModes;
 import dev.exactlyonce.lab.runner.Progress;
 import dev.exactlyonce.lab.runner.SampleOrders;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
@@ -26,6 +31,12 @@ import org.awaitility.core.ConditionTimeoutException;
  * consumer die and come back, Audit with the acknowledged count, and compare with {@link ExpectedOutcome}.
  */
 public final class Drill {
+
+    /**
+     * Exactly-once under a producer SIGKILL places orders with PlaceOrderBatch calls of this many orders:
+     * the orders of a call the kill left unacknowledged must then be all stored or none.
+     */
+    static final int BATCH_ORDERS = 5;
 
     private final PipelineClients clients;
     private final PipelineModes modes;
@@ -67,8 +78,9 @@ public final class Drill {
         if (fault.isCrashDrill()) {
             modes.armCrash(settings.crashAfter(), fault.crashPoint());
         }
+        boolean batches = mode == DeliveryMode.EXACTLY_ONCE && fault == Fault.SIGKILL_PRODUCER;
         OrderTraffic traffic = new OrderTraffic(clients.producerChannel(), settings.clients(), settings.orders(),
-                new SampleOrders("drill-" + mode.name().toLowerCase().replace('_', '-')));
+                batches ? BATCH_ORDERS : 1, new SampleOrders("drill-" + mode.name().toLowerCase().replace('_', '-')));
         ExecutorService killer = Executors.newSingleThreadExecutor();
         try {
             Future<String> kills = null;
@@ -86,14 +98,60 @@ public final class Drill {
             if (!audit.getDrained()) {
                 note += "; not drained: " + audit.getInFlight() + " in flight";
             }
+            boolean batchesWhole = true;
+            if (batches) {
+                UnacknowledgedBatches unacknowledged = UnacknowledgedBatches.of(traffic.unacknowledgedCalls(), this::isStored);
+                note += "; " + unacknowledged;
+                batchesWhole = unacknowledged.partly() == 0;
+            }
             DrillRow row = new DrillRow(mode.name(), label, traffic.sent(), traffic.acknowledged(),
                     audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
-                    audit.getVerdict(), expected.description(), outcome.happened() && expected.holds(audit), note);
+                    audit.getVerdict(), expected.description(),
+                    outcome.happened() && expected.holds(audit) && batchesWhole, note);
             progress.line("  %s %s — %s (%s) in %s", row.mark(), row.verdict(), row.note(), row.expected(),
                     Progress.seconds(System.nanoTime() - start));
             return row;
         } finally {
             killer.shutdownNow();
+        }
+    }
+
+    /** The unacknowledged PlaceOrderBatch calls by what became of their orders: all stored, none, or some (a broken transaction). */
+    record UnacknowledgedBatches(int entirely, int none, int partly) {
+
+        static UnacknowledgedBatches of(List<List<PlaceOrderRequest>> calls, Predicate<String> isStored) {
+            int entirely = 0;
+            int none = 0;
+            int partly = 0;
+            for (List<PlaceOrderRequest> call : calls) {
+                long stored = call.stream().map(PlaceOrderRequest::getOrderId).filter(isStored).count();
+                if (stored == 0) {
+                    none++;
+                } else if (stored == call.size()) {
+                    entirely++;
+                } else {
+                    partly++;
+                }
+            }
+            return new UnacknowledgedBatches(entirely, none, partly);
+        }
+
+        @Override
+        public String toString() {
+            return (entirely + none + partly) + " unacknowledged PlaceOrderBatch calls: " + entirely
+                    + " entirely stored, " + none + " entirely absent, " + partly + " partly";
+        }
+    }
+
+    private boolean isStored(String orderId) {
+        try {
+            clients.query().getOrder(GetOrderRequest.newBuilder().setOrderId(orderId).build());
+            return true;
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return false;
+            }
+            throw e;
         }
     }
 

@@ -1,36 +1,49 @@
 package dev.exactlyonce.lab.drill;
 
 import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
+import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
+import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 import dev.exactlyonce.lab.runner.SampleOrders;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A few concurrent clients placing at least {@code planned} orders with PlaceOrder; counts what the
- * producer acknowledged (the call returned OK), which is what the audit must find stored. While held
- * open the clients go on past {@code planned}: a drill's strikes then all fall inside the stream,
- * however long each recovery takes.
+ * A few concurrent clients placing at least {@code planned} orders, one per PlaceOrder call or
+ * {@code ordersPerCall} per PlaceOrderBatch call; counts the orders the producer acknowledged (the call
+ * returned OK), which is what the audit must find stored, and keeps the calls it did not, whose orders
+ * must be all stored or none. While held open the clients go on past {@code planned}: a drill's strikes
+ * then all fall inside the stream, however long each recovery takes.
  */
 final class OrderTraffic {
 
     private final ManagedChannel channel;
     private final int clients;
     private final long planned;
+    private final int ordersPerCall;
     private final SampleOrders orders;
-    private final AtomicLong next = new AtomicLong();
+    private final AtomicLong nextCall = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final Queue<List<PlaceOrderRequest>> unacknowledgedCalls = new ConcurrentLinkedQueue<>();
     private volatile boolean heldOpen;
     private volatile boolean done;
 
     OrderTraffic(ManagedChannel channel, int clients, long planned, SampleOrders orders) {
+        this(channel, clients, planned, 1, orders);
+    }
+
+    /** @param ordersPerCall 1: PlaceOrder; more: PlaceOrderBatch (exactly-once only: one transaction per batch) */
+    OrderTraffic(ManagedChannel channel, int clients, long planned, int ordersPerCall, SampleOrders orders) {
         this.channel = channel;
         this.clients = clients;
         this.planned = planned;
+        this.ordersPerCall = ordersPerCall;
         this.orders = orders;
     }
 
@@ -60,14 +73,25 @@ final class OrderTraffic {
 
     private void sendUntilAllTaken() {
         OrderServiceGrpc.OrderServiceBlockingStub stub = OrderServiceGrpc.newBlockingStub(channel);
-        for (long n = next.getAndIncrement(); n < planned || heldOpen; n = next.getAndIncrement()) {
+        for (long call = nextCall.getAndIncrement(); call * ordersPerCall < planned || heldOpen;
+             call = nextCall.getAndIncrement()) {
+            List<PlaceOrderRequest> placed = new ArrayList<>(ordersPerCall);
+            for (int i = 0; i < ordersPerCall; i++) {
+                placed.add(orders.order(call * ordersPerCall + i));
+            }
+            // wait-for-ready: while a killed producer restarts, calls wait for it instead of failing at once
+            OrderServiceGrpc.OrderServiceBlockingStub waiting = stub.withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS);
             try {
-                // wait-for-ready: while a killed producer restarts, calls wait for it instead of failing at once
-                stub.withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS).placeOrder(orders.order(n));
-                acknowledged.incrementAndGet();
+                if (ordersPerCall == 1) {
+                    waiting.placeOrder(placed.get(0));
+                } else {
+                    waiting.placeOrderBatch(PlaceOrderBatchRequest.newBuilder().addAllOrders(placed).build());
+                }
+                acknowledged.addAndGet(ordersPerCall);
             } catch (StatusRuntimeException e) {
                 // not acknowledged: the client knows, so the audit does not count it as lost
-                failed.incrementAndGet();
+                failed.addAndGet(ordersPerCall);
+                unacknowledgedCalls.add(placed);
             }
         }
     }
@@ -76,9 +100,14 @@ final class OrderTraffic {
         return planned;
     }
 
-    /** Calls made so far: acknowledged or failed. */
+    /** Orders in the calls made so far: acknowledged or failed. */
     long sent() {
         return acknowledged.get() + failed.get();
+    }
+
+    /** The orders of each call that failed. */
+    List<List<PlaceOrderRequest>> unacknowledgedCalls() {
+        return List.copyOf(unacknowledgedCalls);
     }
 
     long acknowledged() {

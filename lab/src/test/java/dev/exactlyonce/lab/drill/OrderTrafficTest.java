@@ -4,16 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
+import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
+import dev.exactlyonce.grpc.v1.PlaceOrderBatchResponse;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderResponse;
 import dev.exactlyonce.lab.runner.SampleOrders;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class OrderTrafficTest {
 
     private final AtomicLong received = new AtomicLong();
+    private final AtomicLong batchCalls = new AtomicLong();
     private Server server;
     private ManagedChannel channel;
 
@@ -39,6 +45,18 @@ class OrderTrafficTest {
                     public void placeOrder(PlaceOrderRequest request, StreamObserver<PlaceOrderResponse> answer) {
                         received.incrementAndGet();
                         answer.onNext(PlaceOrderResponse.getDefaultInstance());
+                        answer.onCompleted();
+                    }
+
+                    /** Every fourth batch call fails, as calls cut by a producer kill do. */
+                    @Override
+                    public void placeOrderBatch(PlaceOrderBatchRequest request, StreamObserver<PlaceOrderBatchResponse> answer) {
+                        if (batchCalls.incrementAndGet() % 4 == 0) {
+                            answer.onError(Status.UNAVAILABLE.withDescription("producer killed").asRuntimeException());
+                            return;
+                        }
+                        received.addAndGet(request.getOrdersCount());
+                        answer.onNext(PlaceOrderBatchResponse.getDefaultInstance());
                         answer.onCompleted();
                     }
                 })
@@ -85,5 +103,33 @@ class OrderTrafficTest {
         assertThat(traffic.done()).isTrue();
         assertThat(traffic.sent()).isGreaterThanOrEqualTo(500).isEqualTo(traffic.acknowledged());
         assertThat(received).hasValue(traffic.sent());
+    }
+
+    @Test
+    void batchCallsCountOrdersAndKeepTheOrdersOfEachFailedCall() throws Exception {
+        OrderTraffic traffic = new OrderTraffic(channel, 2, 100, 5, new SampleOrders("traffic-test"));
+
+        traffic.run();
+
+        assertThat(batchCalls).hasValue(20);
+        assertThat(traffic.sent()).isEqualTo(100);
+        assertThat(traffic.acknowledged()).isEqualTo(75).isEqualTo(received.get());
+        assertThat(traffic.failed()).isEqualTo(25);
+        assertThat(traffic.unacknowledgedCalls()).hasSize(5).allSatisfy(call -> assertThat(call).hasSize(5));
+    }
+
+    @Test
+    void unacknowledgedBatchesAreClassifiedByWhatWasStored() {
+        SampleOrders orders = new SampleOrders("traffic-test");
+        List<List<PlaceOrderRequest>> calls = List.of(
+                List.of(orders.order(0), orders.order(1)),     // both stored
+                List.of(orders.order(2), orders.order(3)),     // neither
+                List.of(orders.order(4), orders.order(5)));    // one of two: a broken transaction
+        Set<String> stored = Set.of(orders.order(0).getOrderId(), orders.order(1).getOrderId(), orders.order(4).getOrderId());
+
+        Drill.UnacknowledgedBatches batches = Drill.UnacknowledgedBatches.of(calls, stored::contains);
+
+        assertThat(batches).isEqualTo(new Drill.UnacknowledgedBatches(1, 1, 1));
+        assertThat(batches.toString()).isEqualTo("3 unacknowledged PlaceOrderBatch calls: 1 entirely stored, 1 entirely absent, 1 partly");
     }
 }
