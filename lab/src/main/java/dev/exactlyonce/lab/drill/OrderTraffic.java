@@ -29,14 +29,9 @@ final class OrderTraffic {
     private final SampleOrders orders;
     private final AtomicLong nextCall = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
     private final Queue<List<PlaceOrderRequest>> unacknowledgedCalls = new ConcurrentLinkedQueue<>();
     private volatile boolean heldOpen;
     private volatile boolean done;
-
-    OrderTraffic(ManagedChannel channel, int clients, long planned, SampleOrders orders) {
-        this(channel, clients, planned, 1, orders);
-    }
 
     /** @param ordersPerCall 1: PlaceOrder; more: PlaceOrderBatch (exactly-once only: one transaction per batch) */
     OrderTraffic(ManagedChannel channel, int clients, long planned, int ordersPerCall, SampleOrders orders) {
@@ -90,7 +85,6 @@ final class OrderTraffic {
                 acknowledged.addAndGet(ordersPerCall);
             } catch (StatusRuntimeException e) {
                 // not acknowledged: the client knows, so the audit does not count it as lost
-                failed.addAndGet(ordersPerCall);
                 unacknowledgedCalls.add(placed);
             }
         }
@@ -102,7 +96,7 @@ final class OrderTraffic {
 
     /** Orders in the calls made so far: acknowledged or failed. */
     long sent() {
-        return acknowledged.get() + failed.get();
+        return acknowledged.get() + failed();
     }
 
     /** The orders of each call that failed. */
@@ -114,8 +108,9 @@ final class OrderTraffic {
         return acknowledged.get();
     }
 
+    /** Orders in the calls that failed. */
     long failed() {
-        return failed.get();
+        return unacknowledgedCalls.stream().mapToLong(List::size).sum();
     }
 
     boolean done() {

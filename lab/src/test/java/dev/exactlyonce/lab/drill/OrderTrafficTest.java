@@ -72,7 +72,7 @@ class OrderTrafficTest {
 
     @Test
     void sendsExactlyThePlannedOrders() throws Exception {
-        OrderTraffic traffic = new OrderTraffic(channel, 4, 120, new SampleOrders("traffic-test"));
+        OrderTraffic traffic = new OrderTraffic(channel, 4, 120, 1, new SampleOrders("traffic-test"));
 
         traffic.run();
 
@@ -84,7 +84,7 @@ class OrderTrafficTest {
 
     @Test
     void aHeldOpenStreamGoesOnPastThePlanUntilReleased() throws Exception {
-        OrderTraffic traffic = new OrderTraffic(channel, 4, 50, new SampleOrders("traffic-test"));
+        OrderTraffic traffic = new OrderTraffic(channel, 4, 50, 1, new SampleOrders("traffic-test"));
         traffic.holdOpen();
         Thread clients = new Thread(() -> {
             try {
