@@ -51,7 +51,7 @@ public class DrillCommand implements Callable<Integer> {
     int kills;
 
     @Option(names = "--faults", split = ",", defaultValue = "SIGKILL_CONSUMER",
-            description = "External faults per mode: SIGKILL_CONSUMER, SIGKILL_PRODUCER, RESTART_KAFKA, RESTART_POSTGRES (default: ${DEFAULT-VALUE}).")
+            description = "External faults per mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     List<Fault> faults;
 
     @Option(names = "--matrix", description = "Every crash point in every mode, then every external fault.")
@@ -70,7 +70,7 @@ public class DrillCommand implements Callable<Integer> {
         if (faults.stream().anyMatch(Fault::isCrashDrill)) {
             throw new IllegalArgumentException("--faults takes external faults " + Fault.EXTERNAL + "; crashes are --crashes");
         }
-        DrillSettings settings = new DrillSettings(Scenario.plan(modes, crashes, matrix, kills, faults), orders,
+        DrillSettings settings = new DrillSettings(Scenario.plan(modes, crashes, matrix, kills, faults, lab.settings().brokers()), orders,
                 crashAfter, clients, kills, Duration.ofMinutes(2));
         try (Target target = Target.open(against, namespace, lab, progress)) {
             DrillReport report = new DrillReport(new Drill(target.clients(), target.faults(), settings, progress).run());

@@ -1,7 +1,6 @@
 package dev.exactlyonce.lab.runner;
 
 import dev.exactlyonce.kafka.Topics;
-import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.StatusRuntimeException;
@@ -17,18 +16,16 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
- * The whole pipeline on one machine: an embedded KRaft Kafka broker and PostgreSQL 17 in this JVM
- * (PostgreSQL as its own server process), and the producer, consumer replicas and query as supervised
- * child JVMs from their runnable jars. {@link #close()} stops the children (SIGTERM, then SIGKILL),
- * then Kafka and PostgreSQL, and deletes a temporary data directory.
+ * The whole pipeline on one machine: a KRaft Kafka cluster of 1 or 3 nodes, each its own supervised
+ * child JVM ({@link KafkaCluster}), PostgreSQL 17 (its own server process, run from this JVM), and the
+ * producer, consumer replicas and query as supervised child JVMs from their runnable jars.
+ * {@link #close()} stops the services (SIGTERM, then SIGKILL), then Kafka and PostgreSQL, and deletes a
+ * temporary data directory.
  */
 public final class Lab implements AutoCloseable {
 
@@ -38,7 +35,7 @@ public final class Lab implements AutoCloseable {
     private final Progress progress;
     private final Path dataDir;
     private final boolean temporaryData;
-    private final EmbeddedKafkaBroker kafka;
+    private final KafkaCluster kafka;
     private final EmbeddedPostgresDatabase postgres;
     private final List<SupervisedProcess> children = new CopyOnWriteArrayList<>();
     // Ctrl-C at any moment, even during start-up, stops what was started: no orphan JVMs or PostgreSQL
@@ -50,7 +47,8 @@ public final class Lab implements AutoCloseable {
         this.progress = progress;
         this.temporaryData = settings.dataDir() == null;
         this.dataDir = temporaryData ? Files.createTempDirectory("exactly-once-lab-") : settings.dataDir().toAbsolutePath();
-        this.kafka = new EmbeddedKafkaBroker(settings.kafkaPort(), dataDir.resolve("kafka"));
+        this.kafka = new KafkaCluster(settings.kafkaTopology(), dataDir.resolve("kafka"), settings.transactionVersion(),
+                dataDir.resolve("logs"), progress);
         this.postgres = new EmbeddedPostgresDatabase(settings.postgresPort(), dataDir.resolve("postgres"));
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -72,9 +70,19 @@ public final class Lab implements AutoCloseable {
     private void startAll() throws Exception {
         long start = System.nanoTime();
         progress.line("data directory %s%s", dataDir, temporaryData ? " (temporary; --data DIR keeps it)" : "");
-        progress.step("starting Kafka " + EmbeddedKafkaBroker.kafkaVersion() + " on " + kafka.bootstrapServers(),
-                "ready", kafka::start);
+        int brokers = settings.brokers();
+        progress.line("starting Kafka %s: %d KRaft node%s (broker + controller each)%s", KafkaCluster.kafkaVersion(),
+                brokers, brokers == 1 ? "" : "s", brokers == 1 ? ", replication factor 1"
+                        : ", replication factor " + brokers + ", min.insync.replicas " + settings.kafkaTopology().minInsyncReplicas()
+                        + ", unclean leader election off");
+        kafka.start(progress);
+        // PostgreSQL starts while the Kafka JVMs boot
         progress.step("starting PostgreSQL on " + postgres.jdbcUrl(), "ready", postgres::start);
+        progress.step("waiting for Kafka on " + kafka.bootstrapServers(), "ready", () -> {
+            kafka.awaitBrokers(SERVING_TIMEOUT);
+            return null;
+        });
+        progress.line("Kafka features: %s", KafkaCluster.describe(kafka.finalizedFeatures()));
         progress.step("creating topics " + Topics.ORDERS + ", " + Topics.DLQ + ", " + Topics.SETTINGS, "done", () -> {
             createTopics();
             return null;
@@ -101,11 +109,7 @@ public final class Lab implements AutoCloseable {
     }
 
     private void createTopics() throws InterruptedException, TimeoutException {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        try (Admin admin = Admin.create(props)) {
-            Topics.ensureExist(admin, 30_000);
-        }
+        Topics.ensureExist(kafka.admin(), 30_000);
     }
 
     List<ChildSpec> childSpecs() {
@@ -137,7 +141,7 @@ public final class Lab implements AutoCloseable {
         // 53 + code 20 MiB committed); in the full bench its peak was 522 MiB with the default, 472 with two
         env.put("MALLOC_ARENA_MAX", System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2"));
         env.putAll(extra);
-        return new ChildSpec(podName, settings.jars().jar(service), settings.jvmOptions(), env, grpcPort,
+        return new ChildSpec(podName, ChildSpec.jar(settings.jars().jar(service)), settings.jvmOptions(), env, grpcPort,
                 managementPort, dataDir.resolve("logs").resolve(podName + ".log"));
     }
 
@@ -165,7 +169,10 @@ public final class Lab implements AutoCloseable {
 
     private static void requireFreePorts(LabSettings settings) {
         Map<Integer, String> wanted = new LinkedHashMap<>();
-        wanted.put(settings.kafkaPort(), "Kafka (--kafka-port)");
+        for (int node = 1; node <= settings.brokers(); node++) {
+            wanted.put(settings.kafkaTopology().clientPort(node), "Kafka node " + node + " (--kafka-port)");
+            wanted.put(settings.kafkaTopology().controllerPort(node), "Kafka node " + node + " controller (--kafka-port + 100)");
+        }
         wanted.put(settings.postgresPort(), "PostgreSQL (--postgres-port)");
         ServicePorts ports = settings.ports();
         wanted.put(ports.producerGrpc(), "producer gRPC (--grpc-base-port)");
@@ -230,7 +237,7 @@ public final class Lab implements AutoCloseable {
         return postgres.jdbcUrl();
     }
 
-    public EmbeddedKafkaBroker kafka() {
+    public KafkaCluster kafka() {
         return kafka;
     }
 
@@ -259,7 +266,7 @@ public final class Lab implements AutoCloseable {
             }
         }
         progress.line("stopping Kafka and PostgreSQL");
-        kafka.stop();
+        kafka.stop(settings.stopGrace());
         postgres.stop();
         if (temporaryData) {
             // the services' logs stay for a look after the run; Kafka's and PostgreSQL's data go
