@@ -70,9 +70,11 @@ public class DrillCommand implements Callable<Integer> {
         if (faults.stream().anyMatch(Fault::isCrashDrill)) {
             throw new IllegalArgumentException("--faults takes external faults " + Fault.EXTERNAL + "; crashes are --crashes");
         }
-        DrillSettings settings = new DrillSettings(Scenario.plan(modes, crashes, matrix, kills, faults, lab.settings().brokers()), orders,
-                crashAfter, clients, kills, Duration.ofMinutes(2));
-        try (Target target = Target.open(against, namespace, lab, progress)) {
+        List<Scenario> plan = Scenario.plan(modes, crashes, matrix, kills, faults, lab.settings().brokers());
+        DrillSettings settings = new DrillSettings(plan, orders, crashAfter, clients, kills, Duration.ofMinutes(2));
+        // network faults need every link behind a fault proxy
+        boolean network = plan.stream().anyMatch(s -> Fault.NETWORK.contains(s.fault()));
+        try (Target target = Target.open(against, namespace, lab.settings().withNetworkFaults(network || lab.settings().networkFaults()), progress)) {
             DrillReport report = new DrillReport(new Drill(target.clients(), target.faults(), settings, progress).run());
             progress.line("");
             report.print(progress.out());

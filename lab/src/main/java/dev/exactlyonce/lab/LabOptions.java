@@ -28,6 +28,10 @@ public class LabOptions {
             description = "transaction.version of a fresh cluster: 2 (KIP-890, Kafka 4's default) or 1 (default: ${DEFAULT-VALUE}).")
     short transactionVersion;
 
+    @Option(names = "--network-faults",
+            description = "Route every service's Kafka and PostgreSQL connections through fault proxies of its own, so drills can cut or slow each link.")
+    boolean networkFaults;
+
     @Option(names = "--postgres-port", defaultValue = "5432", description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
     int postgresPort;
 
@@ -54,6 +58,6 @@ public class LabOptions {
         List<String> jvmOptions = Arrays.stream(childJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
         return new LabSettings(data, brokers, kafkaPort, postgresPort, new ServicePorts(grpcBasePort, managementBasePort),
                 consumers, repo == null ? ServiceJars.nextToLab() : new ServiceJars(repo), jvmOptions,
-                Duration.ofSeconds(15), transactionVersion);
+                Duration.ofSeconds(15), transactionVersion, networkFaults);
     }
 }

@@ -141,11 +141,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(nodeId));
         p.put("controller.quorum.voters", topology != null ? topology.voters() : nodeId + "@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        StringBuilder advertised = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);
+        StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (topology != null) {
+            // one listener per service link, advertised at the link's fault proxy (see KafkaTopology)
+            for (String link : topology.links()) {
+                String listener = "LINK_" + link;
+                listeners.append(',').append(listener).append("://127.0.0.1:").append(topology.linkPort(link, nodeId));
+                advertised.append(',').append(listener).append("://127.0.0.1:").append(topology.linkProxyPort(link, nodeId));
+                protocols.append(',').append(listener).append(":PLAINTEXT");
+            }
+        }
+        p.put("listeners", listeners.toString());
+        p.put("advertised.listeners", advertised.toString());
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", protocols.toString());
         p.put("log.dirs", dataDir.toString());
         p.put("num.partitions", "1");
         p.put("auto.create.topics.enable", "false");

@@ -24,13 +24,25 @@ public enum Fault {
     SIGKILL_TRANSACTION_COORDINATOR(null),
     SIGKILL_GROUP_COORDINATOR(null),
     ROLLING_RESTART_KAFKA(null),
-    TWO_BROKERS_DOWN(null);
+    TWO_BROKERS_DOWN(null),
+    NET_CUT_PRODUCER_KAFKA(null),
+    NET_LOST_REPLIES(null),
+    NET_COMMIT_UNKNOWN_POSTGRES(null),
+    NET_PARTITION_CONSUMER_KAFKA(null),
+    NET_CUT_QUERY(null),
+    NET_SLOW_POSTGRES(null),
+    NET_SLOW_KAFKA(null);
+
+    /** Network faults: each needs the lab's fault proxies (--network-faults; the drill turns them on). */
+    public static final List<Fault> NETWORK = List.of(NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
+            NET_COMMIT_UNKNOWN_POSTGRES, NET_PARTITION_CONSUMER_KAFKA, NET_CUT_QUERY, NET_SLOW_POSTGRES, NET_SLOW_KAFKA);
 
     public static final List<Fault> BROKER = List.of(SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR,
             SIGKILL_GROUP_COORDINATOR, ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN);
     public static final List<Fault> EXTERNAL = List.of(SIGKILL_CONSUMER, SIGKILL_PRODUCER, RESTART_POSTGRES,
             SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR, SIGKILL_GROUP_COORDINATOR,
-            ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN);
+            ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN, NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
+            NET_COMMIT_UNKNOWN_POSTGRES, NET_PARTITION_CONSUMER_KAFKA, NET_CUT_QUERY, NET_SLOW_POSTGRES, NET_SLOW_KAFKA);
     public static final List<Fault> CRASHES = List.of(CRASH_BEFORE_DB_COMMIT, CRASH_AFTER_DB_COMMIT, CRASH_AFTER_OFFSET_COMMIT);
 
     private final CrashPoint crashPoint;
@@ -62,6 +74,13 @@ public enum Fault {
             case SIGKILL_GROUP_COORDINATOR -> "SIGKILL group coordinator x" + times;
             case ROLLING_RESTART_KAFKA -> "rolling restart Kafka x" + times;
             case TWO_BROKERS_DOWN -> "2 of 3 brokers down x" + times;
+            case NET_CUT_PRODUCER_KAFKA -> "cut producer-Kafka x" + times;
+            case NET_LOST_REPLIES -> "lost replies x" + times;
+            case NET_COMMIT_UNKNOWN_POSTGRES -> "cut PG during COMMIT x" + times;
+            case NET_PARTITION_CONSUMER_KAFKA -> "partition consumer-Kafka x" + times;
+            case NET_CUT_QUERY -> "cut query-PG/Kafka x" + times;
+            case NET_SLOW_POSTGRES -> "+200 ms PostgreSQL x" + times;
+            case NET_SLOW_KAFKA -> "+200 ms Kafka x" + times;
             default -> "crash " + crashPoint.name();
         };
     }

@@ -3,6 +3,7 @@ package dev.exactlyonce.lab.drill;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.lab.runner.KafkaCluster;
 import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.SupervisedProcess;
@@ -29,6 +30,15 @@ public final class LabFaults implements PipelineFaults {
     static final String CONSUMER_GROUP = "orders-consumer";
     /** The producer's transactional.ids start with this (lane 0: order-producer-POD, lane k: "-k"). */
     static final String PRODUCER_TRANSACTIONAL_ID_PREFIX = "order-producer-";
+
+    /** Longer than the clients' per-call deadline: every call in flight fails and is retried. */
+    static final Duration PRODUCER_CUT_FOR = Duration.ofSeconds(12);
+    /** Longer than the consumer's session timeout (10 s): the group rebalances without the partitioned member. */
+    static final Duration CONSUMER_PARTITION_FOR = Duration.ofSeconds(15);
+    static final Duration REPLIES_DROPPED_FOR = Duration.ofSeconds(2);
+    static final Duration QUERY_CUT_FOR = Duration.ofSeconds(5);
+    static final Duration SLOW_FOR = Duration.ofSeconds(5);
+    static final Duration ADDED_LATENCY = Duration.ofMillis(200);
 
     private final Lab lab;
 
@@ -116,6 +126,13 @@ public final class LabFaults implements PipelineFaults {
                 }
                 yield String.join(", ", killed) + ", both kept down " + TWO_DOWN_FOR.toSeconds() + " s";
             }
+            case NET_CUT_PRODUCER_KAFKA -> cut(List.of("producer-kafka"), PRODUCER_CUT_FOR, true);
+            case NET_LOST_REPLIES -> lostReplies(List.of("client-producer"));
+            case NET_COMMIT_UNKNOWN_POSTGRES -> lostReplies(linksOf("consumer-", "-postgres"));
+            case NET_PARTITION_CONSUMER_KAFKA -> cut(List.of("consumer-0-kafka"), CONSUMER_PARTITION_FOR, false);
+            case NET_CUT_QUERY -> cut(List.of("query-0-postgres", "query-kafka"), QUERY_CUT_FOR, true);
+            case NET_SLOW_POSTGRES -> slow(linksOf("", "-postgres"));
+            case NET_SLOW_KAFKA -> slow(linksOf("", "-kafka"));
             default -> throw new IllegalArgumentException(fault + " is not an external fault");
         };
         if (Fault.BROKER.contains(fault)) {
@@ -126,6 +143,54 @@ public final class LabFaults implements PipelineFaults {
             Lab.awaitServing(child, timeout);
         }
         return what;
+    }
+
+    private NetworkLinks network() {
+        return lab.network().orElseThrow(() -> new IllegalStateException("network faults need the lab's fault proxies (--network-faults)"));
+    }
+
+    /** The links whose names start and end so, e.g. ("consumer-", "-postgres"); only those of running replicas. */
+    private List<String> linksOf(String prefix, String suffix) {
+        return network().names().stream().filter(n -> n.startsWith(prefix) && n.endsWith(suffix))
+                .filter(n -> !n.startsWith("consumer-") || lab.consumers().stream().anyMatch(c -> n.startsWith(c.name() + "-")))
+                .toList();
+    }
+
+    /**
+     * A partition of {@code links} for {@code duration}: both directions silent, established connections
+     * included. With {@code reset} the connections are then closed with RST, as after a middlebox lost
+     * their state; without it they resume, the way TCP survives a short partition — a zombie wakes up.
+     */
+    private String cut(List<String> links, Duration duration, boolean reset) throws InterruptedException {
+        NetworkLinks network = network();
+        links.forEach(network::partition);
+        Thread.sleep(duration.toMillis());
+        if (reset) {
+            links.forEach(network::reset);
+        }
+        links.forEach(network::heal);
+        return "partitioned " + String.join(", ", links) + " for " + duration.toSeconds() + " s" + (reset ? ", then reset" : ", then healed");
+    }
+
+    /** Requests still arrive and take effect, their answers do not; then every connection is reset: unknown outcomes. */
+    private String lostReplies(List<String> links) throws InterruptedException {
+        NetworkLinks network = network();
+        links.forEach(network::dropReplies);
+        Thread.sleep(REPLIES_DROPPED_FOR.toMillis());
+        links.forEach(network::reset);
+        links.forEach(network::heal);
+        return "dropped the replies on " + String.join(", ", links) + " for " + REPLIES_DROPPED_FOR.toSeconds() + " s, then reset";
+    }
+
+    private String slow(List<String> links) throws InterruptedException {
+        NetworkLinks network = network();
+        links.forEach(l -> network.delay(l, ADDED_LATENCY));
+        try {
+            Thread.sleep(SLOW_FOR.toMillis());
+        } finally {
+            links.forEach(l -> network.delay(l, Duration.ZERO));
+        }
+        return "+" + ADDED_LATENCY.toMillis() + " ms each way on " + String.join(", ", links) + " for " + SLOW_FOR.toSeconds() + " s";
     }
 
     /** A transactional.id of the producer with a transaction open right now (or, failing that, any of its ids). */

@@ -1,6 +1,7 @@
 package dev.exactlyonce.lab.runner;
 
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.StatusRuntimeException;
@@ -37,6 +38,8 @@ public final class Lab implements AutoCloseable {
     private final boolean temporaryData;
     private final KafkaCluster kafka;
     private final EmbeddedPostgresDatabase postgres;
+    /** With --network-faults: the proxies every service's connections pass through; else null. */
+    private NetworkLinks network;
     private final List<SupervisedProcess> children = new CopyOnWriteArrayList<>();
     // Ctrl-C at any moment, even during start-up, stops what was started: no orphan JVMs or PostgreSQL
     private final Thread shutdownHook = new Thread(this::close, "lab-shutdown");
@@ -83,6 +86,11 @@ public final class Lab implements AutoCloseable {
             return null;
         });
         progress.line("Kafka features: %s", KafkaCluster.describe(kafka.finalizedFeatures()));
+        if (settings.networkFaults()) {
+            network = NetworkLinks.start(settings.kafkaTopology(), postgres.port(), settings.ports().producerGrpc(), 0);
+            progress.line("fault proxies on every link: %s (drill clients reach the producer at 127.0.0.1:%d)",
+                    String.join(", ", network.names()), network.clientProducerPort());
+        }
         progress.step("creating topics " + Topics.ORDERS + ", " + Topics.DLQ + ", " + Topics.SETTINGS, "done", () -> {
             createTopics();
             return null;
@@ -126,8 +134,14 @@ public final class Lab implements AutoCloseable {
 
     private ChildSpec spec(String service, String podName, int grpcPort, int managementPort, Map<String, String> extra) {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("JDBC_URL", postgres.jdbcUrl());
+        if (settings.networkFaults()) {
+            env.put("KAFKA_BOOTSTRAP_SERVERS", settings.kafkaTopology().linkBootstrapServers(NetworkLinks.kafkaListener(podName)));
+            env.put("JDBC_URL", service.equals("producer") ? postgres.jdbcUrl() : postgres.jdbcUrl().replace(
+                    ":" + postgres.port() + "/", ":" + NetworkLinks.postgresProxyPort(postgres.port(), podName) + "/"));
+        } else {
+            env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+            env.put("JDBC_URL", postgres.jdbcUrl());
+        }
         env.put("JDBC_USER", EmbeddedPostgresDatabase.USER);
         env.put("JDBC_PASSWORD", EmbeddedPostgresDatabase.PASSWORD);
         env.put("GRPC_HOST", "127.0.0.1");
@@ -169,9 +183,12 @@ public final class Lab implements AutoCloseable {
 
     private static void requireFreePorts(LabSettings settings) {
         Map<Integer, String> wanted = new LinkedHashMap<>();
-        for (int node = 1; node <= settings.brokers(); node++) {
-            wanted.put(settings.kafkaTopology().clientPort(node), "Kafka node " + node + " (--kafka-port)");
-            wanted.put(settings.kafkaTopology().controllerPort(node), "Kafka node " + node + " controller (--kafka-port + 100)");
+        settings.kafkaTopology().ports().forEach(port -> wanted.put(port, "Kafka (--kafka-port and up)"));
+        if (settings.networkFaults()) {
+            for (int i = 0; i < ServicePorts.MAX_CONSUMERS; i++) {
+                wanted.put(NetworkLinks.postgresProxyPort(settings.postgresPort(), "consumer-" + i), "PostgreSQL fault proxy");
+            }
+            wanted.put(NetworkLinks.postgresProxyPort(settings.postgresPort(), "query-0"), "PostgreSQL fault proxy");
         }
         wanted.put(settings.postgresPort(), "PostgreSQL (--postgres-port)");
         ServicePorts ports = settings.ports();
@@ -208,6 +225,13 @@ public final class Lab implements AutoCloseable {
         return Endpoints.of("127.0.0.1", settings.ports(), settings.consumers());
     }
 
+    /** What the drill's clients use: the producer through the client-producer fault proxy when there is one. */
+    public Endpoints clientEndpoints() {
+        Endpoints direct = endpoints();
+        return network == null ? direct
+                : new Endpoints(direct.host(), network.clientProducerPort(), direct.consumerPorts(), direct.queryPort());
+    }
+
     public List<SupervisedProcess> children() {
         return List.copyOf(children);
     }
@@ -237,6 +261,11 @@ public final class Lab implements AutoCloseable {
         return postgres.jdbcUrl();
     }
 
+    /** The fault proxies; present only with --network-faults. */
+    public java.util.Optional<NetworkLinks> network() {
+        return java.util.Optional.ofNullable(network);
+    }
+
     public KafkaCluster kafka() {
         return kafka;
     }
@@ -264,6 +293,9 @@ public final class Lab implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (network != null) {
+            network.close();
         }
         progress.line("stopping Kafka and PostgreSQL");
         kafka.stop(settings.stopGrace());

@@ -3,6 +3,7 @@ package dev.exactlyonce.lab.runner;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.testkit.KafkaTopology;
 
 /**
@@ -15,9 +16,12 @@ import dev.exactlyonce.testkit.KafkaTopology;
  * @param stopGrace how long a child may take to stop after SIGTERM before it gets SIGKILL
  * @param transactionVersion the {@code transaction.version} a fresh cluster is formatted with (2: KIP-890's
  *        transactions v2, Kafka 4's default; 1: the old protocol, for comparison)
+ * @param networkFaults every service reaches Kafka and PostgreSQL through fault proxies of its own
+ *        ({@code NetworkLinks}), so that a drill can cut or slow one link; off, they connect directly
  */
 public record LabSettings(Path dataDir, int brokers, int kafkaPort, int postgresPort, ServicePorts ports, int consumers,
-                          ServiceJars jars, List<String> jvmOptions, Duration stopGrace, short transactionVersion) {
+                          ServiceJars jars, List<String> jvmOptions, Duration stopGrace, short transactionVersion,
+                          boolean networkFaults) {
 
     /**
      * Three brokers by default: replication is what makes a broker's death survivable, and killing one
@@ -50,35 +54,40 @@ public record LabSettings(Path dataDir, int brokers, int kafkaPort, int postgres
     /** The defaults of {@code lab up}: the ports of ARCHITECTURE.md, one consumer, a temporary data directory. */
     public static LabSettings defaults() {
         return new LabSettings(null, DEFAULT_BROKERS, 9092, 5432, ServicePorts.DEFAULT, 1, ServiceJars.nextToLab(),
-                DEFAULT_JVM_OPTIONS, Duration.ofSeconds(15), (short) 2);
+                DEFAULT_JVM_OPTIONS, Duration.ofSeconds(15), (short) 2, false);
     }
 
     public LabSettings withDataDir(Path dir) {
         return new LabSettings(dir, brokers, kafkaPort, postgresPort, ports, consumers, jars, jvmOptions, stopGrace,
-                transactionVersion);
+                transactionVersion, networkFaults);
     }
 
     public LabSettings withPorts(int kafka, int postgres, ServicePorts services) {
         return new LabSettings(dataDir, brokers, kafka, postgres, services, consumers, jars, jvmOptions, stopGrace,
-                transactionVersion);
+                transactionVersion, networkFaults);
     }
 
     public LabSettings withConsumers(int replicas) {
         return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, replicas, jars, jvmOptions, stopGrace,
-                transactionVersion);
+                transactionVersion, networkFaults);
     }
 
     public LabSettings withBrokers(int nodes) {
         return new LabSettings(dataDir, nodes, kafkaPort, postgresPort, ports, consumers, jars, jvmOptions, stopGrace,
-                transactionVersion);
+                transactionVersion, networkFaults);
     }
 
     public LabSettings withTransactionVersion(short version) {
         return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, jars, jvmOptions, stopGrace,
-                version);
+                version, networkFaults);
+    }
+
+    public LabSettings withNetworkFaults(boolean proxies) {
+        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, jars, jvmOptions, stopGrace,
+                transactionVersion, proxies);
     }
 
     public KafkaTopology kafkaTopology() {
-        return new KafkaTopology(brokers, kafkaPort);
+        return new KafkaTopology(brokers, kafkaPort, networkFaults ? NetworkLinks.KAFKA_LINKS : List.of());
     }
 }
