@@ -65,6 +65,12 @@ final class Chart {
         return template.call();
     }
 
+    /** `helm template ... -f valuesFile`. */
+    static List<HasMetadata> manifests(Path valuesFile) {
+        return StrictManifests.parse(new Helm(RENDERED).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .withValuesFile(valuesFile).call());
+    }
+
     static List<HasMetadata> manifests(Map<String, ?> values) {
         return StrictManifests.parse(render(values));
     }

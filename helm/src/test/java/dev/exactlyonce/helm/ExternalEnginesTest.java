@@ -9,13 +9,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.yaml.snakeyaml.Yaml;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import static dev.exactlyonce.helm.Rendered.env;
 import static dev.exactlyonce.helm.Rendered.envVar;
+import static dev.exactlyonce.helm.Rendered.path;
 import static dev.exactlyonce.helm.Rendered.podTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,7 +31,7 @@ class ExternalEnginesTest {
     @RegisterExtension
     static final KubeApiStub KUBE_API = new KubeApiStub();
 
-    /** The README's Strimzi + CloudNativePG walkthrough, as values. */
+    /** An external Kafka with SCRAM over TLS (Strimzi's tls listener) and CloudNativePG, as --set values. */
     static final Map<String, Object> STRIMZI_AND_CLOUDNATIVEPG = Map.of(
             "kafka.enabled", false,
             "kafka.bootstrapServers", "orders-kafka-bootstrap.kafka.svc:9093",
@@ -125,6 +130,44 @@ class ExternalEnginesTest {
 
         assertThatThrownBy(() -> Chart.render(values))
                 .hasMessageContaining("kafka.security.saslSecret is required with a SASL_* protocol");
+    }
+
+    /** helm/examples: the Strimzi Kafka and CloudNativePG cluster of the README, and the values that point the chart at them. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theReadmeExampleValuesPointAtTheExampleClusters() throws IOException {
+        List<Map<String, Object>> resources = new ArrayList<>();
+        new Yaml().loadAll(Files.readString(Chart.REPO_ROOT.resolve("helm/examples/strimzi-cloudnativepg.yaml")))
+                .forEach(document -> resources.add((Map<String, Object>) document));
+        Map<String, Object> kafka = resource(resources, "Kafka");
+        Map<String, Object> pool = resource(resources, "KafkaNodePool");
+        Map<String, Object> database = resource(resources, "Cluster");
+        Map<String, Object> plainListener = ((List<Map<String, Object>>) path(kafka, "spec", "kafka", "listeners"))
+                .stream().filter(l -> Boolean.FALSE.equals(l.get("tls")) && l.get("authentication") == null)
+                .findFirst().orElseThrow();
+        String databaseName = path(database, "metadata", "name");
+
+        Rendered chart = new Rendered(Chart.manifests(Chart.REPO_ROOT.resolve("helm/examples/external-engines-values.yaml")));
+
+        assertThat(chart.manifests()).extracting(ExternalEnginesTest::component).doesNotContain("kafka", "postgres");
+        // Strimzi's bootstrap Service is <cluster>-kafka-bootstrap; CloudNativePG's primary is
+        // <cluster>-rw, its application Secret <cluster>-app, in the release's namespace
+        assertThat(env(chart.container("billing"), "KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("%s-kafka-bootstrap.%s.svc:%s"
+                .formatted(path(kafka, "metadata", "name"), path(kafka, "metadata", "namespace"), plainListener.get("port")));
+        assertThat((String) path(database, "metadata", "namespace")).isEqualTo(Chart.NAMESPACE);
+        assertThat(env(chart.container("consumer"), "JDBC_URL")).isEqualTo("jdbc:postgresql://%s-rw.%s.svc:5432/%s"
+                .formatted(databaseName, Chart.NAMESPACE, path(database, "spec", "bootstrap", "initdb", "database")));
+        assertThat(secretRef(chart.container("query"), "JDBC_PASSWORD").getName()).isEqualTo(databaseName + "-app");
+        // three KRaft nodes with the replication the chart's own 3-broker Kafka uses
+        assertThat((Integer) path(pool, "spec", "replicas")).isEqualTo(3);
+        assertThat((List<String>) path(pool, "spec", "roles")).containsExactlyInAnyOrder("controller", "broker");
+        assertThat((Map<String, Object>) path(kafka, "spec", "kafka", "config")).containsEntry("min.insync.replicas", 2)
+                .containsEntry("transaction.state.log.replication.factor", 3).containsEntry("transaction.state.log.min.isr", 2)
+                .containsEntry("offsets.topic.replication.factor", 3).containsEntry("unclean.leader.election.enable", false);
+    }
+
+    private static Map<String, Object> resource(List<Map<String, Object>> resources, String kind) {
+        return resources.stream().filter(r -> kind.equals(r.get("kind"))).findFirst().orElseThrow();
     }
 
     private static SecretKeySelector secretRef(Container container, String name) {
