@@ -13,6 +13,7 @@ import dev.exactlyonce.lab.drill.Scenario;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,15 +34,18 @@ class FaultMatrixTest {
     @Test
     void everyRowOfTheMatrixMatchesTheSemanticsTable(@TempDir Path out) throws Exception {
         List<DeliveryMode> modes = List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
-        List<Scenario> matrix = Scenario.plan(modes, true, true, 2, Fault.EXTERNAL, 3);
-        DrillSettings settings = new DrillSettings(matrix, 300, 100, 4, 2, Duration.ofMinutes(2));
+        // the network rows have a class of their own (NetworkFaultMatrixTest): their lab runs behind fault proxies
+        List<Fault> faults = Stream.concat(Fault.CRASHES.stream(), Fault.EXTERNAL.stream())
+                .filter(fault -> !Fault.NETWORK.contains(fault)).toList();
+        List<Scenario> matrix = modes.stream().flatMap(mode -> faults.stream().map(fault -> new Scenario(mode, fault))).toList();
+        DrillSettings settings = new DrillSettings(matrix, 300, 100, 4, 1, Duration.ofMinutes(2));
 
         List<DrillRow> rows = new Drill(fixture.clients(), new LabFaults(fixture.lab()), settings, fixture.progress()).run();
         DrillReport report = new DrillReport(rows);
         report.print(System.out);
         report.write(out);
 
-        assertThat(rows).hasSize(modes.size() * Fault.values().length);
+        assertThat(rows).hasSize(modes.size() * faults.size());
         assertThat(rows).allSatisfy(row -> assertThat(row.passed()).as(row.toString()).isTrue());
         assertThat(rows).filteredOn(row -> row.mode().equals("EXACTLY_ONCE")).allSatisfy(row -> {
             assertThat(row.lost()).as(row.toString()).isZero();

@@ -6,6 +6,7 @@ import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.Progress;
 import dev.exactlyonce.lab.runner.ServiceJars;
 import dev.exactlyonce.lab.runner.ServicePorts;
+import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.testkit.KafkaTopology;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,6 +32,7 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
 
     private final int consumersPerClass;
     private final int brokersPerClass;
+    private final boolean networkFaults;
     private Lab lab;
     private PipelineClients clients;
 
@@ -50,28 +52,34 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     }, true, StandardCharsets.UTF_8));
 
     public LabFixture() {
-        this(1, 1);
+        this(1, 1, false);
     }
 
-    private LabFixture(int consumersPerClass, int brokersPerClass) {
+    private LabFixture(int consumersPerClass, int brokersPerClass, boolean networkFaults) {
         this.consumersPerClass = consumersPerClass;
         this.brokersPerClass = brokersPerClass;
+        this.networkFaults = networkFaults;
     }
 
     /** A fixture that runs one lab with this many consumer replicas and one broker for a whole test class. */
     public static LabFixture perClass(int consumers) {
-        return new LabFixture(consumers, 1);
+        return new LabFixture(consumers, 1, false);
     }
 
     /** A fixture that runs one lab with this many consumer replicas and Kafka brokers (1 or 3) for a whole test class. */
     public static LabFixture perClass(int consumers, int brokers) {
-        return new LabFixture(consumers, brokers);
+        return new LabFixture(consumers, brokers, false);
+    }
+
+    /** Likewise, every link behind a fault proxy (network faults); the clients reach the producer through one. */
+    public static LabFixture perClass(int consumers, int brokers, boolean networkFaults) {
+        return new LabFixture(consumers, brokers, networkFaults);
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         lab = start(consumersPerClass, brokersPerClass);
-        clients = new PipelineClients(lab.endpoints());
+        clients = new PipelineClients(lab.clientEndpoints());
     }
 
     @Override
@@ -104,9 +112,10 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
                     + "mvn -B -q -o -pl producer,consumer,query package -DskipTests first. " + e.getMessage(), e);
         }
         LabSettings settings = LabSettings.defaults()
-                .withPorts(freeKafkaPorts(brokers), freePort(), freeServicePorts(consumers))
+                .withPorts(freeKafkaPorts(brokers), freePostgresPort(), freeServicePorts(consumers))
                 .withConsumers(consumers)
-                .withBrokers(brokers);
+                .withBrokers(brokers)
+                .withNetworkFaults(networkFaults);
         return Lab.start(settings, progress);
     }
 
@@ -129,12 +138,23 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** A grpc base and a management base whose whole layout (base+0..+3, replicas +10*i) is free. */
+    /** A PostgreSQL port whose fault proxies' ports (+100..+103) are free too. */
+    static int freePostgresPort() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+            if (IntStream.rangeClosed(0, 3).allMatch(i -> isFree(port + (i == 0 ? 0 : NetworkLinks.POSTGRES_PROXY_OFFSET + i - 1)))) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free PostgreSQL port found");
+    }
+
     /** A first client port whose Kafka layout (client and controller port per node) is all free. */
     static int freeKafkaPorts(int brokers) {
         for (int attempt = 0; attempt < 100; attempt++) {
             int first = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
-            KafkaTopology topology = new KafkaTopology(brokers, first);
-            if (IntStream.rangeClosed(1, brokers).allMatch(n -> isFree(topology.clientPort(n)) && isFree(topology.controllerPort(n)))) {
+            KafkaTopology topology = new KafkaTopology(brokers, first, NetworkLinks.KAFKA_LINKS);
+            if (topology.ports().stream().allMatch(LabFixture::isFree)) {
                 return first;
             }
         }
