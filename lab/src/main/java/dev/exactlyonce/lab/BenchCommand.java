@@ -5,6 +5,7 @@ import dev.exactlyonce.lab.bench.Bench;
 import dev.exactlyonce.lab.bench.BenchReport;
 import dev.exactlyonce.lab.bench.BenchSettings;
 import dev.exactlyonce.lab.bench.Workload;
+import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.Progress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,19 +63,40 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Where bench.json/csv/png go (default: lab/target/bench).")
     Path out;
 
+    @Option(names = "--compare-brokers",
+            description = "Run the whole bench on a 1-broker lab, then on a 3-broker lab, and compare: the cost of replication.")
+    boolean compareBrokers;
+
     @Override
     public Integer call() throws Exception {
         Progress progress = new Progress(System.out);
         BenchSettings settings = new BenchSettings(modes, workloads, clients, streams, streamBatch, orders, duration,
                 warmup, channels, record);
-        try (Target target = Target.open(against, null, lab.settings(), progress)) {
+        Path dir = out != null ? out : lab.settings().jars().repo().resolve("lab/target/bench");
+        if (!compareBrokers) {
+            run(lab.settings(), settings, dir, progress);
+            return 0;
+        }
+        if (against != null) {
+            throw new IllegalArgumentException("--compare-brokers starts its own labs; it does not go with --against");
+        }
+        BenchReport one = run(lab.settings().withBrokers(1), settings, dir.resolve("brokers-1"), progress);
+        BenchReport three = run(lab.settings().withBrokers(3), settings, dir.resolve("brokers-3"), progress);
+        progress.line("");
+        progress.line("The cost of replication (1 broker, RF 1 against 3 brokers, RF 3, min.insync.replicas 2):");
+        BenchReport.printReplicationCost(progress.out(), one, three, dir);
+        progress.line("written to %s", dir.resolve("replication-cost.md").toAbsolutePath());
+        return 0;
+    }
+
+    private BenchReport run(LabSettings labSettings, BenchSettings settings, Path dir, Progress progress) throws Exception {
+        try (Target target = Target.open(against, null, labSettings, progress)) {
             BenchReport report = new BenchReport(new Bench(target.clients(), target.lab(), settings, progress).run());
             progress.line("");
             report.print(progress.out());
-            Path dir = out != null ? out : lab.settings().jars().repo().resolve("lab/target/bench");
             report.write(dir);
             progress.line("written to %s (bench.json, bench.csv, bench.png)", dir.toAbsolutePath());
-            return 0;
+            return report;
         }
     }
 }

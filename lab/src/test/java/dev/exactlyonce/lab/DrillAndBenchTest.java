@@ -104,7 +104,7 @@ class DrillAndBenchTest {
             JsonNode cpu = row.get("cpuPercentOfCore");
             assertThat(cpu.fieldNames()).toIterable().contains(CpuAccount.LOAD_GENERATOR, CpuAccount.KAFKA,
                     "producer-0", "consumer-0", "query-0", CpuAccount.POSTGRES);
-            for (String busy : List.of("producer-0", "consumer-0", CpuAccount.POSTGRES, CpuAccount.LOAD_GENERATOR)) {
+            for (String busy : List.of("producer-0", "consumer-0", CpuAccount.POSTGRES, CpuAccount.LOAD_GENERATOR, CpuAccount.KAFKA)) {
                 assertThat(cpu.get(busy).asDouble()).as(busy).isPositive();
             }
         }

@@ -53,6 +53,35 @@ public record BenchReport(List<BenchResult> results) {
         TextTable.print(out, header, rows, 2, header.size() - 1);
     }
 
+    static final List<String> REPLICATION_HEADER = List.of("mode", "workload", "stored/s 1 broker", "stored/s 3 brokers",
+            "3 / 1", "p99 ms 1 broker", "p99 ms 3 brokers");
+
+    /** Per mode and workload: stored orders/s and p99 on one broker and on three, and the ratio; printed and written as replication-cost.md. */
+    public static void printReplicationCost(PrintStream out, BenchReport one, BenchReport three, Path dir) throws IOException {
+        List<List<String>> rows = replicationCost(one, three);
+        TextTable.print(out, REPLICATION_HEADER, rows, 2, 6);
+        StringBuilder md = new StringBuilder("| " + String.join(" | ", REPLICATION_HEADER) + " |\n|"
+                + " --- |".repeat(REPLICATION_HEADER.size()) + "\n");
+        rows.forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("replication-cost.md"), md);
+    }
+
+    private static List<List<String>> replicationCost(BenchReport one, BenchReport three) {
+        List<List<String>> rows = new ArrayList<>();
+        for (BenchResult single : one.results()) {
+            three.results().stream()
+                    .filter(r -> r.mode().equals(single.mode()) && r.workload().equals(single.workload()))
+                    .findFirst().ifPresent(replicated -> rows.add(List.of(single.mode(), single.workload(),
+                            String.format(Locale.ROOT, "%,.0f", single.storedPerSecond()),
+                            String.format(Locale.ROOT, "%,.0f", replicated.storedPerSecond()),
+                            String.format(Locale.ROOT, "%.2f", replicated.storedPerSecond() / Math.max(1, single.storedPerSecond())),
+                            String.format(Locale.ROOT, "%.1f", single.p99Ms()),
+                            String.format(Locale.ROOT, "%.1f", replicated.p99Ms()))));
+        }
+        return rows;
+    }
+
     private static String percent(Double value) {
         return value == null ? "-" : String.format(Locale.ROOT, "%.0f%%", value);
     }

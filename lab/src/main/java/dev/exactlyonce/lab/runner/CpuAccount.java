@@ -15,16 +15,16 @@ import java.util.Optional;
  * Where the machine's cores went during a run: CPU time per process of the pipeline, read twice
  * ({@link #snapshot}) and turned into "% of one core" over the wall time in between ({@link #between}).
  *
- * <p>Accounts: each service child by name, PostgreSQL (the postmaster and its backends, found through
+ * <p>Accounts: each service child by name, the Kafka nodes together ({@link #KAFKA}: their own JVMs), PostgreSQL (the postmaster and its backends, found through
  * {@code postmaster.pid} in the lab's data directory), and this JVM split in two — the load generator
- * (its gRPC client threads, named {@code grpc-*}) and the rest, which in a local lab is the embedded
- * Kafka broker (with this JVM's GC and JIT threads, which no Java thread list shows). Against remote
- * services only this JVM is seen.
+ * (its gRPC client threads, named {@code grpc-*}) and the rest (the fault proxies when on, the drill or
+ * bench bookkeeping, GC and JIT). Against remote services only the load generator is seen.
  */
 public final class CpuAccount {
 
     public static final String LOAD_GENERATOR = "load generator";
-    public static final String KAFKA = "kafka (lab JVM)";
+    public static final String KAFKA = "kafka (all nodes)";
+    public static final String LAB_JVM_REST = "lab JVM (rest)";
     public static final String POSTGRES = "postgresql";
 
     /** CPU time per account at one instant. */
@@ -40,7 +40,12 @@ public final class CpuAccount {
         long load = loadGeneratorThreadsNanos();
         cpu.put(LOAD_GENERATOR, load);
         if (lab.isPresent()) {
-            cpu.put(KAFKA, Math.max(0, jvm - load));
+            cpu.put(LAB_JVM_REST, Math.max(0, jvm - load));
+            long kafka = 0;
+            for (SupervisedProcess node : lab.get().kafka().nodes()) {
+                kafka += ProcessHandle.of(node.pid()).map(CpuAccount::cpuNanos).orElse(0L);
+            }
+            cpu.put(KAFKA, kafka);
             for (SupervisedProcess child : lab.get().children()) {
                 ProcessHandle.of(child.pid()).ifPresent(process -> cpu.put(child.name(), cpuNanos(process)));
             }
