@@ -134,6 +134,21 @@ class IdempotencyKeysTest implements TestPropertyProvider {
     }
 
     @Test
+    void aRetriedBatchIsEachOrderOnceInExactlyOnce() throws Exception {
+        use(DeliveryMode.EXACTLY_ONCE, true);
+        String prefix = Pipeline.unique("batch-retry");
+        List<String> orderIds = List.of(prefix + "-a", prefix + "-b", prefix + "-c", prefix + "-d", prefix + "-e");
+
+        // the PlaceOrderBatch whose reply was lost, then the same call again: each order id twice
+        Pipeline.send(orderIds.stream().map(IdempotencyKeysTest::attempt).toList());
+        Pipeline.send(orderIds.stream().map(IdempotencyKeysTest::attempt).toList());
+        Pipeline.awaitCaughtUp(group);
+
+        assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(5, 5));
+        assertThat(conflicts(prefix)).isEmpty();
+    }
+
+    @Test
     void aKeyReusedForAnotherOrderIsOneRowAndOneConflictWhateverDiffers() throws Exception {
         use(DeliveryMode.EXACTLY_ONCE, true);
         String prefix = Pipeline.unique("reused");

@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code ordersPerCall} per PlaceOrderBatch call, retrying like real clients ({@link RetryingOrderClient}:
  * UNAVAILABLE, DEADLINE_EXCEEDED and ABORTED again with the same order ids); counts the orders the
  * producer acknowledged (any attempt returned OK), which is what the audit must find stored, and keeps the
- * calls it did not, whose orders must be all stored or none. While held open the clients go on past {@code planned}: a drill's strikes
- * then all fall inside the stream, however long each recovery takes.
+ * calls it did not, whose orders must be all stored or none. While held open the clients go on past
+ * {@code planned}: a drill's strikes then all fall inside the stream, however long each recovery takes.
  */
 final class OrderTraffic {
 
