@@ -1,6 +1,9 @@
 package dev.exactlyonce.consumer;
 
+import dev.exactlyonce.consumer.OrderStore.Conflict;
 import dev.exactlyonce.consumer.OrderStore.OffsetAdvance;
+import dev.exactlyonce.consumer.OrderStore.Position;
+import dev.exactlyonce.consumer.OrderStore.Repeat;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
@@ -8,19 +11,18 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One PostgreSQL transaction per poll batch: in exactly-once the stored offsets (fenced), the dedup
- * insert and the order rows commit together or not at all; the other modes write the same rows
+ * insert, the conflicts it found and the order rows commit together or not at all; the other modes write the same rows
  * without offsets. {@code beforeCommit} runs inside the transaction after the last statement (the
  * BEFORE_DB_COMMIT crash point).
  */
 @Singleton
 class BatchWriter {
 
-    /** What one transaction stored. */
-    record Written(int stored, int duplicatesSkipped) {
+    /** What one transaction stored, skipped as duplicates, and refused as reused keys (recorded in order_conflicts). */
+    record Written(int stored, int duplicatesSkipped, int conflicts) {
     }
 
     /** The offsets an exactly-once transaction moves, and who moves them. */
@@ -54,22 +56,31 @@ class BatchWriter {
 
     private Written writeRows(List<OrderRow> rows, DeliveryMode mode, boolean idempotency, String consumerId) {
         if (rows.isEmpty()) {
-            return new Written(0, 0);
+            return new Written(0, 0, 0);
         }
         // processed_messages is written in every mode (so its count means "distinct messages seen");
-        // only with idempotency on does it decide which rows are stored
-        Set<String> firstSeen = store.insertProcessedMessages(rows);
-        List<OrderRow> toStore = rows;
-        if (idempotency) {
-            toStore = new ArrayList<>(firstSeen.size());
-            for (OrderRow row : rows) {
-                if (firstSeen.remove(row.messageId())) {
-                    toStore.add(row);
-                }
+        // only with idempotency on does it decide which repeats are stored. A reused key is refused in
+        // every mode: it is not a repeat of the stored order but another order, and storing it under the
+        // same order id would pass it off as a duplicate of the first one
+        Map<Position, Repeat> repeats = store.insertProcessedMessages(rows);
+        List<OrderRow> toStore = new ArrayList<>(rows.size());
+        List<Conflict> conflicts = new ArrayList<>();
+        int duplicatesSkipped = 0;
+        for (OrderRow row : rows) {
+            Repeat repeat = repeats.get(Position.of(row));
+            if (repeat == null) {
+                toStore.add(row);
+            } else if (repeat.conflicting()) {
+                conflicts.add(new Conflict(row, repeat.storedFingerprintHex()));
+            } else if (idempotency) {
+                duplicatesSkipped++;
+            } else {
+                toStore.add(row);
             }
         }
+        store.insertConflicts(conflicts, mode, consumerId);
         int stored = store.insertOrders(toStore, mode, consumerId);
-        return new Written(stored, rows.size() - toStore.size());
+        return new Written(stored, duplicatesSkipped, conflicts.size());
     }
 
     /** The stored next offsets of the group (exactly-once resumes from them). */

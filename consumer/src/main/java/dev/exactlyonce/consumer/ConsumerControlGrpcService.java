@@ -88,6 +88,7 @@ public class ConsumerControlGrpcService extends ConsumerControlGrpc.ConsumerCont
                 .setReceived(metrics.total(Total.RECEIVED))
                 .setProcessed(metrics.total(Total.PROCESSED))
                 .setDuplicatesSkipped(metrics.total(Total.DUPLICATES_SKIPPED))
+                .setKeyConflicts(metrics.total(Total.KEY_CONFLICTS))
                 .setFailures(metrics.total(Total.FAILURES))
                 .setRetries(metrics.total(Total.RETRIES))
                 .setDeadLettered(metrics.total(Total.DEAD_LETTERED))

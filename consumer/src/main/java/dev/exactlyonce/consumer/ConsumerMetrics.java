@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
 class ConsumerMetrics {
 
     /** Resettable totals, in the order of the ConsumerStats fields. */
-    enum Total { RECEIVED, PROCESSED, DUPLICATES_SKIPPED, FAILURES, RETRIES, DEAD_LETTERED }
+    enum Total { RECEIVED, PROCESSED, DUPLICATES_SKIPPED, KEY_CONFLICTS, FAILURES, RETRIES, DEAD_LETTERED }
 
     private final MeterRegistry registry;
     private final Map<Total, Counter> counters = new ConcurrentHashMap<>();
@@ -37,6 +37,8 @@ class ConsumerMetrics {
         counter(Total.RECEIVED, "consumer.messages.received", "records polled from Kafka");
         counter(Total.PROCESSED, "consumer.messages.processed", "order rows stored in PostgreSQL");
         counter(Total.DUPLICATES_SKIPPED, "consumer.duplicates.skipped", "records whose message_id was already stored");
+        counter(Total.KEY_CONFLICTS, "consumer.key.conflicts",
+                "records refused because their message_id was stored for an order with other content");
         counter(Total.FAILURES, "consumer.processing.failures", "failed processing attempts (simulated)");
         counter(Total.RETRIES, "consumer.retries", "processing attempts retried after a failure");
         counter(Total.DEAD_LETTERED, "consumer.dead.lettered", "records sent to orders.dlq");

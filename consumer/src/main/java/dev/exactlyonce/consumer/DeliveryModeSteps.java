@@ -95,6 +95,7 @@ class DeliveryModeSteps {
         Instant committedAt = Instant.now();
         metrics.add(Total.PROCESSED, written.stored());
         metrics.add(Total.DUPLICATES_SKIPPED, written.duplicatesSkipped());
+        metrics.add(Total.KEY_CONFLICTS, written.conflicts());
         metrics.stored(batch.rows(), committedAt);
         crashDrill.reached(AFTER_DB_COMMIT, batch.received(), config);
     }

@@ -9,26 +9,60 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The consumer's SQL, set-based: each statement covers a whole poll batch by binding one array per
  * column and expanding it with {@code unnest}, so a batch of 2000 records costs three round trips, not
- * 2000. Micronaut Data's {@code @Query} binds one value per parameter, hence {@link JdbcOperations}, which
+ * 2000 (a fourth only when the batch holds a reused key). Micronaut Data's {@code @Query} binds one value per parameter, hence {@link JdbcOperations}, which
  * runs on the connection of the surrounding transaction (see {@link BatchWriter}).
  */
 @Singleton
 class OrderStore {
 
-    /** The dedup insert: RETURNING gives the message ids that were new. Copies within the batch are new once. */
+    /**
+     * The dedup insert and its verdict, in one statement (one round trip per batch): inserts every message
+     * id not stored yet, with the record's content fingerprint, and returns only the records that were NOT
+     * first: their position, and whether the fingerprint stored under their message id (by an earlier
+     * transaction, or by an earlier record of this batch) differs from theirs. Same fingerprint: a retry or
+     * a replay (a duplicate). Another one: the key was reused for a different order (a conflict). In a batch
+     * the earliest offset of a message id is the one inserted (ORDER BY), so it is the one the later copies
+     * are compared with. The join to processed_messages reads the statement's snapshot, i.e. the rows from
+     * before this insert; a NULL stored fingerprint (a row from before V3) cannot be compared: a duplicate.
+     */
     private static final String INSERT_PROCESSED = """
-            INSERT INTO processed_messages (message_id, order_id, kafka_partition, kafka_offset)
-            SELECT * FROM unnest(?::varchar[], ?::varchar[], ?::int[], ?::bigint[])
-            ON CONFLICT (message_id) DO NOTHING
-            RETURNING message_id""";
+            WITH offered AS (
+                SELECT * FROM unnest(?::varchar[], ?::varchar[], ?::int[], ?::bigint[], ?::text[])
+                       AS r(message_id, order_id, kafka_partition, kafka_offset, fingerprint_hex)
+            ), first_seen AS (
+                INSERT INTO processed_messages (message_id, order_id, kafka_partition, kafka_offset, fingerprint)
+                SELECT message_id, order_id, kafka_partition, kafka_offset, decode(fingerprint_hex, 'hex')
+                FROM offered ORDER BY kafka_partition, kafka_offset
+                ON CONFLICT (message_id) DO NOTHING
+                RETURNING message_id, kafka_partition, kafka_offset, fingerprint
+            ), repeats AS (
+                SELECT o.message_id, o.kafka_partition, o.kafka_offset, decode(o.fingerprint_hex, 'hex') AS offered,
+                       f.fingerprint AS stored_in_batch
+                FROM offered o LEFT JOIN first_seen f ON f.message_id = o.message_id
+                WHERE f.kafka_partition IS DISTINCT FROM o.kafka_partition OR f.kafka_offset IS DISTINCT FROM o.kafka_offset
+            )
+            SELECT r.kafka_partition, r.kafka_offset, encode(s.stored, 'hex') AS stored_hex,
+                   coalesce(s.stored <> r.offered, false) AS conflicting
+            FROM repeats r
+            LEFT JOIN processed_messages p ON p.message_id = r.message_id
+            CROSS JOIN LATERAL (SELECT coalesce(p.fingerprint, r.stored_in_batch) AS stored) s""";
+
+    /** A reused key: the refused order, kept whole; once per Kafka position however often it is replayed. */
+    private static final String INSERT_CONFLICTS = """
+            INSERT INTO order_conflicts (processing_mode, consumer_id, message_id, order_id, stored_fingerprint,
+                                         offered_fingerprint, kafka_partition, kafka_offset, customer_id, items,
+                                         total_amount)
+            SELECT ?, ?, m, o, decode(s, 'hex'), decode(f, 'hex'), p, k, c, i::jsonb, a::numeric
+            FROM unnest(?::varchar[], ?::varchar[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::varchar[], ?::text[],
+                        ?::text[]) AS r(m, o, s, f, p, k, c, i, a)
+            ON CONFLICT (kafka_partition, kafka_offset) DO NOTHING""";
 
     private static final String INSERT_ORDERS = """
             INSERT INTO orders (processing_mode, consumer_id, order_id, message_id, customer_id, items, total_amount,
@@ -70,8 +104,26 @@ class OrderStore {
         this.jdbc = jdbc;
     }
 
-    /** Inserts the batch's message ids into processed_messages; returns those that were not there yet. */
-    Set<String> insertProcessedMessages(List<OrderRow> rows) {
+    /** Where a record is in topic orders: unique within a poll batch. */
+    record Position(int partition, long offset) {
+        static Position of(OrderRow row) {
+            return new Position(row.partition(), row.offset());
+        }
+    }
+
+    /** A record whose message id was already stored: a duplicate, or (conflicting) a reused key. */
+    record Repeat(String storedFingerprintHex, boolean conflicting) {
+    }
+
+    /** A record refused as a reused key, with the fingerprint it conflicts with. */
+    record Conflict(OrderRow row, String storedFingerprintHex) {
+    }
+
+    /**
+     * Inserts the batch's message ids and fingerprints into processed_messages; returns the records that
+     * were not first, by position (absent: first seen, to be stored).
+     */
+    Map<Position, Repeat> insertProcessedMessages(List<OrderRow> rows) {
         return jdbc.prepareStatement(INSERT_PROCESSED, ps -> {
             Connection c = ps.getConnection();
             int n = rows.size();
@@ -79,24 +131,71 @@ class OrderStore {
             String[] orderIds = new String[n];
             Integer[] partitions = new Integer[n];
             Long[] offsets = new Long[n];
+            String[] fingerprints = new String[n];
             for (int i = 0; i < n; i++) {
                 OrderRow row = rows.get(i);
                 messageIds[i] = row.messageId();
                 orderIds[i] = row.orderId();
                 partitions[i] = row.partition();
                 offsets[i] = row.offset();
+                fingerprints[i] = HexFormat.of().formatHex(row.fingerprint());
             }
             bind(ps, 1, c.createArrayOf("varchar", messageIds));
             bind(ps, 2, c.createArrayOf("varchar", orderIds));
             bind(ps, 3, c.createArrayOf("int4", partitions));
             bind(ps, 4, c.createArrayOf("int8", offsets));
-            Set<String> inserted = new HashSet<>();
+            bind(ps, 5, c.createArrayOf("text", fingerprints));
+            Map<Position, Repeat> repeats = new HashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    inserted.add(rs.getString(1));
+                    repeats.put(new Position(rs.getInt(1), rs.getLong(2)), new Repeat(rs.getString(3), rs.getBoolean(4)));
                 }
             }
-            return inserted;
+            return repeats;
+        });
+    }
+
+    /** Records the refused orders; returns how many were new (a replayed conflict is there already). */
+    int insertConflicts(List<Conflict> conflicts, DeliveryMode mode, String consumerId) {
+        if (conflicts.isEmpty()) {
+            return 0;
+        }
+        return jdbc.prepareStatement(INSERT_CONFLICTS, ps -> {
+            Connection c = ps.getConnection();
+            int n = conflicts.size();
+            String[] messageIds = new String[n];
+            String[] orderIds = new String[n];
+            String[] stored = new String[n];
+            String[] offered = new String[n];
+            Integer[] partitions = new Integer[n];
+            Long[] offsets = new Long[n];
+            String[] customers = new String[n];
+            String[] items = new String[n];
+            String[] amounts = new String[n];
+            for (int i = 0; i < n; i++) {
+                OrderRow row = conflicts.get(i).row();
+                messageIds[i] = row.messageId();
+                orderIds[i] = row.orderId();
+                stored[i] = conflicts.get(i).storedFingerprintHex();
+                offered[i] = HexFormat.of().formatHex(row.fingerprint());
+                partitions[i] = row.partition();
+                offsets[i] = row.offset();
+                customers[i] = row.customerId();
+                items[i] = row.itemsJson();
+                amounts[i] = row.totalAmount().toPlainString();
+            }
+            ps.setString(1, mode.name());
+            ps.setString(2, consumerId);
+            bind(ps, 3, c.createArrayOf("varchar", messageIds));
+            bind(ps, 4, c.createArrayOf("varchar", orderIds));
+            bind(ps, 5, c.createArrayOf("text", stored));
+            bind(ps, 6, c.createArrayOf("text", offered));
+            bind(ps, 7, c.createArrayOf("int4", partitions));
+            bind(ps, 8, c.createArrayOf("int8", offsets));
+            bind(ps, 9, c.createArrayOf("varchar", customers));
+            bind(ps, 10, c.createArrayOf("text", items));
+            bind(ps, 11, c.createArrayOf("text", amounts));
+            return ps.executeUpdate();
         });
     }
 

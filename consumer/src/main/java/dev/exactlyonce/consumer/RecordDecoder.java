@@ -64,7 +64,7 @@ final class RecordDecoder {
                 ? Instant.ofEpochSecond(event.getProducedAt().getSeconds(), event.getProducedAt().getNanos())
                 : Instant.ofEpochMilli(record.timestamp());
         return new OrderRow(record, event.getOrderId(), messageId, event.getCustomerId(), itemsJson(event),
-                amount, producedAt);
+                amount, producedAt, OrderFingerprint.of(event.getCustomerId(), event.getItemsList(), amount));
     }
 
     private static void requireId(String field, String value) throws PoisonRecord {

@@ -12,6 +12,7 @@ import dev.exactlyonce.grpc.v1.GetDuplicateStatsRequest;
 import dev.exactlyonce.grpc.v1.GetStatsRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
+import dev.exactlyonce.grpc.v1.PlaceOrderResponse;
 import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.grpc.v1.SimulateDuplicateRequest;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
@@ -33,6 +34,8 @@ final class GrpcurlExercises {
 
     static final String ORDER = "{\"customer_id\":\"cust-001\",\"items\":[{\"name\":\"Widget\",\"quantity\":2,\"price\":19.99}],\"total_amount\":39.98}";
     static final String DUPLICATE = "{\"order\":{\"customer_id\":\"cust-002\",\"items\":[{\"name\":\"Gadget\",\"quantity\":1,\"price\":5.5}],\"total_amount\":5.5},\"copies\":3}";
+    static final String KEYED = "{\"order_id\":\"order-1001\",\"customer_id\":\"cust-001\",\"items\":[{\"name\":\"Widget\",\"quantity\":2,\"price\":19.99}],\"total_amount\":39.98}";
+    static final String REUSED = "{\"order_id\":\"order-1001\",\"customer_id\":\"cust-002\",\"items\":[{\"name\":\"Gadget\",\"quantity\":1,\"price\":5.5}],\"total_amount\":5.5}";
     static final String BATCH = "{\"orders\":[" + ORDER + ",{\"customer_id\":\"cust-003\",\"items\":[{\"name\":\"Gizmo\",\"quantity\":3,\"price\":2.5}],\"total_amount\":7.5}]}";
 
     private final PipelineClients clients;
@@ -78,6 +81,26 @@ final class GrpcurlExercises {
         call("QueryService/GetStats", "{}", GetStatsRequest.getDefaultInstance(), r -> clients.query().getStats(r));
         call("QueryService/CompareSemantics", "{}", CompareSemanticsRequest.getDefaultInstance(),
                 r -> clients.query().compareSemantics(r));
+
+        // idempotency keys (exactly-once): a retry with the same order_id is stored once; the same key
+        // reused for another order is refused and reported as a key conflict
+        call("QueryService/Reset", "{}", ResetRequest.getDefaultInstance(), r -> clients.query().reset(r));
+        PlaceOrderResponse first = call("OrderService/PlaceOrder", KEYED, PlaceOrderRequest.getDefaultInstance(),
+                r -> clients.producer().placeOrder(r));
+        PlaceOrderResponse retry = call("OrderService/PlaceOrder", KEYED, PlaceOrderRequest.getDefaultInstance(),
+                r -> clients.producer().placeOrder(r));
+        assertThat(retry.getMessageId()).as("the message id follows the key").isEqualTo(first.getMessageId());
+        call("OrderService/PlaceOrder", REUSED, PlaceOrderRequest.getDefaultInstance(), r -> clients.producer().placeOrder(r));
+        AuditResponse keyed = call("QueryService/Audit", "{\"wait_seconds\":30,\"acknowledged\":2}",
+                AuditRequest.getDefaultInstance(), r -> clients.query().audit(r));
+        assertThat(keyed.getStoredRows()).as("the retry is absorbed, the reused key refused").isEqualTo(1);
+        assertThat(keyed.getKeyConflicts()).isEqualTo(1);
+        assertThat(keyed.getLost()).isZero();
+        assertThat(keyed.getVerdict()).isEqualTo("EXACTLY_ONCE");
+        DuplicateStats conflicts = call("QueryService/GetDuplicateStats", "{}", GetDuplicateStatsRequest.getDefaultInstance(),
+                r -> clients.query().getDuplicateStats(r));
+        assertThat(conflicts.getConflictsList()).singleElement()
+                .satisfies(c -> assertThat(c.getCustomerId()).isEqualTo("cust-002"));
         Files.createDirectories(out.getParent());
         Files.write(out, transcript);
     }

@@ -3,6 +3,7 @@ package dev.exactlyonce.producer;
 import com.google.protobuf.Timestamp;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
+import dev.exactlyonce.kafka.MessageIds;
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.context.annotation.Property;
 import io.opentelemetry.api.OpenTelemetry;
@@ -31,10 +32,17 @@ public class OrderRecords {
         this.podName = podName;
     }
 
-    /** A new order with a fresh message id; the order id is the client's or a new one. */
+    /**
+     * A new attempt of an order. A client-supplied order id is the idempotency key: the message id is
+     * derived from it ({@link MessageIds#forOrderId}), so a retry of the same order carries the same
+     * message id and the consumer's dedup stores it once. A generated order id cannot be retried (the
+     * client never knew it), so its message id is random.
+     */
     public OutgoingOrder prepare(PlaceOrderRequest request) {
-        String orderId = request.getOrderId().isEmpty() ? randomId() : request.getOrderId();
-        return prepare(request, orderId, randomId());
+        if (request.getOrderId().isEmpty()) {
+            return prepare(request, randomId(), randomId());
+        }
+        return prepare(request, request.getOrderId(), MessageIds.forOrderId(request.getOrderId()));
     }
 
     /** Another record of the same message (SimulateDuplicate): same order id, same message id. */

@@ -14,6 +14,7 @@ import dev.exactlyonce.grpc.v1.GetDuplicateStatsRequest;
 import dev.exactlyonce.grpc.v1.GetOrderRequest;
 import dev.exactlyonce.grpc.v1.GetOrderResponse;
 import dev.exactlyonce.grpc.v1.GetStatsRequest;
+import dev.exactlyonce.grpc.v1.KeyConflict;
 import dev.exactlyonce.grpc.v1.ListOrdersRequest;
 import dev.exactlyonce.grpc.v1.ListOrdersResponse;
 import dev.exactlyonce.grpc.v1.ListTopicsRequest;
@@ -35,6 +36,8 @@ import dev.exactlyonce.query.store.BenchmarkRepository;
 import dev.exactlyonce.query.store.BenchmarkRow;
 import dev.exactlyonce.query.store.CounterRepository;
 import dev.exactlyonce.query.store.DuplicateTotals;
+import dev.exactlyonce.query.store.KeyConflictRepository;
+import dev.exactlyonce.query.store.KeyConflictRow;
 import dev.exactlyonce.query.store.OrderRepository;
 import dev.exactlyonce.query.store.OrderRow;
 import dev.exactlyonce.query.store.OrderTotals;
@@ -80,12 +83,15 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
     private final ConsumerLagReader lagReader;
     private final QuerySettings settings;
     private final TransactionOperations<Connection> transactions;
+    private final KeyConflictRepository keyConflicts;
 
     public QueryGrpcService(OrderRepository orders, ProcessedMessageRepository processedMessages,
                             CounterRepository counters, BenchmarkRepository benchmarks, StoredOrderConverter converter,
                             AuditWindows windows, Auditor auditor, TopicCatalog topics, ConsumerLagReader lagReader,
-                            QuerySettings settings, TransactionOperations<Connection> transactions) {
+                            QuerySettings settings, TransactionOperations<Connection> transactions,
+                            KeyConflictRepository keyConflicts) {
         this.transactions = transactions;
+        this.keyConflicts = keyConflicts;
         this.orders = orders;
         this.processedMessages = processedMessages;
         this.counters = counters;
@@ -114,7 +120,8 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                     .setDistinctOrders(totals.distinctOrders())
                     .setDuplicateRows(totals.totalRows() - totals.distinctOrders())
                     .setProcessedMessages(totals.processedMessages())
-                    .setOrdersPerSecondLastMinute(counters.storedInLastMinute() / 60.0);
+                    .setOrdersPerSecondLastMinute(counters.storedInLastMinute() / 60.0)
+                    .setKeyConflicts(keyConflicts.count());
             if (span.firstProcessedAt() != null) {
                 stats.setFirstProcessedAt(StoredOrderConverter.timestamp(span.firstProcessedAt()));
                 stats.setLastProcessedAt(StoredOrderConverter.timestamp(span.lastProcessedAt()));
@@ -135,6 +142,8 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                             .map(c -> DuplicateOrder.newBuilder().setOrderId(c.orderId()).setCount(c.rowCount()).build())
                             .toList())
                     .setExactlyOnceHolds(totals.duplicatedOrderIds() == 0)
+                    .setKeyConflicts(keyConflicts.count())
+                    .addAllConflicts(keyConflicts.newest(limit).stream().map(QueryGrpcService::keyConflict).toList())
                     .build();
         });
     }
@@ -339,6 +348,20 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
         if (f.getVerdict().length() > 200) {
             throw invalid(field + ".verdict", "at most 200 characters");
         }
+    }
+
+    private static KeyConflict keyConflict(KeyConflictRow row) {
+        return KeyConflict.newBuilder()
+                .setOrderId(row.orderId())
+                .setMessageId(row.messageId())
+                .setStoredFingerprint(row.storedFingerprint())
+                .setOfferedFingerprint(row.offeredFingerprint())
+                .setPartition(row.kafkaPartition())
+                .setOffset(row.kafkaOffset())
+                .setCustomerId(row.customerId())
+                .setTotalAmount(row.totalAmount().doubleValue())
+                .setDetectedAt(StoredOrderConverter.timestamp(row.detectedAt()))
+                .build();
     }
 
     private static BenchmarkFigures figures(BenchmarkRow row) {

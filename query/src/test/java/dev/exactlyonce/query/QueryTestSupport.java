@@ -104,7 +104,7 @@ abstract class QueryTestSupport implements TestPropertyProvider {
     /** Empties every table the consumer and the query service write, as a fresh schema. */
     static void emptyDatabase() throws SQLException {
         try (Connection c = database(); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE processed_messages, orders, order_counts, orders_per_second, kafka_offsets, "
+            s.execute("TRUNCATE processed_messages, order_conflicts, orders, order_counts, orders_per_second, kafka_offsets, "
                     + "audit_windows, benchmark_results");
             s.execute("UPDATE order_totals SET total_rows = 0, distinct_orders = 0, processed_messages = 0");
         }

@@ -15,6 +15,7 @@ import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.PipelineModes;
 import dev.exactlyonce.lab.runner.ProcessMemory;
 import dev.exactlyonce.lab.runner.Progress;
+import dev.exactlyonce.lab.runner.RetryingOrderClient;
 import dev.exactlyonce.lab.runner.SampleOrders;
 import dev.exactlyonce.lab.runner.SupervisedProcess;
 import io.grpc.ManagedChannel;
@@ -78,11 +79,25 @@ public final class Bench {
         return results;
     }
 
+    /**
+     * Like the drill's clients: retries with the same order ids, except at-most-once (whose promise is to
+     * never send twice); a deadline per attempt as long as the calls' were before retries (a stream of
+     * 1000 orders takes far longer than one order).
+     */
+    static RetryingOrderClient.Policy retryPolicy(DeliveryMode mode, Workload workload) {
+        Duration deadline = workload == Workload.PLACE_ORDER ? Duration.ofSeconds(60) : Duration.ofMinutes(5);
+        RetryingOrderClient.Policy standard = RetryingOrderClient.Policy.standard();
+        return mode == DeliveryMode.AT_MOST_ONCE ? RetryingOrderClient.Policy.noRetries(deadline)
+                : new RetryingOrderClient.Policy(standard.maxAttempts(), deadline, standard.initialBackoff(),
+                        standard.maxBackoff());
+    }
+
     private BenchResult measure(DeliveryMode mode, Workload workload, List<ManagedChannel> channels) throws Exception {
         String name = mode + " " + settings.describe(workload);
         int concurrency = workload == Workload.PLACE_ORDER ? settings.clients() : settings.streams();
         OrderLoad load = new OrderLoad(channels, workload, concurrency, settings.streamBatch(),
-                new SampleOrders("bench-" + mode.name().toLowerCase().replace('_', '-')));
+                new SampleOrders("bench-" + mode.name().toLowerCase().replace('_', '-')),
+                RetryingOrderClient.of(retryPolicy(mode, workload)));
         if (!settings.warmup().isZero()) {
             progress.line("%s: warming up for %s", name, Progress.seconds(settings.warmup()));
             load.run(Budget.duration(settings.warmup()), new LoadMeter());
@@ -92,6 +107,7 @@ public final class Bench {
         clients.query().reset(ResetRequest.getDefaultInstance());
 
         LoadMeter meter = new LoadMeter();
+        long retriesBefore = load.retries();
         CpuAccount.Snapshot cpuBefore = CpuAccount.snapshot(lab);
         long start = System.nanoTime();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
@@ -115,7 +131,7 @@ public final class Bench {
         AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
                 .setAcknowledged(acknowledged).setWaitSeconds(60).build());
         BenchResult result = new BenchResult(mode.name(), settings.describe(workload), acknowledged, meter.failed(),
-                sendNanos / 1e9, storedAtNanos / 1e9, perSecond(acknowledged, sendNanos),
+                load.retries() - retriesBefore, sendNanos / 1e9, storedAtNanos / 1e9, perSecond(acknowledged, sendNanos),
                 perSecond(audit.getStoredDistinct(), storedAtNanos),
                 meter.percentileMillis(50), meter.percentileMillis(95), meter.percentileMillis(99), meter.maxMillis(),
                 audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),

@@ -19,11 +19,12 @@ import org.knowm.xchart.style.Styler;
 /** The bench table: printed, and written as bench.json, bench.csv and bench.png (throughput per mode). */
 public record BenchReport(List<BenchResult> results) {
 
-    static final List<String> HEADER = List.of("mode", "workload", "acknowledged", "ack/s", "stored/s", "p50 ms",
+    static final List<String> HEADER = List.of("mode", "workload", "acknowledged", "retries", "ack/s", "stored/s", "p50 ms",
             "p95 ms", "p99 ms", "max ms", "stored", "distinct", "lost", "dup", "verdict", "RSS MiB");
 
     private static List<String> cells(BenchResult r) {
         return List.of(r.mode(), r.workload(), String.format(Locale.ROOT, "%,d", r.acknowledged()),
+                String.format(Locale.ROOT, "%,d", r.retries()),
                 String.format(Locale.ROOT, "%,.0f", r.acknowledgedPerSecond()),
                 String.format(Locale.ROOT, "%,.0f", r.storedPerSecond()),
                 String.format(Locale.ROOT, "%.1f", r.p50Ms()), String.format(Locale.ROOT, "%.1f", r.p95Ms()),
@@ -35,7 +36,7 @@ public record BenchReport(List<BenchResult> results) {
     }
 
     public void print(PrintStream out) {
-        TextTable.print(out, HEADER, results.stream().map(BenchReport::cells).toList(), 2, 12);
+        TextTable.print(out, HEADER, results.stream().map(BenchReport::cells).toList(), 2, 13);
         out.println();
         out.printf(Locale.ROOT, "CPU from the first order sent to the last stored, %% of one core (this machine: %d cores = %d%%)%n",
                 Runtime.getRuntime().availableProcessors(), 100 * Runtime.getRuntime().availableProcessors());
@@ -90,11 +91,11 @@ public record BenchReport(List<BenchResult> results) {
         Files.createDirectories(dir);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("bench.json").toFile(), results);
         List<String> csv = new ArrayList<>();
-        csv.add("mode,workload,acknowledged,failed,send_seconds,end_to_end_seconds,acknowledged_per_second,"
+        csv.add("mode,workload,acknowledged,failed,retries,send_seconds,end_to_end_seconds,acknowledged_per_second,"
                 + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,rss_mib,cpu_percent_of_core");
         for (BenchResult r : results) {
             csv.add(String.join(",", r.mode(), quoted(r.workload()), String.valueOf(r.acknowledged()),
-                    String.valueOf(r.failed()), number(r.sendSeconds()), number(r.endToEndSeconds()),
+                    String.valueOf(r.failed()), String.valueOf(r.retries()), number(r.sendSeconds()), number(r.endToEndSeconds()),
                     number(r.acknowledgedPerSecond()), number(r.storedPerSecond()), number(r.p50Ms()), number(r.p95Ms()),
                     number(r.p99Ms()), number(r.maxMs()), String.valueOf(r.storedRows()), String.valueOf(r.storedDistinct()),
                     String.valueOf(r.lost()), String.valueOf(r.duplicated()), quoted(r.verdict()),

@@ -6,9 +6,10 @@ import java.util.Map;
  * One measured run. Throughputs are orders per second: acknowledged over the sending time, stored
  * (distinct orders in PostgreSQL) over the time until the last one was stored. Latency is per call:
  * one PlaceOrder, or one whole StreamOrders stream. CPU is per process, in percent of one core, from
- * the first order sent until the last one stored (see {@link dev.exactlyonce.lab.runner.CpuAccount}).
+ * the first order sent until the last one stored (see {@link dev.exactlyonce.lab.runner.CpuAccount}). Retries are
+ * attempts sent again with the same order ids after UNAVAILABLE, DEADLINE_EXCEEDED or ABORTED.
  */
-public record BenchResult(String mode, String workload, long acknowledged, long failed, double sendSeconds,
+public record BenchResult(String mode, String workload, long acknowledged, long failed, long retries, double sendSeconds,
                           double endToEndSeconds, double acknowledgedPerSecond, double storedPerSecond,
                           double p50Ms, double p95Ms, double p99Ms, double maxMs, long storedRows,
                           long storedDistinct, long lost, long duplicated, String verdict,

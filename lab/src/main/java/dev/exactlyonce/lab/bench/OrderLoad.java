@@ -5,18 +5,20 @@ import dev.exactlyonce.grpc.v1.OrderServiceGrpc.OrderServiceStub;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderResponse;
 import dev.exactlyonce.grpc.v1.StreamOrdersResponse;
+import dev.exactlyonce.lab.runner.RetryingOrderClient;
 import dev.exactlyonce.lab.runner.SampleOrders;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The load generator: closed-loop virtual clients on async stubs (a client sends its next order when the
  * previous call returned), spread over a few channels, so that one JVM can offer far more orders per
  * second than the pipeline takes. Unary: {@code clients} PlaceOrder calls in flight. Stream: {@code clients}
- * StreamOrders streams in flight, each sending {@code batch} orders and waiting for the summary.
+ * StreamOrders streams in flight, each sending {@code batch} orders and waiting for the summary. Calls are
+ * retried like a real client's ({@link RetryingOrderClient}), with the same order ids.
  */
 final class OrderLoad {
 
@@ -25,13 +27,21 @@ final class OrderLoad {
     private final int clients;
     private final int batch;
     private final SampleOrders orders;
+    private final RetryingOrderClient retrying;
 
-    OrderLoad(List<ManagedChannel> channels, Workload workload, int clients, int batch, SampleOrders orders) {
+    OrderLoad(List<ManagedChannel> channels, Workload workload, int clients, int batch, SampleOrders orders,
+              RetryingOrderClient retrying) {
         this.channels = channels;
         this.workload = workload;
         this.clients = clients;
         this.batch = batch;
         this.orders = orders;
+        this.retrying = retrying;
+    }
+
+    /** Attempts sent again with the same order ids (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED). */
+    long retries() {
+        return retrying.retries();
     }
 
     /** Offers orders until the budget is spent and returns when every call in flight has finished. */
@@ -67,7 +77,10 @@ final class OrderLoad {
             super(stub, budget, meter, finished);
         }
 
-        /** Sends one order; its completion sends the next (on the channel's thread, not recursively). */
+        /**
+         * Sends one order (retried with the same order id); its outcome sends the next (on a gRPC or timer
+         * thread, not recursively). Latency is from the first attempt to the acknowledgement, as a client sees it.
+         */
         @Override
         public void run() {
             long n = budget.take();
@@ -76,23 +89,16 @@ final class OrderLoad {
                 return;
             }
             long start = System.nanoTime();
-            stub.withDeadlineAfter(60, TimeUnit.SECONDS).placeOrder(orders.order(n), new StreamObserver<>() {
-                @Override
-                public void onNext(PlaceOrderResponse response) {
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    meter.failed(1);
-                    run();
-                }
-
-                @Override
-                public void onCompleted() {
-                    meter.acknowledged(1, System.nanoTime() - start);
-                    run();
-                }
-            });
+            PlaceOrderRequest order = orders.order(n);
+            retrying.<PlaceOrderResponse>callAsync((deadline, answer) -> stub.withDeadline(deadline).placeOrder(order, answer),
+                    outcome -> {
+                        if (outcome.acknowledged()) {
+                            meter.acknowledged(1, System.nanoTime() - start);
+                        } else {
+                            meter.failed(1);
+                        }
+                        run();
+                    });
         }
     }
 
@@ -102,40 +108,34 @@ final class OrderLoad {
             super(stub, budget, meter, finished);
         }
 
-        /** One stream of up to {@code batch} orders; the summary starts the next stream. */
+        /**
+         * One stream of up to {@code batch} orders; its outcome starts the next stream. A stream that failed
+         * with a retryable status is sent again whole, with the same order ids: what the first attempt
+         * wrote is absorbed by the dedup (exactly-once).
+         */
         @Override
         public void run() {
-            long first = budget.take();
-            if (first < 0) {
+            List<PlaceOrderRequest> streamed = new ArrayList<>(batch);
+            for (long n = budget.take(); n >= 0; n = streamed.size() < batch ? budget.take() : -1) {
+                streamed.add(orders.order(n));
+            }
+            if (streamed.isEmpty()) {
                 finished.countDown();
                 return;
             }
             long start = System.nanoTime();
-            long[] sent = {0};
-            StreamObserver<PlaceOrderRequest> requests = stub.withDeadlineAfter(5, TimeUnit.MINUTES)
-                    .streamOrders(new StreamObserver<>() {
-                        @Override
-                        public void onNext(StreamOrdersResponse summary) {
-                            meter.acknowledged(summary.getAccepted(), System.nanoTime() - start);
-                            meter.failed(sent[0] - summary.getAccepted());
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            meter.failed(sent[0]);
-                            run();
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            run();
-                        }
-                    });
-            for (long n = first; n >= 0; n = sent[0] < batch ? budget.take() : -1) {
-                requests.onNext(orders.order(n));
-                sent[0]++;
-            }
-            requests.onCompleted();
+            retrying.<StreamOrdersResponse>callAsync((deadline, answer) -> {
+                StreamObserver<PlaceOrderRequest> requests = stub.withDeadline(deadline).streamOrders(answer);
+                streamed.forEach(requests::onNext);
+                requests.onCompleted();
+            }, outcome -> {
+                long accepted = outcome.acknowledged() ? outcome.response().getAccepted() : 0;
+                if (accepted > 0) {
+                    meter.acknowledged(accepted, System.nanoTime() - start);
+                }
+                meter.failed(streamed.size() - accepted);
+                run();
+            });
         }
     }
 }

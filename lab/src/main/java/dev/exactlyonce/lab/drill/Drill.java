@@ -11,6 +11,7 @@ import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.PipelineModes;
 import dev.exactlyonce.lab.runner.Progress;
+import dev.exactlyonce.lab.runner.RetryingOrderClient;
 import dev.exactlyonce.lab.runner.SampleOrders;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -80,7 +81,8 @@ public final class Drill {
         }
         boolean batches = mode == DeliveryMode.EXACTLY_ONCE && fault == Fault.SIGKILL_PRODUCER;
         OrderTraffic traffic = new OrderTraffic(clients.producerChannel(), settings.clients(), settings.orders(),
-                batches ? BATCH_ORDERS : 1, new SampleOrders("drill-" + mode.name().toLowerCase().replace('_', '-')));
+                batches ? BATCH_ORDERS : 1, new SampleOrders("drill-" + mode.name().toLowerCase().replace('_', '-')),
+                RetryingOrderClient.of(retryPolicy(mode)));
         ExecutorService killer = Executors.newSingleThreadExecutor();
         try {
             Future<String> kills = null;
@@ -90,7 +92,7 @@ public final class Drill {
             }
             traffic.run();
             FaultOutcome outcome = kills != null ? outcomeOf(kills) : awaitCrashAndRestart(before);
-            String note = outcome.note();
+            String note = outcome.note() + "; " + traffic.retries() + " retried calls";
             AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
                     .setWaitSeconds((int) settings.recoveryTimeout().toSeconds())
                     .setAcknowledged(traffic.acknowledged()).build());
@@ -114,6 +116,16 @@ public final class Drill {
         } finally {
             killer.shutdownNow();
         }
+    }
+
+    /**
+     * Clients retry with the same order ids, except in at-most-once: "at most once" is a promise never to
+     * send twice, and a retry after an unknown outcome (the first attempt may have been written) breaks it.
+     */
+    static RetryingOrderClient.Policy retryPolicy(DeliveryMode mode) {
+        // one attempt of 30 s: long enough to wait (wait-for-ready) through a producer restart
+        return mode == DeliveryMode.AT_MOST_ONCE
+                ? RetryingOrderClient.Policy.noRetries(Duration.ofSeconds(30)) : RetryingOrderClient.Policy.standard();
     }
 
     /** The unacknowledged PlaceOrderBatch calls by what became of their orders: all stored, none, or some (a broken transaction). */

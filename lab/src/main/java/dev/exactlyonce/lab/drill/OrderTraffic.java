@@ -3,22 +3,22 @@ package dev.exactlyonce.lab.drill;
 import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
 import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
+import dev.exactlyonce.lab.runner.RetryingOrderClient;
 import dev.exactlyonce.lab.runner.SampleOrders;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A few concurrent clients placing at least {@code planned} orders, one per PlaceOrder call or
- * {@code ordersPerCall} per PlaceOrderBatch call; counts the orders the producer acknowledged (the call
- * returned OK), which is what the audit must find stored, and keeps the calls it did not, whose orders
- * must be all stored or none. While held open the clients go on past {@code planned}: a drill's strikes
- * then all fall inside the stream, however long each recovery takes.
+ * {@code ordersPerCall} per PlaceOrderBatch call, retrying like real clients ({@link RetryingOrderClient}:
+ * UNAVAILABLE, DEADLINE_EXCEEDED and ABORTED again with the same order ids); counts the orders the
+ * producer acknowledged (any attempt returned OK), which is what the audit must find stored, and keeps the
+ * calls it did not, whose orders must be all stored or none. While held open the clients go on past
+ * {@code planned}: a drill's strikes then all fall inside the stream, however long each recovery takes.
  */
 final class OrderTraffic {
 
@@ -27,19 +27,26 @@ final class OrderTraffic {
     private final long planned;
     private final int ordersPerCall;
     private final SampleOrders orders;
+    private final RetryingOrderClient retrying;
     private final AtomicLong nextCall = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
     private final Queue<List<PlaceOrderRequest>> unacknowledgedCalls = new ConcurrentLinkedQueue<>();
     private volatile boolean heldOpen;
     private volatile boolean done;
 
-    /** @param ordersPerCall 1: PlaceOrder; more: PlaceOrderBatch (exactly-once only: one transaction per batch) */
-    OrderTraffic(ManagedChannel channel, int clients, long planned, int ordersPerCall, SampleOrders orders) {
+    /**
+     * @param ordersPerCall 1: PlaceOrder; more: PlaceOrderBatch (exactly-once only: one transaction per batch)
+     * @param retrying      the retry policy and its counter; {@link RetryingOrderClient.Policy#noRetries} for a
+     *                      client that must not send anything twice
+     */
+    OrderTraffic(ManagedChannel channel, int clients, long planned, int ordersPerCall, SampleOrders orders,
+                 RetryingOrderClient retrying) {
         this.channel = channel;
         this.clients = clients;
         this.planned = planned;
         this.ordersPerCall = ordersPerCall;
         this.orders = orders;
+        this.retrying = retrying;
     }
 
     /** Keeps the clients sending past the planned count until {@link #release()}; call before {@link #run()}. */
@@ -67,24 +74,30 @@ final class OrderTraffic {
     }
 
     private void sendUntilAllTaken() {
-        OrderServiceGrpc.OrderServiceBlockingStub stub = OrderServiceGrpc.newBlockingStub(channel);
+        try {
+            sendCalls();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void sendCalls() throws InterruptedException {
+        // wait-for-ready: while a killed producer restarts, an attempt waits for it (up to its deadline)
+        OrderServiceGrpc.OrderServiceBlockingStub stub = OrderServiceGrpc.newBlockingStub(channel).withWaitForReady();
         for (long call = nextCall.getAndIncrement(); call * ordersPerCall < planned || heldOpen;
              call = nextCall.getAndIncrement()) {
             List<PlaceOrderRequest> placed = new ArrayList<>(ordersPerCall);
             for (int i = 0; i < ordersPerCall; i++) {
                 placed.add(orders.order(call * ordersPerCall + i));
             }
-            // wait-for-ready: while a killed producer restarts, calls wait for it instead of failing at once
-            OrderServiceGrpc.OrderServiceBlockingStub waiting = stub.withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS);
-            try {
-                if (ordersPerCall == 1) {
-                    waiting.placeOrder(placed.get(0));
-                } else {
-                    waiting.placeOrderBatch(PlaceOrderBatchRequest.newBuilder().addAllOrders(placed).build());
-                }
+            PlaceOrderBatchRequest batch = PlaceOrderBatchRequest.newBuilder().addAllOrders(placed).build();
+            RetryingOrderClient.Outcome<?> outcome = retrying.call(deadline -> ordersPerCall == 1
+                    ? stub.withDeadline(deadline).placeOrder(placed.get(0))
+                    : stub.withDeadline(deadline).placeOrderBatch(batch));
+            if (outcome.acknowledged()) {
                 acknowledged.addAndGet(ordersPerCall);
-            } catch (StatusRuntimeException e) {
-                // not acknowledged: the client knows, so the audit does not count it as lost
+            } else {
+                // no attempt acknowledged: the client knows, so the audit does not count it as lost
                 unacknowledgedCalls.add(placed);
             }
         }
@@ -111,6 +124,11 @@ final class OrderTraffic {
     /** Orders in the calls that failed. */
     long failed() {
         return unacknowledgedCalls.stream().mapToLong(List::size).sum();
+    }
+
+    /** Attempts sent again after UNAVAILABLE, DEADLINE_EXCEEDED or ABORTED, with the same order ids. */
+    long retries() {
+        return retrying.retries();
     }
 
     boolean done() {

@@ -8,6 +8,7 @@ import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderBatchResponse;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderResponse;
+import dev.exactlyonce.lab.runner.RetryingOrderClient;
 import dev.exactlyonce.lab.runner.SampleOrders;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -18,7 +19,9 @@ import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -34,6 +37,8 @@ class OrderTrafficTest {
 
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong batchCalls = new AtomicLong();
+    private final Queue<String> failedOrderIds = new ConcurrentLinkedQueue<>();
+    private final Queue<String> acknowledgedOrderIds = new ConcurrentLinkedQueue<>();
     private Server server;
     private ManagedChannel channel;
 
@@ -52,9 +57,11 @@ class OrderTrafficTest {
                     @Override
                     public void placeOrderBatch(PlaceOrderBatchRequest request, StreamObserver<PlaceOrderBatchResponse> answer) {
                         if (batchCalls.incrementAndGet() % 4 == 0) {
+                            request.getOrdersList().forEach(o -> failedOrderIds.add(o.getOrderId()));
                             answer.onError(Status.UNAVAILABLE.withDescription("producer killed").asRuntimeException());
                             return;
                         }
+                        request.getOrdersList().forEach(o -> acknowledgedOrderIds.add(o.getOrderId()));
                         received.addAndGet(request.getOrdersCount());
                         answer.onNext(PlaceOrderBatchResponse.getDefaultInstance());
                         answer.onCompleted();
@@ -72,7 +79,8 @@ class OrderTrafficTest {
 
     @Test
     void sendsExactlyThePlannedOrders() throws Exception {
-        OrderTraffic traffic = new OrderTraffic(channel, 4, 120, 1, new SampleOrders("traffic-test"));
+        OrderTraffic traffic = new OrderTraffic(channel, 4, 120, 1, new SampleOrders("traffic-test"),
+                retrying(RetryingOrderClient.Policy.standard()));
 
         traffic.run();
 
@@ -84,7 +92,8 @@ class OrderTrafficTest {
 
     @Test
     void aHeldOpenStreamGoesOnPastThePlanUntilReleased() throws Exception {
-        OrderTraffic traffic = new OrderTraffic(channel, 4, 50, 1, new SampleOrders("traffic-test"));
+        OrderTraffic traffic = new OrderTraffic(channel, 4, 50, 1, new SampleOrders("traffic-test"),
+                retrying(RetryingOrderClient.Policy.standard()));
         traffic.holdOpen();
         Thread clients = new Thread(() -> {
             try {
@@ -107,7 +116,8 @@ class OrderTrafficTest {
 
     @Test
     void batchCallsCountOrdersAndKeepTheOrdersOfEachFailedCall() throws Exception {
-        OrderTraffic traffic = new OrderTraffic(channel, 2, 100, 5, new SampleOrders("traffic-test"));
+        OrderTraffic traffic = new OrderTraffic(channel, 2, 100, 5, new SampleOrders("traffic-test"),
+                retrying(RetryingOrderClient.Policy.noRetries(Duration.ofSeconds(30))));
 
         traffic.run();
 
@@ -116,6 +126,27 @@ class OrderTrafficTest {
         assertThat(traffic.acknowledged()).isEqualTo(75).isEqualTo(received.get());
         assertThat(traffic.failed()).isEqualTo(25);
         assertThat(traffic.unacknowledgedCalls()).hasSize(5).allSatisfy(call -> assertThat(call).hasSize(5));
+    }
+
+    @Test
+    void aRetryingClientSendsAFailedCallAgainWithTheSameOrderIdsUntilAcknowledged() throws Exception {
+        OrderTraffic traffic = new OrderTraffic(channel, 2, 100, 5, new SampleOrders("traffic-test"),
+                retrying(RetryingOrderClient.Policy.standard()));
+
+        traffic.run();
+
+        // 20 calls; the server failed every 4th attempt: 26 attempts, 6 of them failed and sent again
+        assertThat(batchCalls).hasValue(26);
+        assertThat(traffic.retries()).isEqualTo(6);
+        assertThat(traffic.acknowledged()).isEqualTo(100).isEqualTo(traffic.sent());
+        assertThat(traffic.unacknowledgedCalls()).isEmpty();
+        assertThat(failedOrderIds).hasSize(30);
+        assertThat(acknowledgedOrderIds).hasSize(100).containsAll(failedOrderIds).doesNotHaveDuplicates();
+    }
+
+    /** Real gRPC calls, but the backoff is not slept: the policy's own test covers the waiting. */
+    private static RetryingOrderClient retrying(RetryingOrderClient.Policy policy) {
+        return new RetryingOrderClient(policy, pause -> { }, (delay, task) -> task.run(), () -> 0.5);
     }
 
     @Test

@@ -22,7 +22,15 @@ public record AuditVerdict(long lost, long duplicated, String verdict) {
      * @param inFlight     committed records the consumer has not reached yet (not judged)
      */
     public static AuditVerdict judge(AuditCounts counts, OptionalLong acknowledged, long inFlight) {
-        long accountedFor = counts.storedDistinct() + counts.deadLetteredNotStored();
+        return judge(counts, acknowledged, inFlight, 0);
+    }
+
+    /**
+     * @param refusedOffers distinct orders refused as reused keys (order_conflicts): acknowledged and
+     *                      accounted for, like dead letters, though never stored under their key
+     */
+    public static AuditVerdict judge(AuditCounts counts, OptionalLong acknowledged, long inFlight, long refusedOffers) {
+        long accountedFor = counts.storedDistinct() + counts.deadLetteredNotStored() + refusedOffers;
         long acknowledgedMissing = acknowledged.isPresent()
                 ? acknowledged.getAsLong() - accountedFor - inFlight
                 : 0;

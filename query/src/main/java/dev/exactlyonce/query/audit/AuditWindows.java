@@ -75,11 +75,11 @@ public class AuditWindows {
                 // processed_messages first: the consumer writes it before orders, so both take the locks
                 // in the same order and a Reset during traffic waits instead of deadlocking. The lock
                 // stops new writes until commit, so the counts read next are the counts truncated.
-                statement.execute("LOCK TABLE processed_messages, orders IN ACCESS EXCLUSIVE MODE");
+                statement.execute("LOCK TABLE processed_messages, order_conflicts, orders IN ACCESS EXCLUSIVE MODE");
             }
             OrderTotals totals = counters.totals();
             try (Statement statement = status.getConnection().createStatement()) {
-                statement.execute("TRUNCATE processed_messages, orders, order_counts, orders_per_second");
+                statement.execute("TRUNCATE processed_messages, order_conflicts, orders, order_counts, orders_per_second");
             }
             store.zeroTotals();
             store.openWindow(startOffsets);

@@ -8,6 +8,7 @@ import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.query.QuerySettings;
 import dev.exactlyonce.query.kafka.CommittedLogScanner;
 import dev.exactlyonce.query.kafka.ConsumerLagReader;
+import dev.exactlyonce.query.store.KeyConflictRepository;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.HashMap;
@@ -34,9 +35,11 @@ public class Auditor {
     private final AuditLedger ledger;
     private final ProducerAcknowledgements producer;
     private final String groupId;
+    private final KeyConflictRepository keyConflicts;
 
     public Auditor(AuditWindows windows, ConsumerLagReader lagReader, CommittedLogScanner scanner, AuditLedger ledger,
-                   ProducerAcknowledgements producer, QuerySettings settings) {
+                   ProducerAcknowledgements producer, QuerySettings settings, KeyConflictRepository keyConflicts) {
+        this.keyConflicts = keyConflicts;
         this.windows = windows;
         this.lagReader = lagReader;
         this.scanner = scanner;
@@ -70,7 +73,9 @@ public class Auditor {
         ProducerAcknowledgements.Acknowledged acked = acknowledged.isPresent()
                 ? new ProducerAcknowledgements.Acknowledged(acknowledged, "request")
                 : producer.forWindow(window.id());
-        AuditVerdict verdict = AuditVerdict.judge(counts, acked.count(), lag.getTotalLag());
+        // orders refused as reused keys are in order_conflicts, neither stored nor lost
+        long refusedOffers = keyConflicts.distinctOffers();
+        AuditVerdict verdict = AuditVerdict.judge(counts, acked.count(), lag.getTotalLag(), refusedOffers);
 
         AuditResponse.Builder response = AuditResponse.newBuilder()
                 .setAcknowledged(acked.count().orElse(0))
@@ -83,7 +88,8 @@ public class Auditor {
                 .setDeadLettered(counts.deadLettered())
                 .setDrained(lag.getTotalLag() == 0)
                 .setInFlight(lag.getTotalLag())
-                .setVerdict(verdict.verdict());
+                .setVerdict(verdict.verdict())
+                .setKeyConflicts(keyConflicts.count());
         if (window.startedAt() != null) {
             response.setWindowStart(Timestamp.newBuilder()
                     .setSeconds(window.startedAt().getEpochSecond()).setNanos(window.startedAt().getNano()));

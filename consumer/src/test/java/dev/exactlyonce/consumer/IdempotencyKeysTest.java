@@ -1,0 +1,289 @@
+package dev.exactlyonce.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Timestamp;
+import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
+import dev.exactlyonce.grpc.v1.CrashPoint;
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.GetConsumerStatsRequest;
+import dev.exactlyonce.grpc.v1.OrderEvent;
+import dev.exactlyonce.grpc.v1.OrderItem;
+import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.kafka.MessageIds;
+import dev.exactlyonce.testkit.ServiceProbe;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.grpc.server.GrpcEmbeddedServer;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.test.support.TestPropertyProvider;
+import jakarta.inject.Inject;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Records as the producer writes them for a client retrying with its order id (the message id derived
+ * with {@link MessageIds}, a new produced_at per attempt), against the real broker and PostgreSQL: a retry
+ * is stored once with the dedup on and twice without it (the lesson); a key reused for another order is
+ * one stored row plus one row in order_conflicts, in every mode, and a replay does not record it twice.
+ */
+@MicronautTest(transactional = false)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class IdempotencyKeysTest implements TestPropertyProvider {
+
+    @Inject
+    GrpcEmbeddedServer grpcServer;
+
+    @Inject
+    EmbeddedServer managementServer;
+
+    private final String group = Pipeline.unique("keys");
+    private ServiceProbe probe;
+    private ConsumerControlGrpc.ConsumerControlBlockingStub control;
+
+    @Override
+    public Map<String, String> getProperties() {
+        try {
+            Pipeline.startGroupAtEnd(group);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, String> properties = new HashMap<>();
+        Pipeline.consumerProperties(group, Pipeline.unique("pod")).forEach((k, v) -> properties.put(k, v.toString()));
+        return properties;
+    }
+
+    @BeforeAll
+    void connect() {
+        probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort());
+        control = ConsumerControlGrpc.newBlockingStub(probe.channel());
+    }
+
+    @AfterAll
+    void disconnect() {
+        probe.close();
+    }
+
+    private void use(DeliveryMode mode, boolean idempotency) {
+        control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder()
+                .setProcessingMode(mode).setEnableIdempotency(idempotency).setFailureRate(0).setMaxAttempts(5)
+                .setCrashAfterMessages(0).setCrashPoint(CrashPoint.AFTER_DB_COMMIT).setProcessingDelayMs(0).build());
+    }
+
+    /** One attempt of an order placed with a client key: what OrderRecords.prepare writes. */
+    private static OrderEvent attempt(String orderId, String customerId, int quantity, double price) {
+        Instant now = Instant.now();
+        return OrderEvent.newBuilder()
+                .setOrderId(orderId)
+                .setMessageId(MessageIds.forOrderId(orderId))
+                .setCustomerId(customerId)
+                .addItems(OrderItem.newBuilder().setName("Widget").setQuantity(quantity).setPrice(price))
+                .setTotalAmount(Math.round(quantity * price * 100) / 100.0)
+                .setProducedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .setDeliveryMode(DeliveryMode.EXACTLY_ONCE)
+                .setProducerId("producer-0")
+                .build();
+    }
+
+    private static OrderEvent attempt(String orderId) {
+        return attempt(orderId, "cust-001", 2, 19.99);
+    }
+
+    @Test
+    void theSameKeyTwiceIsOneRowInExactlyOnce() throws Exception {
+        use(DeliveryMode.EXACTLY_ONCE, true);
+        String prefix = Pipeline.unique("retry-eo");
+
+        Pipeline.send(List.of(attempt(prefix + "-1")));
+        Pipeline.send(List.of(attempt(prefix + "-1")));
+        Pipeline.awaitCaughtUp(group);
+
+        assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(1, 1));
+        assertThat(conflicts(prefix)).isEmpty();
+    }
+
+    @Test
+    void theSameKeyTwiceIsTwoRowsInAtLeastOnceWithoutIdempotency() throws Exception {
+        use(DeliveryMode.AT_LEAST_ONCE, false);
+        String prefix = Pipeline.unique("retry-alo");
+
+        Pipeline.send(List.of(attempt(prefix + "-1")));
+        Pipeline.send(List.of(attempt(prefix + "-1")));
+        Pipeline.awaitCaughtUp(group);
+
+        // the dedup is what absorbs a retry: without it the retry is a second row, honestly shown
+        assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(2, 1));
+        assertThat(conflicts(prefix)).isEmpty();
+    }
+
+    @Test
+    void aRetriedBatchIsEachOrderOnceInExactlyOnce() throws Exception {
+        use(DeliveryMode.EXACTLY_ONCE, true);
+        String prefix = Pipeline.unique("batch-retry");
+        List<String> orderIds = List.of(prefix + "-a", prefix + "-b", prefix + "-c", prefix + "-d", prefix + "-e");
+
+        // the PlaceOrderBatch whose reply was lost, then the same call again: each order id twice
+        Pipeline.send(orderIds.stream().map(IdempotencyKeysTest::attempt).toList());
+        Pipeline.send(orderIds.stream().map(IdempotencyKeysTest::attempt).toList());
+        Pipeline.awaitCaughtUp(group);
+
+        assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(5, 5));
+        assertThat(conflicts(prefix)).isEmpty();
+    }
+
+    @Test
+    void aKeyReusedForAnotherOrderIsOneRowAndOneConflictWhateverDiffers() throws Exception {
+        use(DeliveryMode.EXACTLY_ONCE, true);
+        String prefix = Pipeline.unique("reused");
+        List<OrderEvent> originals = List.of(attempt(prefix + "-customer"), attempt(prefix + "-items"),
+                attempt(prefix + "-amount"));
+        // the later ones: same keys, other customer / other items / other amount
+        List<OrderEvent> reused = List.of(attempt(prefix + "-customer", "cust-002", 2, 19.99),
+                attempt(prefix + "-items", "cust-001", 3, 19.99), attempt(prefix + "-amount", "cust-001", 2, 19.98));
+        long conflictsBefore = stats().getKeyConflicts();
+
+        Pipeline.send(originals);
+        Pipeline.awaitCaughtUp(group);
+        Pipeline.send(reused);
+        Pipeline.awaitCaughtUp(group);
+
+        assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(3, 3));
+        assertThat(storedCustomers(prefix)).containsOnly("cust-001");
+        List<ConflictRow> conflicts = conflicts(prefix);
+        assertThat(conflicts).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            OrderEvent original = originals.get(i);
+            OrderEvent offered = reused.get(i);
+            ConflictRow row = conflicts.stream().filter(c -> c.orderId().equals(offered.getOrderId())).findFirst().orElseThrow();
+            assertThat(row.messageId()).isEqualTo(offered.getMessageId());
+            assertThat(row.storedFingerprint()).isEqualTo(fingerprint(original));
+            assertThat(row.offeredFingerprint()).isEqualTo(fingerprint(offered)).isNotEqualTo(row.storedFingerprint());
+            assertThat(row.customerId()).isEqualTo(offered.getCustomerId());
+            assertThat(row.totalAmount()).isEqualByComparingTo(BigDecimal.valueOf(offered.getTotalAmount()));
+            assertThat(row.offset()).isNotNegative();
+        }
+        assertThat(stats().getKeyConflicts() - conflictsBefore).isEqualTo(3);
+    }
+
+    @Test
+    void aReusedKeyInTheSameBatchIsRefusedAgainstTheEarlierRecord() throws Exception {
+        use(DeliveryMode.EXACTLY_ONCE, true);
+        String prefix = Pipeline.unique("same-batch");
+
+        // one producer flush, one partition (same key): normally one poll batch
+        Pipeline.send(List.of(attempt(prefix + "-1"), attempt(prefix + "-1"), attempt(prefix + "-1", "cust-009", 1, 5)));
+        Pipeline.awaitCaughtUp(group);
+
+        assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(1, 1));
+        assertThat(storedCustomers(prefix)).containsExactly("cust-001");
+        assertThat(conflicts(prefix)).singleElement().satisfies(c -> assertThat(c.customerId()).isEqualTo("cust-009"));
+    }
+
+    @Test
+    void withoutIdempotencyARetryIsStoredTwiceButAReusedKeyIsStillRefused() throws Exception {
+        use(DeliveryMode.AT_LEAST_ONCE, false);
+        String prefix = Pipeline.unique("reused-alo");
+
+        Pipeline.send(List.of(attempt(prefix + "-1")));
+        Pipeline.send(List.of(attempt(prefix + "-1"), attempt(prefix + "-1", "cust-002", 2, 19.99)));
+        Pipeline.awaitCaughtUp(group);
+
+        assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(2, 1));
+        assertThat(storedCustomers(prefix)).containsOnly("cust-001");
+        assertThat(conflicts(prefix)).singleElement().satisfies(c -> assertThat(c.customerId()).isEqualTo("cust-002"));
+    }
+
+    @Test
+    void aReplayedConflictIsRecordedOnce() throws Exception {
+        use(DeliveryMode.AT_LEAST_ONCE, true);
+        String prefix = Pipeline.unique("replayed");
+        Map<TopicPartition, Long> start;
+        try (Admin admin = Pipeline.admin()) {
+            start = Pipeline.endOffsets(admin);
+        }
+        Pipeline.send(List.of(attempt(prefix + "-1")));
+        Pipeline.send(List.of(attempt(prefix + "-1", "cust-002", 2, 19.99)));
+        Pipeline.awaitCaughtUp(group);
+        assertThat(conflicts(prefix)).hasSize(1);
+
+        // the same records read again, as at-least-once does after a crash before its offset commit:
+        // a second group over the same database, starting where these records start
+        String replaying = Pipeline.unique("keys-replay");
+        try (Admin admin = Pipeline.admin()) {
+            Map<TopicPartition, OffsetAndMetadata> from = new HashMap<>();
+            start.forEach((tp, offset) -> from.put(tp, new OffsetAndMetadata(offset)));
+            admin.alterConsumerGroupOffsets(replaying, from).all().get();
+        }
+        try (ApplicationContext replay = Pipeline.startConsumer(replaying, Pipeline.unique("pod"))) {
+            Pipeline.awaitCaughtUp(replaying);
+        }
+
+        assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(1, 1));
+        assertThat(conflicts(prefix)).hasSize(1);
+    }
+
+    private dev.exactlyonce.grpc.v1.ConsumerStats stats() {
+        return control.getConsumerStats(GetConsumerStatsRequest.getDefaultInstance());
+    }
+
+    private static String fingerprint(OrderEvent event) {
+        BigDecimal amount = BigDecimal.valueOf(event.getTotalAmount()).setScale(2, java.math.RoundingMode.HALF_EVEN);
+        return HexFormat.of().formatHex(OrderFingerprint.of(event.getCustomerId(), event.getItemsList(), amount));
+    }
+
+    record ConflictRow(String orderId, String messageId, String storedFingerprint, String offeredFingerprint,
+                       String customerId, BigDecimal totalAmount, long offset) {
+    }
+
+    private static Connection database() throws SQLException {
+        var infra = Pipeline.infra();
+        return DriverManager.getConnection(infra.jdbcUrl(), infra.jdbcUser(), infra.jdbcPassword());
+    }
+
+    private static List<ConflictRow> conflicts(String prefix) throws SQLException {
+        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
+                "SELECT order_id, message_id, encode(stored_fingerprint, 'hex'), encode(offered_fingerprint, 'hex'), "
+                        + "customer_id, total_amount, kafka_offset FROM order_conflicts WHERE order_id LIKE ? ORDER BY id")) {
+            ps.setString(1, prefix + "-%");
+            List<ConflictRow> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new ConflictRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getBigDecimal(6), rs.getLong(7)));
+                }
+            }
+            return rows;
+        }
+    }
+
+    private static List<String> storedCustomers(String prefix) throws SQLException {
+        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
+                "SELECT customer_id FROM orders WHERE order_id LIKE ? ORDER BY id")) {
+            ps.setString(1, prefix + "-%");
+            List<String> customers = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    customers.add(rs.getString(1));
+                }
+            }
+            return customers;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.exactlyonce.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.OrderEvent;
+import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
+import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
+import dev.exactlyonce.grpc.v1.PlaceOrderBatchResponse;
+import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
+import dev.exactlyonce.grpc.v1.PlaceOrderResponse;
+import dev.exactlyonce.grpc.v1.StreamOrdersResponse;
+import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
+import dev.exactlyonce.kafka.MessageIds;
+import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.TestInfrastructure;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.micronaut.grpc.server.GrpcEmbeddedServer;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.test.support.TestPropertyProvider;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A client retrying with the same order ids, against the real broker: every attempt's record carries the
+ * message id derived from the order id (in the event and the message-id header), so the consumer's dedup
+ * sees a retry for what it is. Whether it is then stored once is the consumer's part (IdempotencyKeysTest there).
+ */
+@MicronautTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RetriedOrdersTest implements TestPropertyProvider {
+
+    @Inject
+    GrpcEmbeddedServer grpcServer;
+
+    ManagedChannel channel;
+    OrderServiceGrpc.OrderServiceBlockingStub orders;
+    OrdersTopic committed;
+
+    @Override
+    public Map<String, String> getProperties() {
+        var properties = new HashMap<>(TestInfrastructure.shared().micronautProperties());
+        properties.put("app.pod-name", "producer-retries-test");
+        return properties;
+    }
+
+    @BeforeAll
+    void connect() {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        orders = OrderServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        committed = new OrdersTopic(TestInfrastructure.shared().bootstrapServers(), true);
+        orders.updateProducerConfig(UpdateProducerConfigRequest.newBuilder()
+                .setDeliveryMode(DeliveryMode.EXACTLY_ONCE).setEnableTransactions(true).build());
+    }
+
+    @AfterAll
+    void disconnect() {
+        channel.shutdownNow();
+        committed.close();
+    }
+
+    private static PlaceOrderRequest keyed(String orderId) {
+        return Orders.valid("cust-retry").toBuilder().setOrderId(orderId).build();
+    }
+
+    @Test
+    void placeOrderTwiceWithTheSameKeyWritesTwoRecordsOfOneMessageId() {
+        String orderId = "retry-" + UUID.randomUUID();
+        Map<TopicPartition, Long> start = committed.end();
+
+        PlaceOrderResponse first = orders.placeOrder(keyed(orderId));
+        PlaceOrderResponse retry = orders.placeOrder(keyed(orderId));
+
+        String expected = MessageIds.forOrderId(orderId);
+        assertThat(first.getMessageId()).isEqualTo(expected);
+        assertThat(retry.getMessageId()).isEqualTo(expected);
+        List<ConsumerRecord<String, OrderEvent>> written = recordsOf(start, orderId, 2);
+        assertThat(written).allSatisfy(r -> {
+            assertThat(r.value().getMessageId()).isEqualTo(expected);
+            assertThat(OrdersTopic.header(r, Topics.HEADER_MESSAGE_ID)).isEqualTo(expected);
+        });
+    }
+
+    @Test
+    void aRetriedBatchCarriesEachOrdersMessageIdAgain() {
+        String prefix = "batch-retry-" + UUID.randomUUID().toString().substring(0, 8);
+        PlaceOrderBatchRequest batch = PlaceOrderBatchRequest.newBuilder()
+                .addOrders(keyed(prefix + "-a")).addOrders(keyed(prefix + "-b")).addOrders(keyed(prefix + "-c")).build();
+
+        PlaceOrderBatchResponse first = orders.placeOrderBatch(batch);
+        PlaceOrderBatchResponse retry = orders.placeOrderBatch(batch);
+
+        assertThat(retry.getBatchId()).isNotEqualTo(first.getBatchId());
+        assertThat(retry.getOrdersList()).extracting(PlaceOrderResponse::getMessageId)
+                .containsExactlyElementsOf(first.getOrdersList().stream().map(PlaceOrderResponse::getMessageId).toList())
+                .containsExactly(MessageIds.forOrderId(prefix + "-a"), MessageIds.forOrderId(prefix + "-b"),
+                        MessageIds.forOrderId(prefix + "-c"));
+    }
+
+    @Test
+    void aStreamWithRepeatedKeysWritesOneMessageIdPerKey() throws Exception {
+        String prefix = "stream-retry-" + UUID.randomUUID().toString().substring(0, 8);
+        Map<TopicPartition, Long> start = committed.end();
+        CompletableFuture<StreamOrdersResponse> summary = new CompletableFuture<>();
+        StreamObserver<PlaceOrderRequest> stream = OrderServiceGrpc.newStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS).streamOrders(OrderServiceTest.observer(summary));
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 10; i++) {
+                stream.onNext(keyed(prefix + "-" + i));
+            }
+        }
+        stream.onCompleted();
+
+        assertThat(summary.get(60, TimeUnit.SECONDS).getAccepted()).isEqualTo(30);
+        List<ConsumerRecord<String, OrderEvent>> written = recordsWithPrefix(start, prefix, 30);
+        Map<String, List<String>> messageIdsByOrder = written.stream().collect(Collectors.groupingBy(
+                r -> r.value().getOrderId(), Collectors.mapping(r -> r.value().getMessageId(), Collectors.toList())));
+        assertThat(messageIdsByOrder).hasSize(10).allSatisfy((orderId, messageIds) ->
+                assertThat(messageIds).hasSize(3).containsOnly(MessageIds.forOrderId(orderId)));
+    }
+
+    @Test
+    void withoutAKeyEveryCallIsANewOrderWithItsOwnMessageId() {
+        PlaceOrderResponse first = orders.placeOrder(Orders.valid("cust-retry"));
+        PlaceOrderResponse second = orders.placeOrder(Orders.valid("cust-retry"));
+
+        assertThat(second.getOrderId()).isNotEqualTo(first.getOrderId());
+        assertThat(second.getMessageId()).isNotEqualTo(first.getMessageId());
+    }
+
+    private List<ConsumerRecord<String, OrderEvent>> recordsOf(Map<TopicPartition, Long> start, String orderId, int count) {
+        return await().atMost(Duration.ofSeconds(30)).until(() -> committed.readFrom(start).stream()
+                .filter(r -> r.value().getOrderId().equals(orderId)).toList(), found -> found.size() == count);
+    }
+
+    private List<ConsumerRecord<String, OrderEvent>> recordsWithPrefix(Map<TopicPartition, Long> start, String prefix,
+                                                                       int count) {
+        return await().atMost(Duration.ofSeconds(30)).until(() -> committed.readFrom(start).stream()
+                .filter(r -> r.value().getOrderId().startsWith(prefix)).toList(), found -> found.size() == count);
+    }
+}
