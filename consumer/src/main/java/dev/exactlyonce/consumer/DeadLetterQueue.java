@@ -1,5 +1,7 @@
 package dev.exactlyonce.consumer;
 
+import dev.exactlyonce.kafka.KafkaConnection;
+
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.context.annotation.Property;
 import jakarta.annotation.PreDestroy;
@@ -39,10 +41,9 @@ class DeadLetterQueue {
     private final KafkaProducer<String, byte[]> producer;
     private final String podName;
 
-    DeadLetterQueue(@Property(name = "kafka.bootstrap.servers") String bootstrapServers,
+    DeadLetterQueue(KafkaConnection kafka,
                     @Property(name = "app.pod-name") String podName) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "consumer-dlq-" + podName);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

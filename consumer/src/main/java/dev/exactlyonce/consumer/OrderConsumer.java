@@ -1,5 +1,7 @@
 package dev.exactlyonce.consumer;
 
+import dev.exactlyonce.kafka.KafkaConnection;
+
 import dev.exactlyonce.consumer.BatchWriter.Written;
 import dev.exactlyonce.consumer.ConsumerMetrics.Total;
 import dev.exactlyonce.consumer.OrderStore.FencedException;
@@ -85,7 +87,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     private final DeadLetterQueue deadLetters;
     private final ConsumerMetrics metrics;
     private final BatchTracing tracing;
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final String podName;
 
     // owned by the loop thread
@@ -108,7 +110,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     public OrderConsumer(ConsumerSettings settings, SharedConsumerConfig config, SchemaMigration schema,
                          DeliveryModeSteps steps, BatchWriter writer, DeadLetterQueue deadLetters,
                          ConsumerMetrics metrics, BatchTracing tracing,
-                         @Property(name = "kafka.bootstrap.servers") String bootstrapServers,
+                         KafkaConnection kafka,
                          @Property(name = "app.pod-name") String podName) {
         this.settings = settings;
         this.config = config;
@@ -118,7 +120,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         this.tracing = tracing;
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.podName = podName;
     }
 
@@ -181,8 +183,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     }
 
     private Properties consumerProperties() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers);
+        Properties p = kafka.properties();
         p.put("group.id", settings.groupId());
         p.put("group.instance.id", podName);
         p.put("client.id", "orders-consumer-" + podName);
@@ -492,9 +493,9 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     }
 
     private void removeStaticMember() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        try (Admin admin = Admin.create(kafka.with(Map.of(
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000))) {
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000)))) {
             admin.removeMembersFromConsumerGroup(settings.groupId(),
                     new RemoveMembersFromConsumerGroupOptions(List.of(new MemberToRemove(podName))))
                     .all().get();

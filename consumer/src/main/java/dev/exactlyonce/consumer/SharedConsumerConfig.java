@@ -1,5 +1,7 @@
 package dev.exactlyonce.consumer;
 
+import dev.exactlyonce.kafka.KafkaConnection;
+
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.kafka.SharedSettings;
@@ -26,15 +28,14 @@ public class SharedConsumerConfig {
 
     private final SharedSettings<ConsumerConfig> settings;
 
-    public SharedConsumerConfig(ConsumerSettings defaults, KafkaDependency kafka,
-                                @Property(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public SharedConsumerConfig(ConsumerSettings defaults, KafkaDependency kafkaDependency, KafkaConnection kafka) {
         try {
             // creates lab.settings when this is the first service of a fresh cluster
-            kafka.check();
+            kafkaDependency.check();
         } catch (Exception e) {
             LOG.warn("Kafka not reachable yet ({}); settings start from the defaults until it is", e.toString());
         }
-        this.settings = new SharedSettings<>(bootstrapServers, KEY, defaultsOf(defaults), ConsumerConfig.parser(),
+        this.settings = new SharedSettings<>(kafka, KEY, defaultsOf(defaults), ConsumerConfig.parser(),
                 value -> { }).start(Duration.ofSeconds(10));
     }
 

@@ -1,5 +1,7 @@
 package dev.exactlyonce.producer;
 
+import dev.exactlyonce.kafka.KafkaConnection;
+
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.ProducerConfig;
@@ -86,19 +88,19 @@ public final class DeliveryModes {
     }
 
     /** Builds the delivery of the configured mode. */
-    public static Delivery open(ProducerConfig config, String bootstrapServers, String podName,
+    public static Delivery open(ProducerConfig config, KafkaConnection kafka, String podName,
                                 Duration sendTimeout, int lanes, ProducerMetrics metrics) {
         DeliveryMode mode = config.getDeliveryMode();
         boolean transactional = mode == DeliveryMode.EXACTLY_ONCE && config.getEnableTransactions();
         String transactionalId = transactional ? transactionalId(podName) : null;
         Map<String, String> settings = kafkaSettings(config, transactionalId, podName, sendTimeout);
-        Supplier<Producer<String, OrderEvent>> client = () -> newClient(bootstrapServers, settings);
+        Supplier<Producer<String, OrderEvent>> client = () -> newClient(kafka, settings);
         return switch (mode) {
             case AT_MOST_ONCE -> new FireAndForget(mode, client.get(), settings, sendTimeout, metrics);
             case AT_LEAST_ONCE -> new AwaitAcknowledgement(mode, client.get(), settings, sendTimeout, metrics);
             case EXACTLY_ONCE -> transactional
                     ? new Transactional(new GroupCommitter(
-                            laneId -> newClient(bootstrapServers, kafkaSettings(config, laneId, podName, sendTimeout)),
+                            laneId -> newClient(kafka, kafkaSettings(config, laneId, podName, sendTimeout)),
                             transactionalId, lanes, podName, config, sendTimeout, metrics), settings)
                     : new AwaitAcknowledgement(mode, client.get(), settings, sendTimeout, metrics);
             default -> throw new IllegalArgumentException("no delivery for mode " + mode);
@@ -140,10 +142,8 @@ public final class DeliveryModes {
         return Collections.unmodifiableMap(settings);
     }
 
-    private static Producer<String, OrderEvent> newClient(String bootstrapServers, Map<String, String> settings) {
-        Map<String, Object> properties = new HashMap<>(settings);
-        properties.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        return new KafkaProducer<>(properties, new StringSerializer(), new OrderEventSerde.OrderEventSerializer());
+    private static Producer<String, OrderEvent> newClient(KafkaConnection kafka, Map<String, String> settings) {
+        return new KafkaProducer<>(kafka.with(new HashMap<>(settings)), new StringSerializer(), new OrderEventSerde.OrderEventSerializer());
     }
 
     /** The gRPC status of a failed send: UNAVAILABLE when Kafka could not be reached in time. */

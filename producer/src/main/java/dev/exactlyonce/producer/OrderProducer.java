@@ -1,5 +1,7 @@
 package dev.exactlyonce.producer;
 
+import dev.exactlyonce.kafka.KafkaConnection;
+
 import dev.exactlyonce.grpc.v1.ProducerConfig;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.kafka.SharedSettings;
@@ -38,9 +40,9 @@ public class OrderProducer {
 
     private final ProducerProperties properties;
     private final String podName;
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final ProducerMetrics metrics;
-    private final KafkaDependency kafka;
+    private final KafkaDependency kafkaDependency;
     private final ReentrantReadWriteLock switchLock = new ReentrantReadWriteLock();
     private volatile Delivery current;
     private volatile ProducerConfig effective;
@@ -48,24 +50,24 @@ public class OrderProducer {
     private boolean following;
 
     public OrderProducer(ProducerProperties properties, @Property(name = "app.pod-name") String podName,
-                         @Property(name = "kafka.bootstrap.servers") String bootstrapServers,
-                         ProducerMetrics metrics, KafkaDependency kafka) {
+                         KafkaConnection kafka,
+                         ProducerMetrics metrics, KafkaDependency kafkaDependency) {
         this.properties = properties;
         this.podName = podName;
-        this.bootstrapServers = bootstrapServers;
-        this.metrics = metrics;
         this.kafka = kafka;
+        this.metrics = metrics;
+        this.kafkaDependency = kafkaDependency;
     }
 
     @PostConstruct
     void start() {
         try {
-            kafka.check();   // creates the topics on a fresh cluster, lab.settings among them
+            kafkaDependency.check();   // creates the topics on a fresh cluster, lab.settings among them
         } catch (Exception e) {
-            LOG.warn("Kafka at {} not reachable at start ({}); starting with the default settings", bootstrapServers,
+            LOG.warn("Kafka at {} not reachable at start ({}); starting with the default settings", kafka.bootstrapServers(),
                     e.toString());
         }
-        settings = new SharedSettings<>(bootstrapServers, SETTINGS_KEY, defaults(), ProducerConfig.parser(),
+        settings = new SharedSettings<>(kafka, SETTINGS_KEY, defaults(), ProducerConfig.parser(),
                 this::apply);
         settings.start(Duration.ofSeconds(5));   // Kafka down: start with defaults, apply the stored value later
         synchronized (this) {
@@ -104,7 +106,7 @@ public class OrderProducer {
         }
         Delivery replacement;
         try {
-            replacement = DeliveryModes.open(next, bootstrapServers, podName, properties.sendTimeout(),
+            replacement = DeliveryModes.open(next, kafka, podName, properties.sendTimeout(),
                     properties.transactionLanes(), metrics);
         } catch (RuntimeException e) {
             LOG.error("cannot build a producer for {}; keeping the current one", next, e);

@@ -52,13 +52,12 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
     private volatile long initialEnd = -1;
     private volatile boolean closed;
 
-    public SharedSettings(String bootstrapServers, String key, T defaults, Parser<T> parser, Consumer<T> onChange) {
+    public SharedSettings(KafkaConnection kafka, String key, T defaults, Parser<T> parser, Consumer<T> onChange) {
         this.key = key;
         this.parser = parser;
         this.onChange = onChange;
         this.current = new AtomicReference<>(defaults);
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "settings-" + key + "-writer");
@@ -66,8 +65,7 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties c = kafka.properties();
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "settings-" + key + "-reader");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -1,5 +1,7 @@
 package dev.exactlyonce.server;
 
+import dev.exactlyonce.kafka.KafkaConnection;
+
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.context.annotation.Requires;
@@ -20,13 +22,12 @@ public class KafkaDependency implements Dependency {
     private final Admin admin;
     private volatile boolean topicsEnsured;
 
-    public KafkaDependency(@Property(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
-        this.admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+    public KafkaDependency(KafkaConnection kafka) {
+        this.bootstrapServers = kafka.bootstrapServers();
+        this.admin = Admin.create(kafka.with(Map.of(
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000,
-                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000));
+                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000)));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.exactlyonce.query.kafka;
 
+import dev.exactlyonce.kafka.KafkaConnection;
+
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.kafka.SharedSettings;
@@ -15,17 +17,17 @@ import java.time.Duration;
 @Singleton
 public class ConsumerModeWatch {
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private SharedSettings<ConsumerConfig> settings;
 
-    public ConsumerModeWatch(@Property(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    public ConsumerModeWatch(KafkaConnection kafka) {
+        this.kafka = kafka;
     }
 
     /** DELIVERY_MODE_UNSPECIFIED when no consumer setting was ever stored (the consumer runs on its defaults). */
     public synchronized DeliveryMode processingMode() {
         if (settings == null) {
-            settings = new SharedSettings<>(bootstrapServers, "consumer", ConsumerConfig.getDefaultInstance(),
+            settings = new SharedSettings<>(kafka, "consumer", ConsumerConfig.getDefaultInstance(),
                     ConsumerConfig.parser(), value -> { }).start(Duration.ofSeconds(5));
         }
         return settings.current().getProcessingMode();

@@ -1,5 +1,6 @@
 package dev.exactlyonce.query.kafka;
 
+import dev.exactlyonce.kafka.KafkaConnection;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Property;
@@ -19,20 +20,19 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 @Factory
 public class KafkaClients {
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
 
-    public KafkaClients(@Property(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    public KafkaClients(KafkaConnection kafka) {
+        this.kafka = kafka;
     }
 
     @Singleton
     @Bean(preDestroy = "close")
     Admin admin() {
-        return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        return Admin.create(kafka.with(Map.of(
                 AdminClientConfig.CLIENT_ID_CONFIG, "query-admin",
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000)));
     }
 
     /**
@@ -40,8 +40,7 @@ public class KafkaClients {
      * only, and its end offsets are the last stable offsets. Large fetches: the audit streams whole topics.
      */
     public KafkaConsumer<byte[], byte[]> committedReader(String clientId) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
