@@ -56,6 +56,7 @@ class AuditTest extends QueryTestSupport {
         assertThat(audit.getInFlight()).isZero();
         assertThat(audit.getAcknowledgedSource()).startsWith("unavailable");
         assertThat(audit.hasWindowStart()).isTrue();
+        assertThat(audit.getOutOfKafkaOrder()).isZero();
 
         // the caller saw 8 acknowledgements: 2 orders never reached Kafka (at-most-once producer)
         AuditResponse withAcks = audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(8).build());
@@ -124,6 +125,18 @@ class AuditTest extends QueryTestSupport {
 
     private static List<String> ids(String prefix, int count) {
         return new ArrayList<>(IntStream.range(0, count).mapToObj(i -> prefix + "-" + System.nanoTime() + "-" + i).toList());
+    }
+
+    @Test
+    void aPartitionsRowsStoredAfterANewerOffsetAreOutOfKafkaOrder() throws Exception {
+        // partition 0 stored as offsets 0, 1, 2, then 1 again (a replay); partition 1 in order
+        insertRows(List.of(new Row("o-0", "m-0", "c", 0, 0), new Row("o-1", "m-1", "c", 0, 1),
+                new Row("o-a", "m-a", "c", 1, 0), new Row("o-2", "m-2", "c", 0, 2), new Row("o-b", "m-b", "c", 1, 1),
+                new Row("o-1", "m-1", "c", 0, 1)));
+
+        AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(0).build());
+
+        assertThat(audit.getOutOfKafkaOrder()).isEqualTo(1);
     }
 
     private static void store(List<String> messageIds) throws Exception {

@@ -20,7 +20,15 @@ class ExpectedOutcomeTest {
             assertThat(expected.holds(audit(0, 0))).isTrue();
             assertThat(expected.holds(audit(1, 0))).isFalse();
             assertThat(expected.holds(audit(0, 1))).isFalse();
+            assertThat(expected.holds(audit(0, 0).toBuilder().setOutOfKafkaOrder(1).build()))
+                    .as("stored out of Kafka's order").isFalse();
         }
+    }
+
+    @Test
+    void onlyExactlyOnceMustKeepKafkasOrder() {
+        AuditResponse replayed = audit(0, 3).toBuilder().setOutOfKafkaOrder(3).build();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_LEAST_ONCE, Fault.CRASH_AFTER_DB_COMMIT).holds(replayed)).isTrue();
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.exactlyonce.query.QuerySettings;
 import dev.exactlyonce.query.kafka.CommittedLogScanner;
 import dev.exactlyonce.query.kafka.ConsumerLagReader;
 import dev.exactlyonce.query.store.KeyConflictRepository;
+import dev.exactlyonce.query.store.OrderRepository;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.HashMap;
@@ -36,9 +37,12 @@ public class Auditor {
     private final ProducerAcknowledgements producer;
     private final String groupId;
     private final KeyConflictRepository keyConflicts;
+    private final OrderRepository orders;
 
     public Auditor(AuditWindows windows, ConsumerLagReader lagReader, CommittedLogScanner scanner, AuditLedger ledger,
-                   ProducerAcknowledgements producer, QuerySettings settings, KeyConflictRepository keyConflicts) {
+                   ProducerAcknowledgements producer, QuerySettings settings, KeyConflictRepository keyConflicts,
+                   OrderRepository orders) {
+        this.orders = orders;
         this.keyConflicts = keyConflicts;
         this.windows = windows;
         this.lagReader = lagReader;
@@ -89,7 +93,8 @@ public class Auditor {
                 .setDrained(lag.getTotalLag() == 0)
                 .setInFlight(lag.getTotalLag())
                 .setVerdict(verdict.verdict())
-                .setKeyConflicts(keyConflicts.count());
+                .setKeyConflicts(keyConflicts.count())
+                .setOutOfKafkaOrder(orders.countOutOfKafkaOrder());
         if (window.startedAt() != null) {
             response.setWindowStart(Timestamp.newBuilder()
                     .setSeconds(window.startedAt().getEpochSecond()).setNanos(window.startedAt().getNano()));

@@ -22,6 +22,14 @@ public interface OrderRepository extends GenericRepository<OrderRow, Long> {
     @Query(COLUMNS + " WHERE customer_id = :customerId AND id < :before ORDER BY id DESC LIMIT :limit")
     List<OrderRow> newestOfCustomerBefore(String customerId, long before, int limit);
 
+    /**
+     * Rows stored after a row of a later offset of their partition (insertion order is id order):
+     * the audit's ordering check. One pass over the window's rows (Reset empties the table).
+     */
+    @Query(value = "SELECT count(*) FROM (SELECT kafka_offset < lag(kafka_offset) OVER (PARTITION BY kafka_partition ORDER BY id)"
+            + " AS back FROM orders) o WHERE back", nativeQuery = true)
+    long countOutOfKafkaOrder();
+
     /** Every stored row of one order id, oldest first. */
     @Query(COLUMNS + " WHERE order_id = :orderId ORDER BY id")
     List<OrderRow> rowsOf(String orderId);
