@@ -2,13 +2,16 @@ package dev.exactlyonce.lab;
 
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.lab.bench.Bench;
+import dev.exactlyonce.lab.bench.BenchRepeats;
 import dev.exactlyonce.lab.bench.BenchReport;
+import dev.exactlyonce.lab.bench.BenchResult;
 import dev.exactlyonce.lab.bench.BenchSettings;
 import dev.exactlyonce.lab.bench.Workload;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.Progress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -63,12 +66,19 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Where bench.json/csv/png go (default: lab/target/bench).")
     Path out;
 
+    @Option(names = "--repeat", defaultValue = "1",
+            description = "Run the whole bench N times in the same lab and report medians and spread (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
     @Option(names = "--compare-brokers",
             description = "Run the whole bench on a 1-broker lab, then on a 3-broker lab, and compare: the cost of replication.")
     boolean compareBrokers;
 
     @Override
     public Integer call() throws Exception {
+        if (repeat < 1) {
+            throw new IllegalArgumentException("--repeat must be 1 or more, was " + repeat);
+        }
         Progress progress = new Progress(System.out);
         BenchSettings settings = new BenchSettings(modes, workloads, clients, streams, streamBatch, orders, duration,
                 warmup, channels, record);
@@ -89,13 +99,31 @@ public class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The bench, {@code --repeat} times in one lab; returns the last run's report (each run's files in run-i/). */
     private BenchReport run(LabSettings labSettings, BenchSettings settings, Path dir, Progress progress) throws Exception {
         try (Target target = Target.open(against, null, labSettings, progress)) {
-            BenchReport report = new BenchReport(new Bench(target.clients(), target.lab(), settings, progress).run());
-            progress.line("");
-            report.print(progress.out());
-            report.write(dir);
-            progress.line("written to %s (bench.json, bench.csv, bench.png)", dir.toAbsolutePath());
+            List<List<BenchResult>> runs = new ArrayList<>();
+            BenchReport report = null;
+            for (int i = 1; i <= repeat; i++) {
+                if (repeat > 1) {
+                    progress.line("run %d of %d", i, repeat);
+                }
+                report = new BenchReport(new Bench(target.clients(), target.lab(), settings, progress).run());
+                runs.add(report.results());
+                Path runDir = repeat > 1 ? dir.resolve("run-" + i) : dir;
+                progress.line("");
+                report.print(progress.out());
+                report.write(runDir);
+                progress.line("written to %s (bench.json, bench.csv, bench.png)", runDir.toAbsolutePath());
+            }
+            if (repeat > 1) {
+                BenchRepeats repeats = new BenchRepeats(runs);
+                progress.line("");
+                progress.line("%d runs: medians and spread", repeat);
+                repeats.print(progress.out());
+                repeats.write(dir);
+                progress.line("written to %s", dir.resolve("repeats.md").toAbsolutePath());
+            }
             return report;
         }
     }

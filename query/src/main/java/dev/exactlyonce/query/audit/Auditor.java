@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,11 +109,29 @@ public class Auditor {
 
     private GetConsumerLagResponse awaitDrained(Duration wait) throws Exception {
         long deadline = System.nanoTime() + wait.toNanos();
-        GetConsumerLagResponse lag = lagReader.lag(groupId);
+        GetConsumerLagResponse lag = lagWithin(deadline);
         while (lag.getTotalLag() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(Math.min(LAG_POLL.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-            lag = lagReader.lag(groupId);
+            lag = lagWithin(deadline);
         }
         return lag;
+    }
+
+    /**
+     * The lag, asked again while the wait lasts when Kafka does not answer in time: right after brokers
+     * came back, a leader or coordinator can still be moving, and an audit asked to wait should wait.
+     */
+    private GetConsumerLagResponse lagWithin(long deadline) throws Exception {
+        while (true) {
+            try {
+                return lagReader.lag(groupId);
+            } catch (TimeoutException | ExecutionException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                LOG.info("audit: the consumer's lag is not readable yet ({}); asking again", e.toString());
+                Thread.sleep(LAG_POLL.toMillis());
+            }
+        }
     }
 }
