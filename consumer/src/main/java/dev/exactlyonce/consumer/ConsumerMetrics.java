@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
 class ConsumerMetrics {
 
     /** Resettable totals, in the order of the ConsumerStats fields. */
-    enum Total { RECEIVED, PROCESSED, DUPLICATES_SKIPPED, KEY_CONFLICTS, FAILURES, RETRIES, DEAD_LETTERED }
+    enum Total { RECEIVED, PROCESSED, DUPLICATES_SKIPPED, KEY_CONFLICTS, FAILURES, RETRIES, DEAD_LETTERED, COMMITS_UNKNOWN }
 
     private final MeterRegistry registry;
     private final Map<Total, Counter> counters = new ConcurrentHashMap<>();
@@ -42,6 +42,8 @@ class ConsumerMetrics {
         counter(Total.FAILURES, "consumer.processing.failures", "failed processing attempts (simulated)");
         counter(Total.RETRIES, "consumer.retries", "processing attempts retried after a failure");
         counter(Total.DEAD_LETTERED, "consumer.dead.lettered", "records sent to orders.dlq");
+        counter(Total.COMMITS_UNKNOWN, "consumer.commit.unknown",
+                "at-most-once: records of a batch whose COMMIT got no answer, not written again (possibly lost)");
         this.crashesFired = Counter.builder("consumer.crashes.fired")
                 .description("crash drills fired by this process").register(registry);
         this.processingLatency = Timer.builder("consumer.processing.latency")

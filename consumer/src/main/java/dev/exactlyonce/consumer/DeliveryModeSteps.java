@@ -17,6 +17,8 @@ import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What each delivery mode does with a poll batch, in one place: the steps of
@@ -47,6 +49,8 @@ class DeliveryModeSteps {
     interface Database {
         Written write(java.util.function.Supplier<Written> transaction) throws InterruptedException;
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryModeSteps.class);
 
     private final BatchWriter writer;
     private final CrashDrill crashDrill;
@@ -89,9 +93,31 @@ class DeliveryModeSteps {
 
     private void writeRows(PollBatch batch, StoredOffsets offsets, Database database) throws InterruptedException {
         var config = batch.config();
-        Written written = database.write(() -> writer.write(batch.rows(), config.getProcessingMode(),
-                config.getEnableIdempotency(), podName, offsets,
-                () -> crashDrill.reached(BEFORE_DB_COMMIT, batch.received(), config)));
+        DeliveryMode mode = config.getProcessingMode();
+        Written written = database.write(() -> {
+            boolean[] committing = {false};
+            try {
+                return writer.write(batch.rows(), mode, config.getEnableIdempotency(), podName, offsets, () -> {
+                    crashDrill.reached(BEFORE_DB_COMMIT, batch.received(), config);
+                    committing[0] = true;   // every statement ran: what fails from here on is the COMMIT itself
+                });
+            } catch (RuntimeException e) {
+                if (committing[0] && mode == DeliveryMode.AT_MOST_ONCE) {
+                    // The COMMIT was sent and no answer came (a cut connection): it may have taken effect.
+                    // Writing the batch again could store it twice; at-most-once promises never twice, so the
+                    // batch is given up (possibly lost) instead. At-least-once writes again (possibly twice);
+                    // exactly-once writes again safely: the fenced offset update rolls a repeat back.
+                    LOG.warn("COMMIT of {} rows failed with an unknown outcome ({}); at-most-once does not write them again",
+                            batch.rows().size(), e.toString());
+                    return null;
+                }
+                throw e;
+            }
+        });
+        if (written == null) {
+            metrics.add(Total.COMMITS_UNKNOWN, batch.rows().size());
+            return;
+        }
         Instant committedAt = Instant.now();
         metrics.add(Total.PROCESSED, written.stored());
         metrics.add(Total.DUPLICATES_SKIPPED, written.duplicatesSkipped());
