@@ -157,6 +157,11 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                 if (!records.isEmpty()) {
                     // read after the poll: a setting changed while the poll waited applies to these records
                     process(records, config.current());
+                } else {
+                    // idle: the lag offsets exactly-once held back go out now, and show in GetConsumerStats
+                    if (steps.flushLagOffsets(this::commitKafka)) {
+                        refreshViews(true);
+                    }
                 }
             }
         } catch (StopRequested | InterruptedException e) {
@@ -396,6 +401,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
 
     private void forget(Collection<TopicPartition> gone) {
         pendingSeek.removeAll(gone);
+        steps.forget(gone);
         gone.forEach(tp -> {
             expectedStored.remove(tp);
             kafkaCommitted.remove(tp);

@@ -18,8 +18,9 @@ public final class ConsumerSemantics {
         WRITE_ROWS_WITH_DB_OFFSETS("in ONE database transaction: dedup insert into processed_messages, "
                 + "order rows, and the next offsets in kafka_offsets (checked against the expected previous "
                 + "offset: a zombie's batch rolls back); commit"),
-        COMMIT_KAFKA_OFFSETS_FOR_LAG("commit the Kafka offsets too, only so that lag is visible "
-                + "(on assignment the consumer seeks to the database offsets)");
+        COMMIT_KAFKA_OFFSETS_FOR_LAG("commit the Kafka offsets too, at most once a second, only so that "
+                + "lag is visible to Kafka's own tools (on assignment the consumer seeks to the database offsets; "
+                + "GetConsumerLag reads those)");
 
         private final String description;
 
