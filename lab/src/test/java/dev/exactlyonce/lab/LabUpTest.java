@@ -35,6 +35,7 @@ class LabUpTest {
         Lab lab = fixture.start(1, 1);
         try (PipelineClients clients = new PipelineClients(lab.endpoints())) {
             assertThat(fixture.output()).contains("starting Kafka", "starting PostgreSQL", "ready in");
+            lab.kafka().nodes().forEach(node -> everyChild.add(node.handle()));
             for (SupervisedProcess child : lab.children()) {
                 everyChild.add(child.handle());
                 try (ServiceProbe probe = new ServiceProbe(child.spec().grpcPort(), child.spec().managementPort())) {

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -52,7 +53,8 @@ public class TopicCatalog {
     }
 
     public List<TopicInfo> topics() throws ExecutionException, InterruptedException, TimeoutException {
-        var names = admin.listTopics().names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        // the internal topics too: the transaction state log and the offsets topic are replicated like the rest
+        var names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         Map<String, TopicDescription> descriptions =
                 admin.describeTopics(names).allTopicNames().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
