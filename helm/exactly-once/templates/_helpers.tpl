@@ -22,12 +22,61 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 
+{{/* The headless Service that gives each Kafka pod its DNS name. */}}
+{{- define "eo.kafkaHeadless" -}}
+{{ include "eo.fullname" . }}-kafka-headless.{{ .Release.Namespace }}.svc
+{{- end -}}
+
+{{/*
+The brokers the services bootstrap from: every bundled broker by its pod's DNS name (so a client
+still finds the cluster while one broker is down), or kafka.bootstrapServers with kafka.enabled=false.
+*/}}
 {{- define "eo.kafkaBootstrap" -}}
-{{ include "eo.fullname" . }}-kafka.{{ .Release.Namespace }}.svc:{{ .Values.kafka.port }}
+{{- if .Values.kafka.enabled -}}
+{{- $brokers := list -}}
+{{- range $ordinal := until (int .Values.kafka.replicas) -}}
+{{- $brokers = append $brokers (printf "%s-kafka-%d.%s:%d" (include "eo.fullname" $) $ordinal (include "eo.kafkaHeadless" $) (int $.Values.kafka.port)) -}}
+{{- end -}}
+{{- join "," $brokers -}}
+{{- else -}}
+{{- required "kafka.bootstrapServers is required with kafka.enabled=false" .Values.kafka.bootstrapServers -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ports of the Kafka the services talk to (for the NetworkPolicies). */}}
+{{- define "eo.kafkaClientPorts" -}}
+{{- $ports := list -}}
+{{- range $address := splitList "," (include "eo.kafkaBootstrap" .) -}}
+{{- $ports = append $ports (int (last (splitList ":" (trim $address)))) -}}
+{{- end -}}
+{{- $ports | uniq | toJson -}}
+{{- end -}}
+
+{{- define "eo.postgresHost" -}}
+{{- if .Values.postgres.enabled -}}
+{{ include "eo.fullname" . }}-postgres.{{ .Release.Namespace }}.svc
+{{- else -}}
+{{- required "postgres.host is required with postgres.enabled=false" .Values.postgres.host -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "eo.jdbcUrl" -}}
-jdbc:postgresql://{{ include "eo.fullname" . }}-postgres.{{ .Release.Namespace }}.svc:{{ .Values.postgres.port }}/{{ .Values.postgres.database }}
+jdbc:postgresql://{{ include "eo.postgresHost" . }}:{{ .Values.postgres.port }}/{{ .Values.postgres.database }}
+{{- end -}}
+
+{{/* The Secret with the database password: an existing one, or the one the chart generates. */}}
+{{- define "eo.postgresSecretName" -}}
+{{- if .Values.postgres.existingSecret -}}
+{{- .Values.postgres.existingSecret -}}
+{{- else if .Values.postgres.enabled -}}
+{{- include "eo.fullname" . }}-postgres
+{{- else -}}
+{{- required "postgres.existingSecret is required with postgres.enabled=false" "" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "eo.postgresPasswordKey" -}}
+{{- if .Values.postgres.existingSecret -}}{{ .Values.postgres.passwordKey }}{{- else -}}password{{- end -}}
 {{- end -}}
 
 {{- define "eo.jaegerOtlpEndpoint" -}}
@@ -51,7 +100,7 @@ Call with (dict "root" $ "secret" "<name>" "key" "<key>" "given" "<value from va
 {{- end -}}
 {{- end -}}
 
-{{/* Environment shared by the three services. */}}
+{{/* Environment shared by the four services. */}}
 {{- define "eo.commonEnv" -}}
 - name: POD_NAME
   valueFrom:
@@ -59,28 +108,74 @@ Call with (dict "root" $ "secret" "<name>" "key" "<key>" "given" "<value from va
       fieldPath: metadata.name
 - name: KAFKA_BOOTSTRAP_SERVERS
   value: {{ include "eo.kafkaBootstrap" . | quote }}
+{{- include "eo.kafkaSecurityEnv" . }}
 {{- if .Values.observability.enabled }}
 - name: OTEL_TRACES_EXPORTER
   value: otlp
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ include "eo.jaegerOtlpEndpoint" . | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .Values.observability.tracing.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .Values.observability.tracing.sampleRatio | quote }}
 {{- end }}
+{{- end -}}
+
+{{/*
+Client security for an external Kafka (kafka.enabled=false), as Micronaut-mapped Kafka client
+properties (KAFKA_SECURITY_PROTOCOL -> kafka.security.protocol, ...). Nothing for the bundled Kafka.
+*/}}
+{{- define "eo.kafkaSecurityEnv" -}}
+{{- $security := .Values.kafka.security -}}
+{{- if and (not .Values.kafka.enabled) (ne $security.protocol "PLAINTEXT") }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: {{ $security.protocol | quote }}
+{{- if hasPrefix "SASL_" $security.protocol }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ required "kafka.security.saslMechanism is required with a SASL_* protocol" $security.saslMechanism | quote }}
+- name: KAFKA_SASL_JAAS_CONFIG
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "kafka.security.saslSecret is required with a SASL_* protocol" $security.saslSecret }}
+      key: {{ $security.jaasConfigKey | quote }}
+{{- end }}
+{{- if and (hasSuffix "SSL" $security.protocol) $security.caSecret }}
+- name: KAFKA_SSL_TRUSTSTORE_TYPE
+  value: PEM
+- name: KAFKA_SSL_TRUSTSTORE_LOCATION
+  value: /etc/kafka-ca/{{ $security.caCertKey }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* True (non-empty) when the services mount the external Kafka's CA certificate. */}}
+{{- define "eo.kafkaCaMounted" -}}
+{{- $security := .Values.kafka.security -}}
+{{- if and (not .Values.kafka.enabled) (hasSuffix "SSL" $security.protocol) $security.caSecret -}}true{{- end -}}
 {{- end -}}
 
 {{- define "eo.databaseEnv" -}}
 - name: JDBC_URL
   value: {{ include "eo.jdbcUrl" . | quote }}
+{{- if .Values.postgres.existingSecret }}
+- name: JDBC_USER
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.postgres.existingSecret }}
+      key: {{ .Values.postgres.userKey | quote }}
+{{- else }}
 - name: JDBC_USER
   value: {{ .Values.postgres.user | quote }}
+{{- end }}
 - name: JDBC_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ include "eo.fullname" . }}-postgres
-      key: password
+      name: {{ include "eo.postgresSecretName" . }}
+      key: {{ include "eo.postgresPasswordKey" . | quote }}
 {{- end -}}
 
 {{/*
-The pod spec of a service (producer, consumer, query).
+The pod spec of a service (producer, consumer, billing, query).
 Call with (dict "root" $ "component" "consumer" "service" .Values.consumer "env" "<extra env YAML>").
 Probes: grpc.health.v1.Health answers service "liveness" SERVING while the process runs, and
 service "" SERVING only while Kafka and PostgreSQL are reachable. So a pod that waits for its
@@ -145,10 +240,23 @@ containers:
       # the root filesystem is read-only; the JVM and Netty need a writable /tmp
       - name: tmp
         mountPath: /tmp
+      {{- if include "eo.kafkaCaMounted" $root }}
+      - name: kafka-ca
+        mountPath: /etc/kafka-ca
+        readOnly: true
+      {{- end }}
 volumes:
   - name: tmp
     emptyDir:
       sizeLimit: 64Mi
+  {{- if include "eo.kafkaCaMounted" $root }}
+  - name: kafka-ca
+    secret:
+      secretName: {{ $root.Values.kafka.security.caSecret }}
+      items:
+        - key: {{ $root.Values.kafka.security.caCertKey | quote }}
+          path: {{ $root.Values.kafka.security.caCertKey | quote }}
+  {{- end }}
 {{- end -}}
 
 {{/*
@@ -217,4 +325,18 @@ Call with (dict "prefix" "producer" "settings" .Values.producer.settings).
 {{- define "eo.producerAddressEnv" -}}
 - name: PRODUCER_ADDRESS
   value: "{{ include "eo.fullname" . }}-producer.{{ .Release.Namespace }}.svc:{{ .Values.producer.grpcPort }}"
+{{- end -}}
+
+{{/*
+A NetworkPolicy peer: the pods of this release with one of the given components.
+Call with (dict "root" $ "components" (list "consumer" "query")).
+*/}}
+{{- define "eo.podsOf" -}}
+podSelector:
+  matchLabels:
+    app.kubernetes.io/instance: {{ .root.Release.Name }}
+  matchExpressions:
+    - key: app.kubernetes.io/component
+      operator: In
+      values: {{ toJson .components }}
 {{- end -}}

@@ -39,6 +39,7 @@ class ChartRenderTest {
         assertThat(manifests).extracting(m -> m.getKind() + "/" + m.getMetadata().getName()).contains(
                 "StatefulSet/exactly-once-kafka", "StatefulSet/exactly-once-postgres",
                 "StatefulSet/exactly-once-producer", "Deployment/exactly-once-consumer",
+                "StatefulSet/exactly-once-billing", "NetworkPolicy/exactly-once-billing",
                 "Deployment/exactly-once-query", "Deployment/exactly-once-prometheus",
                 "Deployment/exactly-once-grafana", "Deployment/exactly-once-jaeger",
                 "ConfigMap/exactly-once-grafana-dashboards");
@@ -75,6 +76,11 @@ class ChartRenderTest {
             "consumer.replicaz, 2",
             "kafka.clusterId, too-short",
             "postgres.storage.size, lots",
+            "kafka.replicas, 2",
+            "billing.replicas, 4",
+            "kafka.security.protocol, TLS",
+            "kafka.bootstrapServers, no-port-here",
+            "observability.tracing.sampleRatio, 2",
     })
     void schemaRejectsBadValues(String key, String value) {
         Object typed = value.matches("-?\\d+") ? Integer.valueOf(value) : value;

@@ -67,7 +67,7 @@ public class BenchCommand implements Callable<Integer> {
         Progress progress = new Progress(System.out);
         BenchSettings settings = new BenchSettings(modes, workloads, clients, streams, streamBatch, orders, duration,
                 warmup, channels, record);
-        try (Target target = Target.open(against, null, lab, progress)) {
+        try (Target target = Target.open(against, null, lab.settings(), progress)) {
             BenchReport report = new BenchReport(new Bench(target.clients(), target.lab(), settings, progress).run());
             progress.line("");
             report.print(progress.out());

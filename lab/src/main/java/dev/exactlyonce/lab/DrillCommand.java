@@ -51,7 +51,7 @@ public class DrillCommand implements Callable<Integer> {
     int kills;
 
     @Option(names = "--faults", split = ",", defaultValue = "SIGKILL_CONSUMER",
-            description = "External faults per mode: SIGKILL_CONSUMER, SIGKILL_PRODUCER, RESTART_KAFKA, RESTART_POSTGRES (default: ${DEFAULT-VALUE}).")
+            description = "External faults per mode: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     List<Fault> faults;
 
     @Option(names = "--matrix", description = "Every crash point in every mode, then every external fault.")
@@ -70,9 +70,11 @@ public class DrillCommand implements Callable<Integer> {
         if (faults.stream().anyMatch(Fault::isCrashDrill)) {
             throw new IllegalArgumentException("--faults takes external faults " + Fault.EXTERNAL + "; crashes are --crashes");
         }
-        DrillSettings settings = new DrillSettings(Scenario.plan(modes, crashes, matrix, kills, faults), orders,
-                crashAfter, clients, kills, Duration.ofMinutes(2));
-        try (Target target = Target.open(against, namespace, lab, progress)) {
+        List<Scenario> plan = Scenario.plan(modes, crashes, matrix, kills, faults, lab.settings().brokers());
+        DrillSettings settings = new DrillSettings(plan, orders, crashAfter, clients, kills, Duration.ofMinutes(2));
+        // network faults need every link behind a fault proxy
+        boolean network = plan.stream().anyMatch(s -> Fault.NETWORK.contains(s.fault()));
+        try (Target target = Target.open(against, namespace, lab.settings().withNetworkFaults(network || lab.settings().networkFaults()), progress)) {
             DrillReport report = new DrillReport(new Drill(target.clients(), target.faults(), settings, progress).run());
             progress.line("");
             report.print(progress.out());

@@ -16,8 +16,21 @@ public class LabOptions {
             description = "Data directory (Kafka, PostgreSQL, logs), kept across runs. Default: a fresh temporary one.")
     Path data;
 
-    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka client port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--kafka-port", defaultValue = "9092",
+            description = "First Kafka client port; broker i listens on +i, its controller on +100+i (default: ${DEFAULT-VALUE}).")
     int kafkaPort;
+
+    @Option(names = "--brokers", defaultValue = "" + LabSettings.DEFAULT_BROKERS,
+            description = "Kafka brokers, 1 or 3; with 3: replication factor 3, min.insync.replicas 2 (default: ${DEFAULT-VALUE}).")
+    int brokers;
+
+    @Option(names = "--transaction-version", defaultValue = "2",
+            description = "transaction.version of a fresh cluster: 2 (KIP-890, Kafka 4's default) or 1 (default: ${DEFAULT-VALUE}).")
+    short transactionVersion;
+
+    @Option(names = "--network-faults",
+            description = "Route every service's Kafka and PostgreSQL connections through fault proxies of its own, so drills can cut or slow each link.")
+    boolean networkFaults;
 
     @Option(names = "--postgres-port", defaultValue = "5432", description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
     int postgresPort;
@@ -43,8 +56,8 @@ public class LabOptions {
 
     public LabSettings settings() {
         List<String> jvmOptions = Arrays.stream(childJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-        return new LabSettings(data, kafkaPort, postgresPort, new ServicePorts(grpcBasePort, managementBasePort),
+        return new LabSettings(data, brokers, kafkaPort, postgresPort, new ServicePorts(grpcBasePort, managementBasePort),
                 consumers, repo == null ? ServiceJars.nextToLab() : new ServiceJars(repo), jvmOptions,
-                Duration.ofSeconds(15));
+                Duration.ofSeconds(15), transactionVersion, networkFaults);
     }
 }

@@ -5,6 +5,7 @@ import dev.exactlyonce.lab.drill.LabFaults;
 import dev.exactlyonce.lab.drill.PipelineFaults;
 import dev.exactlyonce.lab.runner.Endpoints;
 import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.Progress;
 import dev.exactlyonce.lab.runner.ServicePorts;
@@ -26,18 +27,18 @@ final class Target implements AutoCloseable {
         this.faults = faults;
     }
 
-    static Target open(String against, String namespace, LabOptions options, Progress progress) throws Exception {
+    static Target open(String against, String namespace, LabSettings settings, Progress progress) throws Exception {
         if (against != null) {
             progress.line("running against the services at %s (ports %d/%d/%d); kills with kubectl", against,
                     ServicePorts.DEFAULT.producerGrpc(), ServicePorts.DEFAULT.consumerGrpc(0), ServicePorts.DEFAULT.queryGrpc());
             return new Target(null, new PipelineClients(Endpoints.of(against, ServicePorts.DEFAULT, 1)),
                     new KubectlFaults(namespace));
         }
-        return of(Lab.start(options.settings(), progress));
+        return of(Lab.start(settings, progress));
     }
 
     static Target of(Lab lab) {
-        return new Target(lab, new PipelineClients(lab.endpoints()), new LabFaults(lab));
+        return new Target(lab, new PipelineClients(lab.clientEndpoints()), new LabFaults(lab));
     }
 
     Optional<Lab> lab() {

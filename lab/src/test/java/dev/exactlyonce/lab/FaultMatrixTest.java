@@ -19,19 +19,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fault matrix in its short form (what `lab drill --matrix --consumers 3` runs in its long form):
- * three consumer replicas; every crash point in every mode; then, per mode, SIGKILLs of a consumer
- * replica (a rebalance), a SIGKILL of the producer with group-committed transactions open, a Kafka
- * broker restart and a PostgreSQL restart, all mid-stream. Every row must match the semantics table.
+ * three Kafka brokers and three consumer replicas; every crash point in every mode; then, per mode,
+ * SIGKILLs of a consumer replica (a rebalance), a SIGKILL of the producer with group-committed
+ * transactions open, a PostgreSQL restart, and the broker faults (SIGKILL of a partition leader, of the
+ * transaction coordinator, of the group coordinator, a clean rolling restart, two brokers down), all
+ * mid-stream. Every row must match the semantics table.
  */
 class FaultMatrixTest {
 
     @RegisterExtension
-    static LabFixture fixture = LabFixture.perClass(3);
+    static LabFixture fixture = LabFixture.perClass(3, 3);
 
     @Test
     void everyRowOfTheMatrixMatchesTheSemanticsTable(@TempDir Path out) throws Exception {
         List<DeliveryMode> modes = List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
-        List<Scenario> matrix = Scenario.plan(modes, true, true, 2, Fault.EXTERNAL);
+        List<Scenario> matrix = Scenario.plan(modes, true, true, 2, Fault.EXTERNAL, 3);
         DrillSettings settings = new DrillSettings(matrix, 300, 100, 4, 2, Duration.ofMinutes(2));
 
         List<DrillRow> rows = new Drill(fixture.clients(), new LabFaults(fixture.lab()), settings, fixture.progress()).run();

@@ -6,6 +6,7 @@ import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.Progress;
 import dev.exactlyonce.lab.runner.ServiceJars;
 import dev.exactlyonce.lab.runner.ServicePorts;
+import dev.exactlyonce.testkit.KafkaTopology;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
 
     private final int consumersPerClass;
+    private final int brokersPerClass;
     private Lab lab;
     private PipelineClients clients;
 
@@ -48,21 +50,27 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     }, true, StandardCharsets.UTF_8));
 
     public LabFixture() {
-        this(1);
+        this(1, 1);
     }
 
-    private LabFixture(int consumersPerClass) {
+    private LabFixture(int consumersPerClass, int brokersPerClass) {
         this.consumersPerClass = consumersPerClass;
+        this.brokersPerClass = brokersPerClass;
     }
 
-    /** A fixture that runs one lab with this many consumer replicas for a whole test class. */
+    /** A fixture that runs one lab with this many consumer replicas and one broker for a whole test class. */
     public static LabFixture perClass(int consumers) {
-        return new LabFixture(consumers);
+        return new LabFixture(consumers, 1);
+    }
+
+    /** A fixture that runs one lab with this many consumer replicas and Kafka brokers (1 or 3) for a whole test class. */
+    public static LabFixture perClass(int consumers, int brokers) {
+        return new LabFixture(consumers, brokers);
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        lab = start(consumersPerClass);
+        lab = start(consumersPerClass, brokersPerClass);
         clients = new PipelineClients(lab.endpoints());
     }
 
@@ -86,7 +94,7 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
         return clients;
     }
 
-    public Lab start(int consumers) throws Exception {
+    public Lab start(int consumers, int brokers) throws Exception {
         ServiceJars jars = ServiceJars.nextToLab();
         try {
             jars.requireAll();
@@ -96,8 +104,9 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
                     + "mvn -B -q -o -pl producer,consumer,query package -DskipTests first. " + e.getMessage(), e);
         }
         LabSettings settings = LabSettings.defaults()
-                .withPorts(freePort(), freePort(), freeServicePorts(consumers))
-                .withConsumers(consumers);
+                .withPorts(freeKafkaPorts(brokers), freePort(), freeServicePorts(consumers))
+                .withConsumers(consumers)
+                .withBrokers(brokers);
         return Lab.start(settings, progress);
     }
 
@@ -120,6 +129,18 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** A grpc base and a management base whose whole layout (base+0..+3, replicas +10*i) is free. */
+    /** A first client port whose Kafka layout (client and controller port per node) is all free. */
+    static int freeKafkaPorts(int brokers) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int first = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+            KafkaTopology topology = new KafkaTopology(brokers, first);
+            if (IntStream.rangeClosed(1, brokers).allMatch(n -> isFree(topology.clientPort(n)) && isFree(topology.controllerPort(n)))) {
+                return first;
+            }
+        }
+        throw new IllegalStateException("no free Kafka port range found");
+    }
+
     static ServicePorts freeServicePorts(int consumers) {
         for (int attempt = 0; attempt < 100; attempt++) {
             int grpc = ThreadLocalRandom.current().nextInt(20_000, 29_000) / 100 * 100;

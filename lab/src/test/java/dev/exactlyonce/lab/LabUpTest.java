@@ -32,7 +32,7 @@ class LabUpTest {
     void upServesOrdersSurvivesKillMinus9AndLeavesNoOrphans() throws Exception {
         LabFixture fixture = new LabFixture();
         List<ProcessHandle> everyChild = new ArrayList<>();
-        Lab lab = fixture.start(1);
+        Lab lab = fixture.start(1, 1);
         try (PipelineClients clients = new PipelineClients(lab.endpoints())) {
             assertThat(fixture.output()).contains("starting Kafka", "starting PostgreSQL", "ready in");
             for (SupervisedProcess child : lab.children()) {

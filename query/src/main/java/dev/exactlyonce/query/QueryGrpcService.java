@@ -245,7 +245,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
     @Override
     public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
-        answer(observer, "ListTopics", () -> ListTopicsResponse.newBuilder().addAllTopics(topics.topics()).build());
+        answer(observer, "ListTopics", topics::cluster);
     }
 
     @Override

@@ -200,8 +200,9 @@ class QueryServiceTest extends QueryTestSupport {
     }
 
     @Test
-    void listTopicsDescribesThePipelineTopics() {
-        var topics = query().listTopics(ListTopicsRequest.getDefaultInstance()).getTopicsList();
+    void listTopicsDescribesThePipelineTopicsAndTheCluster() {
+        var cluster = query().listTopics(ListTopicsRequest.getDefaultInstance());
+        var topics = cluster.getTopicsList();
 
         TopicInfo orders = topics.stream().filter(t -> t.getName().equals(Topics.ORDERS)).findFirst().orElseThrow();
         assertThat(orders.getPartitionCount()).isEqualTo(Topics.ORDERS_PARTITIONS);
@@ -213,6 +214,12 @@ class QueryServiceTest extends QueryTestSupport {
         assertThat(topics).extracting(TopicInfo::getName).contains(Topics.DLQ, Topics.SETTINGS, Topics.BILLING_DLQ);
         TopicInfo invoices = topics.stream().filter(t -> t.getName().equals(Topics.INVOICES)).findFirst().orElseThrow();
         assertThat(invoices.getPartitionCount()).isEqualTo(Topics.INVOICES_PARTITIONS);
+        // the testkit's single broker: one copy of everything, and a Kafka 4 cluster runs transactions v2
+        assertThat(orders.getReplicationFactor()).isEqualTo(1);
+        assertThat(orders.getMinInsyncReplicas()).isEqualTo(1);
+        assertThat(cluster.getBrokersCount()).isEqualTo(1);
+        assertThat(cluster.getControllerId()).isEqualTo(cluster.getBrokers(0).getId());
+        assertThat(cluster.getFinalizedFeaturesMap()).containsEntry("transaction.version", 2).containsKey("metadata.version");
     }
 
     @Test

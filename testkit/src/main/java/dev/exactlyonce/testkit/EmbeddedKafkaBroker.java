@@ -16,9 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single-node KRaft Kafka broker (combined broker and controller) running in this JVM, from Kafka's
- * own server classes, with transactions enabled. It can be stopped and started again on the same
- * port and data directory, which is how the lab restarts "the broker" in a fault drill.
+ * One KRaft Kafka node (combined broker and controller) running in this JVM, from Kafka's own server
+ * classes, with transactions enabled: a whole single-node cluster for the tests, or one node of the
+ * lab's three (each in its own process, so a drill can SIGKILL it). It can be stopped and started again
+ * on the same ports and data directory. A fresh data directory is formatted at the newest production
+ * metadata version, whose default feature levels include {@code transaction.version=2} (KIP-890,
+ * transactions v2), unless {@link #withTransactionVersion} asks for the old protocol.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -26,19 +29,44 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Any stable id works; it only has to stay the same across restarts of one data directory. */
     private static final String CLUSTER_ID = "ExactlyOnceLab0000001A";
 
+    private final KafkaTopology topology;
+    private final int nodeId;
     private final int port;
     private final int controllerPort;
     private final Path dataDir;
+    private short transactionVersion = TRANSACTION_VERSION_DEFAULT;
     private KafkaRaftServer server;
 
+    /** Leaves {@code transaction.version} at the release's default (2 on Kafka 4). */
+    public static final short TRANSACTION_VERSION_DEFAULT = -1;
+
     /**
+     * A single-node cluster.
+     *
      * @param port the client port; 0 picks a free one
      * @param dataDir the log directory; formatted on first start, reused afterwards
      */
     public EmbeddedKafkaBroker(int port, Path dataDir) {
         this.port = port == 0 ? freePort() : port;
         this.controllerPort = freePort();
+        this.topology = null;
+        this.nodeId = 1;
         this.dataDir = dataDir;
+    }
+
+    /** Node {@code nodeId} (1-based) of {@code topology}, on the topology's ports. */
+    public EmbeddedKafkaBroker(KafkaTopology topology, int nodeId, Path dataDir) {
+        this.topology = topology;
+        this.nodeId = nodeId;
+        this.port = topology.clientPort(nodeId);
+        this.controllerPort = topology.controllerPort(nodeId);
+        this.dataDir = dataDir;
+    }
+
+    /** Formats a fresh data directory with this {@code transaction.version} (1: the pre-KIP-890 protocol). */
+    public EmbeddedKafkaBroker withTransactionVersion(short version) {
+        this.transactionVersion = version;
+        return this;
     }
 
     public synchronized EmbeddedKafkaBroker start() {
@@ -80,6 +108,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return port;
     }
 
+    public int nodeId() {
+        return nodeId;
+    }
+
     public static String kafkaVersion() {
         return org.apache.kafka.common.utils.AppInfoParser.getVersion();
     }
@@ -90,35 +122,56 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private void format() throws Exception {
-        new Formatter()
+        Formatter formatter = new Formatter()
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setClusterId(CLUSTER_ID)
-                .setNodeId(1)
+                .setNodeId(nodeId)
                 .setControllerListenerName("CONTROLLER")
                 .setMetadataLogDirectory(dataDir.toString())
                 .addDirectory(dataDir.toString())
-                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-                .run();
+                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION);
+        if (transactionVersion != TRANSACTION_VERSION_DEFAULT) {
+            formatter.setFeatureLevel("transaction.version", transactionVersion);
+        }
+        formatter.run();
     }
 
     private Properties properties() {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("node.id", String.valueOf(nodeId));
+        p.put("controller.quorum.voters", topology != null ? topology.voters() : nodeId + "@127.0.0.1:" + controllerPort);
+        StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        StringBuilder advertised = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);
+        StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (topology != null) {
+            // one listener per service link, advertised at the link's fault proxy (see KafkaTopology)
+            for (String link : topology.links()) {
+                String listener = "LINK_" + link;
+                listeners.append(',').append(listener).append("://127.0.0.1:").append(topology.linkPort(link, nodeId));
+                advertised.append(',').append(listener).append("://127.0.0.1:").append(topology.linkProxyPort(link, nodeId));
+                protocols.append(',').append(listener).append(":PLAINTEXT");
+            }
+        }
+        p.put("listeners", listeners.toString());
+        p.put("advertised.listeners", advertised.toString());
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", protocols.toString());
         p.put("log.dirs", dataDir.toString());
         p.put("num.partitions", "1");
         p.put("auto.create.topics.enable", "false");
-        // one node: the internal topics (offsets, transactions) have one replica
-        p.put("offsets.topic.replication.factor", "1");
+        // every topic, the internal ones (offsets, transaction state) included, has one copy per node and
+        // needs min.insync.replicas of them for an acks=all write; a replica that fell out of sync never leads
+        String replicas = String.valueOf(topology != null ? topology.replicationFactor() : 1);
+        String minInsync = String.valueOf(topology != null ? topology.minInsyncReplicas() : 1);
+        p.put("default.replication.factor", replicas);
+        p.put("min.insync.replicas", minInsync);
+        p.put("unclean.leader.election.enable", "false");
+        p.put("offsets.topic.replication.factor", replicas);
         p.put("offsets.topic.num.partitions", "5");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", replicas);
+        p.put("transaction.state.log.min.isr", minInsync);
         p.put("transaction.state.log.num.partitions", "5");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("group.min.session.timeout.ms", "1000");

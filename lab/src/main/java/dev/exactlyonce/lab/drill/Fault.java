@@ -8,7 +8,10 @@ import java.util.List;
  * What a drill does to the pipeline while orders flow. The crash faults are the consumer's own
  * one-shot crash drill (it halts between two steps of its mode). The external faults strike at a
  * random moment of the stream: SIGKILL is what {@code kill -9} / {@code kubectl delete pod
- * --grace-period=0 --force} does; a restart stops the broker or the database and starts it again.
+ * --grace-period=0 --force} does; a restart stops the database and starts it again; the broker faults
+ * aim at the Kafka node that matters at that moment (the leader of an {@code orders} partition, the
+ * producer's transaction coordinator, the consumer group's coordinator), bounce every node cleanly one
+ * after the other, or keep two of three nodes down (below {@code min.insync.replicas}).
  */
 public enum Fault {
     CRASH_BEFORE_DB_COMMIT(CrashPoint.BEFORE_DB_COMMIT),
@@ -16,16 +19,41 @@ public enum Fault {
     CRASH_AFTER_OFFSET_COMMIT(CrashPoint.AFTER_OFFSET_COMMIT),
     SIGKILL_CONSUMER(null),
     SIGKILL_PRODUCER(null),
-    RESTART_KAFKA(null),
-    RESTART_POSTGRES(null);
+    RESTART_POSTGRES(null),
+    SIGKILL_PARTITION_LEADER(null),
+    SIGKILL_TRANSACTION_COORDINATOR(null),
+    SIGKILL_GROUP_COORDINATOR(null),
+    ROLLING_RESTART_KAFKA(null),
+    TWO_BROKERS_DOWN(null),
+    NET_CUT_PRODUCER_KAFKA(null),
+    NET_LOST_REPLIES(null),
+    NET_COMMIT_UNKNOWN_POSTGRES(null),
+    NET_PARTITION_CONSUMER_KAFKA(null),
+    NET_CUT_QUERY(null),
+    NET_SLOW_POSTGRES(null),
+    NET_SLOW_KAFKA(null);
 
-    public static final List<Fault> EXTERNAL = List.of(SIGKILL_CONSUMER, SIGKILL_PRODUCER, RESTART_KAFKA, RESTART_POSTGRES);
+    /** Network faults: each needs the lab's fault proxies (--network-faults; the drill turns them on). */
+    public static final List<Fault> NETWORK = List.of(NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
+            NET_COMMIT_UNKNOWN_POSTGRES, NET_PARTITION_CONSUMER_KAFKA, NET_CUT_QUERY, NET_SLOW_POSTGRES, NET_SLOW_KAFKA);
+
+    public static final List<Fault> BROKER = List.of(SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR,
+            SIGKILL_GROUP_COORDINATOR, ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN);
+    public static final List<Fault> EXTERNAL = List.of(SIGKILL_CONSUMER, SIGKILL_PRODUCER, RESTART_POSTGRES,
+            SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR, SIGKILL_GROUP_COORDINATOR,
+            ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN, NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
+            NET_COMMIT_UNKNOWN_POSTGRES, NET_PARTITION_CONSUMER_KAFKA, NET_CUT_QUERY, NET_SLOW_POSTGRES, NET_SLOW_KAFKA);
     public static final List<Fault> CRASHES = List.of(CRASH_BEFORE_DB_COMMIT, CRASH_AFTER_DB_COMMIT, CRASH_AFTER_OFFSET_COMMIT);
 
     private final CrashPoint crashPoint;
 
     Fault(CrashPoint crashPoint) {
         this.crashPoint = crashPoint;
+    }
+
+    /** Needs a replicated cluster (3 brokers): with one, two cannot be down. */
+    public boolean needsThreeBrokers() {
+        return this == TWO_BROKERS_DOWN;
     }
 
     public boolean isCrashDrill() {
@@ -40,8 +68,19 @@ public enum Fault {
         return switch (this) {
             case SIGKILL_CONSUMER -> "SIGKILL consumer x" + times;
             case SIGKILL_PRODUCER -> "SIGKILL producer x" + times;
-            case RESTART_KAFKA -> "restart Kafka x" + times;
             case RESTART_POSTGRES -> "restart PostgreSQL x" + times;
+            case SIGKILL_PARTITION_LEADER -> "SIGKILL orders leader x" + times;
+            case SIGKILL_TRANSACTION_COORDINATOR -> "SIGKILL txn coordinator x" + times;
+            case SIGKILL_GROUP_COORDINATOR -> "SIGKILL group coordinator x" + times;
+            case ROLLING_RESTART_KAFKA -> "rolling restart Kafka x" + times;
+            case TWO_BROKERS_DOWN -> "2 of 3 brokers down x" + times;
+            case NET_CUT_PRODUCER_KAFKA -> "cut producer-Kafka x" + times;
+            case NET_LOST_REPLIES -> "lost replies x" + times;
+            case NET_COMMIT_UNKNOWN_POSTGRES -> "cut PG during COMMIT x" + times;
+            case NET_PARTITION_CONSUMER_KAFKA -> "partition consumer-Kafka x" + times;
+            case NET_CUT_QUERY -> "cut query-PG/Kafka x" + times;
+            case NET_SLOW_POSTGRES -> "+200 ms PostgreSQL x" + times;
+            case NET_SLOW_KAFKA -> "+200 ms Kafka x" + times;
             default -> "crash " + crashPoint.name();
         };
     }

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 public final class KubectlFaults implements PipelineFaults {
 
     static final String COMPONENT = "app.kubernetes.io/component";
-    static final String SERVICES = COMPONENT + " in (producer,consumer,query)";
+    static final String SERVICES = COMPONENT + " in (producer,consumer,billing,query)";
 
     private final String namespace;
 
@@ -42,18 +42,36 @@ public final class KubectlFaults implements PipelineFaults {
         String component = switch (fault) {
             case SIGKILL_CONSUMER -> "consumer";
             case SIGKILL_PRODUCER -> "producer";
-            case RESTART_KAFKA -> "kafka";
             case RESTART_POSTGRES -> "postgres";
-            default -> throw new IllegalArgumentException(fault + " is not an external fault");
+            // on kind the drill cannot ask which node leads or coordinates: it kills one broker pod at random
+            case SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR, SIGKILL_GROUP_COORDINATOR -> "kafka";
+            case ROLLING_RESTART_KAFKA -> {
+                kubectl("rollout", "restart", "statefulset", "-l", COMPONENT + "=kafka");
+                kubectl("rollout", "status", "statefulset", "-l", COMPONENT + "=kafka", "--timeout=" + timeout.toSeconds() + "s");
+                kubectl("wait", "--for=condition=Ready", "pod", "-l", SERVICES, "--timeout=" + timeout.toSeconds() + "s");
+                yield null;
+            }
+            default -> throw new IllegalArgumentException(fault + " is not a fault the drill can inject on kind");
         };
+        if (component == null) {
+            return "kubectl rollout restart of the Kafka StatefulSet";
+        }
         String before = instances(component);
-        String deleted = kubectl("delete", "pod", "--grace-period=0", "--force", "--wait=false",
-                "-l", COMPONENT + "=" + component).trim();
+        String deleted = Fault.BROKER.contains(fault)
+                ? kubectl("delete", "pod", "--grace-period=0", "--force", "--wait=false", randomPod(component)).trim()
+                : kubectl("delete", "pod", "--grace-period=0", "--force", "--wait=false",
+                        "-l", COMPONENT + "=" + component).trim();
         await(component + " pods replaced").atMost(timeout).pollInterval(Duration.ofMillis(500))
                 .until(() -> !instances(component).equals(before));
         kubectl("wait", "--for=condition=Ready", "pod", "-l", COMPONENT + "=" + component, "--timeout=" + timeout.toSeconds() + "s");
         kubectl("wait", "--for=condition=Ready", "pod", "-l", SERVICES, "--timeout=" + timeout.toSeconds() + "s");
         return deleted;
+    }
+
+    private String randomPod(String component) throws IOException, InterruptedException {
+        String[] pods = kubectl("get", "pods", "-l", COMPONENT + "=" + component, "-o",
+                "jsonpath={.items[*].metadata.name}").trim().split("\\s+");
+        return pods[java.util.concurrent.ThreadLocalRandom.current().nextInt(pods.length)];
     }
 
     private String instances(String component) throws IOException, InterruptedException {

@@ -1,7 +1,7 @@
 package dev.exactlyonce.lab.runner;
 
 import dev.exactlyonce.kafka.Topics;
-import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
+import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.StatusRuntimeException;
@@ -17,18 +17,16 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
- * The whole pipeline on one machine: an embedded KRaft Kafka broker and PostgreSQL 17 in this JVM
- * (PostgreSQL as its own server process), and the producer, consumer replicas and query as supervised
- * child JVMs from their runnable jars. {@link #close()} stops the children (SIGTERM, then SIGKILL),
- * then Kafka and PostgreSQL, and deletes a temporary data directory.
+ * The whole pipeline on one machine: a KRaft Kafka cluster of 1 or 3 nodes, each its own supervised
+ * child JVM ({@link KafkaCluster}), PostgreSQL 17 (its own server process, run from this JVM), and the
+ * producer, consumer replicas and query as supervised child JVMs from their runnable jars.
+ * {@link #close()} stops the services (SIGTERM, then SIGKILL), then Kafka and PostgreSQL, and deletes a
+ * temporary data directory.
  */
 public final class Lab implements AutoCloseable {
 
@@ -38,8 +36,10 @@ public final class Lab implements AutoCloseable {
     private final Progress progress;
     private final Path dataDir;
     private final boolean temporaryData;
-    private final EmbeddedKafkaBroker kafka;
+    private final KafkaCluster kafka;
     private final EmbeddedPostgresDatabase postgres;
+    /** With --network-faults: the proxies every service's connections pass through; else null. */
+    private NetworkLinks network;
     private final List<SupervisedProcess> children = new CopyOnWriteArrayList<>();
     // Ctrl-C at any moment, even during start-up, stops what was started: no orphan JVMs or PostgreSQL
     private final Thread shutdownHook = new Thread(this::close, "lab-shutdown");
@@ -50,7 +50,8 @@ public final class Lab implements AutoCloseable {
         this.progress = progress;
         this.temporaryData = settings.dataDir() == null;
         this.dataDir = temporaryData ? Files.createTempDirectory("exactly-once-lab-") : settings.dataDir().toAbsolutePath();
-        this.kafka = new EmbeddedKafkaBroker(settings.kafkaPort(), dataDir.resolve("kafka"));
+        this.kafka = new KafkaCluster(settings.kafkaTopology(), dataDir.resolve("kafka"), settings.transactionVersion(),
+                dataDir.resolve("logs"), progress);
         this.postgres = new EmbeddedPostgresDatabase(settings.postgresPort(), dataDir.resolve("postgres"));
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -72,9 +73,24 @@ public final class Lab implements AutoCloseable {
     private void startAll() throws Exception {
         long start = System.nanoTime();
         progress.line("data directory %s%s", dataDir, temporaryData ? " (temporary; --data DIR keeps it)" : "");
-        progress.step("starting Kafka " + EmbeddedKafkaBroker.kafkaVersion() + " on " + kafka.bootstrapServers(),
-                "ready", kafka::start);
+        int brokers = settings.brokers();
+        progress.line("starting Kafka %s: %d KRaft node%s (broker + controller each)%s", KafkaCluster.kafkaVersion(),
+                brokers, brokers == 1 ? "" : "s", brokers == 1 ? ", replication factor 1"
+                        : ", replication factor " + brokers + ", min.insync.replicas " + settings.kafkaTopology().minInsyncReplicas()
+                        + ", unclean leader election off");
+        kafka.start(progress);
+        // PostgreSQL starts while the Kafka JVMs boot
         progress.step("starting PostgreSQL on " + postgres.jdbcUrl(), "ready", postgres::start);
+        progress.step("waiting for Kafka on " + kafka.bootstrapServers(), "ready", () -> {
+            kafka.awaitBrokers(SERVING_TIMEOUT);
+            return null;
+        });
+        progress.line("Kafka features: %s", KafkaCluster.describe(kafka.finalizedFeatures()));
+        if (settings.networkFaults()) {
+            network = NetworkLinks.start(settings.kafkaTopology(), postgres.port(), settings.ports().producerGrpc(), 0);
+            progress.line("fault proxies on every link: %s (drill clients reach the producer at 127.0.0.1:%d)",
+                    String.join(", ", network.names()), network.clientProducerPort());
+        }
         progress.step("creating topics " + Topics.ORDERS + ", " + Topics.DLQ + ", " + Topics.SETTINGS, "done", () -> {
             createTopics();
             return null;
@@ -101,11 +117,7 @@ public final class Lab implements AutoCloseable {
     }
 
     private void createTopics() throws InterruptedException, TimeoutException {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        try (Admin admin = Admin.create(props)) {
-            Topics.ensureExist(admin, 30_000);
-        }
+        Topics.ensureExist(kafka.admin(), 30_000);
     }
 
     List<ChildSpec> childSpecs() {
@@ -122,8 +134,14 @@ public final class Lab implements AutoCloseable {
 
     private ChildSpec spec(String service, String podName, int grpcPort, int managementPort, Map<String, String> extra) {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("JDBC_URL", postgres.jdbcUrl());
+        if (settings.networkFaults()) {
+            env.put("KAFKA_BOOTSTRAP_SERVERS", settings.kafkaTopology().linkBootstrapServers(NetworkLinks.kafkaListener(podName)));
+            env.put("JDBC_URL", service.equals("producer") ? postgres.jdbcUrl() : postgres.jdbcUrl().replace(
+                    ":" + postgres.port() + "/", ":" + NetworkLinks.postgresProxyPort(postgres.port(), podName) + "/"));
+        } else {
+            env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+            env.put("JDBC_URL", postgres.jdbcUrl());
+        }
         env.put("JDBC_USER", EmbeddedPostgresDatabase.USER);
         env.put("JDBC_PASSWORD", EmbeddedPostgresDatabase.PASSWORD);
         env.put("GRPC_HOST", "127.0.0.1");
@@ -137,7 +155,7 @@ public final class Lab implements AutoCloseable {
         // 53 + code 20 MiB committed); in the full bench its peak was 522 MiB with the default, 472 with two
         env.put("MALLOC_ARENA_MAX", System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2"));
         env.putAll(extra);
-        return new ChildSpec(podName, settings.jars().jar(service), settings.jvmOptions(), env, grpcPort,
+        return new ChildSpec(podName, ChildSpec.jar(settings.jars().jar(service)), settings.jvmOptions(), env, grpcPort,
                 managementPort, dataDir.resolve("logs").resolve(podName + ".log"));
     }
 
@@ -165,7 +183,13 @@ public final class Lab implements AutoCloseable {
 
     private static void requireFreePorts(LabSettings settings) {
         Map<Integer, String> wanted = new LinkedHashMap<>();
-        wanted.put(settings.kafkaPort(), "Kafka (--kafka-port)");
+        settings.kafkaTopology().ports().forEach(port -> wanted.put(port, "Kafka (--kafka-port and up)"));
+        if (settings.networkFaults()) {
+            for (int i = 0; i < ServicePorts.MAX_CONSUMERS; i++) {
+                wanted.put(NetworkLinks.postgresProxyPort(settings.postgresPort(), "consumer-" + i), "PostgreSQL fault proxy");
+            }
+            wanted.put(NetworkLinks.postgresProxyPort(settings.postgresPort(), "query-0"), "PostgreSQL fault proxy");
+        }
         wanted.put(settings.postgresPort(), "PostgreSQL (--postgres-port)");
         ServicePorts ports = settings.ports();
         wanted.put(ports.producerGrpc(), "producer gRPC (--grpc-base-port)");
@@ -201,6 +225,13 @@ public final class Lab implements AutoCloseable {
         return Endpoints.of("127.0.0.1", settings.ports(), settings.consumers());
     }
 
+    /** What the drill's clients use: the producer through the client-producer fault proxy when there is one. */
+    public Endpoints clientEndpoints() {
+        Endpoints direct = endpoints();
+        return network == null ? direct
+                : new Endpoints(direct.host(), network.clientProducerPort(), direct.consumerPorts(), direct.queryPort());
+    }
+
     public List<SupervisedProcess> children() {
         return List.copyOf(children);
     }
@@ -230,7 +261,12 @@ public final class Lab implements AutoCloseable {
         return postgres.jdbcUrl();
     }
 
-    public EmbeddedKafkaBroker kafka() {
+    /** The fault proxies; present only with --network-faults. */
+    public java.util.Optional<NetworkLinks> network() {
+        return java.util.Optional.ofNullable(network);
+    }
+
+    public KafkaCluster kafka() {
         return kafka;
     }
 
@@ -258,8 +294,11 @@ public final class Lab implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (network != null) {
+            network.close();
+        }
         progress.line("stopping Kafka and PostgreSQL");
-        kafka.stop();
+        kafka.stop(settings.stopGrace());
         postgres.stop();
         if (temporaryData) {
             // the services' logs stay for a look after the run; Kafka's and PostgreSQL's data go

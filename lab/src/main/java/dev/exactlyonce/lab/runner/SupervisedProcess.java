@@ -29,6 +29,8 @@ public final class SupervisedProcess {
     private Instant startedAt;
     private int restarts;
     private boolean stopping;
+    /** While held, an exited child is not restarted (a broker kept down by a drill). */
+    private boolean held;
     private Thread watcher;
 
     public SupervisedProcess(ChildSpec spec, Progress progress) {
@@ -79,6 +81,30 @@ public final class SupervisedProcess {
             long pid = process.pid();
             process.destroyForcibly();
             return pid;
+        }
+    }
+
+    /** SIGTERM, like a pod's clean stop (a rolling restart); the supervisor restarts the child afterwards. */
+    public long terminate() {
+        synchronized (lock) {
+            long pid = process.pid();
+            process.destroy();
+            return pid;
+        }
+    }
+
+    /** Keeps the child down once it exits (e.g. after {@link #kill()}) until {@link #release()}. */
+    public void hold() {
+        synchronized (lock) {
+            held = true;
+        }
+    }
+
+    /** Lets a held child be restarted. */
+    public void release() {
+        synchronized (lock) {
+            held = false;
+            lock.notifyAll();
         }
     }
 
@@ -144,8 +170,9 @@ public final class SupervisedProcess {
                 try {
                     // wait() releases the lock, so stop() can end the back-off early
                     long deadline = System.nanoTime() + backoff.toNanos();
-                    while (!stopping && System.nanoTime() < deadline) {
-                        lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                    while (!stopping && (held || System.nanoTime() < deadline)) {
+                        // held: wait for release() (or stop()), which notify
+                        lock.wait(held ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                     }
                     if (stopping) {
                         return;

@@ -67,13 +67,20 @@ class ExpectedOutcomeTest {
 
     @Test
     void theMatrixPutsEveryModeThroughEveryFault() {
-        List<Scenario> matrix = Scenario.plan(List.of(DeliveryMode.values()).subList(1, 4), false, true, 1, List.of());
+        List<Scenario> matrix = Scenario.plan(List.of(DeliveryMode.values()).subList(1, 4), false, true, 1, List.of(), 3);
         assertThat(matrix).hasSize(3 * Fault.values().length);
         List<Scenario> standard = Scenario.plan(List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.EXACTLY_ONCE), true, false, 2,
-                List.of(Fault.SIGKILL_CONSUMER));
+                List.of(Fault.SIGKILL_CONSUMER), 3);
         assertThat(standard).extracting(Scenario::fault).containsExactly(Fault.CRASH_AFTER_OFFSET_COMMIT,
                 Fault.SIGKILL_CONSUMER, Fault.CRASH_BEFORE_DB_COMMIT, Fault.CRASH_AFTER_DB_COMMIT,
                 Fault.CRASH_AFTER_OFFSET_COMMIT, Fault.SIGKILL_CONSUMER);
+    }
+
+    @Test
+    void aSingleBrokerLabLeavesOutTheFaultsThatNeedThree() {
+        List<Scenario> matrix = Scenario.plan(List.of(DeliveryMode.EXACTLY_ONCE), false, true, 1, List.of(), 1);
+        assertThat(matrix).extracting(Scenario::fault).doesNotContain(Fault.TWO_BROKERS_DOWN)
+                .contains(Fault.SIGKILL_PARTITION_LEADER, Fault.ROLLING_RESTART_KAFKA);
     }
 
     @Test

@@ -1,9 +1,12 @@
 package dev.exactlyonce.query.kafka;
 
+import dev.exactlyonce.grpc.v1.KafkaBroker;
+import dev.exactlyonce.grpc.v1.ListTopicsResponse;
 import dev.exactlyonce.grpc.v1.TopicInfo;
 import dev.exactlyonce.grpc.v1.TopicPartitionInfo;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +14,21 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 
-/** The cluster's topics as the Admin API describes them: partitions, leader, replicas, ISR, offsets. */
+/**
+ * The cluster as the Admin API describes it: brokers, controller, finalized feature levels, and each
+ * topic's partitions with leader, replicas, ISR, offsets, replication factor and min.insync.replicas.
+ */
 @Singleton
 public class TopicCatalog {
 
@@ -26,6 +37,18 @@ public class TopicCatalog {
 
     public TopicCatalog(Admin admin) {
         this.admin = admin;
+    }
+
+    public ListTopicsResponse cluster() throws ExecutionException, InterruptedException, TimeoutException {
+        DescribeClusterResult cluster = admin.describeCluster();
+        ListTopicsResponse.Builder response = ListTopicsResponse.newBuilder().addAllTopics(topics());
+        cluster.nodes().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).stream().sorted(Comparator.comparingInt(Node::id))
+                .forEach(n -> response.addBrokers(KafkaBroker.newBuilder().setId(n.id()).setHost(n.host()).setPort(n.port())));
+        Node controller = cluster.controller().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        response.setControllerId(controller == null ? -1 : controller.id());
+        admin.describeFeatures().featureMetadata().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).finalizedFeatures()
+                .forEach((name, range) -> response.putFinalizedFeatures(name, range.maxVersionLevel()));
+        return response.build();
     }
 
     public List<TopicInfo> topics() throws ExecutionException, InterruptedException, TimeoutException {
@@ -44,9 +67,16 @@ public class TopicCatalog {
         Map<TopicPartition, ListOffsetsResultInfo> ends =
                 admin.listOffsets(latest).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
 
+        List<ConfigResource> resources = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
+        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+
         List<TopicInfo> topics = new ArrayList<>();
         descriptions.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).forEach(d -> {
-            TopicInfo.Builder topic = TopicInfo.newBuilder().setName(d.name()).setPartitionCount(d.partitions().size());
+            ConfigEntry minInsync = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, d.name()))
+                    .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+            TopicInfo.Builder topic = TopicInfo.newBuilder().setName(d.name()).setPartitionCount(d.partitions().size())
+                    .setReplicationFactor(d.partitions().isEmpty() ? 0 : d.partitions().get(0).replicas().size())
+                    .setMinInsyncReplicas(minInsync == null ? 1 : Integer.parseInt(minInsync.value()));
             d.partitions().forEach(p -> {
                 TopicPartition tp = new TopicPartition(d.name(), p.partition());
                 topic.addPartitions(TopicPartitionInfo.newBuilder()

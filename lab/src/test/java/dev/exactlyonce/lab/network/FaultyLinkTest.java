@@ -1,0 +1,144 @@
+package dev.exactlyonce.lab.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy against a real TCP server that counts the bytes it received and echoes them: a partition
+ * silences an established connection in both directions until healed, dropped replies let requests
+ * take effect without answers, a reset reaches the client as a connection reset, a delay delays.
+ */
+class FaultyLinkTest {
+
+    private ServerSocket echo;
+    private FaultyLink link;
+    private final AtomicInteger received = new AtomicInteger();
+
+    @BeforeEach
+    void start() throws IOException {
+        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread server = new Thread(() -> {
+            while (!echo.isClosed()) {
+                try {
+                    Socket socket = echo.accept();
+                    Thread connection = new Thread(() -> {
+                        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
+                            int b;
+                            while ((b = in.read()) >= 0) {
+                                received.incrementAndGet();
+                                out.write(b);
+                                out.flush();
+                            }
+                        } catch (IOException ignored) {
+                            // the client went away
+                        }
+                    });
+                    connection.setDaemon(true);
+                    connection.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        server.setDaemon(true);
+        server.start();
+        link = new FaultyLink("test", 0, echo.getLocalPort());
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        link.close();
+        echo.close();
+    }
+
+    @Test
+    void anOpenLinkPassesBytesBothWays() throws IOException {
+        try (Socket client = connect()) {
+            assertThat(roundTrip(client, 'a')).isEqualTo('a');
+        }
+    }
+
+    @Test
+    void aPartitionSilencesAnEstablishedConnectionUntilHealed() throws IOException {
+        try (Socket client = connect()) {
+            assertThat(roundTrip(client, 'a')).isEqualTo('a');
+            link.partition();
+            client.getOutputStream().write('b');
+            assertThatThrownBy(() -> client.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+            assertThat(received).hasValue(1);
+            link.heal();
+            client.setSoTimeout(5_000);
+            assertThat(client.getInputStream().read()).isEqualTo('b');
+            assertThat(received).hasValue(2);
+        }
+    }
+
+    @Test
+    void droppedRepliesLetRequestsTakeEffectWithoutAnswer() throws IOException {
+        try (Socket client = connect()) {
+            link.dropReplies();
+            client.getOutputStream().write('c');
+            assertThatThrownBy(() -> client.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+            // the server did get it: the outcome is unknown only to the client
+            assertThat(received).hasValue(1);
+        }
+    }
+
+    @Test
+    void aResetReachesTheClientAsAConnectionReset() throws IOException {
+        try (Socket client = connect()) {
+            assertThat(roundTrip(client, 'a')).isEqualTo('a');
+            link.reset();
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 100; i++) {
+                    roundTrip(client, 'x');
+                }
+            }).isInstanceOfAny(SocketException.class, IOException.class);
+        }
+        try (Socket again = connect()) {
+            assertThat(roundTrip(again, 'd')).as("new connections pass after a reset").isEqualTo('d');
+        }
+    }
+
+    @Test
+    void aDelayHoldsEachChunkInEachDirection() throws IOException {
+        link.delay(Duration.ofMillis(100));
+        try (Socket client = connect()) {
+            long start = System.nanoTime();
+            roundTrip(client, 'e');
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        }
+    }
+
+    private Socket connect() throws IOException {
+        Socket client = new Socket(InetAddress.getLoopbackAddress(), link.port());
+        client.setSoTimeout(300);
+        return client;
+    }
+
+    private static int roundTrip(Socket client, char c) throws IOException {
+        client.getOutputStream().write(c);
+        client.getOutputStream().flush();
+        client.setSoTimeout(5_000);
+        int answer = client.getInputStream().read();
+        client.setSoTimeout(300);
+        if (answer < 0) {
+            throw new SocketException("closed");
+        }
+        return answer;
+    }
+}
