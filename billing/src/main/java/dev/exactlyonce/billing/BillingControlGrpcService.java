@@ -19,6 +19,7 @@ import io.micronaut.context.annotation.Property;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,17 +34,19 @@ public class BillingControlGrpcService extends BillingControlGrpc.BillingControl
     private final BillingMetrics metrics;
     private final InvoiceProducers producers;
     private final ConsumerRegistry consumers;
+    private final BillingStage stage;
     private final BillingSettings settings;
     private final String podName;
     private final Instant startedAt = Instant.now();
 
     public BillingControlGrpcService(SharedBillingConfig config, BillingMetrics metrics, InvoiceProducers producers,
-                                     ConsumerRegistry consumers, BillingSettings settings,
+                                     ConsumerRegistry consumers, BillingStage stage, BillingSettings settings,
                                      @Property(name = "app.pod-name") String podName) {
         this.config = config;
         this.metrics = metrics;
         this.producers = producers;
         this.consumers = consumers;
+        this.stage = stage;
         this.settings = settings;
         this.podName = podName;
     }
@@ -100,13 +103,15 @@ public class BillingControlGrpcService extends BillingControlGrpc.BillingControl
                 .setPodName(podName)
                 .setProcessingMode(config.current().getProcessingMode())
                 .setStartedAt(Timestamp.newBuilder().setSeconds(startedAt.getEpochSecond()).setNanos(startedAt.getNano()));
-        // the assignment as the listener's consumer last saw it (its position is the poll thread's, not ours to ask)
+        // the assignment as the listener's consumer last saw it; the consumer itself belongs to the poll
+        // thread, so the position is the one the stage last made durable
+        Map<Integer, Long> positions = stage.committedPositions();
         for (String id : consumers.getConsumerIds()) {
             try {
                 consumers.getConsumerAssignment(id).stream()
                         .sorted(Comparator.comparingInt(TopicPartition::partition))
                         .forEach(tp -> stats.addPartitions(BillingPartitionPosition.newBuilder()
-                                .setPartition(tp.partition()).setPosition(-1)));
+                                .setPartition(tp.partition()).setPosition(positions.getOrDefault(tp.partition(), -1L))));
             } catch (IllegalArgumentException e) {
                 // no assignment yet: the consumer has not joined the group
                 LOG.debug("no assignment for {} yet", id);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -54,6 +55,8 @@ public class BillingStage {
     private final InvoiceProducers producers;
     private final CrashDrill crashDrill;
     private final BillingMetrics metrics;
+    /** Per partition of "orders": the offset after the last order this replica's offsets step made durable. */
+    private final Map<Integer, Long> committedPositions = new ConcurrentHashMap<>();
 
     BillingStage(SharedBillingConfig config, InvoiceBatch invoiceBatch, InvoiceProducers producers,
                  CrashDrill crashDrill, BillingMetrics metrics) {
@@ -96,6 +99,7 @@ public class BillingStage {
             rewind(consumer, orders);
             return;
         }
+        remember(nextOffsets);
         crashDrill.reached(AFTER_COMMIT, count, settings);
         Producer<String, byte[]> producer = producers.plain();
         for (ProducerRecord<String, byte[]> record : records.all()) {
@@ -141,6 +145,7 @@ public class BillingStage {
             rewind(consumer, orders);
             return;
         }
+        remember(nextOffsets);
         crashDrill.reached(AFTER_COMMIT, count, settings);
     }
 
@@ -182,6 +187,7 @@ public class BillingStage {
             return;
         }
         metrics.transactionCommitted();
+        remember(nextOffsets);
         countSent(DeliveryMode.EXACTLY_ONCE, records);
         crashDrill.reached(AFTER_COMMIT, count, settings);
     }
@@ -207,6 +213,15 @@ public class BillingStage {
                 consumer.seek(partition, orders.records(partition).get(0).offset());
             }
         }
+    }
+
+    private void remember(Map<TopicPartition, OffsetAndMetadata> nextOffsets) {
+        nextOffsets.forEach((partition, offset) -> committedPositions.put(partition.partition(), offset.offset()));
+    }
+
+    /** For GetBillingStats: per partition, the offset after the last order whose offsets this replica committed. */
+    Map<Integer, Long> committedPositions() {
+        return Map.copyOf(committedPositions);
     }
 
     private void countSent(DeliveryMode mode, InvoiceBatch.Records records) {

@@ -8,7 +8,10 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
+import dev.exactlyonce.kafka.Topics;
 import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -57,6 +60,10 @@ class BillingCrashDrillTest {
             // one-shot: the disarm was stored before the crash
             assertThat(restarted.getBean(SharedBillingConfig.class).current().getCrashAfterMessages()).isZero();
             BillingPipeline.awaitCaughtUp(group);
+            // what GetBillingStats shows: the restarted replica's positions are the group's committed offsets
+            Map<TopicPartition, Long> committed = BillingPipeline.committed(group);
+            assertThat(restarted.getBean(BillingStage.class).committedPositions()).isNotEmpty().allSatisfy((partition, position) ->
+                    assertThat(position).isEqualTo(committed.get(new TopicPartition(Topics.ORDERS, partition))));
             // the invoices' transaction markers may land just after the offsets show: wait for the outcome
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertOutcome(expected, BillingPipeline.invoiced(prefix)));
             assertThat(restarted.getBean(InProcessHalt.class).fired()).isZero();
