@@ -37,12 +37,6 @@ class ChartInvariantsTest {
     @RegisterExtension
     static final KubeApiStub KUBE_API = new KubeApiStub();
 
-    /**
-     * Modules skaffold.yaml builds whose Maven module is being written on another branch: their
-     * pom.xml cannot exist here yet. Remove a name once its module is merged.
-     */
-    private static final Set<String> MODULES_NOT_YET_MERGED = Set.of("billing");
-
     private static Rendered chart;
 
     @BeforeAll
@@ -177,9 +171,7 @@ class ChartInvariantsTest {
             assertThat(image).isEqualTo("exactly-once/" + module);
             assertThat(artifact.get("jib")).as(module + " is built like the producer")
                     .isEqualTo(Map.of("type", "maven", "project", module, "args", List.of("-DskipTests")));
-            if (!MODULES_NOT_YET_MERGED.contains(module)) {
-                assertThat(Chart.REPO_ROOT.resolve(module).resolve("pom.xml")).exists();
-            }
+            assertThat(Chart.REPO_ROOT.resolve(module).resolve("pom.xml")).exists();
             assertThat(templates).containsEntry(module + ".image.repository", "{{.IMAGE_REPO_" + variable + "}}")
                     .containsEntry(module + ".image.tag", "{{.IMAGE_TAG_" + variable + "}}");
         }

@@ -13,6 +13,7 @@ final class CheatSheet {
         String p = e.producer();
         String c = e.consumer();
         String q = e.query();
+        String b = e.billing();
         return List.of(
                 "",
                 "Try it (grpcurl, no proto files needed: the services serve reflection):",
@@ -24,6 +25,12 @@ final class CheatSheet {
                         + " exactlyonce.v1.ConsumerControl/UpdateConsumerConfig",
                 "  grpcurl -plaintext -d '{\"crash_after_messages\":5,\"crash_point\":\"AFTER_DB_COMMIT\"}' " + c
                         + " exactlyonce.v1.ConsumerControl/UpdateConsumerConfig",
+                "Billing (orders -> invoices, Kafka to Kafka; the audit's second leg):",
+                "  grpcurl -plaintext -d '{\"processing_mode\":\"AT_LEAST_ONCE\"}' " + b
+                        + " exactlyonce.v1.BillingControl/UpdateBillingConfig",
+                "  grpcurl -plaintext -d '{\"crash_after_messages\":5,\"crash_point\":\"AFTER_SEND\"}' " + b
+                        + " exactlyonce.v1.BillingControl/UpdateBillingConfig",
+                "  grpcurl -plaintext " + b + " exactlyonce.v1.BillingControl/GetBillingStats",
                 "  grpcurl -plaintext " + q + " exactlyonce.v1.QueryService/GetStats",
                 "  grpcurl -plaintext -d '{\"wait_seconds\":30}' " + q + " exactlyonce.v1.QueryService/Audit",
                 "  grpcurl -plaintext " + q + " exactlyonce.v1.QueryService/CompareSemantics",

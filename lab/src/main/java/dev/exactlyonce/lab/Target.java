@@ -29,8 +29,9 @@ final class Target implements AutoCloseable {
 
     static Target open(String against, String namespace, LabSettings settings, Progress progress) throws Exception {
         if (against != null) {
-            progress.line("running against the services at %s (ports %d/%d/%d); kills with kubectl", against,
-                    ServicePorts.DEFAULT.producerGrpc(), ServicePorts.DEFAULT.consumerGrpc(0), ServicePorts.DEFAULT.queryGrpc());
+            progress.line("running against the services at %s (ports %d/%d/%d/%d); kills with kubectl", against,
+                    ServicePorts.DEFAULT.producerGrpc(), ServicePorts.DEFAULT.consumerGrpc(0),
+                    ServicePorts.DEFAULT.billingGrpc(), ServicePorts.DEFAULT.queryGrpc());
             return new Target(null, new PipelineClients(Endpoints.of(against, ServicePorts.DEFAULT, 1)),
                     new KubectlFaults(namespace));
         }

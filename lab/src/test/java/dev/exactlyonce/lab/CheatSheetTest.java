@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.exactlyonce.grpc.v1.AuditRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
+import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.lab.runner.Endpoints;
@@ -23,6 +24,7 @@ class CheatSheetTest {
             "OrderService/PlaceOrder", PlaceOrderRequest.getDefaultInstance(),
             "OrderService/UpdateProducerConfig", UpdateProducerConfigRequest.getDefaultInstance(),
             "ConsumerControl/UpdateConsumerConfig", UpdateConsumerConfigRequest.getDefaultInstance(),
+            "BillingControl/UpdateBillingConfig", UpdateBillingConfigRequest.getDefaultInstance(),
             "QueryService/Audit", AuditRequest.getDefaultInstance());
 
     @Test
@@ -39,7 +41,7 @@ class CheatSheetTest {
             assertThat(builder.build()).isNotEqualTo(type);
             parsed++;
         }
-        assertThat(parsed).isEqualTo(5);
-        assertThat(text).contains("127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1:8003");
+        assertThat(parsed).isEqualTo(7);
+        assertThat(text).contains("127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003");
     }
 }

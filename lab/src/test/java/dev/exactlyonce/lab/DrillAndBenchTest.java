@@ -99,11 +99,15 @@ class DrillAndBenchTest {
             assertThat(row.get("storedDistinct").asLong()).isEqualTo(400);
             assertThat(row.get("storedRows").asLong()).isEqualTo(400);
             assertThat(row.get("lost").asLong()).isZero();
+            // the invoice leg: billing read the same orders, one committed invoice each
+            assertThat(row.get("invoicesDistinct").asLong()).isEqualTo(400);
+            assertThat(row.get("invoiceVerdict").asText()).isEqualTo("EXACTLY_ONCE");
+            assertThat(row.get("invoicedPerSecond").asDouble()).isPositive();
             assertThat(row.get("residentMemoryMiB").get("consumer-0").asLong()).isPositive();
             // where the CPU went: every process of the pipeline is accounted, and the ones that did the work used some
             JsonNode cpu = row.get("cpuPercentOfCore");
             assertThat(cpu.fieldNames()).toIterable().contains(CpuAccount.LOAD_GENERATOR, CpuAccount.KAFKA,
-                    "producer-0", "consumer-0", "query-0", CpuAccount.POSTGRES);
+                    "producer-0", "consumer-0", "billing-0", "query-0", CpuAccount.POSTGRES);
             for (String busy : List.of("producer-0", "consumer-0", CpuAccount.POSTGRES, CpuAccount.LOAD_GENERATOR, CpuAccount.KAFKA)) {
                 assertThat(cpu.get(busy).asDouble()).as(busy).isPositive();
             }

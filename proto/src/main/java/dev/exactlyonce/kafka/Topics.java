@@ -19,12 +19,18 @@ public final class Topics {
     public static final int ORDERS_PARTITIONS = 3;
     /** Records that failed max_attempts times or could not be deserialized, with the error in headers. */
     public static final String DLQ = "orders.dlq";
-    /** Compacted; the newest value per key ("producer", "consumer") is the setting every replica applies. */
+    /** Invoices, written by billing (one per order record), keyed by order_id; read with read_committed. */
+    public static final String INVOICES = "invoices";
+    public static final int INVOICES_PARTITIONS = 3;
+    /** Orders billing could not invoice: undecodable, or failed max_attempts times; error in headers. */
+    public static final String BILLING_DLQ = "billing.dlq";
+    /** Compacted; the newest value per key ("producer", "consumer", "billing") is the setting every replica applies. */
     public static final String SETTINGS = "lab.settings";
 
     /** Record headers. */
     public static final String HEADER_MESSAGE_ID = "message-id";
     public static final String HEADER_TRACEPARENT = "traceparent";
+    public static final String HEADER_INVOICE_ID = "invoice-id";
 
     private Topics() {
     }
@@ -33,6 +39,8 @@ public final class Topics {
         return List.of(
                 new NewTopic(ORDERS, Optional.of(ORDERS_PARTITIONS), Optional.empty()),
                 new NewTopic(DLQ, Optional.of(1), Optional.empty()),
+                new NewTopic(INVOICES, Optional.of(INVOICES_PARTITIONS), Optional.empty()),
+                new NewTopic(BILLING_DLQ, Optional.of(1), Optional.empty()),
                 new NewTopic(SETTINGS, Optional.of(1), Optional.empty())
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     }

@@ -43,6 +43,7 @@ import dev.exactlyonce.query.store.OrderRow;
 import dev.exactlyonce.query.store.OrderTotals;
 import dev.exactlyonce.query.store.ProcessedMessageRepository;
 import dev.exactlyonce.query.store.ProcessedSpan;
+import dev.exactlyonce.semantics.BillingSemantics;
 import dev.exactlyonce.semantics.ConsumerSemantics;
 import dev.exactlyonce.semantics.Guarantees;
 import dev.exactlyonce.semantics.ProducerSemantics;
@@ -220,6 +221,8 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                         .putAllProducerSettings(ProducerSemantics.kafkaSettings(mode, "order-producer-<pod>"))
                         .addAllConsumerSteps(ConsumerSemantics.steps(mode).stream()
                                 .map(ConsumerSemantics.Step::description).toList())
+                        .addAllBillingSteps(BillingSemantics.steps(mode).stream()
+                                .map(BillingSemantics.Step::description).toList())
                         .addAllLatestBenchmarks(latest.stream().filter(b -> b.mode().equals(mode.name()))
                                 .map(QueryGrpcService::figures).toList()));
             }

@@ -4,14 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.exactlyonce.grpc.v1.AuditRequest;
 import dev.exactlyonce.grpc.v1.AuditResponse;
+import dev.exactlyonce.grpc.v1.Invoice;
+import dev.exactlyonce.grpc.v1.InvoiceAudit;
 import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,15 +33,25 @@ import org.junit.jupiter.api.Test;
 class AuditTest extends QueryTestSupport {
 
     private static final String GROUP = "audit-test-group";
+    private static final String BILLING_GROUP = "audit-test-billing";
 
     @Override
     Map<String, String> extraProperties() {
         // nothing listens there: the audit must say that the producer's count is unavailable
-        return Map.of("app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1");
+        return Map.of("app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1",
+                "app.query.billing-group-id", BILLING_GROUP);
     }
 
     @BeforeEach
     void newWindow() throws Exception {
+        // billing has not run until a test says so
+        try {
+            admin().deleteConsumerGroups(List.of(BILLING_GROUP)).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                throw e;
+            }
+        }
         emptyDatabase();
         query().reset(ResetRequest.getDefaultInstance());
     }
@@ -57,6 +76,8 @@ class AuditTest extends QueryTestSupport {
         assertThat(audit.getAcknowledgedSource()).startsWith("unavailable");
         assertThat(audit.hasWindowStart()).isTrue();
         assertThat(audit.getOutOfKafkaOrder()).isZero();
+        assertThat(audit.getInvoices().getVerdict()).isEqualTo("NO_BILLING (group " + BILLING_GROUP
+                + " has committed no offsets)");
 
         // the caller saw 8 acknowledgements: 2 orders never reached Kafka (at-most-once producer)
         AuditResponse withAcks = audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(8).build());
@@ -117,6 +138,65 @@ class AuditTest extends QueryTestSupport {
         assertThat(audit.getDrained()).isFalse();
         assertThat(audit.getInFlight()).isEqualTo(1);
         assertThat(audit.getLost()).isZero();
+    }
+
+    @Test
+    void invoiceLegCountsDuplicatedLostAndDeadLetteredInvoices() throws Exception {
+        List<String> ids = ids("bill", 6);
+        produce(ids);
+        store(ids);
+        consumerCaughtUp();
+        // billing: orders 0..3 invoiced, order 0 twice (a replayed batch), order 4 dead-lettered, order 5 nothing
+        invoice(Topics.INVOICES, List.of(ids.get(0), ids.get(1), ids.get(2), ids.get(3), ids.get(0)));
+        invoice(Topics.BILLING_DLQ, List.of(ids.get(4)));
+        // an invoice of an order from before the window does not count
+        invoice(Topics.INVOICES, List.of("from-an-earlier-window"));
+        commitGroupOffsets(BILLING_GROUP, endOffsets(Topics.ORDERS));
+
+        InvoiceAudit invoices = audit(AuditRequest.newBuilder().setWaitSeconds(5).build()).getInvoices();
+
+        assertThat(invoices.getGroupId()).isEqualTo(BILLING_GROUP);
+        assertThat(invoices.getInvoicesTotal()).isEqualTo(5);
+        assertThat(invoices.getInvoicesDistinct()).isEqualTo(4);
+        assertThat(invoices.getDuplicated()).isEqualTo(1);
+        assertThat(invoices.getDeadLettered()).isEqualTo(1);
+        assertThat(invoices.getLost()).isEqualTo(1);
+        assertThat(invoices.getDrained()).isTrue();
+        assertThat(invoices.getVerdict()).isEqualTo("AT_LEAST_ONCE (1 duplicated), AT_MOST_ONCE (1 lost)");
+    }
+
+    @Test
+    void ordersBillingHasNotReachedAreInFlightForTheInvoiceLeg() throws Exception {
+        List<String> ids = ids("billflight", 3);
+        produce(ids);
+        store(ids);
+        consumerCaughtUp();
+        Map<TopicPartition, Long> positions = new HashMap<>(endOffsets(Topics.ORDERS));
+        TopicPartition behind = positions.keySet().stream().filter(tp -> positions.get(tp) > 0).findFirst().orElseThrow();
+        positions.put(behind, positions.get(behind) - 1);
+        commitGroupOffsets(BILLING_GROUP, positions);
+        invoice(Topics.INVOICES, ids);
+
+        InvoiceAudit invoices = audit(AuditRequest.newBuilder().setWaitSeconds(0).build()).getInvoices();
+
+        assertThat(invoices.getDrained()).isFalse();
+        assertThat(invoices.getInFlight()).isEqualTo(1);
+        assertThat(invoices.getLost()).isZero();
+    }
+
+    /** Records as billing writes them: keyed by order id, the order's message id in the header. */
+    private void invoice(String topic, List<String> messageIds) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(producerProperties());
+        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (String id : messageIds) {
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, "order-" + id,
+                        Invoice.newBuilder().setInvoiceId("inv-" + id).setOrderId("order-" + id).setMessageId(id)
+                                .build().toByteArray());
+                record.headers().add(Topics.HEADER_MESSAGE_ID, id.getBytes(StandardCharsets.UTF_8));
+                producer.send(record).get();
+            }
+        }
     }
 
     private AuditResponse audit(AuditRequest request) {

@@ -23,6 +23,7 @@ import dev.exactlyonce.grpc.v1.Stats;
 import dev.exactlyonce.grpc.v1.StoredOrder;
 import dev.exactlyonce.grpc.v1.TopicInfo;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.semantics.BillingSemantics;
 import dev.exactlyonce.semantics.ConsumerSemantics;
 import dev.exactlyonce.semantics.ProducerSemantics;
 import dev.exactlyonce.testkit.ServiceProbe;
@@ -188,6 +189,8 @@ class QueryServiceTest extends QueryTestSupport {
                     .isEqualTo(ProducerSemantics.kafkaSettings(mode.getMode(), "order-producer-<pod>"));
             assertThat(mode.getConsumerStepsList()).isEqualTo(ConsumerSemantics.steps(mode.getMode()).stream()
                     .map(ConsumerSemantics.Step::description).toList());
+            assertThat(mode.getBillingStepsList()).isEqualTo(BillingSemantics.steps(mode.getMode()).stream()
+                    .map(BillingSemantics.Step::description).toList());
             assertThat(mode.getLoss()).isNotBlank();
         }
         ModeSemantics exactlyOnce = response.getModes(2);
@@ -208,7 +211,9 @@ class QueryServiceTest extends QueryTestSupport {
             assertThat(p.getIsrList()).containsExactlyElementsOf(p.getReplicasList());
             assertThat(p.getEndOffset()).isGreaterThanOrEqualTo(p.getStartOffset());
         });
-        assertThat(topics).extracting(TopicInfo::getName).contains(Topics.DLQ, Topics.SETTINGS);
+        assertThat(topics).extracting(TopicInfo::getName).contains(Topics.DLQ, Topics.SETTINGS, Topics.BILLING_DLQ);
+        TopicInfo invoices = topics.stream().filter(t -> t.getName().equals(Topics.INVOICES)).findFirst().orElseThrow();
+        assertThat(invoices.getPartitionCount()).isEqualTo(Topics.INVOICES_PARTITIONS);
         // the testkit's single broker: one copy of everything, and a Kafka 4 cluster runs transactions v2
         assertThat(orders.getReplicationFactor()).isEqualTo(1);
         assertThat(orders.getMinInsyncReplicas()).isEqualTo(1);

@@ -5,6 +5,7 @@ import dev.exactlyonce.grpc.v1.AuditRequest;
 import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.BenchmarkFigures;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.GetBillingConfigRequest;
 import dev.exactlyonce.grpc.v1.GetConsumerLagRequest;
 import dev.exactlyonce.grpc.v1.GetStatsRequest;
 import dev.exactlyonce.grpc.v1.RecordBenchmarkRequest;
@@ -127,6 +128,8 @@ public final class Bench {
         long sendNanos = System.nanoTime() - start;
         long acknowledged = meter.acknowledged();
         long storedAtNanos = awaitStored(acknowledged, start) - start;
+        // billing read the same orders meanwhile: its leg is done when its group has no lag
+        long invoicedAtNanos = awaitInvoiced() - start;
         Map<String, Double> cpu = CpuAccount.between(cpuBefore, CpuAccount.snapshot(lab));
         AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
                 .setAcknowledged(acknowledged).setWaitSeconds(60).build());
@@ -135,10 +138,12 @@ public final class Bench {
                 perSecond(audit.getStoredDistinct(), storedAtNanos),
                 meter.percentileMillis(50), meter.percentileMillis(95), meter.percentileMillis(99), meter.maxMillis(),
                 audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
-                audit.getVerdict(), residentMemory(), cpu);
-        progress.line("%s: %,d acknowledged (%,.0f/s), stored %,.0f/s, p50 %.1f ms, p99 %.1f ms, %s", name,
-                acknowledged, result.acknowledgedPerSecond(), result.storedPerSecond(), result.p50Ms(), result.p99Ms(),
-                audit.getVerdict());
+                audit.getVerdict(), invoicedAtNanos / 1e9,
+                perSecond(audit.getInvoices().getInvoicesDistinct(), invoicedAtNanos),
+                audit.getInvoices().getInvoicesDistinct(), audit.getInvoices().getVerdict(), residentMemory(), cpu);
+        progress.line("%s: %,d acknowledged (%,.0f/s), stored %,.0f/s, p50 %.1f ms, p99 %.1f ms, %s; invoiced %,.0f/s, %s",
+                name, acknowledged, result.acknowledgedPerSecond(), result.storedPerSecond(), result.p50Ms(),
+                result.p99Ms(), audit.getVerdict(), result.invoicedPerSecond(), result.invoiceVerdict());
         return result;
     }
 
@@ -167,6 +172,20 @@ public final class Bench {
             Thread.sleep(50);
         }
         return changedAt;
+    }
+
+    /** When billing's group first had no lag (polled every 50 ms), or the timeout. */
+    private long awaitInvoiced() throws InterruptedException {
+        String group = clients.billing().getBillingConfig(GetBillingConfigRequest.getDefaultInstance()).getGroupId();
+        GetConsumerLagRequest billingLag = GetConsumerLagRequest.newBuilder().setGroupId(group).build();
+        long deadline = System.nanoTime() + STORE_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (clients.query().getConsumerLag(billingLag).getTotalLag() == 0) {
+                return System.nanoTime();
+            }
+            Thread.sleep(50);
+        }
+        return System.nanoTime();
     }
 
     /** Resident memory of the lab's children right after the run (empty against remote services). */

@@ -20,7 +20,8 @@ import org.knowm.xchart.style.Styler;
 public record BenchReport(List<BenchResult> results) {
 
     static final List<String> HEADER = List.of("mode", "workload", "acknowledged", "retries", "ack/s", "stored/s", "p50 ms",
-            "p95 ms", "p99 ms", "max ms", "stored", "distinct", "lost", "dup", "verdict", "RSS MiB");
+            "p95 ms", "p99 ms", "max ms", "stored", "distinct", "lost", "dup", "verdict", "invoiced/s", "invoices verdict",
+            "RSS MiB");
 
     private static List<String> cells(BenchResult r) {
         return List.of(r.mode(), r.workload(), String.format(Locale.ROOT, "%,d", r.acknowledged()),
@@ -31,6 +32,7 @@ public record BenchReport(List<BenchResult> results) {
                 String.format(Locale.ROOT, "%.1f", r.p99Ms()), String.format(Locale.ROOT, "%.1f", r.maxMs()),
                 String.valueOf(r.storedRows()), String.valueOf(r.storedDistinct()), String.valueOf(r.lost()),
                 String.valueOf(r.duplicated()), r.verdict(),
+                String.format(Locale.ROOT, "%,.0f", r.invoicedPerSecond()), r.invoiceVerdict(),
                 r.residentMemoryMiB().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
                         .collect(Collectors.joining(", ")));
     }
@@ -92,14 +94,16 @@ public record BenchReport(List<BenchResult> results) {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("bench.json").toFile(), results);
         List<String> csv = new ArrayList<>();
         csv.add("mode,workload,acknowledged,failed,retries,send_seconds,end_to_end_seconds,acknowledged_per_second,"
-                + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,rss_mib,cpu_percent_of_core");
+                + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,"
+                + "invoiced_seconds,invoiced_per_second,invoices_distinct,invoice_verdict,rss_mib,cpu_percent_of_core");
         for (BenchResult r : results) {
             csv.add(String.join(",", r.mode(), quoted(r.workload()), String.valueOf(r.acknowledged()),
                     String.valueOf(r.failed()), String.valueOf(r.retries()), number(r.sendSeconds()), number(r.endToEndSeconds()),
                     number(r.acknowledgedPerSecond()), number(r.storedPerSecond()), number(r.p50Ms()), number(r.p95Ms()),
                     number(r.p99Ms()), number(r.maxMs()), String.valueOf(r.storedRows()), String.valueOf(r.storedDistinct()),
                     String.valueOf(r.lost()), String.valueOf(r.duplicated()), quoted(r.verdict()),
-                    quoted(r.residentMemoryMiB().toString()), quoted(cpu(r))));
+                    number(r.invoicedSeconds()), number(r.invoicedPerSecond()), String.valueOf(r.invoicesDistinct()),
+                    quoted(r.invoiceVerdict()), quoted(r.residentMemoryMiB().toString()), quoted(cpu(r))));
         }
         Files.write(dir.resolve("bench.csv"), csv);
         BitmapEncoder.saveBitmap(chart(), dir.resolve("bench.png").toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -115,6 +119,7 @@ public record BenchReport(List<BenchResult> results) {
                 .toList();
         chart.addSeries("acknowledged/s", categories, results.stream().map(BenchResult::acknowledgedPerSecond).toList());
         chart.addSeries("stored/s (end to end)", categories, results.stream().map(BenchResult::storedPerSecond).toList());
+        chart.addSeries("invoiced/s (end to end)", categories, results.stream().map(BenchResult::invoicedPerSecond).toList());
         return chart;
     }
 

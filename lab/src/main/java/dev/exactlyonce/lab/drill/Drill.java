@@ -75,8 +75,10 @@ public final class Drill {
         modes.apply(mode);
         clients.query().reset(ResetRequest.getDefaultInstance());
 
-        String before = faults.consumerInstances();
-        if (fault.isCrashDrill()) {
+        String before = fault.isBillingFault() ? faults.billingInstances() : faults.consumerInstances();
+        if (fault.billingCrashPoint() != null) {
+            modes.armBillingCrash(settings.crashAfter(), fault.billingCrashPoint());
+        } else if (fault.isCrashDrill()) {
             modes.armCrash(settings.crashAfter(), fault.crashPoint());
         }
         boolean batches = mode == DeliveryMode.EXACTLY_ONCE && fault == Fault.SIGKILL_PRODUCER;
@@ -91,7 +93,8 @@ public final class Drill {
                 kills = killer.submit(() -> strikeDuring(traffic, fault));
             }
             traffic.run();
-            FaultOutcome outcome = kills != null ? outcomeOf(kills) : awaitCrashAndRestart(before);
+            FaultOutcome outcome = kills != null ? outcomeOf(kills)
+                    : fault.isBillingFault() ? awaitBillingCrashAndRestart(before) : awaitCrashAndRestart(before);
             String note = outcome.note() + "; " + traffic.retries() + " retried calls";
             AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
                     .setWaitSeconds((int) settings.recoveryTimeout().toSeconds())
@@ -100,16 +103,29 @@ public final class Drill {
             if (!audit.getDrained()) {
                 note += "; not drained: " + audit.getInFlight() + " in flight";
             }
+            if (!audit.getInvoices().getDrained()) {
+                note += "; billing not drained: " + audit.getInvoices().getInFlight() + " in flight";
+            }
+            // the other leg, for the record: a billing fault leaves PostgreSQL alone and the other way round
+            note += fault.isBillingFault() ? "; PostgreSQL leg: " + audit.getVerdict()
+                    : "; invoice leg: " + audit.getInvoices().getVerdict();
             boolean batchesWhole = true;
             if (batches) {
                 UnacknowledgedBatches unacknowledged = UnacknowledgedBatches.of(traffic.unacknowledgedCalls(), this::isStored);
                 note += "; " + unacknowledged;
                 batchesWhole = unacknowledged.partly() == 0;
             }
-            DrillRow row = new DrillRow(mode.name(), label, traffic.sent(), traffic.acknowledged(),
-                    audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
-                    audit.getVerdict(), expected.description(),
-                    outcome.happened() && expected.holds(audit) && batchesWhole, note);
+            // a billing row's stored/distinct are committed invoices and distinct invoice ids
+            DrillRow row = fault.isBillingFault()
+                    ? new DrillRow(mode.name(), label, traffic.sent(), traffic.acknowledged(),
+                            audit.getInvoices().getInvoicesTotal(), audit.getInvoices().getInvoicesDistinct(),
+                            audit.getInvoices().getLost(), audit.getInvoices().getDuplicated(),
+                            audit.getInvoices().getVerdict(), expected.description(),
+                            outcome.happened() && expected.holds(audit), note)
+                    : new DrillRow(mode.name(), label, traffic.sent(), traffic.acknowledged(),
+                            audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
+                            audit.getVerdict(), expected.description(),
+                            outcome.happened() && expected.holds(audit) && batchesWhole, note);
             progress.line("  %s %s — %s (%s) in %s", row.mark(), row.verdict(), row.note(), row.expected(),
                     Progress.seconds(System.nanoTime() - start));
             return row;
@@ -178,6 +194,16 @@ public final class Drill {
             return new FaultOutcome(true, "consumer halted at the crash point and was restarted");
         } catch (ConditionTimeoutException e) {
             return new FaultOutcome(false, "the crash did not fire within " + Progress.seconds(settings.recoveryTimeout()));
+        }
+    }
+
+    /** Billing halts by itself at its crash point; the supervisor (or Kubernetes) restarts it. */
+    private FaultOutcome awaitBillingCrashAndRestart(String before) throws Exception {
+        try {
+            faults.awaitBillingRestarted(before, settings.recoveryTimeout());
+            return new FaultOutcome(true, "billing halted at the crash point and was restarted");
+        } catch (ConditionTimeoutException e) {
+            return new FaultOutcome(false, "the billing crash did not fire within " + Progress.seconds(settings.recoveryTimeout()));
         }
     }
 

@@ -5,7 +5,11 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import java.util.function.Predicate;
 
 /** What the semantics table of ARCHITECTURE.md predicts for a mode under a fault, and the check of an audit. */
-public record ExpectedOutcome(String description, Predicate<AuditResponse> check) {
+public record ExpectedOutcome(String description, Predicate<AuditResponse> check, boolean invoiceLeg) {
+
+    ExpectedOutcome(String description, Predicate<AuditResponse> check) {
+        this(description, check, false);
+    }
 
     /** Exactly-once, as Kafka's own transaction system test checks it: input set == output set, in order per partition. */
     private static final ExpectedOutcome EXACTLY_ONCE_IN_ORDER = new ExpectedOutcome("0 lost, 0 duplicated, in order",
@@ -19,11 +23,26 @@ public record ExpectedOutcome(String description, Predicate<AuditResponse> check
     private static final ExpectedOutcome NO_LOSS = new ExpectedOutcome("0 lost", a -> a.getLost() == 0);
     private static final ExpectedOutcome NO_DUPLICATES = new ExpectedOutcome("0 duplicated", a -> a.getDuplicated() == 0);
 
+    // billing's rows are judged on the invoice leg: orders against committed invoices
+    private static final ExpectedOutcome INVOICES_EXACT = new ExpectedOutcome("invoices: 0 lost, 0 duplicated",
+            a -> a.getInvoices().getLost() == 0 && a.getInvoices().getDuplicated() == 0, true);
+    private static final ExpectedOutcome INVOICES_DUPLICATED = new ExpectedOutcome("invoices: duplicated > 0, 0 lost",
+            a -> a.getInvoices().getDuplicated() > 0 && a.getInvoices().getLost() == 0, true);
+    private static final ExpectedOutcome INVOICES_LOST = new ExpectedOutcome("invoices: lost > 0, 0 duplicated",
+            a -> a.getInvoices().getLost() > 0 && a.getInvoices().getDuplicated() == 0, true);
+    private static final ExpectedOutcome INVOICES_NO_LOSS = new ExpectedOutcome("invoices: 0 lost",
+            a -> a.getInvoices().getLost() == 0, true);
+    private static final ExpectedOutcome INVOICES_NO_DUPLICATES = new ExpectedOutcome("invoices: 0 duplicated",
+            a -> a.getInvoices().getDuplicated() == 0, true);
+
     /**
      * A crash drill halts between two steps of the mode (see ConsumerSemantics), so its outcome is exact;
      * an external fault strikes anywhere, so only the mode's guarantee is checked.
      */
     public static ExpectedOutcome of(DeliveryMode mode, Fault fault) {
+        if (fault.isBillingFault()) {
+            return billing(mode, fault);
+        }
         return switch (mode) {
             case EXACTLY_ONCE -> EXACTLY_ONCE_IN_ORDER;
             // steps: write rows, commit offsets
@@ -46,8 +65,30 @@ public record ExpectedOutcome(String description, Predicate<AuditResponse> check
         };
     }
 
+    /** Billing's steps (BillingStage): at-most-once commit → send, at-least-once send → commit, exactly-once one transaction. */
+    private static ExpectedOutcome billing(DeliveryMode mode, Fault fault) {
+        return switch (mode) {
+            case EXACTLY_ONCE -> INVOICES_EXACT;
+            case AT_LEAST_ONCE -> switch (fault) {
+                // sent and acknowledged, offsets not committed: the batch is billed again
+                case BILLING_CRASH_AFTER_SEND, BILLING_CRASH_BEFORE_COMMIT -> INVOICES_DUPLICATED;
+                case BILLING_CRASH_AFTER_COMMIT -> INVOICES_EXACT;
+                default -> INVOICES_NO_LOSS;
+            };
+            case AT_MOST_ONCE -> switch (fault) {
+                // offsets committed, invoices never sent: the batch is skipped
+                case BILLING_CRASH_AFTER_COMMIT -> INVOICES_LOST;
+                // nothing done yet
+                case BILLING_CRASH_BEFORE_COMMIT -> INVOICES_EXACT;
+                // sent without waiting, then the halt: what was still in the producer's buffer is lost
+                default -> INVOICES_NO_DUPLICATES;
+            };
+            default -> throw new IllegalArgumentException("no expectation for " + mode);
+        };
+    }
+
     /** A verdict only counts on a drained pipeline: in-flight orders would look lost. */
     public boolean holds(AuditResponse audit) {
-        return audit.getDrained() && check.test(audit);
+        return audit.getDrained() && (!invoiceLeg || audit.getInvoices().getDrained()) && check.test(audit);
     }
 }

@@ -1,12 +1,13 @@
 package dev.exactlyonce.lab.drill;
 
+import dev.exactlyonce.grpc.v1.BillingCrashPoint;
 import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import java.util.List;
 
 /**
- * What a drill does to the pipeline while orders flow. The crash faults are the consumer's own
- * one-shot crash drill (it halts between two steps of its mode). The external faults strike at a
+ * What a drill does to the pipeline while orders flow. The crash faults are the consumer's (or
+ * billing's) own one-shot crash drill (it halts between two steps of its mode). The external faults strike at a
  * random moment of the stream: SIGKILL is what {@code kill -9} / {@code kubectl delete pod
  * --grace-period=0 --force} does; a restart stops the database and starts it again; the broker faults
  * aim at the Kafka node that matters at that moment (the leader of an {@code orders} partition, the
@@ -17,21 +18,26 @@ public enum Fault {
     CRASH_BEFORE_DB_COMMIT(CrashPoint.BEFORE_DB_COMMIT),
     CRASH_AFTER_DB_COMMIT(CrashPoint.AFTER_DB_COMMIT),
     CRASH_AFTER_OFFSET_COMMIT(CrashPoint.AFTER_OFFSET_COMMIT),
-    SIGKILL_CONSUMER(null),
-    SIGKILL_PRODUCER(null),
-    RESTART_POSTGRES(null),
-    SIGKILL_PARTITION_LEADER(null),
-    SIGKILL_TRANSACTION_COORDINATOR(null),
-    SIGKILL_GROUP_COORDINATOR(null),
-    ROLLING_RESTART_KAFKA(null),
-    TWO_BROKERS_DOWN(null),
-    NET_CUT_PRODUCER_KAFKA(null),
-    NET_LOST_REPLIES(null),
-    NET_COMMIT_UNKNOWN_POSTGRES(null),
-    NET_PARTITION_CONSUMER_KAFKA(null),
-    NET_CUT_QUERY(null),
-    NET_SLOW_POSTGRES(null),
-    NET_SLOW_KAFKA(null);
+    // billing's own one-shot crash drill, between the steps of its mode (see BillingStage); judged on the invoice leg
+    BILLING_CRASH_AFTER_SEND(BillingCrashPoint.AFTER_SEND),
+    BILLING_CRASH_BEFORE_COMMIT(BillingCrashPoint.BEFORE_COMMIT),
+    BILLING_CRASH_AFTER_COMMIT(BillingCrashPoint.AFTER_COMMIT),
+    SIGKILL_CONSUMER,
+    SIGKILL_BILLING,
+    SIGKILL_PRODUCER,
+    RESTART_POSTGRES,
+    SIGKILL_PARTITION_LEADER,
+    SIGKILL_TRANSACTION_COORDINATOR,
+    SIGKILL_GROUP_COORDINATOR,
+    ROLLING_RESTART_KAFKA,
+    TWO_BROKERS_DOWN,
+    NET_CUT_PRODUCER_KAFKA,
+    NET_LOST_REPLIES,
+    NET_COMMIT_UNKNOWN_POSTGRES,
+    NET_PARTITION_CONSUMER_KAFKA,
+    NET_CUT_QUERY,
+    NET_SLOW_POSTGRES,
+    NET_SLOW_KAFKA;
 
     /** Network faults: each needs the lab's fault proxies (--network-faults; the drill turns them on). */
     public static final List<Fault> NETWORK = List.of(NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
@@ -39,16 +45,40 @@ public enum Fault {
 
     public static final List<Fault> BROKER = List.of(SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR,
             SIGKILL_GROUP_COORDINATOR, ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN);
-    public static final List<Fault> EXTERNAL = List.of(SIGKILL_CONSUMER, SIGKILL_PRODUCER, RESTART_POSTGRES,
+    public static final List<Fault> EXTERNAL = List.of(SIGKILL_CONSUMER, SIGKILL_BILLING, SIGKILL_PRODUCER, RESTART_POSTGRES,
             SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR, SIGKILL_GROUP_COORDINATOR,
             ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN, NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
             NET_COMMIT_UNKNOWN_POSTGRES, NET_PARTITION_CONSUMER_KAFKA, NET_CUT_QUERY, NET_SLOW_POSTGRES, NET_SLOW_KAFKA);
     public static final List<Fault> CRASHES = List.of(CRASH_BEFORE_DB_COMMIT, CRASH_AFTER_DB_COMMIT, CRASH_AFTER_OFFSET_COMMIT);
+    public static final List<Fault> BILLING_CRASHES = List.of(BILLING_CRASH_AFTER_SEND, BILLING_CRASH_BEFORE_COMMIT,
+            BILLING_CRASH_AFTER_COMMIT);
 
     private final CrashPoint crashPoint;
+    private final BillingCrashPoint billingCrashPoint;
+
+    /** An external fault: no crash point. */
+    Fault() {
+        this.crashPoint = null;
+        this.billingCrashPoint = null;
+    }
 
     Fault(CrashPoint crashPoint) {
         this.crashPoint = crashPoint;
+        this.billingCrashPoint = null;
+    }
+
+    Fault(BillingCrashPoint billingCrashPoint) {
+        this.crashPoint = null;
+        this.billingCrashPoint = billingCrashPoint;
+    }
+
+    /** Judged on the audit's invoice leg (orders against committed invoices), not on PostgreSQL. */
+    public boolean isBillingFault() {
+        return billingCrashPoint != null || this == SIGKILL_BILLING;
+    }
+
+    public BillingCrashPoint billingCrashPoint() {
+        return billingCrashPoint;
     }
 
     /** Needs a replicated cluster (3 brokers): with one, two cannot be down. */
@@ -57,7 +87,7 @@ public enum Fault {
     }
 
     public boolean isCrashDrill() {
-        return crashPoint != null;
+        return crashPoint != null || billingCrashPoint != null;
     }
 
     public CrashPoint crashPoint() {
@@ -67,6 +97,9 @@ public enum Fault {
     public String label(int times) {
         return switch (this) {
             case SIGKILL_CONSUMER -> "SIGKILL consumer x" + times;
+            case SIGKILL_BILLING -> "SIGKILL billing x" + times;
+            case BILLING_CRASH_AFTER_SEND, BILLING_CRASH_BEFORE_COMMIT, BILLING_CRASH_AFTER_COMMIT ->
+                    "billing crash " + billingCrashPoint.name();
             case SIGKILL_PRODUCER -> "SIGKILL producer x" + times;
             case RESTART_POSTGRES -> "restart PostgreSQL x" + times;
             case SIGKILL_PARTITION_LEADER -> "SIGKILL orders leader x" + times;
@@ -95,6 +128,19 @@ public enum Fault {
             case AT_MOST_ONCE -> List.of(CRASH_AFTER_OFFSET_COMMIT);
             case AT_LEAST_ONCE -> List.of(CRASH_AFTER_DB_COMMIT);
             case EXACTLY_ONCE -> CRASHES;
+            default -> throw new IllegalArgumentException("no drill for " + mode);
+        };
+    }
+
+    /**
+     * Billing's telling crashes: at-most-once loses the batch whose offsets it committed before sending;
+     * at-least-once invoices twice the batch it sent before committing; exactly-once survives every point.
+     */
+    public static List<Fault> billingCrashesFor(DeliveryMode mode) {
+        return switch (mode) {
+            case AT_MOST_ONCE -> List.of(BILLING_CRASH_AFTER_COMMIT);
+            case AT_LEAST_ONCE -> List.of(BILLING_CRASH_AFTER_SEND);
+            case EXACTLY_ONCE -> BILLING_CRASHES;
             default -> throw new IllegalArgumentException("no drill for " + mode);
         };
     }

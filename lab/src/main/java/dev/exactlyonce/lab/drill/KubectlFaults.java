@@ -38,9 +38,22 @@ public final class KubectlFaults implements PipelineFaults {
     }
 
     @Override
+    public String billingInstances() throws IOException, InterruptedException {
+        return instances("billing");
+    }
+
+    @Override
+    public void awaitBillingRestarted(String before, Duration timeout) throws IOException, InterruptedException {
+        await("billing pods replaced or restarted").atMost(timeout).pollInterval(Duration.ofMillis(500))
+                .until(() -> !billingInstances().equals(before));
+        kubectl("wait", "--for=condition=Ready", "pod", "-l", COMPONENT + "=billing", "--timeout=" + timeout.toSeconds() + "s");
+    }
+
+    @Override
     public String inject(Fault fault, Duration timeout) throws IOException, InterruptedException {
         String component = switch (fault) {
             case SIGKILL_CONSUMER -> "consumer";
+            case SIGKILL_BILLING -> "billing";
             case SIGKILL_PRODUCER -> "producer";
             case RESTART_POSTGRES -> "postgres";
             // on kind the drill cannot ask which node leads or coordinates: it kills one broker pod at random

@@ -62,6 +62,20 @@ public final class LabFaults implements PipelineFaults {
     }
 
     @Override
+    public String billingInstances() {
+        SupervisedProcess billing = lab.billing();
+        return billing.name() + "#" + billing.restarts();
+    }
+
+    @Override
+    public void awaitBillingRestarted(String before, Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        await("a billing restart").atMost(timeout).pollInterval(Duration.ofMillis(100))
+                .until(() -> !billingInstances().equals(before) && lab.billing().pid() > 0);
+        Lab.awaitServing(lab.billing(), timeout.minusNanos(System.nanoTime() - start));
+    }
+
+    @Override
     public String inject(Fault fault, Duration timeout) throws Exception {
         KafkaCluster kafka = lab.kafka();
         String what = switch (fault) {
@@ -70,6 +84,7 @@ public final class LabFaults implements PipelineFaults {
                 yield kill(consumers.get(ThreadLocalRandom.current().nextInt(consumers.size())), timeout);
             }
             case SIGKILL_PRODUCER -> kill(lab.child("producer-0"), timeout);
+            case SIGKILL_BILLING -> kill(lab.billing(), timeout);
             case RESTART_POSTGRES -> {
                 lab.postgres().stop();
                 lab.postgres().start();

@@ -11,6 +11,12 @@ public interface PipelineFaults {
     /** Waits until {@link #consumerInstances()} differs from {@code before} and every consumer serves again. */
     void awaitConsumerRestarted(String before, Duration timeout) throws Exception;
 
+    /** Identifies the current billing processes; changes whenever one of them is restarted. */
+    String billingInstances() throws Exception;
+
+    /** Waits until {@link #billingInstances()} differs from {@code before} and billing serves again. */
+    void awaitBillingRestarted(String before, Duration timeout) throws Exception;
+
     /** Injects one external fault ({@link Fault#EXTERNAL}) and returns, described, once every service serves again. */
     String inject(Fault fault, Duration timeout) throws Exception;
 }

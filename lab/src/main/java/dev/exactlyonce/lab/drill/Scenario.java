@@ -18,6 +18,8 @@ public record Scenario(DeliveryMode mode, Fault fault) {
         for (DeliveryMode mode : modes) {
             if (crashes || matrix) {
                 (matrix ? Fault.CRASHES : Fault.crashesFor(mode)).forEach(fault -> scenarios.add(new Scenario(mode, fault)));
+                (matrix ? Fault.BILLING_CRASHES : Fault.billingCrashesFor(mode))
+                        .forEach(fault -> scenarios.add(new Scenario(mode, fault)));
             }
             if (kills > 0) {
                 (matrix ? Fault.EXTERNAL : external).stream().filter(fault -> brokers >= 3 || !fault.needsThreeBrokers())

@@ -91,7 +91,8 @@ public final class Lab implements AutoCloseable {
             progress.line("fault proxies on every link: %s (drill clients reach the producer at 127.0.0.1:%d)",
                     String.join(", ", network.names()), network.clientProducerPort());
         }
-        progress.step("creating topics " + Topics.ORDERS + ", " + Topics.DLQ + ", " + Topics.SETTINGS, "done", () -> {
+        progress.step("creating topics " + Topics.ORDERS + ", " + Topics.DLQ + ", " + Topics.INVOICES + ", "
+                + Topics.BILLING_DLQ + ", " + Topics.SETTINGS, "done", () -> {
             createTopics();
             return null;
         });
@@ -127,6 +128,7 @@ public final class Lab implements AutoCloseable {
         for (int i = 0; i < settings.consumers(); i++) {
             specs.add(spec("consumer", "consumer-" + i, ports.consumerGrpc(i), ports.consumerManagement(i), Map.of()));
         }
+        specs.add(spec("billing", "billing-0", ports.billingGrpc(), ports.billingManagement(), Map.of()));
         specs.add(spec("query", "query-0", ports.queryGrpc(), ports.queryManagement(),
                 Map.of("PRODUCER_ADDRESS", "127.0.0.1:" + ports.producerGrpc())));
         return specs;
@@ -198,6 +200,8 @@ public final class Lab implements AutoCloseable {
             wanted.put(ports.consumerGrpc(i), "consumer-" + i + " gRPC (--grpc-base-port)");
             wanted.put(ports.consumerManagement(i), "consumer-" + i + " management (--management-base-port)");
         }
+        wanted.put(ports.billingGrpc(), "billing gRPC (--grpc-base-port)");
+        wanted.put(ports.billingManagement(), "billing management (--management-base-port)");
         wanted.put(ports.queryGrpc(), "query gRPC (--grpc-base-port)");
         wanted.put(ports.queryManagement(), "query management (--management-base-port)");
         List<String> busy = new ArrayList<>();
@@ -229,7 +233,8 @@ public final class Lab implements AutoCloseable {
     public Endpoints clientEndpoints() {
         Endpoints direct = endpoints();
         return network == null ? direct
-                : new Endpoints(direct.host(), network.clientProducerPort(), direct.consumerPorts(), direct.queryPort());
+                : new Endpoints(direct.host(), network.clientProducerPort(), direct.consumerPorts(), direct.billingPort(),
+                        direct.queryPort());
     }
 
     public List<SupervisedProcess> children() {
@@ -239,6 +244,11 @@ public final class Lab implements AutoCloseable {
     public SupervisedProcess child(String name) {
         return children.stream().filter(c -> c.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no child " + name));
+    }
+
+    /** The billing service's process (one replica in the lab). */
+    public SupervisedProcess billing() {
+        return child("billing-0");
     }
 
     public List<SupervisedProcess> consumers() {

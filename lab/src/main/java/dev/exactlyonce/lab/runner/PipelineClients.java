@@ -1,5 +1,6 @@
 package dev.exactlyonce.lab.runner;
 
+import dev.exactlyonce.grpc.v1.BillingControlGrpc;
 import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
 import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
@@ -9,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** gRPC clients of a running pipeline: the producer, every consumer replica, the query service. */
+/** gRPC clients of a running pipeline: the producer, every consumer replica, billing, the query service. */
 public final class PipelineClients implements AutoCloseable {
 
     private static final long DEADLINE_SECONDS = 30;
@@ -17,12 +18,14 @@ public final class PipelineClients implements AutoCloseable {
     private final Endpoints endpoints;
     private final ManagedChannel producer;
     private final List<ManagedChannel> consumers = new ArrayList<>();
+    private final ManagedChannel billing;
     private final ManagedChannel query;
 
     public PipelineClients(Endpoints endpoints) {
         this.endpoints = endpoints;
         this.producer = channel(endpoints.host(), endpoints.producerPort());
         endpoints.consumerPorts().forEach(port -> consumers.add(channel(endpoints.host(), port)));
+        this.billing = channel(endpoints.host(), endpoints.billingPort());
         this.query = channel(endpoints.host(), endpoints.queryPort());
     }
 
@@ -52,6 +55,11 @@ public final class PipelineClients implements AutoCloseable {
                 .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
+    /** Billing (on kind: the Service, any replica). */
+    public BillingControlGrpc.BillingControlBlockingStub billing() {
+        return BillingControlGrpc.newBlockingStub(billing).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    }
+
     public int consumerCount() {
         return consumers.size();
     }
@@ -65,6 +73,7 @@ public final class PipelineClients implements AutoCloseable {
     public void close() {
         producer.shutdownNow();
         consumers.forEach(ManagedChannel::shutdownNow);
+        billing.shutdownNow();
         query.shutdownNow();
     }
 }

@@ -2,12 +2,16 @@ package dev.exactlyonce.lab.runner;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.exactlyonce.grpc.v1.BillingConfig;
+import dev.exactlyonce.grpc.v1.BillingCrashPoint;
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.GetBillingConfigRequest;
 import dev.exactlyonce.grpc.v1.GetConsumerConfigRequest;
 import dev.exactlyonce.grpc.v1.GetConsumerLagRequest;
 import dev.exactlyonce.grpc.v1.GetProducerConfigRequest;
+import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import io.grpc.StatusRuntimeException;
@@ -15,7 +19,7 @@ import java.time.Duration;
 import java.util.function.Predicate;
 
 /**
- * Puts the producer and every consumer replica into one delivery mode (through the shared, durable
+ * Puts the producer, every consumer replica and billing into one delivery mode (through the shared, durable
  * settings) and waits until each replica reports it, so that a drill or a bench run measures the mode
  * it names. Idempotency follows the mode: on for exactly-once, off otherwise (duplicates must show).
  */
@@ -46,6 +50,27 @@ public final class PipelineModes {
                         .getDeliveryMode() == mode);
         awaitConsumers("consumers in " + mode, c -> c.getProcessingMode() == mode
                 && c.getEnableIdempotency() == exactlyOnce && c.getCrashAfterMessages() == 0);
+        // billing's settings are shared through lab.settings like the consumer's: one replica stores them
+        clients.billing().updateBillingConfig(UpdateBillingConfigRequest.newBuilder()
+                .setProcessingMode(mode).setCrashAfterMessages(0).setFailureRate(0).build());
+        await("billing in " + mode).atMost(APPLY_TIMEOUT).pollInterval(Duration.ofMillis(200))
+                .ignoreException(StatusRuntimeException.class)
+                .until(() -> {
+                    BillingConfig billing = clients.billing().getBillingConfig(GetBillingConfigRequest.getDefaultInstance());
+                    return billing.getProcessingMode() == mode && billing.getCrashAfterMessages() == 0;
+                });
+    }
+
+    /** Arms billing's one-shot crash drill: halt after the n-th order reaches {@code point}. */
+    public void armBillingCrash(int afterMessages, BillingCrashPoint point) {
+        clients.billing().updateBillingConfig(UpdateBillingConfigRequest.newBuilder()
+                .setCrashAfterMessages(afterMessages).setCrashPoint(point).build());
+        await("billing crash armed (" + afterMessages + ", " + point + ")").atMost(APPLY_TIMEOUT)
+                .pollInterval(Duration.ofMillis(200)).ignoreException(StatusRuntimeException.class)
+                .until(() -> {
+                    BillingConfig billing = clients.billing().getBillingConfig(GetBillingConfigRequest.getDefaultInstance());
+                    return billing.getCrashAfterMessages() == afterMessages && billing.getCrashPoint() == point;
+                });
     }
 
     /** Arms the one-shot crash drill on every replica: halt after the n-th message reaches {@code point}. */
@@ -58,13 +83,19 @@ public final class PipelineModes {
 
     public void disarmCrash() {
         clients.consumer().updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder().setCrashAfterMessages(0).build());
+        clients.billing().updateBillingConfig(UpdateBillingConfigRequest.newBuilder().setCrashAfterMessages(0).build());
     }
 
-    /** Waits until the consumer group has no lag, so that a following Reset starts from a quiet pipeline. */
+    /** Waits until the consumer group and billing's group have no lag, so that a following Reset starts from a quiet pipeline. */
     public void awaitDrained(Duration timeout) {
         await("consumer lag 0").atMost(timeout).pollInterval(Duration.ofMillis(250))
                 .ignoreException(StatusRuntimeException.class)
                 .until(() -> clients.query().getConsumerLag(GetConsumerLagRequest.getDefaultInstance()).getTotalLag() == 0);
+        String billingGroup = clients.billing().getBillingConfig(GetBillingConfigRequest.getDefaultInstance()).getGroupId();
+        await("billing lag 0").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .ignoreException(StatusRuntimeException.class)
+                .until(() -> clients.query().getConsumerLag(GetConsumerLagRequest.newBuilder().setGroupId(billingGroup)
+                        .build()).getTotalLag() == 0);
     }
 
     private void awaitConsumers(String what, Predicate<ConsumerConfig> applied) {

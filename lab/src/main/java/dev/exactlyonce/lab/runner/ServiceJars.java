@@ -12,7 +12,7 @@ import java.util.List;
  */
 public record ServiceJars(Path repo) {
 
-    public static final List<String> SERVICES = List.of("producer", "consumer", "query");
+    public static final List<String> SERVICES = List.of("producer", "consumer", "billing", "query");
 
     public static ServiceJars nextToLab() {
         try {

@@ -2,7 +2,7 @@ package dev.exactlyonce.lab.runner;
 
 /**
  * Where the services listen, the layout of ARCHITECTURE.md: producer gRPC base+0, consumer base+1,
- * query base+3, management ports likewise from their own base. Consumer replica i adds 10*i
+ * billing base+2, query base+3, management ports likewise from their own base. Consumer replica i adds 10*i
  * (consumer-1 on 8011/9011), so three replicas fit without overlapping the producer or the query.
  */
 public record ServicePorts(int grpcBase, int managementBase) {
@@ -24,6 +24,14 @@ public record ServicePorts(int grpcBase, int managementBase) {
 
     public int consumerManagement(int replica) {
         return managementBase + 1 + 10 * replica;
+    }
+
+    public int billingGrpc() {
+        return grpcBase + 2;
+    }
+
+    public int billingManagement() {
+        return managementBase + 2;
     }
 
     public int queryGrpc() {

@@ -11,7 +11,7 @@ class BenchRepeatsTest {
 
     private static BenchResult result(String mode, double storedPerSecond, double p99) {
         return new BenchResult(mode, "PlaceOrder x64 clients", 1000, 0, 0, 1, 1, storedPerSecond, storedPerSecond,
-                1, 2, p99, p99, 1000, 1000, 0, 0, "EXACTLY_ONCE", Map.of(), Map.of());
+                1, 2, p99, p99, 1000, 1000, 0, 0, "EXACTLY_ONCE", 1, storedPerSecond, 1000, "EXACTLY_ONCE", Map.of(), Map.of());
     }
 
     private static List<BenchResult> run(double atLeastOnce, double exactlyOnce) {

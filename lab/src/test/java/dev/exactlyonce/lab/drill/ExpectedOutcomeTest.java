@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.InvoiceAudit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -16,12 +17,16 @@ class ExpectedOutcomeTest {
     @Test
     void exactlyOnceAllowsNeitherLossNorDuplicatesUnderAnyFault() {
         for (Fault fault : Fault.values()) {
+            // the same rule on the leg the fault is judged on: PostgreSQL, or the invoices for billing's faults
             ExpectedOutcome expected = ExpectedOutcome.of(DeliveryMode.EXACTLY_ONCE, fault);
-            assertThat(expected.holds(audit(0, 0))).isTrue();
-            assertThat(expected.holds(audit(1, 0))).isFalse();
-            assertThat(expected.holds(audit(0, 1))).isFalse();
-            assertThat(expected.holds(audit(0, 0).toBuilder().setOutOfKafkaOrder(1).build()))
-                    .as("stored out of Kafka's order").isFalse();
+            boolean invoices = fault.isBillingFault();
+            assertThat(expected.holds(invoices ? invoiceAudit(0, 0) : audit(0, 0))).isTrue();
+            assertThat(expected.holds(invoices ? invoiceAudit(1, 0) : audit(1, 0))).isFalse();
+            assertThat(expected.holds(invoices ? invoiceAudit(0, 1) : audit(0, 1))).isFalse();
+            if (!invoices) {
+                assertThat(expected.holds(audit(0, 0).toBuilder().setOutOfKafkaOrder(1).build()))
+                        .as("stored out of Kafka's order").isFalse();
+            }
         }
     }
 
@@ -80,8 +85,9 @@ class ExpectedOutcomeTest {
         List<Scenario> standard = Scenario.plan(List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.EXACTLY_ONCE), true, false, 2,
                 List.of(Fault.SIGKILL_CONSUMER), 3);
         assertThat(standard).extracting(Scenario::fault).containsExactly(Fault.CRASH_AFTER_OFFSET_COMMIT,
-                Fault.SIGKILL_CONSUMER, Fault.CRASH_BEFORE_DB_COMMIT, Fault.CRASH_AFTER_DB_COMMIT,
-                Fault.CRASH_AFTER_OFFSET_COMMIT, Fault.SIGKILL_CONSUMER);
+                Fault.BILLING_CRASH_AFTER_COMMIT, Fault.SIGKILL_CONSUMER, Fault.CRASH_BEFORE_DB_COMMIT,
+                Fault.CRASH_AFTER_DB_COMMIT, Fault.CRASH_AFTER_OFFSET_COMMIT, Fault.BILLING_CRASH_AFTER_SEND,
+                Fault.BILLING_CRASH_BEFORE_COMMIT, Fault.BILLING_CRASH_AFTER_COMMIT, Fault.SIGKILL_CONSUMER);
     }
 
     @Test
@@ -89,6 +95,35 @@ class ExpectedOutcomeTest {
         List<Scenario> matrix = Scenario.plan(List.of(DeliveryMode.EXACTLY_ONCE), false, true, 1, List.of(), 1);
         assertThat(matrix).extracting(Scenario::fault).doesNotContain(Fault.TWO_BROKERS_DOWN)
                 .contains(Fault.SIGKILL_PARTITION_LEADER, Fault.ROLLING_RESTART_KAFKA);
+    }
+
+    private static AuditResponse invoiceAudit(long lost, long duplicated) {
+        return AuditResponse.newBuilder().setDrained(true).setInvoices(InvoiceAudit.newBuilder()
+                .setLost(lost).setDuplicated(duplicated).setDrained(true)).build();
+    }
+
+    @Test
+    void billingRowsAreJudgedOnTheInvoiceLegAsBillingsStepsPredict() {
+        for (Fault fault : List.of(Fault.BILLING_CRASH_AFTER_SEND, Fault.BILLING_CRASH_BEFORE_COMMIT,
+                Fault.BILLING_CRASH_AFTER_COMMIT, Fault.SIGKILL_BILLING)) {
+            ExpectedOutcome exactlyOnce = ExpectedOutcome.of(DeliveryMode.EXACTLY_ONCE, fault);
+            assertThat(exactlyOnce.holds(invoiceAudit(0, 0))).isTrue();
+            assertThat(exactlyOnce.holds(invoiceAudit(0, 1))).isFalse();
+            // the PostgreSQL leg's figures do not decide a billing row
+            assertThat(exactlyOnce.holds(invoiceAudit(0, 0).toBuilder().setLost(3).build())).isTrue();
+            // an undrained invoice leg never passes
+            assertThat(exactlyOnce.holds(AuditResponse.newBuilder().setDrained(true).build())).isFalse();
+        }
+        // at-least-once sends, then commits: a crash between them invoices twice
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_LEAST_ONCE, Fault.BILLING_CRASH_AFTER_SEND).holds(invoiceAudit(0, 4))).isTrue();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_LEAST_ONCE, Fault.BILLING_CRASH_AFTER_SEND).holds(invoiceAudit(0, 0))).isFalse();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_LEAST_ONCE, Fault.BILLING_CRASH_AFTER_COMMIT).holds(invoiceAudit(0, 0))).isTrue();
+        // at-most-once commits, then sends: a crash between them loses the batch
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_MOST_ONCE, Fault.BILLING_CRASH_AFTER_COMMIT).holds(invoiceAudit(6, 0))).isTrue();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_MOST_ONCE, Fault.BILLING_CRASH_AFTER_COMMIT).holds(invoiceAudit(0, 0))).isFalse();
+        assertThat(ExpectedOutcome.of(DeliveryMode.AT_MOST_ONCE, Fault.BILLING_CRASH_BEFORE_COMMIT).holds(invoiceAudit(0, 0))).isTrue();
+        assertThat(Fault.billingCrashesFor(DeliveryMode.AT_MOST_ONCE)).containsExactly(Fault.BILLING_CRASH_AFTER_COMMIT);
+        assertThat(Fault.billingCrashesFor(DeliveryMode.AT_LEAST_ONCE)).containsExactly(Fault.BILLING_CRASH_AFTER_SEND);
     }
 
     @Test

@@ -13,7 +13,7 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * The PostgreSQL side of the audit, set-based so that it stays fast at millions of orders: the message
+ * The PostgreSQL side of the audit (and the arithmetic of its invoice leg), set-based so that it stays fast at millions of orders: the message
  * ids read from Kafka are streamed with COPY into temporary tables, then one query compares them with
  * orders (hash anti-joins instead of a million lookups from Java). Plain JDBC because COPY is not
  * something a repository can say; everything lives in one transaction and the temp tables drop at commit.
@@ -39,6 +39,35 @@ public class AuditLedger {
                 AS dead_lettered_not_stored
             """;
 
+    /**
+     * The invoice leg, over the same committed orders: only invoices and dead letters of the window's
+     * orders count (an order committed before the window and billed after it is not this window's).
+     */
+    private static final String INVOICE_COUNTS = """
+            WITH window_orders AS (SELECT DISTINCT message_id FROM audit_committed WHERE message_id IS NOT NULL),
+                 invoices AS (SELECT i.message_id FROM audit_invoices i JOIN window_orders w USING (message_id)),
+                 letters AS (SELECT l.message_id FROM audit_billing_dlq l JOIN window_orders w USING (message_id))
+            SELECT
+              (SELECT count(*) FROM (SELECT message_id FROM audit_committed
+                                     WHERE billing_judged AND message_id IS NOT NULL GROUP BY message_id) c
+                WHERE NOT EXISTS (SELECT 1 FROM audit_invoices i WHERE i.message_id = c.message_id)
+                  AND NOT EXISTS (SELECT 1 FROM audit_billing_dlq d WHERE d.message_id = c.message_id))
+                AS committed_not_invoiced,
+              (SELECT count(*) FROM invoices) AS invoices_total,
+              (SELECT count(DISTINCT message_id) FROM invoices) AS invoices_distinct,
+              (SELECT count(*) FROM letters) AS dead_lettered,
+              (SELECT count(*) FROM (SELECT DISTINCT message_id FROM letters) d
+                WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.message_id = d.message_id))
+                AS dead_lettered_not_invoiced
+            """;
+
+    /**
+     * Both legs of one window, each in the terms of {@link AuditVerdict}: PostgreSQL (stored = rows in
+     * orders) and billing (stored = committed invoices, one invoice id per order message id).
+     */
+    public record Legs(AuditCounts stored, AuditCounts invoiced) {
+    }
+
     private final DataSource dataSource;
 
     public AuditLedger(DataSource dataSource, DataSourceResolver resolver) {
@@ -51,27 +80,40 @@ public class AuditLedger {
         void fill(Ledger ledger) throws Exception;
     }
 
-    /** Runs {@code filler} to stream message ids in, then counts. */
-    public AuditCounts count(Filler filler) throws Exception {
+    /** Runs {@code filler} to stream message ids in, then counts both legs. */
+    public Legs count(Filler filler) throws Exception {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try (Statement statement = connection.createStatement()) {
-                statement.execute("CREATE TEMP TABLE audit_committed (message_id text, judged boolean NOT NULL) "
-                        + "ON COMMIT DROP");
+                // judged: the consumer has passed the record; billing_judged: billing has
+                statement.execute("CREATE TEMP TABLE audit_committed (message_id text, judged boolean NOT NULL, "
+                        + "billing_judged boolean NOT NULL) ON COMMIT DROP");
                 statement.execute("CREATE TEMP TABLE audit_dead_lettered (message_id text) ON COMMIT DROP");
+                statement.execute("CREATE TEMP TABLE audit_invoices (message_id text) ON COMMIT DROP");
+                statement.execute("CREATE TEMP TABLE audit_billing_dlq (message_id text) ON COMMIT DROP");
                 filler.fill(new Ledger(connection.unwrap(PGConnection.class)));
                 // fresh statistics, so that the planner picks hash joins for large windows
                 statement.execute("ANALYZE audit_committed");
                 statement.execute("ANALYZE audit_dead_lettered");
+                statement.execute("ANALYZE audit_invoices");
+                statement.execute("ANALYZE audit_billing_dlq");
+                AuditCounts stored;
                 try (ResultSet rs = statement.executeQuery(COUNTS)) {
                     rs.next();
-                    AuditCounts counts = new AuditCounts(rs.getLong("committed_distinct"),
+                    stored = new AuditCounts(rs.getLong("committed_distinct"),
                             rs.getLong("committed_not_stored"), rs.getLong("stored_rows"),
                             rs.getLong("stored_distinct"), rs.getLong("dead_lettered"),
                             rs.getLong("dead_lettered_not_stored"));
-                    connection.commit();
-                    return counts;
                 }
+                AuditCounts invoiced;
+                try (ResultSet rs = statement.executeQuery(INVOICE_COUNTS)) {
+                    rs.next();
+                    invoiced = new AuditCounts(stored.committedDistinct(), rs.getLong("committed_not_invoiced"),
+                            rs.getLong("invoices_total"), rs.getLong("invoices_distinct"),
+                            rs.getLong("dead_lettered"), rs.getLong("dead_lettered_not_invoiced"));
+                }
+                connection.commit();
+                return new Legs(stored, invoiced);
             } catch (Exception e) {
                 connection.rollback();
                 throw e;
@@ -88,11 +130,21 @@ public class AuditLedger {
         }
 
         public Copy committed() throws SQLException {
-            return new Copy(connection.getCopyAPI().copyIn("COPY audit_committed (message_id, judged) FROM STDIN"));
+            return new Copy(connection.getCopyAPI().copyIn(
+                    "COPY audit_committed (message_id, judged, billing_judged) FROM STDIN"));
         }
 
         public Copy deadLettered() throws SQLException {
             return new Copy(connection.getCopyAPI().copyIn("COPY audit_dead_lettered (message_id) FROM STDIN"));
+        }
+
+        /** The order message ids of committed invoices (an invoice carries its order's message-id header). */
+        public Copy invoices() throws SQLException {
+            return new Copy(connection.getCopyAPI().copyIn("COPY audit_invoices (message_id) FROM STDIN"));
+        }
+
+        public Copy billingDeadLettered() throws SQLException {
+            return new Copy(connection.getCopyAPI().copyIn("COPY audit_billing_dlq (message_id) FROM STDIN"));
         }
     }
 
@@ -111,10 +163,12 @@ public class AuditLedger {
             endRow();
         }
 
-        public void row(String messageId, boolean judged) throws SQLException {
+        public void row(String messageId, boolean judged, boolean billingJudged) throws SQLException {
             field(messageId);
             buffer.write('\t');
             buffer.write(judged ? 't' : 'f');
+            buffer.write('\t');
+            buffer.write(billingJudged ? 't' : 'f');
             endRow();
         }
 

@@ -67,7 +67,7 @@ public class AuditWindows {
     }
 
     public ResetOutcome reset() throws ExecutionException, InterruptedException, TimeoutException, IOException {
-        List<WindowOffset> start = lastStableOffsets(List.of(Topics.ORDERS, Topics.DLQ));
+        List<WindowOffset> start = lastStableOffsets(List.of(Topics.ORDERS, Topics.DLQ, Topics.INVOICES, Topics.BILLING_DLQ));
         String startOffsets = json.writeValueAsString(start);
         // one transaction: the store is emptied and the window opened together, or neither
         OrderTotals before = transactions.executeWrite(status -> {

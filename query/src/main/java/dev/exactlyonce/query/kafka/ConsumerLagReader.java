@@ -1,5 +1,6 @@
 package dev.exactlyonce.query.kafka;
 
+import dev.exactlyonce.query.QuerySettings;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.GetConsumerLagResponse;
 import dev.exactlyonce.grpc.v1.PartitionLag;
@@ -47,9 +48,11 @@ public class ConsumerLagReader {
     private final KafkaOffsetRepository dbOffsets;
     private final ConsumerModeWatch consumerMode;
     private final KafkaConsumer<byte[], byte[]> counter;
+    private final String consumerGroupId;
 
     public ConsumerLagReader(Admin admin, KafkaOffsetRepository dbOffsets, ConsumerModeWatch consumerMode,
-                             KafkaClients clients) {
+                             KafkaClients clients, QuerySettings settings) {
+        this.consumerGroupId = settings.consumerGroupId();
         this.admin = admin;
         this.dbOffsets = dbOffsets;
         this.consumerMode = consumerMode;
@@ -67,7 +70,10 @@ public class ConsumerLagReader {
                 .partitionsToOffsetAndMetadata().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         Map<Integer, Long> inDatabase = dbOffsets.offsetsOf(groupId, Topics.ORDERS).stream()
                 .collect(Collectors.toMap(DbOffset::kafkaPartition, DbOffset::nextOffset));
-        boolean databasePositions = usesDatabasePositions(consumerMode.processingMode(), !inDatabase.isEmpty());
+        // only the PostgreSQL consumer resumes from the database; billing (and any other group) from Kafka
+        boolean databasePositions = groupId.equals(consumerGroupId)
+                ? usesDatabasePositions(consumerMode.processingMode(), !inDatabase.isEmpty())
+                : !inDatabase.isEmpty();
 
         GetConsumerLagResponse.Builder response = GetConsumerLagResponse.newBuilder()
                 .setGroupId(groupId)

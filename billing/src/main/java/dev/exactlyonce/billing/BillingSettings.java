@@ -1,0 +1,23 @@
+package dev.exactlyonce.billing;
+
+import dev.exactlyonce.grpc.v1.BillingCrashPoint;
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.bind.annotation.Bindable;
+import java.time.Duration;
+
+/**
+ * {@code app.billing.*}: the defaults of a fresh cluster (the runtime values live in lab.settings, see
+ * {@link SharedBillingConfig}) and this replica's backoffs. The Kafka consumer's own settings
+ * (max-poll-records, session and heartbeat) are read by {@link OrderListener}'s annotation.
+ */
+@ConfigurationProperties("app.billing")
+public record BillingSettings(
+        @Bindable(defaultValue = "orders-billing") String groupId,
+        @Bindable(defaultValue = "EXACTLY_ONCE") DeliveryMode processingMode,
+        @Bindable(defaultValue = "AFTER_SEND") BillingCrashPoint crashPoint,
+        @Bindable(defaultValue = "0") double failureRate,
+        @Bindable(defaultValue = "5") int maxAttempts,
+        @Bindable(defaultValue = "10ms") Duration retryInitialBackoff,
+        @Bindable(defaultValue = "5s") Duration retryMaxBackoff) {
+}

@@ -1,0 +1,13 @@
+package dev.exactlyonce.billing;
+
+import jakarta.inject.Singleton;
+
+/** Runtime.halt: the JVM stops at once, no shutdown hooks, no finally blocks, nothing more committed or aborted. */
+@Singleton
+class RuntimeHalt implements ProcessHalt {
+
+    @Override
+    public void halt(int status) {
+        Runtime.getRuntime().halt(status);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.exactlyonce.billing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
+import dev.exactlyonce.kafka.Topics;
+import io.micronaut.configuration.kafka.ConsumerRegistry;
+import io.micronaut.context.ApplicationContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/** Nothing is skipped: an undecodable order and orders that keep failing end up in billing.dlq, in exactly-once. */
+class DeadLetterTest {
+
+    @Test
+    void poisonAndExhaustedOrdersAreDeadLetteredInTheTransaction() throws Exception {
+        String group = BillingPipeline.unique("billing-dlq");
+        String prefix = BillingPipeline.unique("dlq");
+        BillingPipeline.startGroupAtEnd(group);
+        try (ApplicationContext billing = BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
+            ConsumerRegistry consumers = billing.getBean(ConsumerRegistry.class);
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> consumers.getConsumerIds().stream()
+                    .mapToInt(id -> consumers.getConsumerAssignment(id).size()).sum() == 3);
+            SharedBillingConfig config = billing.getBean(SharedBillingConfig.class);
+            config.update(UpdateBillingConfigRequest.newBuilder().setProcessingMode(DeliveryMode.EXACTLY_ONCE)
+                    .setCrashAfterMessages(0).setFailureRate(0).build());
+
+            // a poison record: not an OrderEvent
+            BillingPipeline.sendRecords(List.of(new ProducerRecord<>(Topics.ORDERS, prefix + "-poison",
+                    "not a protobuf \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1))));
+            await().atMost(Duration.ofSeconds(30)).until(() -> BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).size() == 1);
+            ConsumerRecord<String, byte[]> poison = BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).get(0);
+            assertThat(BillingPipeline.header(poison, DeadLetters.ERROR)).startsWith("not an OrderEvent");
+            assertThat(BillingPipeline.header(poison, DeadLetters.ORIGINAL_TOPIC)).isEqualTo(Topics.ORDERS);
+
+            // every attempt fails: after max_attempts each order is dead-lettered, none invoiced, none skipped
+            config.update(UpdateBillingConfigRequest.newBuilder().setFailureRate(1).setMaxAttempts(3).build());
+            BillingPipeline.send(BillingPipeline.orders(prefix + "-fail", 30));
+            BillingPipeline.awaitCaughtUp(group);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix + "-fail").size() == 30);
+            assertThat(BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix + "-fail"))
+                    .allSatisfy(letter -> assertThat(BillingPipeline.header(letter, DeadLetters.ATTEMPTS)).isEqualTo("3"));
+            assertThat(BillingPipeline.invoiced(prefix)).isEqualTo(new BillingPipeline.Invoiced(0, 0));
+            config.update(UpdateBillingConfigRequest.newBuilder().setFailureRate(0).build());
+        }
+    }
+}
