@@ -68,6 +68,11 @@ public final class NetworkLinks implements AutoCloseable {
         return List.of("consumer-0", "consumer-1", "consumer-2", "query-0");
     }
 
+    /** Whether this pod reaches PostgreSQL through a proxy of its own (the consumers and the query do). */
+    public static boolean usesPostgres(String pod) {
+        return postgresClients().contains(pod);
+    }
+
     /** Where {@code service} (e.g. consumer-0, query-0) reaches PostgreSQL through its proxy. */
     public static int postgresProxyPort(int postgresPort, String service) {
         int index = postgresClients().indexOf(service);

@@ -138,7 +138,8 @@ public final class Lab implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         if (settings.networkFaults()) {
             env.put("KAFKA_BOOTSTRAP_SERVERS", settings.kafkaTopology().linkBootstrapServers(NetworkLinks.kafkaListener(podName)));
-            env.put("JDBC_URL", service.equals("producer") ? postgres.jdbcUrl() : postgres.jdbcUrl().replace(
+            // only the consumer and the query use PostgreSQL
+            env.put("JDBC_URL", !NetworkLinks.usesPostgres(podName) ? postgres.jdbcUrl() : postgres.jdbcUrl().replace(
                     ":" + postgres.port() + "/", ":" + NetworkLinks.postgresProxyPort(postgres.port(), podName) + "/"));
         } else {
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
