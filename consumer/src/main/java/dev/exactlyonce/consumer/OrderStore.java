@@ -17,11 +17,11 @@ import org.postgresql.copy.CopyIn;
 
 /**
  * The consumer's SQL, set-based: each statement covers a whole poll batch, so a batch of 2000 records
- * costs three round trips, not 2000 (a fourth only when the batch holds a reused key): the dedup binds one
- * array per column and expands it with {@code unnest} (it needs ON CONFLICT and RETURNING), and the order
- * rows go in with COPY. Micronaut Data's {@code @Query} binds one value per parameter and knows no COPY,
- * hence {@link JdbcOperations}, which runs on the connection of the surrounding transaction (see
- * {@link BatchWriter}).
+ * costs four round trips, not 2000 (a fifth only when the batch holds a reused key): the dedup binds one
+ * array per column and expands it with {@code unnest} (it needs ON CONFLICT and RETURNING), the order
+ * rows go in with COPY, and the GetStats counters move once. Micronaut Data's {@code @Query} binds one
+ * value per parameter and knows no COPY, hence {@link JdbcOperations}, which runs on the connection of the
+ * surrounding transaction (see {@link BatchWriter}).
  */
 @Singleton
 class OrderStore {
@@ -72,11 +72,14 @@ class OrderStore {
      * The order rows go in with COPY, not {@code INSERT … SELECT unnest(…)}: no ON CONFLICT or RETURNING is
      * needed here (the dedup decided before), and COPY skips the array parsing and the planner. Text
      * format: PostgreSQL parses each value with the column type's input function, as it parsed the
-     * unnest arrays' elements. processed_at is left to its default.
+     * unnest arrays' elements. processed_at is left to its default: when the transaction began (V4).
      */
     private static final String COPY_ORDERS = """
             COPY orders (processing_mode, consumer_id, order_id, message_id, customer_id, items, total_amount,
                          kafka_partition, kafka_offset, produced_at) FROM STDIN""";
+
+    /** The GetStats counters for what this transaction inserted (V4__counters_per_batch.sql). */
+    private static final String COUNT_STORED_BATCH = "SELECT count_stored_batch(?::varchar[], ?)";
 
     /**
      * Zombie fencing: the row moves only if it still holds the offset this consumer read it at
@@ -229,6 +232,25 @@ class OrderStore {
                     in.cancelCopy();
                 }
             }
+        });
+    }
+
+    /**
+     * Moves the GetStats counters by what this transaction stored: one call per batch, after the inserts
+     * (it takes the counters' row locks, held until commit, so it comes last).
+     *
+     * @param storedOrderIds the order id of every row inserted into orders, repeats included
+     * @param firstSeenMessages rows inserted into processed_messages
+     */
+    void countStored(List<String> storedOrderIds, int firstSeenMessages) {
+        if (storedOrderIds.isEmpty() && firstSeenMessages == 0) {
+            return;
+        }
+        jdbc.prepareStatement(COUNT_STORED_BATCH, ps -> {
+            bind(ps, 1, ps.getConnection().createArrayOf("varchar", storedOrderIds.toArray()));
+            ps.setLong(2, firstSeenMessages);
+            ps.execute();
+            return null;
         });
     }
 
