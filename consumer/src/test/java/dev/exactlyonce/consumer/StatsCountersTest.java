@@ -156,7 +156,7 @@ class StatsCountersTest implements TestPropertyProvider {
         assertCountersEqualTheTables();
     }
 
-    /** What the triggers kept and GetStats reads, against the same figures counted from the tables. */
+    /** What GetStats reads (what the triggers kept before V4), against the same figures counted from the tables. */
     static void assertCountersEqualTheTables() throws SQLException {
         try (Connection c = database(); Statement s = c.createStatement()) {
             // one snapshot for every count: nothing commits in between
