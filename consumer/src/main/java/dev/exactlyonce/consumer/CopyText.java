@@ -18,10 +18,12 @@ final class CopyText {
     }
 
     CopyText column(String value) {
-        if (rowStarted) {
-            text.append('\t');
+        separate();
+        if (!needsEscaping(value)) {
+            // the common case, ids and JSON without control characters or backslashes: one bulk append
+            text.append(value);
+            return this;
         }
-        rowStarted = true;
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
@@ -36,10 +38,7 @@ final class CopyText {
     }
 
     CopyText column(long value) {
-        if (rowStarted) {
-            text.append('\t');
-        }
-        rowStarted = true;
+        separate();
         text.append(value);
         return this;
     }
@@ -48,6 +47,23 @@ final class CopyText {
         text.append('\n');
         rowStarted = false;
         return this;
+    }
+
+    private void separate() {
+        if (rowStarted) {
+            text.append('\t');
+        }
+        rowStarted = true;
+    }
+
+    private static boolean needsEscaping(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+                return true;
+            }
+        }
+        return false;
     }
 
     byte[] toUtf8() {
