@@ -14,9 +14,9 @@ import java.util.Map;
 
 /**
  * One PostgreSQL transaction per poll batch: in exactly-once the stored offsets (fenced), the dedup
- * insert, the conflicts it found and the order rows commit together or not at all; the other modes write the same rows
- * without offsets. {@code beforeCommit} runs inside the transaction after the last statement (the
- * BEFORE_DB_COMMIT crash point).
+ * insert, the conflicts it found, the order rows and the GetStats counters commit together or not at all;
+ * the other modes write the same rows without offsets. {@code beforeCommit} runs inside the transaction
+ * after the last statement (the BEFORE_DB_COMMIT crash point).
  */
 @Singleton
 class BatchWriter {
@@ -80,6 +80,8 @@ class BatchWriter {
         }
         store.insertConflicts(conflicts, mode, consumerId);
         int stored = store.insertOrders(toStore, mode, consumerId);
+        // last: the counters' row locks are shared by every consumer, so they are held only until the commit
+        store.countStored(toStore.stream().map(OrderRow::orderId).toList(), rows.size() - repeats.size());
         return new Written(stored, duplicatesSkipped, conflicts.size());
     }
 

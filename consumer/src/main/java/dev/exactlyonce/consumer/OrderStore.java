@@ -12,12 +12,16 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
- * The consumer's SQL, set-based: each statement covers a whole poll batch by binding one array per
- * column and expanding it with {@code unnest}, so a batch of 2000 records costs three round trips, not
- * 2000 (a fourth only when the batch holds a reused key). Micronaut Data's {@code @Query} binds one value per parameter, hence {@link JdbcOperations}, which
- * runs on the connection of the surrounding transaction (see {@link BatchWriter}).
+ * The consumer's SQL, set-based: each statement covers a whole poll batch, so a batch of 2000 records
+ * costs four round trips, not 2000 (a fifth only when the batch holds a reused key): the dedup binds one
+ * array per column and expands it with {@code unnest} (it needs ON CONFLICT and RETURNING), the order
+ * rows go in with COPY, and the GetStats counters move once. Micronaut Data's {@code @Query} binds one
+ * value per parameter and knows no COPY, hence {@link JdbcOperations}, which runs on the connection of the
+ * surrounding transaction (see {@link BatchWriter}).
  */
 @Singleton
 class OrderStore {
@@ -64,12 +68,18 @@ class OrderStore {
                         ?::text[]) AS r(m, o, s, f, p, k, c, i, a)
             ON CONFLICT (kafka_partition, kafka_offset) DO NOTHING""";
 
-    private static final String INSERT_ORDERS = """
-            INSERT INTO orders (processing_mode, consumer_id, order_id, message_id, customer_id, items, total_amount,
-                                kafka_partition, kafka_offset, produced_at)
-            SELECT ?, ?, o, m, c, i::jsonb, a::numeric, p, k, t::timestamptz
-            FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::text[])
-                 AS r(o, m, c, i, a, p, k, t)""";
+    /**
+     * The order rows go in with COPY, not {@code INSERT … SELECT unnest(…)}: no ON CONFLICT or RETURNING is
+     * needed here (the dedup decided before), and COPY skips the array parsing and the planner. Text
+     * format: PostgreSQL parses each value with the column type's input function, as it parsed the
+     * unnest arrays' elements. processed_at is left to its default: when the transaction began (V4).
+     */
+    private static final String COPY_ORDERS = """
+            COPY orders (processing_mode, consumer_id, order_id, message_id, customer_id, items, total_amount,
+                         kafka_partition, kafka_offset, produced_at) FROM STDIN""";
+
+    /** The GetStats counters for what this transaction inserted (V4__counters_per_batch.sql). */
+    private static final String COUNT_STORED_BATCH = "SELECT count_stored_batch(?::varchar[], ?)";
 
     /**
      * Zombie fencing: the row moves only if it still holds the offset this consumer read it at
@@ -203,39 +213,44 @@ class OrderStore {
         if (rows.isEmpty()) {
             return 0;
         }
-        return jdbc.prepareStatement(INSERT_ORDERS, ps -> {
-            Connection c = ps.getConnection();
-            int n = rows.size();
-            String[] orderIds = new String[n];
-            String[] messageIds = new String[n];
-            String[] customers = new String[n];
-            String[] items = new String[n];
-            String[] amounts = new String[n];
-            Integer[] partitions = new Integer[n];
-            Long[] offsets = new Long[n];
-            String[] producedAt = new String[n];
-            for (int i = 0; i < n; i++) {
-                OrderRow row = rows.get(i);
-                orderIds[i] = row.orderId();
-                messageIds[i] = row.messageId();
-                customers[i] = row.customerId();
-                items[i] = row.itemsJson();
-                amounts[i] = row.totalAmount().toPlainString();
-                partitions[i] = row.partition();
-                offsets[i] = row.offset();
-                producedAt[i] = row.producedAt().toString();
+        CopyText copy = new CopyText(rows.size(), 320);
+        for (OrderRow row : rows) {
+            copy.column(mode.name()).column(consumerId).column(row.orderId()).column(row.messageId())
+                    .column(row.customerId()).column(row.itemsJson()).column(row.totalAmount().toPlainString())
+                    .column(row.partition()).column(row.offset()).column(row.producedAt().toString())
+                    .endRow();
+        }
+        byte[] data = copy.toUtf8();
+        return jdbc.execute(connection -> {
+            // the transaction's own connection (Hikari's proxy unwraps to the driver's)
+            CopyIn in = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_ORDERS);
+            try {
+                in.writeToCopy(data, 0, data.length);
+                return Math.toIntExact(in.endCopy());
+            } finally {
+                if (in.isActive()) {
+                    in.cancelCopy();
+                }
             }
-            ps.setString(1, mode.name());
-            ps.setString(2, consumerId);
-            bind(ps, 3, c.createArrayOf("varchar", orderIds));
-            bind(ps, 4, c.createArrayOf("varchar", messageIds));
-            bind(ps, 5, c.createArrayOf("varchar", customers));
-            bind(ps, 6, c.createArrayOf("text", items));
-            bind(ps, 7, c.createArrayOf("text", amounts));
-            bind(ps, 8, c.createArrayOf("int4", partitions));
-            bind(ps, 9, c.createArrayOf("int8", offsets));
-            bind(ps, 10, c.createArrayOf("text", producedAt));
-            return ps.executeUpdate();
+        });
+    }
+
+    /**
+     * Moves the GetStats counters by what this transaction stored: one call per batch, after the inserts
+     * (it takes the counters' row locks, held until commit, so it comes last).
+     *
+     * @param storedOrderIds the order id of every row inserted into orders, repeats included
+     * @param firstSeenMessages rows inserted into processed_messages
+     */
+    void countStored(List<String> storedOrderIds, int firstSeenMessages) {
+        if (storedOrderIds.isEmpty() && firstSeenMessages == 0) {
+            return;
+        }
+        jdbc.prepareStatement(COUNT_STORED_BATCH, ps -> {
+            bind(ps, 1, ps.getConnection().createArrayOf("varchar", storedOrderIds.toArray()));
+            ps.setLong(2, firstSeenMessages);
+            ps.execute();
+            return null;
         });
     }
 

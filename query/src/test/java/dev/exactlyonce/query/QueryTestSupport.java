@@ -110,7 +110,10 @@ abstract class QueryTestSupport implements TestPropertyProvider {
         }
     }
 
-    /** A stored row, as the consumer writes it; one statement per call (the counters' triggers run per statement). */
+    /**
+     * A stored row, as the consumer writes it. Like the consumer, each call moves the GetStats counters in
+     * the same transaction as its rows (count_stored_batch, V4__counters_per_batch.sql).
+     */
     record Row(String orderId, String messageId, String customerId, int partition, long offset) {
         static Row of(String orderId, String messageId, String customerId) {
             return new Row(orderId, messageId, customerId, 0, 0);
@@ -122,6 +125,7 @@ abstract class QueryTestSupport implements TestPropertyProvider {
                 "INSERT INTO orders (order_id, message_id, customer_id, items, total_amount, kafka_partition, "
                         + "kafka_offset, produced_at, processing_mode, consumer_id) "
                         + "VALUES (?, ?, ?, CAST(? AS jsonb), ?, ?, ?, ?, 'EXACTLY_ONCE', 'consumer-test')")) {
+            c.setAutoCommit(false);
             for (Row row : rows) {
                 ps.setString(1, row.orderId());
                 ps.setString(2, row.messageId());
@@ -134,15 +138,28 @@ abstract class QueryTestSupport implements TestPropertyProvider {
                 ps.addBatch();
             }
             ps.executeBatch();
+            countStored(c, rows.stream().map(Row::orderId).toArray(String[]::new), 0);
+            c.commit();
         }
     }
 
     static void insertProcessed(String messageId, String orderId) throws SQLException {
         try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO processed_messages (message_id, order_id, kafka_partition, kafka_offset) VALUES (?, ?, 0, 0)")) {
+            c.setAutoCommit(false);
             ps.setString(1, messageId);
             ps.setString(2, orderId);
             ps.executeUpdate();
+            countStored(c, new String[0], 1);
+            c.commit();
+        }
+    }
+
+    private static void countStored(Connection c, String[] storedOrderIds, long firstSeenMessages) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count_stored_batch(?::varchar[], ?)")) {
+            ps.setArray(1, c.createArrayOf("varchar", storedOrderIds));
+            ps.setLong(2, firstSeenMessages);
+            ps.execute();
         }
     }
 

@@ -7,8 +7,8 @@ import io.micronaut.data.repository.GenericRepository;
 import java.util.List;
 
 /**
- * The counters the schema's triggers keep, so that stats cost the same at a thousand rows and at
- * millions: no query here scans orders.
+ * The counters the consumer moves once per batch, in the batch's transaction (count_stored_batch), so
+ * that stats cost the same at a thousand rows and at millions: no query here scans orders.
  */
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface CounterRepository extends GenericRepository<OrderTotals, Integer> {
