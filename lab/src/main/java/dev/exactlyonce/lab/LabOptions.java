@@ -46,6 +46,10 @@ public class LabOptions {
     @Option(names = "--consumers", defaultValue = "1", description = "Consumer replicas, 1..3 (default: ${DEFAULT-VALUE}).")
     int consumers;
 
+    @Option(names = "--billing-replicas", defaultValue = "1",
+            description = "Billing replicas, 1..3 (billing-i on 8002+10*i / 9002+10*i; more than one: a kill is a rebalance) (default: ${DEFAULT-VALUE}).")
+    int billingReplicas;
+
     @Option(names = "--repo", paramLabel = "DIR",
             description = "Repository root holding <service>/target/<service>.jar. Default: found from lab.jar's location.")
     Path repo;
@@ -57,7 +61,7 @@ public class LabOptions {
     public LabSettings settings() {
         List<String> jvmOptions = Arrays.stream(childJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
         return new LabSettings(data, brokers, kafkaPort, postgresPort, new ServicePorts(grpcBasePort, managementBasePort),
-                consumers, repo == null ? ServiceJars.nextToLab() : new ServiceJars(repo), jvmOptions,
+                consumers, billingReplicas, repo == null ? ServiceJars.nextToLab() : new ServiceJars(repo), jvmOptions,
                 Duration.ofSeconds(15), transactionVersion, networkFaults);
     }
 }

@@ -33,6 +33,7 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     private final int consumersPerClass;
     private final int brokersPerClass;
     private final boolean networkFaults;
+    private final int billingReplicas;
     private Lab lab;
     private PipelineClients clients;
 
@@ -52,10 +53,11 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     }, true, StandardCharsets.UTF_8));
 
     public LabFixture() {
-        this(1, 1, false);
+        this(1, 1, false, 1);
     }
 
-    private LabFixture(int consumersPerClass, int brokersPerClass, boolean networkFaults) {
+    private LabFixture(int consumersPerClass, int brokersPerClass, boolean networkFaults, int billingReplicas) {
+        this.billingReplicas = billingReplicas;
         this.consumersPerClass = consumersPerClass;
         this.brokersPerClass = brokersPerClass;
         this.networkFaults = networkFaults;
@@ -63,17 +65,22 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
 
     /** A fixture that runs one lab with this many consumer replicas and one broker for a whole test class. */
     public static LabFixture perClass(int consumers) {
-        return new LabFixture(consumers, 1, false);
+        return new LabFixture(consumers, 1, false, 1);
     }
 
     /** A fixture that runs one lab with this many consumer replicas and Kafka brokers (1 or 3) for a whole test class. */
     public static LabFixture perClass(int consumers, int brokers) {
-        return new LabFixture(consumers, brokers, false);
+        return new LabFixture(consumers, brokers, false, 1);
     }
 
     /** Likewise, every link behind a fault proxy (network faults); the clients reach the producer through one. */
     public static LabFixture perClass(int consumers, int brokers, boolean networkFaults) {
-        return new LabFixture(consumers, brokers, networkFaults);
+        return new LabFixture(consumers, brokers, networkFaults, 1);
+    }
+
+    /** Likewise, with this many billing replicas. */
+    public static LabFixture perClass(int consumers, int brokers, boolean networkFaults, int billingReplicas) {
+        return new LabFixture(consumers, brokers, networkFaults, billingReplicas);
     }
 
     @Override
@@ -115,7 +122,8 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
                 .withPorts(freeKafkaPorts(brokers), freePostgresPort(), freeServicePorts(consumers))
                 .withConsumers(consumers)
                 .withBrokers(brokers)
-                .withNetworkFaults(networkFaults);
+                .withNetworkFaults(networkFaults)
+                .withBillingReplicas(billingReplicas);
         return Lab.start(settings, progress);
     }
 
@@ -167,7 +175,8 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
             ServicePorts ports = new ServicePorts(grpc, grpc + 10_000);
             boolean free = IntStream.concat(
                     IntStream.of(ports.producerGrpc(), ports.producerManagement(), ports.queryGrpc(), ports.queryManagement()),
-                    IntStream.range(0, consumers).flatMap(i -> IntStream.of(ports.consumerGrpc(i), ports.consumerManagement(i))))
+                    IntStream.range(0, ServicePorts.MAX_CONSUMERS).flatMap(i -> IntStream.of(ports.consumerGrpc(i),
+                            ports.consumerManagement(i), ports.billingGrpc(i), ports.billingManagement(i))))
                     .allMatch(LabFixture::isFree);
             if (free) {
                 return ports;

@@ -63,16 +63,17 @@ public final class LabFaults implements PipelineFaults {
 
     @Override
     public String billingInstances() {
-        SupervisedProcess billing = lab.billing();
-        return billing.name() + "#" + billing.restarts();
+        return lab.billings().stream().map(b -> b.name() + "#" + b.restarts()).collect(Collectors.joining(","));
     }
 
     @Override
     public void awaitBillingRestarted(String before, Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
         await("a billing restart").atMost(timeout).pollInterval(Duration.ofMillis(100))
-                .until(() -> !billingInstances().equals(before) && lab.billing().pid() > 0);
-        Lab.awaitServing(lab.billing(), timeout.minusNanos(System.nanoTime() - start));
+                .until(() -> !billingInstances().equals(before) && lab.billings().stream().allMatch(b -> b.pid() > 0));
+        for (SupervisedProcess billing : lab.billings()) {
+            Lab.awaitServing(billing, timeout.minusNanos(System.nanoTime() - start));
+        }
     }
 
     @Override
@@ -84,7 +85,11 @@ public final class LabFaults implements PipelineFaults {
                 yield kill(consumers.get(ThreadLocalRandom.current().nextInt(consumers.size())), timeout);
             }
             case SIGKILL_PRODUCER -> kill(lab.child("producer-0"), timeout);
-            case SIGKILL_BILLING -> kill(lab.billing(), timeout);
+            case SIGKILL_BILLING -> {
+                // with several replicas the survivors take the killed one's partitions over: a rebalance
+                List<SupervisedProcess> billings = lab.billings();
+                yield kill(billings.get(ThreadLocalRandom.current().nextInt(billings.size())), timeout);
+            }
             case RESTART_POSTGRES -> {
                 lab.postgres().stop();
                 lab.postgres().start();

@@ -128,7 +128,9 @@ public final class Lab implements AutoCloseable {
         for (int i = 0; i < settings.consumers(); i++) {
             specs.add(spec("consumer", "consumer-" + i, ports.consumerGrpc(i), ports.consumerManagement(i), Map.of()));
         }
-        specs.add(spec("billing", "billing-0", ports.billingGrpc(), ports.billingManagement(), Map.of()));
+        for (int i = 0; i < settings.billingReplicas(); i++) {
+            specs.add(spec("billing", "billing-" + i, ports.billingGrpc(i), ports.billingManagement(i), Map.of()));
+        }
         specs.add(spec("query", "query-0", ports.queryGrpc(), ports.queryManagement(),
                 Map.of("PRODUCER_ADDRESS", "127.0.0.1:" + ports.producerGrpc())));
         return specs;
@@ -201,8 +203,10 @@ public final class Lab implements AutoCloseable {
             wanted.put(ports.consumerGrpc(i), "consumer-" + i + " gRPC (--grpc-base-port)");
             wanted.put(ports.consumerManagement(i), "consumer-" + i + " management (--management-base-port)");
         }
-        wanted.put(ports.billingGrpc(), "billing gRPC (--grpc-base-port)");
-        wanted.put(ports.billingManagement(), "billing management (--management-base-port)");
+        for (int i = 0; i < settings.billingReplicas(); i++) {
+            wanted.put(ports.billingGrpc(i), "billing-" + i + " gRPC (--grpc-base-port)");
+            wanted.put(ports.billingManagement(i), "billing-" + i + " management (--management-base-port)");
+        }
         wanted.put(ports.queryGrpc(), "query gRPC (--grpc-base-port)");
         wanted.put(ports.queryManagement(), "query management (--management-base-port)");
         List<String> busy = new ArrayList<>();
@@ -247,9 +251,14 @@ public final class Lab implements AutoCloseable {
                 .orElseThrow(() -> new IllegalArgumentException("no child " + name));
     }
 
-    /** The billing service's process (one replica in the lab). */
+    /** The first billing replica's process (the one the lab's clients talk to). */
     public SupervisedProcess billing() {
         return child("billing-0");
+    }
+
+    /** Every billing replica's process. */
+    public List<SupervisedProcess> billings() {
+        return children.stream().filter(c -> c.name().startsWith("billing-")).toList();
     }
 
     public List<SupervisedProcess> consumers() {

@@ -12,6 +12,7 @@ import dev.exactlyonce.testkit.KafkaTopology;
  * @param dataDir where Kafka, PostgreSQL and the logs live; null = a fresh temporary directory, deleted at the end
  * @param brokers Kafka nodes, 1 or 3 (each its own supervised process), on kafkaPort, kafkaPort+1, kafkaPort+2
  * @param consumers consumer replicas, 1..3
+ * @param billingReplicas billing replicas, 1..3 (more than one shares the orders partitions: a kill is a rebalance)
  * @param jvmOptions options of every child JVM (heap size first)
  * @param stopGrace how long a child may take to stop after SIGTERM before it gets SIGKILL
  * @param transactionVersion the {@code transaction.version} a fresh cluster is formatted with (2: KIP-890's
@@ -20,6 +21,7 @@ import dev.exactlyonce.testkit.KafkaTopology;
  *        ({@code NetworkLinks}), so that a drill can cut or slow one link; off, they connect directly
  */
 public record LabSettings(Path dataDir, int brokers, int kafkaPort, int postgresPort, ServicePorts ports, int consumers,
+                          int billingReplicas,
                           ServiceJars jars, List<String> jvmOptions, Duration stopGrace, short transactionVersion,
                           boolean networkFaults) {
 
@@ -42,6 +44,9 @@ public record LabSettings(Path dataDir, int brokers, int kafkaPort, int postgres
         if (consumers < 1 || consumers > ServicePorts.MAX_CONSUMERS) {
             throw new IllegalArgumentException("consumers must be 1.." + ServicePorts.MAX_CONSUMERS + ", was " + consumers);
         }
+        if (billingReplicas < 1 || billingReplicas > ServicePorts.MAX_CONSUMERS) {
+            throw new IllegalArgumentException("billing replicas must be 1.." + ServicePorts.MAX_CONSUMERS + ", was " + billingReplicas);
+        }
         if (brokers != 1 && brokers != 3) {
             throw new IllegalArgumentException("brokers must be 1 or 3, was " + brokers);
         }
@@ -53,38 +58,36 @@ public record LabSettings(Path dataDir, int brokers, int kafkaPort, int postgres
 
     /** The defaults of {@code lab up}: the ports of ARCHITECTURE.md, one consumer, a temporary data directory. */
     public static LabSettings defaults() {
-        return new LabSettings(null, DEFAULT_BROKERS, 9092, 5432, ServicePorts.DEFAULT, 1, ServiceJars.nextToLab(),
-                DEFAULT_JVM_OPTIONS, Duration.ofSeconds(15), (short) 2, false);
+        return new LabSettings(null, DEFAULT_BROKERS, 9092, 5432, ServicePorts.DEFAULT, 1, 1, ServiceJars.nextToLab(), DEFAULT_JVM_OPTIONS, Duration.ofSeconds(15), (short) 2, false);
     }
 
     public LabSettings withDataDir(Path dir) {
-        return new LabSettings(dir, brokers, kafkaPort, postgresPort, ports, consumers, jars, jvmOptions, stopGrace,
-                transactionVersion, networkFaults);
+        return new LabSettings(dir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, networkFaults);
     }
 
     public LabSettings withPorts(int kafka, int postgres, ServicePorts services) {
-        return new LabSettings(dataDir, brokers, kafka, postgres, services, consumers, jars, jvmOptions, stopGrace,
-                transactionVersion, networkFaults);
+        return new LabSettings(dataDir, brokers, kafka, postgres, services, consumers, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, networkFaults);
     }
 
     public LabSettings withConsumers(int replicas) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, replicas, jars, jvmOptions, stopGrace,
-                transactionVersion, networkFaults);
+        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, replicas, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, networkFaults);
     }
 
     public LabSettings withBrokers(int nodes) {
-        return new LabSettings(dataDir, nodes, kafkaPort, postgresPort, ports, consumers, jars, jvmOptions, stopGrace,
-                transactionVersion, networkFaults);
+        return new LabSettings(dataDir, nodes, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, networkFaults);
     }
 
     public LabSettings withTransactionVersion(short version) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, jars, jvmOptions, stopGrace,
-                version, networkFaults);
+        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars, jvmOptions, stopGrace, version, networkFaults);
+    }
+
+    public LabSettings withBillingReplicas(int replicas) {
+        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, replicas, jars, jvmOptions,
+                stopGrace, transactionVersion, networkFaults);
     }
 
     public LabSettings withNetworkFaults(boolean proxies) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, jars, jvmOptions, stopGrace,
-                transactionVersion, proxies);
+        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, proxies);
     }
 
     public KafkaTopology kafkaTopology() {

@@ -88,14 +88,33 @@ public final class PipelineModes {
 
     /** Waits until the consumer group and billing's group have no lag, so that a following Reset starts from a quiet pipeline. */
     public void awaitDrained(Duration timeout) {
-        await("consumer lag 0").atMost(timeout).pollInterval(Duration.ofMillis(250))
-                .ignoreException(StatusRuntimeException.class)
-                .until(() -> clients.query().getConsumerLag(GetConsumerLagRequest.getDefaultInstance()).getTotalLag() == 0);
+        awaitLagZero("consumer lag 0", GetConsumerLagRequest.getDefaultInstance(), timeout);
         String billingGroup = clients.billing().getBillingConfig(GetBillingConfigRequest.getDefaultInstance()).getGroupId();
-        await("billing lag 0").atMost(timeout).pollInterval(Duration.ofMillis(250))
-                .ignoreException(StatusRuntimeException.class)
-                .until(() -> clients.query().getConsumerLag(GetConsumerLagRequest.newBuilder().setGroupId(billingGroup)
-                        .build()).getTotalLag() == 0);
+        awaitLagZero("billing lag 0", GetConsumerLagRequest.newBuilder().setGroupId(billingGroup).build(), timeout);
+    }
+
+    /**
+     * Waits for a group's lag to reach 0 for as long as it keeps going down: a big backlog (a stream held
+     * open through a slow recovery) may take longer than {@code stalled}; only a lag that stops moving
+     * for that long fails.
+     */
+    private void awaitLagZero(String what, GetConsumerLagRequest request, Duration stalled) {
+        long[] lowest = {Long.MAX_VALUE, System.nanoTime()};   // the lowest lag seen, and when
+        await(what).forever().pollInterval(Duration.ofMillis(250)).ignoreException(StatusRuntimeException.class)
+                .until(() -> {
+                    long lag = clients.query().getConsumerLag(request).getTotalLag();
+                    if (lag == 0) {
+                        return true;
+                    }
+                    if (lag < lowest[0]) {
+                        lowest[0] = lag;
+                        lowest[1] = System.nanoTime();
+                    } else if (System.nanoTime() - lowest[1] > stalled.toNanos()) {
+                        throw new IllegalStateException(what + ": the lag stayed at " + lag + " or more for "
+                                + Progress.seconds(stalled));
+                    }
+                    return false;
+                });
     }
 
     private void awaitConsumers(String what, Predicate<ConsumerConfig> applied) {

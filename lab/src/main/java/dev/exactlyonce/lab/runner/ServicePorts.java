@@ -2,8 +2,9 @@ package dev.exactlyonce.lab.runner;
 
 /**
  * Where the services listen, the layout of ARCHITECTURE.md: producer gRPC base+0, consumer base+1,
- * billing base+2, query base+3, management ports likewise from their own base. Consumer replica i adds 10*i
- * (consumer-1 on 8011/9011), so three replicas fit without overlapping the producer or the query.
+ * billing base+2, query base+3, management ports likewise from their own base. Consumer and billing replica i
+ * add 10*i (consumer-1 on 8011/9011, billing-1 on 8012/9012), so three replicas fit without overlapping the
+ * producer or the query.
  */
 public record ServicePorts(int grpcBase, int managementBase) {
 
@@ -27,11 +28,19 @@ public record ServicePorts(int grpcBase, int managementBase) {
     }
 
     public int billingGrpc() {
-        return grpcBase + 2;
+        return billingGrpc(0);
     }
 
     public int billingManagement() {
-        return managementBase + 2;
+        return billingManagement(0);
+    }
+
+    public int billingGrpc(int replica) {
+        return grpcBase + 2 + 10 * replica;
+    }
+
+    public int billingManagement(int replica) {
+        return managementBase + 2 + 10 * replica;
     }
 
     public int queryGrpc() {
