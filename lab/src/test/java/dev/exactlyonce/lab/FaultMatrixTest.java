@@ -2,17 +2,8 @@ package dev.exactlyonce.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.exactlyonce.grpc.v1.DeliveryMode;
-import dev.exactlyonce.lab.drill.Drill;
-import dev.exactlyonce.lab.drill.DrillReport;
-import dev.exactlyonce.lab.drill.DrillRow;
-import dev.exactlyonce.lab.drill.DrillSettings;
 import dev.exactlyonce.lab.drill.Fault;
-import dev.exactlyonce.lab.drill.LabFaults;
-import dev.exactlyonce.lab.drill.Scenario;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,24 +24,9 @@ class FaultMatrixTest {
 
     @Test
     void everyRowOfTheMatrixMatchesTheSemanticsTable(@TempDir Path out) throws Exception {
-        List<DeliveryMode> modes = List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
         // the network rows have a class of their own (NetworkFaultMatrixTest): their lab runs behind fault proxies
-        List<Fault> faults = Stream.concat(Fault.CRASHES.stream(), Fault.EXTERNAL.stream())
-                .filter(fault -> !Fault.NETWORK.contains(fault)).toList();
-        List<Scenario> matrix = modes.stream().flatMap(mode -> faults.stream().map(fault -> new Scenario(mode, fault))).toList();
-        DrillSettings settings = new DrillSettings(matrix, 300, 100, 4, 1, Duration.ofMinutes(2));
-
-        List<DrillRow> rows = new Drill(fixture.clients(), new LabFaults(fixture.lab()), settings, fixture.progress()).run();
-        DrillReport report = new DrillReport(rows);
-        report.print(System.out);
-        report.write(out);
-
-        assertThat(rows).hasSize(modes.size() * faults.size());
-        assertThat(rows).allSatisfy(row -> assertThat(row.passed()).as(row.toString()).isTrue());
-        assertThat(rows).filteredOn(row -> row.mode().equals("EXACTLY_ONCE")).allSatisfy(row -> {
-            assertThat(row.lost()).as(row.toString()).isZero();
-            assertThat(row.duplicated()).as(row.toString()).isZero();
-        });
+        fixture.runMatrix(Stream.concat(Fault.CRASHES.stream(), Fault.EXTERNAL.stream())
+                .filter(fault -> !Fault.NETWORK.contains(fault)).toList(), out);
         assertThat(fixture.output()).contains("exited with code 70 (crash drill halt)", "exited with code 137 (SIGKILL)");
     }
 }

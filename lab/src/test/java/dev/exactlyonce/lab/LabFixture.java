@@ -1,5 +1,15 @@
 package dev.exactlyonce.lab;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.lab.drill.Drill;
+import dev.exactlyonce.lab.drill.DrillReport;
+import dev.exactlyonce.lab.drill.DrillRow;
+import dev.exactlyonce.lab.drill.DrillSettings;
+import dev.exactlyonce.lab.drill.Fault;
+import dev.exactlyonce.lab.drill.LabFaults;
+import dev.exactlyonce.lab.drill.Scenario;
 import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.PipelineClients;
@@ -15,6 +25,9 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -125,6 +138,28 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
                 .withNetworkFaults(networkFaults)
                 .withBillingReplicas(billingReplicas);
         return Lab.start(settings, progress);
+    }
+
+    /**
+     * Every mode through every fault, one strike per row, 300 orders each, against this class's lab; checks
+     * that every row is as the semantics predict and exactly-once lost and duplicated nothing.
+     */
+    public List<DrillRow> runMatrix(List<Fault> faults, Path out) throws Exception {
+        List<DeliveryMode> modes = List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
+        List<Scenario> matrix = modes.stream().flatMap(mode -> faults.stream().map(fault -> new Scenario(mode, fault))).toList();
+        DrillSettings settings = new DrillSettings(matrix, 300, 100, 4, 1, Duration.ofMinutes(2));
+        List<DrillRow> rows = new Drill(clients, new LabFaults(lab), settings, progress).run();
+        DrillReport report = new DrillReport(rows);
+        report.print(System.out);
+        report.write(out);
+
+        assertThat(rows).hasSize(modes.size() * faults.size());
+        assertThat(rows).allSatisfy(row -> assertThat(row.passed()).as(row.toString()).isTrue());
+        assertThat(rows).filteredOn(row -> row.mode().equals("EXACTLY_ONCE")).allSatisfy(row -> {
+            assertThat(row.lost()).as(row.toString()).isZero();
+            assertThat(row.duplicated()).as(row.toString()).isZero();
+        });
+        return rows;
     }
 
     public Progress progress() {
