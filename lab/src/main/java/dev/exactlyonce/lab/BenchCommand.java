@@ -27,6 +27,9 @@ public class BenchCommand implements Callable<Integer> {
     @Mixin
     LabOptions lab;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--against", paramLabel = "HOST", description = "Measure services already running on HOST.")
     String against;
 
@@ -84,7 +87,7 @@ public class BenchCommand implements Callable<Integer> {
                 warmup, channels, record);
         Path dir = out != null ? out : lab.settings().jars().repo().resolve("lab/target/bench");
         if (!compareBrokers) {
-            run(lab.settings(), settings, dir, progress);
+            run(benchLab(), settings, dir, progress);
             return 0;
         }
         if (against != null) {
@@ -97,6 +100,15 @@ public class BenchCommand implements Callable<Integer> {
         BenchReport.printReplicationCost(progress.out(), one, three, dir);
         progress.line("written to %s", dir.resolve("replication-cost.md").toAbsolutePath());
         return 0;
+    }
+
+    /**
+     * One broker unless --brokers says otherwise: the bench compares the delivery modes, and on 2 cores three
+     * replicating broker JVMs cost unary calls most of their throughput (see --compare-brokers).
+     */
+    private LabSettings benchLab() {
+        boolean brokersGiven = spec.commandLine().getParseResult().hasMatchedOption("--brokers");
+        return brokersGiven ? lab.settings() : lab.settings().withBrokers(1);
     }
 
     /** The bench, {@code --repeat} times in one lab; returns the last run's report (each run's files in run-i/). */
