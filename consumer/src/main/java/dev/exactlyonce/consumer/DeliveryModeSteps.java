@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.time.Duration;
 
 /**
  * What each delivery mode does with a poll batch, in one place: the steps of
@@ -54,7 +55,7 @@ class DeliveryModeSteps {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryModeSteps.class);
     /** Exactly-once: how often the Kafka offsets are committed for lag (the database holds the real ones). */
-    static final java.time.Duration LAG_COMMIT_INTERVAL = java.time.Duration.ofSeconds(1);
+    static final Duration LAG_COMMIT_INTERVAL = Duration.ofSeconds(1);
 
     private final BatchWriter writer;
     private final CrashDrill crashDrill;

@@ -6,7 +6,6 @@ import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.kafka.SharedSettings;
 import dev.exactlyonce.server.KafkaDependency;
-import io.micronaut.context.annotation.Property;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;

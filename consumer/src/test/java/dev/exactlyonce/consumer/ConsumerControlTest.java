@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -59,14 +58,7 @@ class ConsumerControlTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        try {
-            Pipeline.startGroupAtEnd(group);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        Map<String, String> properties = new HashMap<>();
-        Pipeline.consumerProperties(group, Pipeline.unique("pod")).forEach((k, v) -> properties.put(k, v.toString()));
-        return properties;
+        return Pipeline.serviceProperties(group);
     }
 
     @BeforeAll

@@ -60,14 +60,7 @@ class IdempotencyKeysTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        try {
-            Pipeline.startGroupAtEnd(group);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        Map<String, String> properties = new HashMap<>();
-        Pipeline.consumerProperties(group, Pipeline.unique("pod")).forEach((k, v) -> properties.put(k, v.toString()));
-        return properties;
+        return Pipeline.serviceProperties(group);
     }
 
     @BeforeAll

@@ -104,6 +104,21 @@ final class Pipeline {
     }
 
     /** Waits until the group's committed Kafka offsets reached the topic's end: everything was handled. */
+    /**
+     * The properties of a consumer service under test (a TestPropertyProvider's): a fresh group that starts
+     * at the end of the topic, so earlier tests' records are not its business, and a pod name of its own.
+     */
+    static Map<String, String> serviceProperties(String group) {
+        try {
+            startGroupAtEnd(group);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, String> properties = new HashMap<>();
+        consumerProperties(group, unique("pod")).forEach((k, v) -> properties.put(k, v.toString()));
+        return properties;
+    }
+
     static void awaitCaughtUp(String group) {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             try (Admin admin = admin()) {

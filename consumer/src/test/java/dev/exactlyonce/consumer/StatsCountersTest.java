@@ -24,7 +24,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -56,14 +55,7 @@ class StatsCountersTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        try {
-            Pipeline.startGroupAtEnd(group);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        Map<String, String> properties = new HashMap<>();
-        Pipeline.consumerProperties(group, Pipeline.unique("pod")).forEach((k, v) -> properties.put(k, v.toString()));
-        return properties;
+        return Pipeline.serviceProperties(group);
     }
 
     @BeforeAll

@@ -3,7 +3,6 @@ package dev.exactlyonce.server;
 import dev.exactlyonce.kafka.KafkaConnection;
 
 import dev.exactlyonce.kafka.Topics;
-import io.micronaut.context.annotation.Property;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;

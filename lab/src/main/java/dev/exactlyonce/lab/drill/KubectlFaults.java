@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Faults on the kind cluster: {@code kubectl delete pod --grace-period=0 --force} of a component's pods
@@ -84,7 +85,7 @@ public final class KubectlFaults implements PipelineFaults {
     private String randomPod(String component) throws IOException, InterruptedException {
         String[] pods = kubectl("get", "pods", "-l", COMPONENT + "=" + component, "-o",
                 "jsonpath={.items[*].metadata.name}").trim().split("\\s+");
-        return pods[java.util.concurrent.ThreadLocalRandom.current().nextInt(pods.length)];
+        return pods[ThreadLocalRandom.current().nextInt(pods.length)];
     }
 
     private String instances(String component) throws IOException, InterruptedException {

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.FeatureMetadata;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 
 /**
  * The lab's Kafka: one supervised child JVM per KRaft node (combined broker and controller), like one
@@ -124,7 +125,7 @@ public final class KafkaCluster implements AutoCloseable {
     /** True when every partition of every topic has a leader and all its replicas in sync. */
     public boolean fullyReplicated() {
         try {
-            var names = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true))
+            var names = admin.listTopics(new ListTopicsOptions().listInternal(true))
                     .names().get(5, TimeUnit.SECONDS);
             for (TopicDescription description : admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS).values()) {
                 for (TopicPartitionInfo partition : description.partitions()) {

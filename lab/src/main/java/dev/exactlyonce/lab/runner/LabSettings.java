@@ -58,27 +58,33 @@ public record LabSettings(Path dataDir, int brokers, int kafkaPort, int postgres
 
     /** The defaults of {@code lab up}: the ports of ARCHITECTURE.md, one consumer, a temporary data directory. */
     public static LabSettings defaults() {
-        return new LabSettings(null, DEFAULT_BROKERS, 9092, 5432, ServicePorts.DEFAULT, 1, 1, ServiceJars.nextToLab(), DEFAULT_JVM_OPTIONS, Duration.ofSeconds(15), (short) 2, false);
+        return new LabSettings(null, DEFAULT_BROKERS, 9092, 5432, ServicePorts.DEFAULT, 1, 1,
+                ServiceJars.nextToLab(), DEFAULT_JVM_OPTIONS, Duration.ofSeconds(15), (short) 2, false);
     }
 
     public LabSettings withDataDir(Path dir) {
-        return new LabSettings(dir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, networkFaults);
+        return new LabSettings(dir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars,
+                jvmOptions, stopGrace, transactionVersion, networkFaults);
     }
 
     public LabSettings withPorts(int kafka, int postgres, ServicePorts services) {
-        return new LabSettings(dataDir, brokers, kafka, postgres, services, consumers, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, networkFaults);
+        return new LabSettings(dataDir, brokers, kafka, postgres, services, consumers, billingReplicas, jars,
+                jvmOptions, stopGrace, transactionVersion, networkFaults);
     }
 
     public LabSettings withConsumers(int replicas) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, replicas, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, networkFaults);
+        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, replicas, billingReplicas, jars,
+                jvmOptions, stopGrace, transactionVersion, networkFaults);
     }
 
     public LabSettings withBrokers(int nodes) {
-        return new LabSettings(dataDir, nodes, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, networkFaults);
+        return new LabSettings(dataDir, nodes, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars,
+                jvmOptions, stopGrace, transactionVersion, networkFaults);
     }
 
     public LabSettings withTransactionVersion(short version) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars, jvmOptions, stopGrace, version, networkFaults);
+        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars,
+                jvmOptions, stopGrace, version, networkFaults);
     }
 
     public LabSettings withBillingReplicas(int replicas) {
@@ -87,7 +93,8 @@ public record LabSettings(Path dataDir, int brokers, int kafkaPort, int postgres
     }
 
     public LabSettings withNetworkFaults(boolean proxies) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars, jvmOptions, stopGrace, transactionVersion, proxies);
+        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars,
+                jvmOptions, stopGrace, transactionVersion, proxies);
     }
 
     public KafkaTopology kafkaTopology() {

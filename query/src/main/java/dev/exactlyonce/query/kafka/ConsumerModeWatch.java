@@ -5,7 +5,6 @@ import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.kafka.SharedSettings;
-import io.micronaut.context.annotation.Property;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;

@@ -3,7 +3,6 @@ package dev.exactlyonce.query.kafka;
 import dev.exactlyonce.kafka.KafkaConnection;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
-import io.micronaut.context.annotation.Property;
 import jakarta.inject.Singleton;
 import java.util.Map;
 import java.util.Properties;
