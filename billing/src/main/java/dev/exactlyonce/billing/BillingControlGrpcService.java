@@ -100,6 +100,8 @@ public class BillingControlGrpcService extends BillingControlGrpc.BillingControl
                 .setTransactionsAborted(metrics.total(Total.TRANSACTIONS_ABORTED))
                 .setProducersRecreated(metrics.total(Total.PRODUCERS_RECREATED))
                 .setCrashesFired(metrics.total(Total.CRASHES_FIRED))
+                .setAlreadyInvoiced(metrics.total(Total.ALREADY_INVOICED))
+                .setCommitsRetried(metrics.total(Total.COMMITS_RETRIED))
                 .setPodName(podName)
                 .setProcessingMode(config.current().getProcessingMode())
                 .setStartedAt(Timestamp.newBuilder().setSeconds(startedAt.getEpochSecond()).setNanos(startedAt.getNano()));

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Billing's counters, twice: Micrometer meters for /prometheus (monotonic; the names the chart's
  * dashboard queries: billing_orders_received_total, billing_invoices_sent_total{mode},
- * billing_transactions_total{outcome}, billing_crash_drills_fired_total, billing_dead_lettered_total)
+ * billing_transactions_total{outcome}, billing_crash_drills_fired_total, billing_dead_lettered_total,
+ * billing_already_invoiced_total, billing_commits_retried_total)
  * and resettable totals for GetBillingStats / ResetBillingStats.
  */
 @Singleton
@@ -22,7 +23,7 @@ class BillingMetrics {
 
     /** Resettable totals, in the order of the BillingStats fields. */
     enum Total { ORDERS_RECEIVED, INVOICES_SENT, FAILURES, RETRIES, DEAD_LETTERED, TRANSACTIONS_COMMITTED,
-        TRANSACTIONS_ABORTED, PRODUCERS_RECREATED, CRASHES_FIRED }
+        TRANSACTIONS_ABORTED, PRODUCERS_RECREATED, CRASHES_FIRED, ALREADY_INVOICED, COMMITS_RETRIED }
 
     private static final DeliveryMode[] MODES = {DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE,
             DeliveryMode.EXACTLY_ONCE};
@@ -37,6 +38,8 @@ class BillingMetrics {
     private final Counter failures;
     private final Counter retries;
     private final Counter producersRecreated;
+    private final Counter alreadyInvoiced;
+    private final Counter commitsRetried;
     private final Timer batchLatency;
 
     BillingMetrics(MeterRegistry registry, SharedBillingConfig config) {
@@ -66,6 +69,11 @@ class BillingMetrics {
                 .register(registry);
         producersRecreated = Counter.builder("billing.producers.recreated")
                 .description("producers closed and created anew after a fenced or fatal error").register(registry);
+        alreadyInvoiced = Counter.builder("billing.already.invoiced")
+                .description("orders not invoiced again: their invoice was committed before (a client's retry)")
+                .register(registry);
+        commitsRetried = Counter.builder("billing.commits.retried")
+                .description("commitTransaction calls retried after a timeout left the outcome unknown").register(registry);
         batchLatency = Timer.builder("billing.batch.latency").description("one poll batch, transform to last step")
                 .publishPercentileHistogram().register(registry);
     }
@@ -99,6 +107,16 @@ class BillingMetrics {
     void producerRecreated() {
         producersRecreated.increment();
         add(Total.PRODUCERS_RECREATED, 1);
+    }
+
+    void alreadyInvoiced(int orders) {
+        alreadyInvoiced.increment(orders);
+        add(Total.ALREADY_INVOICED, orders);
+    }
+
+    void commitRetried() {
+        commitsRetried.increment();
+        add(Total.COMMITS_RETRIED, 1);
     }
 
     void crashFired() {

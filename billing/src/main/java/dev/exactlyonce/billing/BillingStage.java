@@ -6,14 +6,19 @@ import static dev.exactlyonce.grpc.v1.BillingCrashPoint.BEFORE_COMMIT;
 
 import dev.exactlyonce.grpc.v1.BillingConfig;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.kafka.Topics;
 import jakarta.inject.Singleton;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -26,6 +31,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,27 +61,41 @@ public class BillingStage {
     private final InvoiceProducers producers;
     private final CrashDrill crashDrill;
     private final BillingMetrics metrics;
+    private final InvoiceLedger ledger;
+    private final BillingSettings settings;
+    /** Partitions whose position is unknown since a producer was replaced mid-transaction (poll thread only). */
+    private final Set<TopicPartition> unsure = new HashSet<>();
     /** Per partition of "orders": the offset after the last order this replica's offsets step made durable. */
     private final Map<Integer, Long> committedPositions = new ConcurrentHashMap<>();
 
     BillingStage(SharedBillingConfig config, InvoiceBatch invoiceBatch, InvoiceProducers producers,
-                 CrashDrill crashDrill, BillingMetrics metrics) {
+                 CrashDrill crashDrill, BillingMetrics metrics, InvoiceLedger ledger, BillingSettings settings) {
         this.config = config;
         this.invoiceBatch = invoiceBatch;
         this.producers = producers;
         this.crashDrill = crashDrill;
         this.metrics = metrics;
+        this.ledger = ledger;
+        this.settings = settings;
     }
 
     /** Bills one poll batch. On any failure the consumer is rewound to the batch's first offsets: nothing is skipped. */
     public void process(ConsumerRecords<String, byte[]> orders, Consumer<?, ?> consumer) throws InterruptedException {
         long started = System.nanoTime();
+        if (!unsure.isEmpty()) {
+            resyncUnsure(orders, consumer);
+            return;
+        }
         BillingConfig settings = config.current();
         metrics.received(orders.count());
         // the transform: pure, no side effect yet (invoices or dead letters for every order of the batch)
         InvoiceBatch.Records records = invoiceBatch.bill(orders, settings);
         // the positions after the batch: what "these orders are done" means to the consumer group
         Map<TopicPartition, OffsetAndMetadata> nextOffsets = nextOffsets(orders);
+        if (settings.getProcessingMode() != DeliveryMode.EXACTLY_ONCE) {
+            // invoices written outside exactly-once are not in the ledger: read it again when exactly-once resumes
+            ledger.forgetAll();
+        }
         switch (settings.getProcessingMode()) {
             case AT_MOST_ONCE -> atMostOnce(orders, records, nextOffsets, consumer, settings);
             case AT_LEAST_ONCE -> atLeastOnce(orders, records, nextOffsets, consumer, settings);
@@ -152,11 +172,14 @@ public class BillingStage {
     /**
      * One Kafka transaction holds the invoices, the dead letters AND the input offsets: read_committed
      * readers of "invoices" see them exactly when the group's offsets move past the orders, or never.
+     * An order whose invoice is already committed (a client's retry: same message_id, later offset) is
+     * recognised by the {@link InvoiceLedger} and not invoiced again.
      */
-    private void exactlyOnce(ConsumerRecords<String, byte[]> orders, InvoiceBatch.Records records,
+    private void exactlyOnce(ConsumerRecords<String, byte[]> orders, InvoiceBatch.Records billed,
                              Map<TopicPartition, OffsetAndMetadata> nextOffsets, Consumer<?, ?> consumer,
                              BillingConfig settings) {
         int count = orders.count();
+        InvoiceBatch.Records records = withoutInvoiced(billed, consumer.groupMetadata().generationId());
         Producer<String, byte[]> producer = producers.transactional();
         try {
             producer.beginTransaction();
@@ -170,37 +193,130 @@ public class BillingStage {
             // over (KIP-447), so an instance that lost the partitions cannot commit them
             producer.sendOffsetsToTransaction(nextOffsets, consumer.groupMetadata());
             crashDrill.reached(BEFORE_COMMIT, count, settings);
-            producer.commitTransaction();
         } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
                  | UnsupportedVersionException fatal) {
-            // this producer can do nothing more, not even abort; a new one (initTransactions) aborts what was open
-            producers.recreate(producer, fatal);
-            metrics.transactionAborted();
-            rewind(consumer, orders);
+            // this producer can do nothing more, not even abort
+            replaceProducer(producer, fatal, orders);
             return;
         } catch (KafkaException abortable) {
-            // e.g. CommitFailedException (the group moved on: this instance is a zombie), a timeout:
-            // abort, so that nothing of the batch is visible, and read the batch again
+            // e.g. a timeout, the group moved on: abort, so that nothing of the batch is visible, and read it again
             LOG.warn("exactly-once: transaction aborted ({}); the batch is read again", abortable.toString());
-            abort(producer, abortable);
-            rewind(consumer, orders);
+            abort(producer, abortable, consumer, orders);
+            return;
+        }
+        if (!commit(producer, consumer, orders, settings)) {
             return;
         }
         metrics.transactionCommitted();
         remember(nextOffsets);
+        records.invoices().forEach(invoice -> ledger.committed(invoice.partition(), invoiceId(invoice)));
+        metrics.alreadyInvoiced(billed.invoices().size() - records.invoices().size());
         countSent(DeliveryMode.EXACTLY_ONCE, records);
         crashDrill.reached(AFTER_COMMIT, count, settings);
     }
 
-    private void abort(Producer<String, byte[]> producer, KafkaException cause) {
+    /**
+     * commitTransaction, retried while its outcome is unknown. A TimeoutException does not mean the commit
+     * failed — the EndTxn may have reached the coordinator — so the producer allows nothing else now (not
+     * abortTransaction, not beginTransaction) until the commit is retried to an answer (Kafka's
+     * KafkaProducer#commitTransaction javadoc). If it has none within commit-retry-timeout, the producer
+     * is replaced; the new one's initTransactions finishes or aborts the transaction, and the group's
+     * committed offsets then tell where the batch stands.
+     */
+    private boolean commit(Producer<String, byte[]> producer, Consumer<?, ?> consumer,
+                           ConsumerRecords<String, byte[]> orders, BillingConfig settings) {
+        long deadline = System.nanoTime() + this.settings.commitRetryTimeout().toNanos();
+        while (true) {
+            try {
+                producer.commitTransaction();
+                return true;
+            } catch (TimeoutException unknown) {
+                metrics.commitRetried();
+                if (System.nanoTime() - deadline > 0) {
+                    LOG.warn("exactly-once: commit outcome still unknown after {} ({})",
+                            this.settings.commitRetryTimeout(), unknown.toString());
+                    replaceProducer(producer, unknown, orders);
+                    return false;
+                }
+                LOG.warn("exactly-once: commit outcome unknown ({}); committing again", unknown.toString());
+            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+                     | UnsupportedVersionException fatal) {
+                replaceProducer(producer, fatal, orders);
+                return false;
+            } catch (KafkaException abortable) {
+                // e.g. CommitFailedException (the group moved on: this instance is a zombie): nothing committed
+                LOG.warn("exactly-once: commit failed ({}); the batch is read again", abortable.toString());
+                abort(producer, abortable, consumer, orders);
+                return false;
+            }
+        }
+    }
+
+    private void abort(Producer<String, byte[]> producer, KafkaException cause, Consumer<?, ?> consumer,
+                       ConsumerRecords<String, byte[]> orders) {
         try {
             producer.abortTransaction();
-            metrics.transactionAborted();
-        } catch (KafkaException e) {
+        } catch (RuntimeException e) {
+            // the producer refuses (an earlier call timed out and is pending, or it failed fatally)
             e.addSuppressed(cause);
-            producers.recreate(producer, e);
-            metrics.transactionAborted();
+            replaceProducer(producer, e, orders);
+            return;
         }
+        metrics.transactionAborted();
+        rewind(consumer, orders);
+    }
+
+    /**
+     * The producer is closed; what became of its open transaction is up to the next producer's
+     * initTransactions. Until then this replica does not know where the batch's partitions stand, so
+     * it bills nothing of them before asking the group coordinator ({@link #resyncUnsure}).
+     */
+    private void replaceProducer(Producer<String, byte[]> producer, Exception why, ConsumerRecords<String, byte[]> orders) {
+        producers.recreate(producer, why);
+        metrics.transactionAborted();
+        unsure.addAll(orders.partitions());
+        ledger.forget(orders.partitions().stream().map(TopicPartition::partition).collect(Collectors.toSet()));
+    }
+
+    /**
+     * After a producer was replaced: the new producer (initTransactions) settles the old one's
+     * transaction, then each unsure partition goes to the group's committed offset (read_committed
+     * asks for a stable one, waiting out a transaction still being completed). The polled batch is
+     * not billed: the next poll reads from the settled positions.
+     */
+    private void resyncUnsure(ConsumerRecords<String, byte[]> orders, Consumer<?, ?> consumer) {
+        rewind(consumer, orders);
+        try {
+            producers.transactional();
+            Set<TopicPartition> owned = new HashSet<>(unsure);
+            owned.retainAll(consumer.assignment());
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(owned);
+            for (TopicPartition partition : owned) {
+                OffsetAndMetadata offset = committed.get(partition);
+                if (offset != null) {
+                    consumer.seek(partition, offset);
+                } else {
+                    consumer.seekToBeginning(List.of(partition));
+                }
+            }
+            LOG.info("exactly-once: positions settled from the group's committed offsets: {}", committed);
+            unsure.clear();
+        } catch (KafkaException e) {
+            LOG.warn("exactly-once: positions not settled yet ({}); trying again with the next poll", e.toString());
+        }
+    }
+
+    /** Drops the invoices of orders the ledger says are already invoiced: a client's retry, or the same order twice in the batch. */
+    private InvoiceBatch.Records withoutInvoiced(InvoiceBatch.Records records, int generation) {
+        Set<String> inBatch = new HashSet<>();
+        return records.keepInvoices(invoice -> {
+            String id = invoiceId(invoice);
+            return !ledger.invoiced(invoice.partition(), generation).contains(id) && inBatch.add(id);
+        });
+    }
+
+    private static String invoiceId(ProducerRecord<String, byte[]> invoice) {
+        return new String(invoice.headers().lastHeader(Topics.HEADER_INVOICE_ID).value(), StandardCharsets.UTF_8);
     }
 
     /**

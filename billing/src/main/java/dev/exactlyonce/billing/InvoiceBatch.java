@@ -34,6 +34,11 @@ class InvoiceBatch {
             all.addAll(deadLetters);
             return all;
         }
+
+        /** The same batch without the invoices {@code keep} rejects (dead letters are all kept). */
+        Records keepInvoices(java.util.function.Predicate<ProducerRecord<String, byte[]>> keep) {
+            return new Records(invoices.stream().filter(keep).toList(), deadLetters, failures, retries);
+        }
     }
 
     private final InvoiceTracing tracing;
@@ -96,8 +101,9 @@ class InvoiceBatch {
 
     private ProducerRecord<String, byte[]> record(Billed order, BillingConfig config) {
         Invoice invoice = order.invoice();
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.INVOICES, invoice.getOrderId(),
-                invoice.toByteArray());
+        // co-partitioned: invoices partition p holds the invoices of orders partition p (see InvoiceLedger)
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.INVOICES, order.source().partition(),
+                invoice.getOrderId(), invoice.toByteArray());
         record.headers()
                 .add(Topics.HEADER_INVOICE_ID, invoice.getInvoiceId().getBytes(StandardCharsets.UTF_8))
                 .add(Topics.HEADER_MESSAGE_ID, invoice.getMessageId().getBytes(StandardCharsets.UTF_8));

@@ -11,11 +11,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two producers billing writes with, from micronaut-kafka's registries (configured under
+ * The two producers billing writes with, from micronaut-kafka's producer registry (configured under
  * {@code kafka.producers.<client id>} in application.yml): a plain one for at-most-once and
  * at-least-once, and a transactional one for exactly-once whose {@code transactional.id} is
  * {@code billing-<pod name>}. One id per pod: a pod restarted under its name fences its previous
  * incarnation (and aborts the transaction that one left open) when the new producer registers.
+ *
+ * <p>initTransactions is called here, not by micronaut-kafka's TransactionalProducerRegistry: that one
+ * calls it while creating the producer and, when it times out (no broker or coordinator answering),
+ * neither keeps nor closes the producer, whose InitProducerId may still complete later and fence the
+ * next producer (seen in CommitTimeoutTest). A timed-out initTransactions is retried on the same instance.
  */
 @Singleton
 class InvoiceProducers {
@@ -25,26 +30,34 @@ class InvoiceProducers {
     private static final Logger LOG = LoggerFactory.getLogger(InvoiceProducers.class);
 
     private final ProducerRegistry producers;
-    private final TransactionalProducerRegistry transactionalProducers;
+    private final TransactionalProducerRegistry registry;
     private final BillingMetrics metrics;
     private final String transactionalId;
+    /** The transactional producer whose initTransactions completed (poll thread only). */
+    private Producer<String, byte[]> initialized;
 
-    InvoiceProducers(ProducerRegistry producers, TransactionalProducerRegistry transactionalProducers,
-                     BillingMetrics metrics, @Property(name = "app.pod-name") String podName) {
+    InvoiceProducers(ProducerRegistry producers, TransactionalProducerRegistry registry, BillingMetrics metrics,
+                     @Property(name = "kafka.producers." + TRANSACTIONAL_CLIENT_ID + ".transactional.id") String transactionalId) {
         this.producers = producers;
-        this.transactionalProducers = transactionalProducers;
+        this.registry = registry;
         this.metrics = metrics;
-        this.transactionalId = "billing-" + podName;
+        this.transactionalId = transactionalId;
     }
 
     Producer<String, byte[]> plain() {
         return producers.getProducer(PLAIN_CLIENT_ID, Argument.STRING, Argument.of(byte[].class));
     }
 
-    /** Created on first use, with initTransactions() (by the registry). */
+    /** Registered with the transaction coordinator on first use (initTransactions, retried after a timeout). */
     Producer<String, byte[]> transactional() {
-        return transactionalProducers.getTransactionalProducer(TRANSACTIONAL_CLIENT_ID, transactionalId,
-                Argument.STRING, Argument.of(byte[].class));
+        Producer<String, byte[]> producer = producers.getProducer(TRANSACTIONAL_CLIENT_ID, Argument.STRING,
+                Argument.of(byte[].class));
+        if (producer != initialized) {
+            // fences this pod's earlier producer and finishes (or aborts) the transaction it left open
+            producer.initTransactions();
+            initialized = producer;
+        }
+        return producer;
     }
 
     String transactionalId() {
@@ -52,13 +65,14 @@ class InvoiceProducers {
     }
 
     /**
-     * After a fenced or fatal error the producer is unusable (it cannot even abort): close it and let
-     * the next batch create a new one. The registry only forgets it; closing is ours.
+     * After a fenced or fatal error, or a commit with no answer, the producer is done with: close it and
+     * let the next batch create a new one. The registry only forgets it; closing is ours.
      */
     void recreate(Producer<String, byte[]> broken, Exception why) {
         LOG.warn("transactional producer {} is unusable ({}); closing it, the next batch uses a new one",
                 transactionalId, why.toString());
-        transactionalProducers.close(broken);
+        registry.close(broken);
+        initialized = null;
         try {
             broken.close(Duration.ZERO);
         } catch (RuntimeException e) {

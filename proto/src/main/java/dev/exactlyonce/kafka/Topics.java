@@ -19,9 +19,13 @@ public final class Topics {
     public static final int ORDERS_PARTITIONS = 3;
     /** Records that failed max_attempts times or could not be deserialized, with the error in headers. */
     public static final String DLQ = "orders.dlq";
-    /** Invoices, written by billing (one per order record), keyed by order_id; read with read_committed. */
+    /**
+     * Invoices, written by billing (one per order), keyed by order_id; read with read_committed.
+     * Co-partitioned with "orders": the invoice of an order of partition p goes to partition p, which is
+     * where billing looks up what it already invoiced (so the partition counts must stay equal).
+     */
     public static final String INVOICES = "invoices";
-    public static final int INVOICES_PARTITIONS = 3;
+    public static final int INVOICES_PARTITIONS = ORDERS_PARTITIONS;
     /** Orders billing could not invoice: undecodable, or failed max_attempts times; error in headers. */
     public static final String BILLING_DLQ = "billing.dlq";
     /** Compacted; the newest value per key ("producer", "consumer", "billing") is the setting every replica applies. */
