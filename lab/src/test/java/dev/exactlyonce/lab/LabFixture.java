@@ -180,11 +180,17 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
-    /** A grpc base and a management base whose whole layout (base+0..+3, replicas +10*i) is free. */
+    /*
+     * Every port a lab binds comes from below Linux's ephemeral range (32768-60999): a port in it can be
+     * taken as the source port of any outgoing connection between the check and the bind, and held for as
+     * long as that connection lives (it once kept the producer's management port for 3 minutes). Disjoint
+     * ranges: Kafka 20000-23399, PostgreSQL 23500-25603, gRPC 26000-28932, management 29000-31932.
+     */
+
     /** A PostgreSQL port whose fault proxies' ports (+100..+103) are free too. */
     static int freePostgresPort() {
         for (int attempt = 0; attempt < 100; attempt++) {
-            int port = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+            int port = 23_500 + ThreadLocalRandom.current().nextInt(2_000);
             if (IntStream.rangeClosed(0, 3).allMatch(i -> isFree(port + (i == 0 ? 0 : NetworkLinks.POSTGRES_PROXY_OFFSET + i - 1)))) {
                 return port;
             }
@@ -195,7 +201,7 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     /** A first client port whose Kafka layout (client and controller port per node) is all free. */
     static int freeKafkaPorts(int brokers) {
         for (int attempt = 0; attempt < 100; attempt++) {
-            int first = 20_000 + ThreadLocalRandom.current().nextInt(20_000);
+            int first = 20_000 + ThreadLocalRandom.current().nextInt(3_000);
             KafkaTopology topology = new KafkaTopology(brokers, first, NetworkLinks.KAFKA_LINKS);
             if (topology.ports().stream().allMatch(LabFixture::isFree)) {
                 return first;
@@ -204,10 +210,11 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
         throw new IllegalStateException("no free Kafka port range found");
     }
 
+    /** A grpc base and a management base whose whole layout (base+0..+3, replicas +10*i) is free. */
     static ServicePorts freeServicePorts(int consumers) {
         for (int attempt = 0; attempt < 100; attempt++) {
-            int grpc = ThreadLocalRandom.current().nextInt(20_000, 29_000) / 100 * 100;
-            ServicePorts ports = new ServicePorts(grpc, grpc + 10_000);
+            int grpc = ThreadLocalRandom.current().nextInt(26_000, 28_900) / 100 * 100;
+            ServicePorts ports = new ServicePorts(grpc, grpc + 3_000);
             boolean free = IntStream.concat(
                     IntStream.of(ports.producerGrpc(), ports.producerManagement(), ports.queryGrpc(), ports.queryManagement()),
                     IntStream.range(0, ServicePorts.MAX_CONSUMERS).flatMap(i -> IntStream.of(ports.consumerGrpc(i),
