@@ -14,6 +14,14 @@ public record ExpectedOutcome(String description, Predicate<AuditResponse> check
     /** Exactly-once, as Kafka's own transaction system test checks it: input set == output set, in order per partition. */
     private static final ExpectedOutcome EXACTLY_ONCE_IN_ORDER = new ExpectedOutcome("0 lost, 0 duplicated, in order",
             a -> a.getLost() == 0 && a.getDuplicated() == 0 && a.getOutOfKafkaOrder() == 0);
+    /**
+     * Exactly-once end to end: every fault is also judged on the invoice leg, which billing runs in the
+     * same mode — a client's retry or a broker failure must not invoice an order twice either.
+     */
+    private static final ExpectedOutcome EXACTLY_ONCE_BOTH_LEGS = new ExpectedOutcome(
+            "0 lost, 0 duplicated, in order; invoices: 0 lost, 0 duplicated",
+            a -> EXACTLY_ONCE_IN_ORDER.check().test(a) && a.getInvoices().getLost() == 0
+                    && a.getInvoices().getDuplicated() == 0, true);
     private static final ExpectedOutcome NOTHING_LOST_NOTHING_TWICE =
             new ExpectedOutcome("0 lost, 0 duplicated", a -> a.getLost() == 0 && a.getDuplicated() == 0);
     private static final ExpectedOutcome DUPLICATES_NO_LOSS =
@@ -44,7 +52,7 @@ public record ExpectedOutcome(String description, Predicate<AuditResponse> check
             return billing(mode, fault);
         }
         return switch (mode) {
-            case EXACTLY_ONCE -> EXACTLY_ONCE_IN_ORDER;
+            case EXACTLY_ONCE -> EXACTLY_ONCE_BOTH_LEGS;
             // steps: write rows, commit offsets
             case AT_LEAST_ONCE -> switch (fault) {
                 // between the two steps: the committed batch is replayed

@@ -20,12 +20,15 @@ class ExpectedOutcomeTest {
             // the same rule on the leg the fault is judged on: PostgreSQL, or the invoices for billing's faults
             ExpectedOutcome expected = ExpectedOutcome.of(DeliveryMode.EXACTLY_ONCE, fault);
             boolean invoices = fault.isBillingFault();
-            assertThat(expected.holds(invoices ? invoiceAudit(0, 0) : audit(0, 0))).isTrue();
-            assertThat(expected.holds(invoices ? invoiceAudit(1, 0) : audit(1, 0))).isFalse();
-            assertThat(expected.holds(invoices ? invoiceAudit(0, 1) : audit(0, 1))).isFalse();
+            assertThat(expected.holds(invoices ? invoiceAudit(0, 0) : bothLegs(0, 0, 0))).isTrue();
+            assertThat(expected.holds(invoices ? invoiceAudit(1, 0) : bothLegs(1, 0, 0))).isFalse();
+            assertThat(expected.holds(invoices ? invoiceAudit(0, 1) : bothLegs(0, 1, 0))).isFalse();
             if (!invoices) {
-                assertThat(expected.holds(audit(0, 0).toBuilder().setOutOfKafkaOrder(1).build()))
+                assertThat(expected.holds(bothLegs(0, 0, 0).toBuilder().setOutOfKafkaOrder(1).build()))
                         .as("stored out of Kafka's order").isFalse();
+                // the invoice leg counts too: a retried order invoiced twice is a failed row
+                assertThat(expected.holds(bothLegs(0, 0, 2))).as("invoiced twice").isFalse();
+                assertThat(expected.holds(audit(0, 0))).as("the invoice leg not drained").isFalse();
             }
         }
     }
@@ -95,6 +98,12 @@ class ExpectedOutcomeTest {
         List<Scenario> matrix = Scenario.plan(List.of(DeliveryMode.EXACTLY_ONCE), false, true, 1, List.of(), 1);
         assertThat(matrix).extracting(Scenario::fault).doesNotContain(Fault.TWO_BROKERS_DOWN)
                 .contains(Fault.SIGKILL_PARTITION_LEADER, Fault.ROLLING_RESTART_KAFKA);
+    }
+
+    /** PostgreSQL leg lost/duplicated, invoice leg duplicated; both drained. */
+    private static AuditResponse bothLegs(long lost, long duplicated, long invoicesDuplicated) {
+        return audit(lost, duplicated).toBuilder().setInvoices(InvoiceAudit.newBuilder()
+                .setDuplicated(invoicesDuplicated).setDrained(true)).build();
     }
 
     private static AuditResponse invoiceAudit(long lost, long duplicated) {
