@@ -226,11 +226,13 @@ public class BillingStage {
     private boolean commit(Producer<String, byte[]> producer, Consumer<?, ?> consumer,
                            ConsumerRecords<String, byte[]> orders, BillingConfig settings) {
         long deadline = System.nanoTime() + this.settings.commitRetryTimeout().toNanos();
+        boolean outcomeUnknown = false;
         while (true) {
             try {
                 producer.commitTransaction();
                 return true;
             } catch (TimeoutException unknown) {
+                outcomeUnknown = true;
                 metrics.commitRetried();
                 if (System.nanoTime() - deadline > 0) {
                     LOG.warn("exactly-once: commit outcome still unknown after {} ({})",
@@ -243,10 +245,17 @@ public class BillingStage {
                      | UnsupportedVersionException fatal) {
                 replaceProducer(producer, fatal, orders);
                 return false;
-            } catch (KafkaException abortable) {
+            } catch (KafkaException failed) {
+                if (outcomeUnknown) {
+                    // an error after a commit with no answer (e.g. the coordinator aborted it on its timeout and
+                    // bumped the epoch) proves nothing about what the first try did: ask the group, not the error
+                    LOG.warn("exactly-once: commit retry failed ({}); positions from the group's offsets", failed.toString());
+                    replaceProducer(producer, failed, orders);
+                    return false;
+                }
                 // e.g. CommitFailedException (the group moved on: this instance is a zombie): nothing committed
-                LOG.warn("exactly-once: commit failed ({}); the batch is read again", abortable.toString());
-                abort(producer, abortable, consumer, orders);
+                LOG.warn("exactly-once: commit failed ({}); the batch is read again", failed.toString());
+                abort(producer, failed, consumer, orders);
                 return false;
             }
         }
