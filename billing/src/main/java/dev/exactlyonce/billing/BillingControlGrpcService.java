@@ -1,7 +1,6 @@
 package dev.exactlyonce.billing;
 
 import com.google.protobuf.Timestamp;
-import dev.exactlyonce.billing.BillingConfigRules.InvalidSetting;
 import dev.exactlyonce.billing.BillingMetrics.Total;
 import dev.exactlyonce.grpc.v1.BillingConfig;
 import dev.exactlyonce.grpc.v1.BillingControlGrpc;
@@ -11,8 +10,7 @@ import dev.exactlyonce.grpc.v1.GetBillingConfigRequest;
 import dev.exactlyonce.grpc.v1.GetBillingStatsRequest;
 import dev.exactlyonce.grpc.v1.ResetBillingStatsRequest;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
-import dev.exactlyonce.kafka.Topics;
-import io.grpc.Status;
+import dev.exactlyonce.server.SettingRules;
 import io.grpc.stub.StreamObserver;
 import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.annotation.Property;
@@ -58,19 +56,11 @@ public class BillingControlGrpcService extends BillingControlGrpc.BillingControl
 
     @Override
     public void updateBillingConfig(UpdateBillingConfigRequest request, StreamObserver<BillingConfig> response) {
-        try {
+        SettingRules.answerUpdate(response, () -> {
             BillingConfig updated = config.update(request);
             LOG.info("billing settings updated: {}", updated.toString().replace('\n', ' '));
-            reply(response, effective(updated));
-        } catch (InvalidSetting e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            response.onError(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
-        } catch (Exception e) {
-            response.onError(Status.UNAVAILABLE.withDescription("settings not stored in " + Topics.SETTINGS + ": "
-                    + e.getMessage()).asRuntimeException());
-        }
+            return effective(updated);
+        });
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.exactlyonce.billing;
 
 import dev.exactlyonce.grpc.v1.BillingConfig;
 import dev.exactlyonce.grpc.v1.BillingCrashPoint;
+import dev.exactlyonce.server.CrashCountdown;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,9 +22,7 @@ class CrashDrill {
     private final SharedBillingConfig config;
     private final BillingMetrics metrics;
     private final ProcessHalt halt;
-    private int armedAfter;
-    private BillingCrashPoint armedPoint;
-    private long reached;
+    private final CrashCountdown<BillingCrashPoint> countdown = new CrashCountdown<>();
 
     CrashDrill(SharedBillingConfig config, BillingMetrics metrics, ProcessHalt halt) {
         this.config = config;
@@ -33,17 +32,7 @@ class CrashDrill {
 
     /** Called by the stage (the listener's thread) when {@code orders} orders of a batch reached {@code point}. */
     void reached(BillingCrashPoint point, int orders, BillingConfig batchConfig) {
-        if (batchConfig.getCrashAfterMessages() != armedAfter || batchConfig.getCrashPoint() != armedPoint) {
-            // armed anew (or disarmed): count from zero
-            armedAfter = batchConfig.getCrashAfterMessages();
-            armedPoint = batchConfig.getCrashPoint();
-            reached = 0;
-        }
-        if (armedAfter <= 0 || point != armedPoint) {
-            return;
-        }
-        reached += orders;
-        if (reached >= armedAfter) {
+        if (countdown.reached(point, orders, batchConfig.getCrashAfterMessages(), batchConfig.getCrashPoint())) {
             fire(batchConfig);
         }
     }
@@ -58,7 +47,7 @@ class CrashDrill {
         }
         metrics.crashFired();
         LOG.error("CRASH DRILL: halting with exit code {} after {} orders reached {} in {} (disarmed for the restart)",
-                EXIT_CODE, reached, armedPoint, batchConfig.getProcessingMode());
+                EXIT_CODE, countdown.count(), countdown.armedPoint(), batchConfig.getProcessingMode());
         halt.halt(EXIT_CODE);
     }
 }

@@ -2,21 +2,14 @@ package dev.exactlyonce.consumer;
 
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.CrashPoint;
-import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.server.SettingRules;
+import dev.exactlyonce.server.SettingRules.InvalidSetting;
 
-/** Validates an UpdateConsumerConfig request and merges it into the current settings. */
+/** Validates an UpdateConsumerConfig request (the shared {@link SettingRules}) and merges it into the current settings. */
 final class ConsumerConfigRules {
 
-    static final int MAX_ATTEMPTS_LIMIT = 100;
     static final int MAX_PROCESSING_DELAY_MS = 60_000;
-
-    /** A setting that was refused: the field and why. */
-    static final class InvalidSetting extends IllegalArgumentException {
-        InvalidSetting(String field, String reason) {
-            super(field + ": " + reason);
-        }
-    }
 
     private ConsumerConfigRules() {
     }
@@ -25,44 +18,23 @@ final class ConsumerConfigRules {
     static ConsumerConfig merge(ConsumerConfig current, UpdateConsumerConfigRequest update) {
         ConsumerConfig.Builder next = current.toBuilder();
         if (update.hasProcessingMode()) {
-            DeliveryMode mode = update.getProcessingMode();
-            if (mode == DeliveryMode.DELIVERY_MODE_UNSPECIFIED || mode == DeliveryMode.UNRECOGNIZED) {
-                throw new InvalidSetting("processing_mode", "must be AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE");
-            }
-            next.setProcessingMode(mode);
+            next.setProcessingMode(SettingRules.processingMode(update.getProcessingMode()));
         }
         if (update.hasEnableIdempotency()) {
             next.setEnableIdempotency(update.getEnableIdempotency());
         }
         if (update.hasCrashAfterMessages()) {
-            if (update.getCrashAfterMessages() < 0) {
-                throw new InvalidSetting("crash_after_messages", "must be >= 0 (0 disarms), was "
-                        + update.getCrashAfterMessages());
-            }
-            next.setCrashAfterMessages(update.getCrashAfterMessages());
+            next.setCrashAfterMessages(SettingRules.crashAfterMessages(update.getCrashAfterMessages()));
         }
         if (update.hasCrashPoint()) {
-            CrashPoint point = update.getCrashPoint();
-            if (point == CrashPoint.CRASH_POINT_UNSPECIFIED || point == CrashPoint.UNRECOGNIZED) {
-                throw new InvalidSetting("crash_point",
-                        "must be BEFORE_DB_COMMIT, AFTER_DB_COMMIT or AFTER_OFFSET_COMMIT");
-            }
-            next.setCrashPoint(point);
+            next.setCrashPoint(SettingRules.crashPoint(update.getCrashPoint(), CrashPoint.CRASH_POINT_UNSPECIFIED,
+                    "BEFORE_DB_COMMIT, AFTER_DB_COMMIT or AFTER_OFFSET_COMMIT"));
         }
         if (update.hasFailureRate()) {
-            double rate = update.getFailureRate();
-            if (!(rate >= 0 && rate <= 1)) {
-                throw new InvalidSetting("failure_rate", "must be between 0 and 1, was " + rate);
-            }
-            next.setFailureRate(rate);
+            next.setFailureRate(SettingRules.failureRate(update.getFailureRate()));
         }
         if (update.hasMaxAttempts()) {
-            int attempts = update.getMaxAttempts();
-            if (attempts < 1 || attempts > MAX_ATTEMPTS_LIMIT) {
-                throw new InvalidSetting("max_attempts", "must be between 1 and " + MAX_ATTEMPTS_LIMIT
-                        + ", was " + attempts);
-            }
-            next.setMaxAttempts(attempts);
+            next.setMaxAttempts(SettingRules.maxAttempts(update.getMaxAttempts()));
         }
         if (update.hasProcessingDelayMs()) {
             int delay = update.getProcessingDelayMs();

@@ -1,7 +1,6 @@
 package dev.exactlyonce.consumer;
 
 import com.google.protobuf.Timestamp;
-import dev.exactlyonce.consumer.ConsumerConfigRules.InvalidSetting;
 import dev.exactlyonce.consumer.ConsumerMetrics.Total;
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
@@ -12,7 +11,7 @@ import dev.exactlyonce.grpc.v1.GetConsumerStatsRequest;
 import dev.exactlyonce.grpc.v1.ResetConsumerStatsRequest;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.kafka.Topics;
-import io.grpc.Status;
+import dev.exactlyonce.server.SettingRules;
 import io.grpc.stub.StreamObserver;
 import io.micronaut.context.annotation.Property;
 import jakarta.inject.Singleton;
@@ -53,19 +52,11 @@ public class ConsumerControlGrpcService extends ConsumerControlGrpc.ConsumerCont
 
     @Override
     public void updateConsumerConfig(UpdateConsumerConfigRequest request, StreamObserver<ConsumerConfig> response) {
-        try {
+        SettingRules.answerUpdate(response, () -> {
             ConsumerConfig updated = config.update(request);
             LOG.info("consumer settings updated: {}", updated.toString().replace('\n', ' '));
-            reply(response, effective(updated));
-        } catch (InvalidSetting e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            response.onError(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
-        } catch (Exception e) {
-            response.onError(Status.UNAVAILABLE.withDescription("settings not stored in " + Topics.SETTINGS + ": "
-                    + e.getMessage()).asRuntimeException());
-        }
+            return effective(updated);
+        });
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.exactlyonce.consumer;
 
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.CrashPoint;
+import dev.exactlyonce.server.CrashCountdown;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.transaction.TransactionDefinition;
 import io.micronaut.transaction.TransactionOperations;
@@ -31,9 +32,7 @@ class CrashDrill {
     private final ProcessHalt halt;
     private final String podName;
     private final String group;
-    private int armedAfter;
-    private CrashPoint armedPoint;
-    private long reached;
+    private final CrashCountdown<CrashPoint> countdown = new CrashCountdown<>();
 
     CrashDrill(SharedConsumerConfig config, CrashDrillRepository crashes, TransactionOperations<Connection> transactions,
                ConsumerMetrics metrics, ProcessHalt halt, ConsumerSettings settings,
@@ -49,17 +48,7 @@ class CrashDrill {
 
     /** Called by the poll-loop thread when {@code messages} records of a batch reached {@code point}. */
     void reached(CrashPoint point, int messages, ConsumerConfig batchConfig) {
-        if (batchConfig.getCrashAfterMessages() != armedAfter || batchConfig.getCrashPoint() != armedPoint) {
-            // armed anew (or disarmed): count from zero
-            armedAfter = batchConfig.getCrashAfterMessages();
-            armedPoint = batchConfig.getCrashPoint();
-            reached = 0;
-        }
-        if (armedAfter <= 0 || point != armedPoint) {
-            return;
-        }
-        reached += messages;
-        if (reached >= armedAfter) {
+        if (countdown.reached(point, messages, batchConfig.getCrashAfterMessages(), batchConfig.getCrashPoint())) {
             fire(batchConfig);
         }
     }
@@ -75,13 +64,14 @@ class CrashDrill {
         try {
             // its own transaction: at BEFORE_DB_COMMIT the batch's transaction is open and dies with the process
             transactions.execute(TransactionDefinition.of(TransactionDefinition.Propagation.REQUIRES_NEW), status -> crashes.save(new CrashDrillFired(null,
-                    group, podName, batchConfig.getProcessingMode().name(), armedPoint.name(), armedAfter, Instant.now())));
+                    group, podName, batchConfig.getProcessingMode().name(), countdown.armedPoint().name(), countdown.armedAfter(),
+                    Instant.now())));
         } catch (RuntimeException e) {
             LOG.warn("crash drill: could not count the crash in PostgreSQL ({})", e.toString());
         }
         metrics.crashFired();
         LOG.error("CRASH DRILL: halting with exit code {} after {} messages reached {} in {} (disarmed for the restart)",
-                EXIT_CODE, reached, armedPoint, batchConfig.getProcessingMode());
+                EXIT_CODE, countdown.count(), countdown.armedPoint(), batchConfig.getProcessingMode());
         halt.halt(EXIT_CODE);
     }
 
