@@ -1,6 +1,9 @@
 package dev.exactlyonce.billing;
 
+import dev.exactlyonce.grpc.v1.PartitionOffset;
+import dev.exactlyonce.grpc.v1.ResetResponse;
 import dev.exactlyonce.kafka.KafkaConnection;
+import dev.exactlyonce.kafka.SharedSettings;
 import dev.exactlyonce.kafka.Topics;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -35,9 +38,15 @@ import org.slf4j.LoggerFactory;
  * more than the window's invoices after its first attempt is not recognised (like the idempotent
  * producer's window of 5 batches, only larger).
  *
+ * <p>Reset (QueryService) starts a new audit window and empties the consumer's processed_messages, so an
+ * order id is new again on PostgreSQL's leg; the ledger follows: it reads only invoices from the newest
+ * window's start on (announced in lab.settings under "audit-window") and forgets what it knew when a new
+ * window is announced.
+ *
  * <p>Loaded when a partition is first billed in a consumer group generation, forgotten when the
- * generation changes (another replica may have billed the partition meanwhile) and when a transaction's
- * outcome is unknown. Used on the listener's poll thread only.
+ * generation changes (another replica may have billed the partition meanwhile), when a transaction's
+ * outcome is unknown and when a new audit window starts. Used on the listener's poll thread only
+ * (the window is read by the settings thread, handed over through a volatile).
  */
 @Singleton
 class InvoiceLedger {
@@ -47,21 +56,32 @@ class InvoiceLedger {
     private final KafkaConnection kafka;
     private final int window;
     private final Map<Integer, Set<String>> invoiced = new HashMap<>();
+    private final SharedSettings<ResetResponse> auditWindow;
     private int generation = -1;
+    private ResetResponse windowLoaded;
     private KafkaConsumer<byte[], byte[]> reader;
 
     InvoiceLedger(KafkaConnection kafka, BillingSettings settings) {
         this.kafka = kafka;
         this.window = settings.dedupWindow();
+        this.auditWindow = new SharedSettings<>(kafka, Topics.AUDIT_WINDOW_SETTING, ResetResponse.getDefaultInstance(),
+                ResetResponse.parser(), value -> { }).start(Duration.ofSeconds(10));
     }
 
-    /** The invoice ids of {@code partition} committed so far, read from Kafka if not known in this generation. */
+    /** The invoice ids of {@code partition} committed so far, read from Kafka if not known in this generation and window. */
     Set<String> invoiced(int partition, int groupGeneration) {
-        if (groupGeneration != generation) {
+        ResetResponse newestWindow = auditWindow.current();
+        if (groupGeneration != generation || newestWindow != windowLoaded) {
             invoiced.clear();
             generation = groupGeneration;
+            windowLoaded = newestWindow;
         }
         return invoiced.computeIfAbsent(partition, this::load);
+    }
+
+    /** The newest audit window this replica has seen announced. */
+    ResetResponse auditWindow() {
+        return auditWindow.current();
     }
 
     /** After a commit: these invoices are now in the topic. */
@@ -91,7 +111,7 @@ class InvoiceLedger {
         long begin = consumer.beginningOffsets(List.of(invoices)).get(invoices);
         // read_committed: the end offset is the last stable offset, before any open transaction
         long end = consumer.endOffsets(List.of(invoices)).get(invoices);
-        consumer.seek(invoices, Math.max(begin, end - window));
+        consumer.seek(invoices, Math.max(windowStart(partition), Math.max(begin, end - window)));
         while (consumer.position(invoices) < end) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                 Header id = record.headers().lastHeader(Topics.HEADER_INVOICE_ID);
@@ -104,6 +124,13 @@ class InvoiceLedger {
         LOG.info("invoice ledger of orders partition {}: {} committed invoices read from {} in {} ms", partition,
                 ids.size(), invoices, (System.nanoTime() - started) / 1_000_000);
         return ids;
+    }
+
+    /** Where the newest audit window starts in invoices partition {@code partition} (0 before any Reset). */
+    private long windowStart(int partition) {
+        return windowLoaded.getAuditWindowStartList().stream()
+                .filter(o -> o.getTopic().equals(Topics.INVOICES) && o.getPartition() == partition)
+                .mapToLong(PartitionOffset::getOffset).findFirst().orElse(0L);
     }
 
     private KafkaConsumer<byte[], byte[]> reader() {
@@ -130,6 +157,7 @@ class InvoiceLedger {
 
     @PreDestroy
     void close() {
+        auditWindow.close();
         if (reader != null) {
             try {
                 reader.close(Duration.ofSeconds(1));

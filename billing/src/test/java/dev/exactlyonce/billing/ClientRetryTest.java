@@ -5,13 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
+import dev.exactlyonce.grpc.v1.PartitionOffset;
+import dev.exactlyonce.grpc.v1.ResetResponse;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
+import dev.exactlyonce.kafka.KafkaConnection;
+import dev.exactlyonce.kafka.SharedSettings;
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -70,6 +75,46 @@ class ClientRetryTest {
             BillingPipeline.awaitCaughtUp(group);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(BillingPipeline.invoiced(prefix))
                     .isEqualTo(new BillingPipeline.Invoiced(30, 30)));
+        }
+    }
+
+    /**
+     * Reset (QueryService) empties processed_messages, so an order id is new again on PostgreSQL's leg,
+     * and announces the new audit window in lab.settings: billing's ledger starts over there too.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource("EXACTLY_ONCE")
+    void afterAResetTheSameOrderIdsAreNewAgain(DeliveryMode mode) throws Exception {
+        String group = BillingPipeline.unique("billing-retry-reset");
+        String prefix = BillingPipeline.unique("retry-reset");
+        BillingPipeline.startGroupAtEnd(group);
+        List<OrderEvent> orders = BillingPipeline.orders(prefix, 40);
+        try (ApplicationContext billing = start(group, BillingPipeline.unique("billing-pod"), mode)) {
+            BillingPipeline.send(orders);
+            BillingPipeline.awaitCaughtUp(group);
+            ResetResponse window = announceNewAuditWindow();
+            InvoiceLedger ledger = billing.getBean(InvoiceLedger.class);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ledger.auditWindow().equals(window));
+            BillingPipeline.send(orders);
+            BillingPipeline.awaitCaughtUp(group);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(BillingPipeline.invoiced(prefix))
+                    .isEqualTo(new BillingPipeline.Invoiced(80, 40)));
+            assertThat(billing.getBean(BillingMetrics.class).total(BillingMetrics.Total.ALREADY_INVOICED)).isZero();
+        }
+    }
+
+    /** What QueryService's Reset announces: the new audit window starts at the invoices' current ends. */
+    private static ResetResponse announceNewAuditWindow() throws Exception {
+        ResetResponse.Builder window = ResetResponse.newBuilder();
+        try (Admin admin = BillingPipeline.admin()) {
+            BillingPipeline.endOffsets(admin, Topics.INVOICES, Topics.INVOICES_PARTITIONS).forEach((tp, offset) ->
+                    window.addAuditWindowStart(PartitionOffset.newBuilder().setTopic(tp.topic())
+                            .setPartition(tp.partition()).setOffset(offset)));
+        }
+        try (SharedSettings<ResetResponse> settings = new SharedSettings<>(
+                KafkaConnection.plaintext(BillingPipeline.bootstrapServers()), Topics.AUDIT_WINDOW_SETTING,
+                ResetResponse.getDefaultInstance(), ResetResponse.parser(), value -> { }).start(Duration.ofSeconds(10))) {
+            return settings.publish(window.build(), Duration.ofSeconds(10));
         }
     }
 

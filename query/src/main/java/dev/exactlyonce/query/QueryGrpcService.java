@@ -28,6 +28,7 @@ import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.grpc.v1.ResetResponse;
 import dev.exactlyonce.grpc.v1.Stats;
 import dev.exactlyonce.grpc.v1.StoredOrder;
+import dev.exactlyonce.query.audit.AuditWindowAnnouncement;
 import dev.exactlyonce.query.audit.AuditWindows;
 import dev.exactlyonce.query.audit.Auditor;
 import dev.exactlyonce.query.kafka.ConsumerLagReader;
@@ -85,12 +86,14 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
     private final QuerySettings settings;
     private final TransactionOperations<Connection> transactions;
     private final KeyConflictRepository keyConflicts;
+    private final AuditWindowAnnouncement windowAnnouncement;
 
     public QueryGrpcService(OrderRepository orders, ProcessedMessageRepository processedMessages,
                             CounterRepository counters, BenchmarkRepository benchmarks, StoredOrderConverter converter,
                             AuditWindows windows, Auditor auditor, TopicCatalog topics, ConsumerLagReader lagReader,
                             QuerySettings settings, TransactionOperations<Connection> transactions,
-                            KeyConflictRepository keyConflicts) {
+                            KeyConflictRepository keyConflicts, AuditWindowAnnouncement windowAnnouncement) {
+        this.windowAnnouncement = windowAnnouncement;
         this.transactions = transactions;
         this.keyConflicts = keyConflicts;
         this.orders = orders;
@@ -201,6 +204,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                     .setResetAt(StoredOrderConverter.timestamp(outcome.window().startedAt()));
             outcome.window().start().forEach(o -> response.addAuditWindowStart(PartitionOffset.newBuilder()
                     .setTopic(o.topic()).setPartition(o.partition()).setOffset(o.offset())));
+            windowAnnouncement.announce(response.build());
             return response.build();
         });
     }

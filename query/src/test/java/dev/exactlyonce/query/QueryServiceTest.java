@@ -22,6 +22,8 @@ import dev.exactlyonce.grpc.v1.ResetResponse;
 import dev.exactlyonce.grpc.v1.Stats;
 import dev.exactlyonce.grpc.v1.StoredOrder;
 import dev.exactlyonce.grpc.v1.TopicInfo;
+import dev.exactlyonce.kafka.KafkaConnection;
+import dev.exactlyonce.kafka.SharedSettings;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.semantics.BillingSemantics;
 import dev.exactlyonce.semantics.ConsumerSemantics;
@@ -36,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -169,6 +172,12 @@ class QueryServiceTest extends QueryTestSupport {
         assertThat(stats.getOrdersPerSecondLastMinute()).isZero();
         assertThat(stats.hasFirstProcessedAt()).isFalse();
         assertThat(query().getDuplicateStats(GetDuplicateStatsRequest.getDefaultInstance()).getExactlyOnceHolds()).isTrue();
+        // announced to the other services (billing's retry dedup starts over at the window)
+        try (SharedSettings<ResetResponse> announced = new SharedSettings<>(
+                KafkaConnection.plaintext(INFRA.bootstrapServers()), Topics.AUDIT_WINDOW_SETTING,
+                ResetResponse.getDefaultInstance(), ResetResponse.parser(), value -> { }).start(Duration.ofSeconds(10))) {
+            assertThat(announced.current().getAuditWindowStartList()).isEqualTo(reset.getAuditWindowStartList());
+        }
     }
 
     @Test
