@@ -62,24 +62,29 @@ public class BillingStage {
     private final CrashDrill crashDrill;
     private final BillingMetrics metrics;
     private final InvoiceLedger ledger;
-    private final BillingSettings settings;
+    /** This replica's own settings (commit retry timeout); the shared BillingConfig is read per batch. */
+    private final BillingSettings replicaSettings;
     /** Partitions whose position is unknown since a producer was replaced mid-transaction (poll thread only). */
     private final Set<TopicPartition> unsure = new HashSet<>();
     /** Per partition of "orders": the offset after the last order this replica's offsets step made durable. */
     private final Map<Integer, Long> committedPositions = new ConcurrentHashMap<>();
 
     BillingStage(SharedBillingConfig config, InvoiceBatch invoiceBatch, InvoiceProducers producers,
-                 CrashDrill crashDrill, BillingMetrics metrics, InvoiceLedger ledger, BillingSettings settings) {
+                 CrashDrill crashDrill, BillingMetrics metrics, InvoiceLedger ledger, BillingSettings replicaSettings) {
         this.config = config;
         this.invoiceBatch = invoiceBatch;
         this.producers = producers;
         this.crashDrill = crashDrill;
         this.metrics = metrics;
         this.ledger = ledger;
-        this.settings = settings;
+        this.replicaSettings = replicaSettings;
     }
 
-    /** Bills one poll batch. On any failure the consumer is rewound to the batch's first offsets: nothing is skipped. */
+    /**
+     * Bills one poll batch. Nothing is skipped: after a failure whose outcome is known (nothing was
+     * committed) the consumer is rewound to the batch's first offsets; after one whose outcome is unknown
+     * (a commit with no answer) the next poll first takes the group's committed offsets ({@link #resyncUnsure}).
+     */
     public void process(ConsumerRecords<String, byte[]> orders, Consumer<?, ?> consumer) throws InterruptedException {
         long started = System.nanoTime();
         if (!unsure.isEmpty()) {
@@ -225,7 +230,7 @@ public class BillingStage {
      */
     private boolean commit(Producer<String, byte[]> producer, Consumer<?, ?> consumer,
                            ConsumerRecords<String, byte[]> orders, BillingConfig settings) {
-        long deadline = System.nanoTime() + this.settings.commitRetryTimeout().toNanos();
+        long deadline = System.nanoTime() + replicaSettings.commitRetryTimeout().toNanos();
         boolean outcomeUnknown = false;
         while (true) {
             try {
@@ -236,7 +241,7 @@ public class BillingStage {
                 metrics.commitRetried();
                 if (System.nanoTime() - deadline > 0) {
                     LOG.warn("exactly-once: commit outcome still unknown after {} ({})",
-                            this.settings.commitRetryTimeout(), unknown.toString());
+                            replicaSettings.commitRetryTimeout(), unknown.toString());
                     replaceProducer(producer, unknown, orders);
                     return false;
                 }
