@@ -146,18 +146,27 @@ final class BillingPipeline {
 
     /** Sends with a plain KafkaProducer (acks=all) and waits for every acknowledgement. */
     static void send(List<OrderEvent> events) throws Exception {
+        send(bootstrapServers(), events);
+    }
+
+    /** The same, to another broker (a test's own). */
+    static void send(String servers, List<OrderEvent> events) throws Exception {
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         for (OrderEvent event : events) {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.ORDERS, event.getOrderId(), event.toByteArray());
             record.headers().add(Topics.HEADER_MESSAGE_ID, event.getMessageId().getBytes(StandardCharsets.UTF_8));
             records.add(record);
         }
-        sendRecords(records);
+        sendRecords(servers, records);
     }
 
     static void sendRecords(List<ProducerRecord<String, byte[]>> records) throws Exception {
+        sendRecords(bootstrapServers(), records);
+    }
+
+    private static void sendRecords(String servers, List<ProducerRecord<String, byte[]>> records) throws Exception {
         Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers());
+        p.put("bootstrap.servers", servers);
         p.put("acks", "all");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new ByteArraySerializer())) {
@@ -173,8 +182,13 @@ final class BillingPipeline {
 
     /** Every committed record of {@code topic} (read_committed, from the beginning) whose key starts with {@code prefix}. */
     static List<ConsumerRecord<String, byte[]>> committedRecords(String topic, String prefix) {
+        return committedRecords(bootstrapServers(), topic, prefix);
+    }
+
+    /** The same, from another broker (a test's own). */
+    static List<ConsumerRecord<String, byte[]>> committedRecords(String servers, String topic, String prefix) {
         Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers());
+        p.put("bootstrap.servers", servers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(p, new StringDeserializer(),
                 new ByteArrayDeserializer())) {

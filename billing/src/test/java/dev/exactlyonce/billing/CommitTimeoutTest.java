@@ -6,32 +6,19 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.BillingCrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.Invoice;
-import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
 import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -79,7 +66,7 @@ class CommitTimeoutTest {
                         .setCrashAfterMessages(40)
                         .setCrashPoint(BillingCrashPoint.BEFORE_COMMIT)
                         .build());
-                send(broker, BillingPipeline.orders("timeout", ORDERS));
+                BillingPipeline.send(broker.bootstrapServers(), BillingPipeline.orders("timeout", ORDERS));
                 BrokerOutageHalt outageDrill = billing.getBean(BrokerOutageHalt.class);
                 await().atMost(Duration.ofSeconds(30)).until(() -> outageDrill.fired() == 1);
 
@@ -101,43 +88,13 @@ class CommitTimeoutTest {
         }
     }
 
-    private static void send(EmbeddedKafkaBroker broker, List<OrderEvent> events) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("acks", "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            List<Future<?>> acks = new ArrayList<>();
-            for (OrderEvent event : events) {
-                ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.ORDERS, event.getOrderId(), event.toByteArray());
-                record.headers().add(Topics.HEADER_MESSAGE_ID, event.getMessageId().getBytes(StandardCharsets.UTF_8));
-                acks.add(producer.send(record));
-            }
-            for (Future<?> ack : acks) {
-                ack.get();
-            }
-        }
-    }
-
-    /** The invoice ids of every committed invoice (read_committed, the whole topic). */
+    /** The invoice ids of every committed invoice (read_committed) of this test's broker. */
     private static List<String> invoiceIds(EmbeddedKafkaBroker broker) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (int i = 0; i < Topics.INVOICES_PARTITIONS; i++) {
-                partitions.add(new TopicPartition(Topics.INVOICES, i));
-            }
-            reader.assign(partitions);
-            reader.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = reader.endOffsets(partitions, Duration.ofSeconds(5));
-            List<String> ids = new ArrayList<>();
-            while (partitions.stream().anyMatch(tp -> reader.position(tp, Duration.ofSeconds(5)) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> record : reader.poll(Duration.ofMillis(500))) {
-                    ids.add(Invoice.parseFrom(record.value()).getInvoiceId());
-                }
-            }
-            return ids;
+        List<String> ids = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : BillingPipeline.committedRecords(broker.bootstrapServers(),
+                Topics.INVOICES, "timeout")) {
+            ids.add(Invoice.parseFrom(record.value()).getInvoiceId());
         }
+        return ids;
     }
 }
