@@ -29,6 +29,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -57,9 +59,27 @@ public final class Bench {
         this.progress = progress;
     }
 
+    /**
+     * The threads that run the virtual clients' callbacks (each sends the client's next order). grpc-java's
+     * default is a cached pool that wakes an idle thread for nearly every call event; on 2 cores those
+     * wake-ups cost the load generator more CPU than the calls themselves (see the producer's
+     * GrpcCallExecutor). Named grpc-* so that {@link CpuAccount} counts them as the load generator. The
+     * same generator serves every mode.
+     */
+    private static ForkJoinPool loadGeneratorThreads() {
+        return new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()), pool -> {
+            ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            thread.setName("grpc-load-generator-" + thread.getPoolIndex());
+            thread.setDaemon(true);
+            return thread;
+        }, null, true);
+    }
+
     public List<BenchResult> run() throws Exception {
+        ForkJoinPool callbacks = loadGeneratorThreads();
         List<ManagedChannel> channels = IntStream.range(0, settings.channels())
-                .mapToObj(i -> PipelineClients.channel(clients.endpoints().host(), clients.endpoints().producerPort()))
+                .mapToObj(i -> PipelineClients.channel(clients.endpoints().host(), clients.endpoints().producerPort(),
+                        callbacks))
                 .toList();
         List<BenchResult> results = new ArrayList<>();
         try {
@@ -73,6 +93,7 @@ public final class Bench {
             }
         } finally {
             channels.forEach(ManagedChannel::shutdownNow);
+            callbacks.shutdown();
         }
         if (settings.record()) {
             record(results);

@@ -33,6 +33,11 @@ public final class PipelineClients implements AutoCloseable {
         return ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
     }
 
+    /** A channel whose call callbacks run on {@code callbacks} instead of grpc-java's default cached pool. */
+    public static ManagedChannel channel(String host, int port, java.util.concurrent.Executor callbacks) {
+        return ManagedChannelBuilder.forAddress(host, port).usePlaintext().executor(callbacks).build();
+    }
+
     public Endpoints endpoints() {
         return endpoints;
     }
