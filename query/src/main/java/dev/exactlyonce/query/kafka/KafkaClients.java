@@ -36,7 +36,11 @@ public class KafkaClients {
 
     /**
      * A read_committed consumer that sees what the pipeline's consumer sees: committed transactions
-     * only, and its end offsets are the last stable offsets. Large fetches: the audit streams whole topics.
+     * only, and its end offsets are the last stable offsets. Fetches of a few MiB: the audit streams whole
+     * topics, but each fetch response is one heap buffer plus, while the socket reads into it, a direct
+     * buffer of the same size that NIO caches per thread. At 16 MiB per partition / 64 MiB per fetch
+     * the query service reached 513 MiB resident in a long bench (goal: 512); with 4 / 16 MiB it stayed
+     * 27–79 MiB lower in a side-by-side run, and auditing 100,000 orders took ~1 s longer (2.6 against 1.6 s).
      */
     public KafkaConsumer<byte[], byte[]> committedReader(String clientId) {
         Properties p = kafka.properties();
@@ -44,8 +48,8 @@ public class KafkaClients {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000);
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
         p.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024);
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
