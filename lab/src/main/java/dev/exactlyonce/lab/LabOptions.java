@@ -21,7 +21,8 @@ public class LabOptions {
     int kafkaPort;
 
     @Option(names = "--brokers", defaultValue = "" + LabSettings.DEFAULT_BROKERS,
-            description = "Kafka brokers, 1 or 3; with 3: replication factor 3, min.insync.replicas 2 (default: ${DEFAULT-VALUE}).")
+            description = "Kafka brokers, 1 or 3; with 3: replication factor 3, min.insync.replicas 2 (default: ${DEFAULT-VALUE};"
+                    + " bench: 1 unless given).")
     int brokers;
 
     @Option(names = "--transaction-version", defaultValue = "2",

@@ -155,8 +155,10 @@ public final class Bench {
         // billing read the same orders meanwhile: its leg is done when its group has no lag
         long invoicedAtNanos = awaitInvoiced() - start;
         Map<String, Double> cpu = CpuAccount.between(cpuBefore, CpuAccount.snapshot(lab));
+        long auditStart = System.nanoTime();
         AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
                 .setAcknowledged(acknowledged).setWaitSeconds(60).build());
+        double auditSeconds = (System.nanoTime() - auditStart) / 1e9;
         BenchResult result = new BenchResult(mode.name(), settings.describe(workload), acknowledged, meter.failed(),
                 load.retries() - retriesBefore, sendNanos / 1e9, storedAtNanos / 1e9, perSecond(acknowledged, sendNanos),
                 perSecond(audit.getStoredDistinct(), storedAtNanos),
@@ -165,9 +167,10 @@ public final class Bench {
                 audit.getVerdict(), invoicedAtNanos / 1e9,
                 perSecond(audit.getInvoices().getInvoicesDistinct(), invoicedAtNanos),
                 audit.getInvoices().getInvoicesDistinct(), audit.getInvoices().getVerdict(), residentMemory(), cpu);
-        progress.line("%s: %,d acknowledged (%,.0f/s), stored %,.0f/s, p50 %.1f ms, p99 %.1f ms, %s; invoiced %,.0f/s, %s",
+        progress.line("%s: %,d acknowledged (%,.0f/s), stored %,.0f/s, p50 %.1f ms, p99 %.1f ms, %s; invoiced %,.0f/s, %s;"
+                        + " audited in %.1f s",
                 name, acknowledged, result.acknowledgedPerSecond(), result.storedPerSecond(), result.p50Ms(),
-                result.p99Ms(), audit.getVerdict(), result.invoicedPerSecond(), result.invoiceVerdict());
+                result.p99Ms(), audit.getVerdict(), result.invoicedPerSecond(), result.invoiceVerdict(), auditSeconds);
         return result;
     }
 

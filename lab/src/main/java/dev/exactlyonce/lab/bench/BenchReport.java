@@ -42,10 +42,8 @@ public record BenchReport(List<BenchResult> results) {
         out.println();
         out.printf(Locale.ROOT, "CPU from the first order sent to the last stored, %% of one core (this machine: %d cores = %d%%)%n",
                 Runtime.getRuntime().availableProcessors(), 100 * Runtime.getRuntime().availableProcessors());
-        List<String> accounts = results.stream().flatMap(r -> r.cpuPercentOfCore().keySet().stream()).distinct().toList();
-        List<String> header = new ArrayList<>(List.of("mode", "workload"));
-        header.addAll(accounts);
-        header.add("total");
+        List<String> accounts = cpuAccounts();
+        List<String> header = cpuHeader(accounts);
         List<List<String>> rows = new ArrayList<>();
         for (BenchResult r : results) {
             List<String> row = new ArrayList<>(List.of(r.mode(), r.workload()));
@@ -54,6 +52,41 @@ public record BenchReport(List<BenchResult> results) {
             rows.add(row);
         }
         TextTable.print(out, header, rows, 2, header.size() - 1);
+        out.println();
+        out.println("CPU per stored order, µs (the same CPU over the orders stored in that time; also cpu-per-order.md)");
+        TextTable.print(out, header, cpuPerOrderRows(accounts), 2, header.size() - 1);
+    }
+
+    /** The processes the CPU tables have a column for, in the order the runs reported them. */
+    private List<String> cpuAccounts() {
+        return results.stream().flatMap(r -> r.cpuPercentOfCore().keySet().stream()).distinct().toList();
+    }
+
+    private static List<String> cpuHeader(List<String> accounts) {
+        List<String> header = new ArrayList<>(List.of("mode", "workload"));
+        header.addAll(accounts);
+        header.add("total");
+        return header;
+    }
+
+    /** CPU time per stored order by process: % of one core × the run's seconds ÷ distinct orders stored. */
+    private List<List<String>> cpuPerOrderRows(List<String> accounts) {
+        List<List<String>> rows = new ArrayList<>();
+        for (BenchResult r : results) {
+            List<String> row = new ArrayList<>(List.of(r.mode(), r.workload()));
+            accounts.forEach(account -> row.add(microsPerOrder(r, r.cpuPercentOfCore().get(account))));
+            row.add(microsPerOrder(r, r.cpuPercentOfCore().values().stream().mapToDouble(Double::doubleValue).sum()));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static String microsPerOrder(BenchResult r, Double percentOfCore) {
+        if (percentOfCore == null || r.storedDistinct() == 0) {
+            return "-";
+        }
+        double cpuSeconds = percentOfCore / 100 * r.endToEndSeconds();
+        return String.format(Locale.ROOT, "%.1f", cpuSeconds * 1e6 / r.storedDistinct());
     }
 
     static final List<String> REPLICATION_HEADER = List.of("mode", "workload", "stored/s 1 broker", "stored/s 3 brokers",
@@ -106,6 +139,12 @@ public record BenchReport(List<BenchResult> results) {
                     quoted(r.invoiceVerdict()), quoted(r.residentMemoryMiB().toString()), quoted(cpu(r))));
         }
         Files.write(dir.resolve("bench.csv"), csv);
+        List<String> accounts = cpuAccounts();
+        List<String> header = cpuHeader(accounts);
+        StringBuilder md = new StringBuilder("CPU per stored order, µs\n\n| " + String.join(" | ", header) + " |\n|"
+                + " --- |".repeat(header.size()) + "\n");
+        cpuPerOrderRows(accounts).forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
+        Files.writeString(dir.resolve("cpu-per-order.md"), md);
         BitmapEncoder.saveBitmap(chart(), dir.resolve("bench.png").toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
