@@ -17,9 +17,8 @@ import java.util.concurrent.TimeUnit;
  * server's executor. The IO pool is a cached pool over a SynchronousQueue, so nearly every event
  * unparks an idle thread and parks it again afterwards; at 5,000–7,000 calls/s async-profiler
  * found 68% of those threads' CPU in that park/unpark (about 34 µs of CPU per order, a third of the
- * producer's). The handlers never wait for Kafka (replies come from completions), so a pool of a
- * few threads that keep running while work is queued does the same work without the wake-ups.
- * The gRPC docs suggest the same for servers whose handlers do not block (ServerBuilder#executor).
+ * producer's). The order handlers never wait for Kafka (replies come from completions), so a pool of
+ * a few threads that keep running while work is queued does the same work without the wake-ups.
  */
 @Singleton
 class GrpcCallExecutor implements BeanCreatedEventListener<ServerBuilder<?>> {
@@ -37,7 +36,10 @@ class GrpcCallExecutor implements BeanCreatedEventListener<ServerBuilder<?>> {
         return event.getBean().executor(pool);
     }
 
-    /** As many as cores, at least 2: a rare blocking call (UpdateProducerConfig writes to Kafka) leaves others running. */
+    /**
+     * As many as cores, at least 2: UpdateProducerConfig does wait (until lab.settings stored the change,
+     * at most 20 s), and a mode switch holds order calls briefly; the other thread keeps serving meanwhile.
+     */
     private static int threads() {
         return Math.max(2, Runtime.getRuntime().availableProcessors());
     }
