@@ -39,6 +39,7 @@ import dev.exactlyonce.query.store.CounterRepository;
 import dev.exactlyonce.query.store.DuplicateTotals;
 import dev.exactlyonce.query.store.KeyConflictRepository;
 import dev.exactlyonce.query.store.KeyConflictRow;
+import dev.exactlyonce.query.store.LostConnection;
 import dev.exactlyonce.query.store.OrderRepository;
 import dev.exactlyonce.query.store.OrderRow;
 import dev.exactlyonce.query.store.OrderTotals;
@@ -71,6 +72,8 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
     static final int MAX_ID_LENGTH = 64;
     static final int DEFAULT_AUDIT_WAIT_SECONDS = 30;
     static final int MAX_AUDIT_WAIT_SECONDS = 600;
+    /** Each lost connection is evicted, and the ones idle longer than 500 ms are checked: three tries suffice. */
+    static final int READ_ATTEMPTS = 3;
     static final List<DeliveryMode> MODES =
             List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
 
@@ -116,7 +119,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
     @Override
     public void getStats(GetStatsRequest request, StreamObserver<Stats> observer) {
-        answer(observer, "GetStats", () -> {
+        answerRead(observer, "GetStats", () -> {
             OrderTotals totals = counters.totals();
             ProcessedSpan span = counters.processedSpan();
             Stats.Builder stats = Stats.newBuilder()
@@ -136,7 +139,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
     @Override
     public void getDuplicateStats(GetDuplicateStatsRequest request, StreamObserver<DuplicateStats> observer) {
-        answer(observer, "GetDuplicateStats", () -> {
+        answerRead(observer, "GetDuplicateStats", () -> {
             int limit = request.hasLimit() ? limit("limit", request.getLimit()) : DEFAULT_DUPLICATES;
             DuplicateTotals totals = counters.duplicateTotals();
             return DuplicateStats.newBuilder()
@@ -154,7 +157,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
     @Override
     public void listOrders(ListOrdersRequest request, StreamObserver<ListOrdersResponse> observer) {
-        answer(observer, "ListOrders", () -> {
+        answerRead(observer, "ListOrders", () -> {
             int limit = request.getLimit() == 0 ? DEFAULT_PAGE : limit("limit", request.getLimit());
             long before;
             try {
@@ -180,7 +183,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
     @Override
     public void getOrder(GetOrderRequest request, StreamObserver<GetOrderResponse> observer) {
-        answer(observer, "GetOrder", () -> {
+        answerRead(observer, "GetOrder", () -> {
             String orderId = id("order_id", request.getOrderId());
             List<StoredOrder> rows = orders.rowsOf(orderId).stream().map(converter::toProto).toList();
             if (rows.isEmpty()) {
@@ -211,7 +214,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
     @Override
     public void compareSemantics(CompareSemanticsRequest request, StreamObserver<CompareSemanticsResponse> observer) {
-        answer(observer, "CompareSemantics", () -> {
+        answerRead(observer, "CompareSemantics", () -> {
             List<BenchmarkRow> latest = benchmarks.latestPerModeAndWorkload();
             CompareSemanticsResponse.Builder response = CompareSemanticsResponse.newBuilder();
             for (DeliveryMode mode : MODES) {
@@ -258,12 +261,12 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
     @Override
     public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> observer) {
-        answer(observer, "ListTopics", topics::cluster);
+        answerRead(observer, "ListTopics", topics::cluster);
     }
 
     @Override
     public void getConsumerLag(GetConsumerLagRequest request, StreamObserver<GetConsumerLagResponse> observer) {
-        answer(observer, "GetConsumerLag", () -> {
+        answerRead(observer, "GetConsumerLag", () -> {
             String group = settings.consumerGroupId();
             if (request.hasGroupId()) {
                 group = request.getGroupId().strip();
@@ -277,7 +280,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
     @Override
     public void audit(AuditRequest request, StreamObserver<AuditResponse> observer) {
-        answer(observer, "Audit", () -> {
+        answerRead(observer, "Audit", () -> {
             int waitSeconds = request.hasWaitSeconds() ? request.getWaitSeconds() : DEFAULT_AUDIT_WAIT_SECONDS;
             if (waitSeconds < 0 || waitSeconds > MAX_AUDIT_WAIT_SECONDS) {
                 throw invalid("wait_seconds", "must be 0.." + MAX_AUDIT_WAIT_SECONDS + ", was " + waitSeconds);
@@ -288,6 +291,26 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
             OptionalLong acknowledged = request.hasAcknowledged()
                     ? OptionalLong.of(request.getAcknowledged()) : OptionalLong.empty();
             return auditor.audit(Duration.ofSeconds(waitSeconds), acknowledged);
+        });
+    }
+
+    /**
+     * A read, tried again on another connection when PostgreSQL closed the one it got: after a restart the
+     * pool hands a connection used in the last 500 ms out unchecked (HikariCP's alive-bypass window), and
+     * a grpcurl user should not see UNAVAILABLE for that. Writes (Reset, RecordBenchmark) are not retried.
+     */
+    private static <T> void answerRead(StreamObserver<T> observer, String rpc, Work<T> read) {
+        answer(observer, rpc, () -> {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return read.run();
+                } catch (Exception e) {
+                    if (attempt == READ_ATTEMPTS || !LostConnection.causedBy(e)) {
+                        throw e;
+                    }
+                    LOG.info("{}: PostgreSQL closed the connection ({}); reading again on another", rpc, e.getMessage());
+                }
+            }
         });
     }
 
