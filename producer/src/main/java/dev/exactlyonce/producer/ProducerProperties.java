@@ -25,11 +25,11 @@ public record ProducerProperties(
         @Bindable(defaultValue = "EXACTLY_ONCE") DeliveryMode deliveryMode,
         @Bindable(defaultValue = "true") boolean enableTransactions,
         @Bindable(defaultValue = "1000") int groupCommitMaxRecords,
-        @Bindable(defaultValue = "2") int groupCommitMaxMs,
+        @Bindable(defaultValue = "1") int groupCommitMaxMs,
         @Bindable(defaultValue = "2") int lingerMs,
         @Bindable(defaultValue = "131072") int batchSize,
         @Bindable(defaultValue = "5s") Duration sendTimeout,
-        @Bindable(defaultValue = "1") int transactionLanes) {
+        @Bindable(defaultValue = "2") int transactionLanes) {
 
     public ProducerProperties {
         if (transactionLanes < 1 || transactionLanes > 8) {

@@ -118,7 +118,9 @@ class OrderServiceTest implements TestPropertyProvider {
             boolean transactional = mode == DeliveryMode.EXACTLY_ONCE;
             assertThat(config.getDeliveryMode()).isEqualTo(mode);
             assertThat(config.getPodName()).isEqualTo(POD);
-            assertThat(config.getTransactionalId()).isEqualTo(transactional ? "order-producer-" + POD : "");
+            // two transaction lanes by default: lane 1's id is lane 0's with "-1"
+            assertThat(config.getTransactionalId())
+                    .isEqualTo(transactional ? "order-producer-" + POD + ",order-producer-" + POD + "-1" : "");
             assertThat(config.getKafkaSettingsMap())
                     .containsEntry("acks", mode == DeliveryMode.AT_MOST_ONCE ? "0" : "all")
                     .containsEntry("enable.idempotence", String.valueOf(transactional))
@@ -267,8 +269,27 @@ class OrderServiceTest implements TestPropertyProvider {
         } finally {
             use(DeliveryMode.EXACTLY_ONCE, true, 1000, 5);
         }
-        // the fenced producer was replaced: the next call commits
-        assertThat(orders.placeOrder(Orders.valid("after-fence")).getStatus()).isEqualTo("COMMITTED");
+        // every lane was fenced: the doomed one is replaced already; an idle one finds out on its next
+        // transaction, which is aborted (nothing of it visible; a client retries) and replaces it too.
+        // So at most lanes - 1 calls are ABORTED before every lane commits again.
+        int lanes = config.getTransactionalId().split(",").length;
+        Map<TopicPartition, Long> afterFence = raw.end();
+        List<String> abortedOrderIds = new ArrayList<>();
+        int commits = 0;
+        for (int call = 0; call < lanes + 4 && commits < 4; call++) {
+            PlaceOrderRequest request = Orders.valid("after-fence").toBuilder()
+                    .setOrderId("after-fence-" + java.util.UUID.randomUUID()).build();
+            try {
+                assertThat(orders.placeOrder(request).getStatus()).isEqualTo("COMMITTED");
+                commits++;
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(Status.Code.ABORTED);
+                abortedOrderIds.add(request.getOrderId());
+            }
+        }
+        assertThat(commits).isEqualTo(4);
+        assertThat(abortedOrderIds).hasSizeLessThanOrEqualTo(lanes - 1);
+        assertThat(committed.readFrom(afterFence)).noneMatch(r -> abortedOrderIds.contains(r.value().getOrderId()));
     }
 
     private static void fence(String transactionalId) {
