@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -278,7 +279,7 @@ class OrderServiceTest implements TestPropertyProvider {
         int commits = 0;
         for (int call = 0; call < lanes + 4 && commits < 4; call++) {
             PlaceOrderRequest request = Orders.valid("after-fence").toBuilder()
-                    .setOrderId("after-fence-" + java.util.UUID.randomUUID()).build();
+                    .setOrderId("after-fence-" + UUID.randomUUID()).build();
             try {
                 assertThat(orders.placeOrder(request).getStatus()).isEqualTo("COMMITTED");
                 commits++;
