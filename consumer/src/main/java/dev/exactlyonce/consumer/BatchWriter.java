@@ -81,7 +81,7 @@ class BatchWriter {
         store.insertConflicts(conflicts, mode, consumerId);
         int stored = store.insertOrders(toStore, mode, consumerId);
         // last: the counters' row locks are shared by every consumer, so they are held only until the commit
-        store.countStored(toStore.stream().map(OrderRow::orderId).toList(), rows.size() - repeats.size());
+        store.countStored(toStore.stream().map(OrderRow::messageId).toList(), rows.size() - repeats.size());
         return new Written(stored, duplicatesSkipped, conflicts.size());
     }
 

@@ -239,15 +239,15 @@ class OrderStore {
      * Moves the GetStats counters by what this transaction stored: one call per batch, after the inserts
      * (it takes the counters' row locks, held until commit, so it comes last).
      *
-     * @param storedOrderIds the order id of every row inserted into orders, repeats included
+     * @param storedMessageIds the message id of every row inserted into orders, repeats included
      * @param firstSeenMessages rows inserted into processed_messages
      */
-    void countStored(List<String> storedOrderIds, int firstSeenMessages) {
-        if (storedOrderIds.isEmpty() && firstSeenMessages == 0) {
+    void countStored(List<String> storedMessageIds, int firstSeenMessages) {
+        if (storedMessageIds.isEmpty() && firstSeenMessages == 0) {
             return;
         }
         jdbc.prepareStatement(COUNT_STORED_BATCH, ps -> {
-            bind(ps, 1, ps.getConnection().createArrayOf("varchar", storedOrderIds.toArray()));
+            bind(ps, 1, ps.getConnection().createArrayOf("varchar", storedMessageIds.toArray()));
             ps.setLong(2, firstSeenMessages);
             ps.execute();
             return null;

@@ -63,7 +63,7 @@ class CounterLockOrderTest {
         StatsCountersTest.assertCountersEqualTheTables();
     }
 
-    /** Each transaction: every order id once, in an order of its own, then the counters, as BatchWriter does. */
+    /** Each transaction: every order once, in an order of its own, then the counters by message id, as BatchWriter does. */
     private static void storeBatches(Infrastructure infra, List<String> orderIds, int replica) throws SQLException {
         Random random = new Random(replica);
         try (Connection c = DriverManager.getConnection(infra.jdbcUrl(), infra.jdbcUser(), infra.jdbcPassword());
@@ -88,7 +88,7 @@ class CounterLockOrderTest {
                     insert.addBatch();
                 }
                 insert.executeBatch();
-                count.setArray(1, c.createArrayOf("varchar", offered.toArray()));
+                count.setArray(1, c.createArrayOf("varchar", offered.stream().map(id -> id + "-m").toArray()));
                 count.execute();
                 c.commit();
             }

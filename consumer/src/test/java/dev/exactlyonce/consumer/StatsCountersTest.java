@@ -164,8 +164,8 @@ class StatsCountersTest implements TestPropertyProvider {
                 assertThat(rs.getLong(3)).as("distinct_orders").isEqualTo(rs.getLong(4));
                 assertThat(rs.getLong(5)).as("processed_messages").isEqualTo(rs.getLong(6));
             }
-            assertThat(differences(s, "SELECT order_id, row_count::bigint FROM order_counts",
-                    "SELECT order_id, count(*) FROM orders GROUP BY order_id")).as("order_counts").isEmpty();
+            assertThat(differences(s, "SELECT message_id, row_count::bigint FROM order_counts",
+                    "SELECT message_id, count(*) FROM orders GROUP BY message_id")).as("order_counts").isEmpty();
             assertThat(differences(s, "SELECT second, rows FROM orders_per_second",
                     "SELECT date_trunc('second', processed_at), count(*) FROM orders GROUP BY 1")).as("orders_per_second")
                     .isEmpty();
