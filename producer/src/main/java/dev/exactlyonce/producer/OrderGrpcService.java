@@ -1,5 +1,7 @@
 package dev.exactlyonce.producer;
 
+import dev.exactlyonce.contract.OrderContract;
+import dev.exactlyonce.contract.OrderContract.Violation;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.GetProducerConfigRequest;
 import dev.exactlyonce.grpc.v1.GetProducerStatsRequest;
@@ -15,14 +17,15 @@ import dev.exactlyonce.grpc.v1.SimulateDuplicateResponse;
 import dev.exactlyonce.grpc.v1.StreamOrdersResponse;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.producer.DeliveryModes.Delivered;
-import dev.exactlyonce.producer.OrderValidator.Violation;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,7 +59,7 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
     @Override
     public void placeOrder(PlaceOrderRequest request, StreamObserver<PlaceOrderResponse> reply) {
         long started = System.nanoTime();
-        Violation broken = OrderValidator.check(request);
+        Violation broken = OrderContract.check(request);
         if (broken != null) {
             reply.onError(broken.asException());
             return;
@@ -82,12 +85,10 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
             return;
         }
         List<OutgoingOrder> orders = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            Violation broken = OrderValidator.check(request.getOrders(i));
-            if (broken != null) {
-                reply.onError(broken.within("orders[" + i + "]").asException());
-                return;
-            }
+        Violation broken = checkBatch(request);
+        if (broken != null) {
+            reply.onError(broken.asException());
+            return;
         }
         for (PlaceOrderRequest order : request.getOrdersList()) {
             orders.add(records.prepare(order));
@@ -109,6 +110,35 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
         });
     }
 
+    /**
+     * Every order valid, and no idempotency key (customer and order id) used for two different orders:
+     * one batch is one transaction, and two orders under one key in it cannot both be what the key means.
+     * The same order twice (a key repeated with the same content) is allowed: it is stored once.
+     */
+    static Violation checkBatch(PlaceOrderBatchRequest request) {
+        Map<List<String>, Integer> firstByKey = new HashMap<>();
+        for (int i = 0; i < request.getOrdersCount(); i++) {
+            PlaceOrderRequest order = request.getOrders(i);
+            Violation broken = OrderContract.check(order);
+            if (broken != null) {
+                return broken.within("orders[" + i + "]");
+            }
+            if (order.getOrderId().isEmpty()) {
+                continue;
+            }
+            Integer first = firstByKey.putIfAbsent(List.of(order.getCustomerId(), order.getOrderId()), i);
+            if (first != null && !sameContent(request.getOrders(first), order)) {
+                return new Violation("orders[" + i + "].order_id", "repeats orders[" + first
+                        + "]'s key (same customer_id and order_id) for a different order");
+            }
+        }
+        return null;
+    }
+
+    private static boolean sameContent(PlaceOrderRequest a, PlaceOrderRequest b) {
+        return a.getItemsList().equals(b.getItemsList()) && a.getTotalAmount() == b.getTotalAmount();
+    }
+
     @Override
     public void simulateDuplicate(SimulateDuplicateRequest request, StreamObserver<SimulateDuplicateResponse> reply) {
         long started = System.nanoTime();
@@ -121,7 +151,7 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
             reply.onError(new Violation("copies", "must be 1.." + MAX_COPIES + ", got " + copies).asException());
             return;
         }
-        Violation broken = OrderValidator.check(request.getOrder());
+        Violation broken = OrderContract.check(request.getOrder());
         if (broken != null) {
             reply.onError(broken.within("order").asException());
             return;
@@ -186,7 +216,7 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
         @Override
         public void onNext(PlaceOrderRequest request) {
             long index = received.getAndIncrement();
-            Violation broken = OrderValidator.check(request);
+            Violation broken = OrderContract.check(request);
             if (broken != null) {
                 rejected.incrementAndGet();
                 synchronized (errors) {

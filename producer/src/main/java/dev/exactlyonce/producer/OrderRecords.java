@@ -33,16 +33,17 @@ public class OrderRecords {
     }
 
     /**
-     * A new attempt of an order. A client-supplied order id is the idempotency key: the message id is
-     * derived from it ({@link MessageIds#forOrderId}), so a retry of the same order carries the same
-     * message id and the consumer's dedup stores it once. A generated order id cannot be retried (the
+     * A new attempt of an order. A client-supplied order id, scoped to its customer, is the idempotency
+     * key: the message id is derived from both ({@link MessageIds#forClientKey}), so a retry of the same
+     * order carries the same message id and the consumer's dedup stores it once, while another customer's
+     * order with the same order id is another order. A generated order id cannot be retried (the
      * client never knew it), so its message id is random.
      */
     public OutgoingOrder prepare(PlaceOrderRequest request) {
         if (request.getOrderId().isEmpty()) {
             return prepare(request, randomId(), randomId());
         }
-        return prepare(request, request.getOrderId(), MessageIds.forOrderId(request.getOrderId()));
+        return prepare(request, request.getOrderId(), MessageIds.forClientKey(request.getCustomerId(), request.getOrderId()));
     }
 
     /** Another record of the same message (SimulateDuplicate): same order id, same message id. */

@@ -3,7 +3,7 @@ package dev.exactlyonce.producer;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.ProducerConfig;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
-import dev.exactlyonce.producer.OrderValidator.Violation;
+import dev.exactlyonce.contract.OrderContract.Violation;
 
 /** UpdateProducerConfig's rules: only the fields that are set change, each within its range. */
 final class ProducerConfigUpdate {

@@ -87,6 +87,22 @@ class BadRequestsTest implements TestPropertyProvider {
                 placeOrder("order_id with a space", o -> o.setOrderId("order 1"), "order_id"),
                 placeOrder("order_id with a slash", o -> o.setOrderId("a/b"), "order_id"),
                 placeOrder("order_id of 65 characters", o -> o.setOrderId("o".repeat(65)), "order_id"),
+                placeOrder("a NUL in an item name",
+                        o -> o.setItems(0, o.getItems(0).toBuilder().setName("Wid\u0000get")), "items[0].name"),
+                placeOrder("a NUL in customer_id", o -> o.setCustomerId("cust\u0000001"), "customer_id"),
+                placeOrder("terminal escapes in an item name",
+                        o -> o.setItems(0, o.getItems(0).toBuilder().setName("\u0007\u001b[31mred")), "items[0].name"),
+                placeOrder("a total of 1e15", o -> o.clearItems().addItems(OrderItem.newBuilder().setName("n")
+                        .setQuantity(1).setPrice(1e15)).setTotalAmount(1e15), "items[0].price"),
+                placeOrder("a total of 0.015 for one item at 0.01", o -> o.clearItems().addItems(OrderItem.newBuilder()
+                        .setName("n").setQuantity(1).setPrice(0.01)).setTotalAmount(0.015), "total_amount"),
+                Arguments.of("PlaceOrderBatch: one key for two different orders", call(s -> s.placeOrderBatch(
+                        PlaceOrderBatchRequest.newBuilder()
+                                .addOrders(Orders.valid("c1").toBuilder().setOrderId("k-1"))
+                                .addOrders(Orders.valid("c1").toBuilder().setOrderId("k-1").clearItems()
+                                        .addItems(OrderItem.newBuilder().setName("Other").setQuantity(1).setPrice(1))
+                                        .setTotalAmount(1)).build())),
+                        Status.Code.INVALID_ARGUMENT, "orders[1].order_id"),
                 Arguments.of("PlaceOrderBatch: no orders",
                         call(s -> s.placeOrderBatch(PlaceOrderBatchRequest.getDefaultInstance())),
                         Status.Code.INVALID_ARGUMENT, "orders"),

@@ -3,6 +3,7 @@ package dev.exactlyonce.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
+import dev.exactlyonce.contract.OrderContract;
 import dev.exactlyonce.kafka.MessageIds;
 import io.opentelemetry.api.OpenTelemetry;
 import java.util.stream.Stream;
@@ -14,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The edges of the idempotency key: which order ids are accepted, which are refused (INVALID_ARGUMENT on
  * order_id, before anything is sent), and which message id an accepted one gets. Expected ids are
- * Python's {@code uuid.uuid5(UUID('6f1c2b8e-3d4a-4f0e-9b7a-2c5d8e1f0a93'), order_id)}: an independent
+ * Python's {@code uuid.uuid5(UUID('6f1c2b8e-3d4a-4f0e-9b7a-2c5d8e1f0a93'), customer_id + "/" + order_id)}: an independent
  * implementation of the same RFC, so this also pins the namespace.
  */
 class IdempotencyKeyTest {
@@ -23,25 +24,25 @@ class IdempotencyKeyTest {
 
     static Stream<Arguments> acceptedKeys() {
         return Stream.of(
-                Arguments.of("a plain key", "order-1", "7c8177d2-bd7f-5bfc-8249-c19464be9174"),
-                Arguments.of("the same key in another case is another key", "Order-1", "4d9e771e-98dd-52ac-a48e-924a8fb8f131"),
-                Arguments.of("one character", "a", "3c56f786-9a58-5815-8f99-d18943eb91a1"),
-                Arguments.of("64 characters, the field's maximum", "x".repeat(64), "40d1d281-3696-5f1d-87f0-ab922d00cf5f"),
-                Arguments.of("a drill's key", "drill-exactly-once-abc-42", "16583d42-52b9-5d49-a200-8383e371e28c"));
+                Arguments.of("a plain key", "order-1", "d6ad1657-5729-5ecc-ad41-7619f99b23b9"),
+                Arguments.of("the same key in another case is another key", "Order-1", "27fbf27c-ed2d-58e4-9664-9383a81b276d"),
+                Arguments.of("one character", "a", "6c4e17c9-48bf-53b4-82ec-83ccc7610d26"),
+                Arguments.of("64 characters, the field's maximum", "x".repeat(64), "4d345234-b98a-523d-ac7a-782084390a74"),
+                Arguments.of("a drill's key", "drill-exactly-once-abc-42", "30acdce2-788c-505d-9a3b-bfba0f2975f9"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("acceptedKeys")
     void aClientKeyGetsTheSameNameBasedMessageIdOnEveryAttempt(String description, String orderId, String expected) {
         PlaceOrderRequest order = Orders.valid("cust-1").toBuilder().setOrderId(orderId).build();
-        assertThat(OrderValidator.check(order)).as(description).isNull();
+        assertThat(OrderContract.check(order)).as(description).isNull();
 
         OutgoingOrder first = records.prepare(order);
         OutgoingOrder retry = records.prepare(order);
 
         assertThat(first.orderId()).isEqualTo(orderId);
         assertThat(first.messageId()).as(description).isEqualTo(expected).isEqualTo(retry.messageId());
-        assertThat(MessageIds.forOrderId(orderId)).isEqualTo(expected);
+        assertThat(MessageIds.forClientKey("cust-1", orderId)).isEqualTo(expected);
     }
 
     static Stream<Arguments> refusedKeys() {
@@ -62,7 +63,7 @@ class IdempotencyKeyTest {
     void aKeyOutsideTheSchemaIsRefusedNamingTheField(String description, String orderId, String expected) {
         PlaceOrderRequest order = Orders.valid("cust-1").toBuilder().setOrderId(orderId).build();
 
-        OrderValidator.Violation violation = OrderValidator.check(order);
+        OrderContract.Violation violation = OrderContract.check(order);
 
         assertThat(violation).as(description).isNotNull();
         assertThat(violation.field()).isEqualTo("order_id");
@@ -73,7 +74,7 @@ class IdempotencyKeyTest {
     @Test
     void anEmptyKeyIsGeneratedAndEachAttemptIsANewOrderWithARandomMessageId() {
         PlaceOrderRequest order = Orders.valid("cust-1");
-        assertThat(OrderValidator.check(order)).isNull();
+        assertThat(OrderContract.check(order)).isNull();
 
         OutgoingOrder first = records.prepare(order);
         OutgoingOrder second = records.prepare(order);
@@ -86,9 +87,17 @@ class IdempotencyKeyTest {
     @Test
     void theKeyAloneDecidesTheMessageIdNotTheOrdersContent() {
         PlaceOrderRequest order = Orders.valid("cust-1").toBuilder().setOrderId("order-1").build();
-        PlaceOrderRequest otherContent = Orders.valid("cust-2").toBuilder().setOrderId("order-1").build();
+        PlaceOrderRequest otherContent = order.toBuilder().setTotalAmount(5.5).removeItems(0).build();
 
         // the consumer's content fingerprint tells these apart and records a conflict
         assertThat(records.prepare(otherContent).messageId()).isEqualTo(records.prepare(order).messageId());
+    }
+
+    @Test
+    void theKeysScopeIsTheCustomer() {
+        PlaceOrderRequest order = Orders.valid("cust-1").toBuilder().setOrderId("order-1").build();
+        PlaceOrderRequest anotherCustomers = order.toBuilder().setCustomerId("cust-2").build();
+
+        assertThat(records.prepare(anotherCustomers).messageId()).isNotEqualTo(records.prepare(order).messageId());
     }
 }

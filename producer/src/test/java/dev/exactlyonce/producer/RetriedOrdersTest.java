@@ -87,7 +87,7 @@ class RetriedOrdersTest implements TestPropertyProvider {
         PlaceOrderResponse first = orders.placeOrder(keyed(orderId));
         PlaceOrderResponse retry = orders.placeOrder(keyed(orderId));
 
-        String expected = MessageIds.forOrderId(orderId);
+        String expected = MessageIds.forClientKey("cust-retry", orderId);
         assertThat(first.getMessageId()).isEqualTo(expected);
         assertThat(retry.getMessageId()).isEqualTo(expected);
         List<ConsumerRecord<String, OrderEvent>> written = recordsOf(start, orderId, 2);
@@ -109,8 +109,8 @@ class RetriedOrdersTest implements TestPropertyProvider {
         assertThat(retry.getBatchId()).isNotEqualTo(first.getBatchId());
         assertThat(retry.getOrdersList()).extracting(PlaceOrderResponse::getMessageId)
                 .containsExactlyElementsOf(first.getOrdersList().stream().map(PlaceOrderResponse::getMessageId).toList())
-                .containsExactly(MessageIds.forOrderId(prefix + "-a"), MessageIds.forOrderId(prefix + "-b"),
-                        MessageIds.forOrderId(prefix + "-c"));
+                .containsExactly(MessageIds.forClientKey("cust-retry", prefix + "-a"), MessageIds.forClientKey("cust-retry", prefix + "-b"),
+                        MessageIds.forClientKey("cust-retry", prefix + "-c"));
     }
 
     @Test
@@ -132,7 +132,30 @@ class RetriedOrdersTest implements TestPropertyProvider {
         Map<String, List<String>> messageIdsByOrder = written.stream().collect(Collectors.groupingBy(
                 r -> r.value().getOrderId(), Collectors.mapping(r -> r.value().getMessageId(), Collectors.toList())));
         assertThat(messageIdsByOrder).hasSize(10).allSatisfy((orderId, messageIds) ->
-                assertThat(messageIds).hasSize(3).containsOnly(MessageIds.forOrderId(orderId)));
+                assertThat(messageIds).hasSize(3).containsOnly(MessageIds.forClientKey("cust-retry", orderId)));
+    }
+
+    @Test
+    void aKeyBelongsToItsCustomerTheSameOrderIdFromAnotherIsAnotherOrder() {
+        String orderId = "shared-" + UUID.randomUUID();
+        PlaceOrderResponse first = orders.placeOrder(Orders.valid("cust-a").toBuilder().setOrderId(orderId).build());
+        PlaceOrderResponse other = orders.placeOrder(Orders.valid("cust-b").toBuilder().setOrderId(orderId).build());
+
+        assertThat(first.getMessageId()).isEqualTo(MessageIds.forClientKey("cust-a", orderId));
+        assertThat(other.getMessageId()).isEqualTo(MessageIds.forClientKey("cust-b", orderId))
+                .isNotEqualTo(first.getMessageId());
+    }
+
+    @Test
+    void aBatchMayRepeatAnOrderUnderItsKeyButNotUseTheKeyForAnother() {
+        String orderId = "same-twice-" + UUID.randomUUID();
+        PlaceOrderBatchResponse batch = orders.placeOrderBatch(PlaceOrderBatchRequest.newBuilder()
+                .addOrders(keyed(orderId)).addOrders(keyed(orderId))
+                .addOrders(Orders.valid("cust-other").toBuilder().setOrderId(orderId)).build());
+
+        assertThat(batch.getOrdersList()).extracting(PlaceOrderResponse::getMessageId).containsExactly(
+                MessageIds.forClientKey("cust-retry", orderId), MessageIds.forClientKey("cust-retry", orderId),
+                MessageIds.forClientKey("cust-other", orderId));
     }
 
     @Test
