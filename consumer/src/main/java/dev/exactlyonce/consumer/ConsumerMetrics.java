@@ -3,6 +3,7 @@ package dev.exactlyonce.consumer;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import dev.exactlyonce.server.StalledLoop;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
 class ConsumerMetrics {
 
     /** Resettable totals, in the order of the ConsumerStats fields. */
-    enum Total { RECEIVED, PROCESSED, DUPLICATES_SKIPPED, KEY_CONFLICTS, FAILURES, RETRIES, DEAD_LETTERED, COMMITS_UNKNOWN }
+    enum Total { RECEIVED, PROCESSED, DUPLICATES_SKIPPED, KEY_CONFLICTS, FAILURES, RETRIES, DEAD_LETTERED, COMMITS_UNKNOWN, RETENTION_SKIPPED }
 
     private final MeterRegistry registry;
     private final Map<Total, Counter> counters = new ConcurrentHashMap<>();
@@ -32,8 +33,11 @@ class ConsumerMetrics {
     private final Timer endToEndLatency;
     private final Map<Integer, AtomicLong> lagByPartition = new ConcurrentHashMap<>();
 
-    ConsumerMetrics(MeterRegistry registry, SharedConsumerConfig config) {
+    ConsumerMetrics(MeterRegistry registry, SharedConsumerConfig config, StalledLoop stalled) {
         this.registry = registry;
+        Gauge.builder("consumer.loop.stalled.seconds", stalled, StalledLoop::stalledSeconds)
+                .description("seconds the poll loop has been retrying the same work (0 while it moves); "
+                        + "past app.consumer.stalled-after readiness is NOT_SERVING").register(registry);
         counter(Total.RECEIVED, "consumer.messages.received", "records polled from Kafka");
         counter(Total.PROCESSED, "consumer.messages.processed", "order rows stored in PostgreSQL");
         counter(Total.DUPLICATES_SKIPPED, "consumer.duplicates.skipped", "records whose message_id was already stored");
@@ -41,7 +45,9 @@ class ConsumerMetrics {
                 "records refused because their message_id was stored for an order with other content");
         counter(Total.FAILURES, "consumer.processing.failures", "failed processing attempts (simulated)");
         counter(Total.RETRIES, "consumer.retries", "processing attempts retried after a failure");
-        counter(Total.DEAD_LETTERED, "consumer.dead.lettered", "records sent to orders.dlq");
+        counter(Total.DEAD_LETTERED, "consumer.dead.lettered", "records dead-lettered (table dead_letters, in the batch's transaction)");
+        counter(Total.RETENTION_SKIPPED, "consumer.retention.skipped",
+                "records deleted by retention before this group read them (recorded in retention_gaps)");
         counter(Total.COMMITS_UNKNOWN, "consumer.commit.unknown",
                 "at-most-once: records of a batch whose COMMIT got no answer, not written again (possibly lost)");
         this.crashesFired = Counter.builder("consumer.crashes.fired")

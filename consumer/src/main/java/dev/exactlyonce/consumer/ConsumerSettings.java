@@ -23,5 +23,6 @@ public record ConsumerSettings(
         @Bindable(defaultValue = "10s") Duration sessionTimeout,
         @Bindable(defaultValue = "2s") Duration heartbeatInterval,
         @Bindable(defaultValue = "10ms") Duration retryInitialBackoff,
-        @Bindable(defaultValue = "5s") Duration retryMaxBackoff) {
+        @Bindable(defaultValue = "5s") Duration retryMaxBackoff,
+        @Bindable(defaultValue = "60s") Duration stalledAfter) {
 }

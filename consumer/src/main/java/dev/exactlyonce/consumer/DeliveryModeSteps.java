@@ -136,7 +136,8 @@ class DeliveryModeSteps {
         Written written = database.write(() -> {
             boolean[] committing = {false};
             try {
-                return writer.write(batch.rows(), mode, config.getEnableIdempotency(), podName, offsets, () -> {
+                return writer.write(batch.rows(), batch.deadLetters(), mode, config.getEnableIdempotency(), podName,
+                        offsets, () -> {
                     crashDrill.reached(BEFORE_DB_COMMIT, batch.received(), config);
                     committing[0] = true;   // every statement ran: what fails from here on is the COMMIT itself
                 });
@@ -161,6 +162,12 @@ class DeliveryModeSteps {
         metrics.add(Total.PROCESSED, written.stored());
         metrics.add(Total.DUPLICATES_SKIPPED, written.duplicatesSkipped());
         metrics.add(Total.KEY_CONFLICTS, written.conflicts());
+        if (!written.deadLettered().isEmpty()) {
+            metrics.add(Total.DEAD_LETTERED, written.deadLettered().size());
+            DeadLetter first = written.deadLettered().get(0);
+            LOG.warn("{} record(s) dead-lettered, first {}-{}@{}: {}", written.deadLettered().size(),
+                    first.source().topic(), first.source().partition(), first.source().offset(), first.reason());
+        }
         metrics.stored(batch.rows(), committedAt);
         crashDrill.reached(AFTER_DB_COMMIT, batch.received(), config);
     }

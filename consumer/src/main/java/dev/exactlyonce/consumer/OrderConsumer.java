@@ -9,6 +9,7 @@ import dev.exactlyonce.consumer.OrderStore.OffsetAdvance;
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.server.StalledLoop;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;
@@ -40,6 +41,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -84,7 +87,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     private final SchemaMigration schema;
     private final DeliveryModeSteps steps;
     private final BatchWriter writer;
-    private final DeadLetterQueue deadLetters;
+    private final StalledLoop stalled;
     private final ConsumerMetrics metrics;
     private final BatchTracing tracing;
     private final KafkaConnection kafka;
@@ -108,7 +111,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     private Thread thread;
 
     public OrderConsumer(ConsumerSettings settings, SharedConsumerConfig config, SchemaMigration schema,
-                         DeliveryModeSteps steps, BatchWriter writer, DeadLetterQueue deadLetters,
+                         DeliveryModeSteps steps, BatchWriter writer, StalledLoop stalled,
                          ConsumerMetrics metrics, BatchTracing tracing,
                          KafkaConnection kafka,
                          @Property(name = "app.pod-name") String podName) {
@@ -117,7 +120,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         this.schema = schema;
         this.steps = steps;
         this.writer = writer;
-        this.deadLetters = deadLetters;
+        this.stalled = stalled;
         this.metrics = metrics;
         this.tracing = tracing;
         this.kafka = kafka;
@@ -152,7 +155,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             LOG.info("consuming {} as group {} member {}", Topics.ORDERS, settings.groupId(), podName);
             while (!stopping) {
                 positionPendingPartitions();
-                ConsumerRecords<String, byte[]> records = consumer.poll(POLL_TIMEOUT);
+                ConsumerRecords<String, byte[]> records = poll();
                 refreshViews(false);
                 if (!records.isEmpty()) {
                     // read after the poll: a setting changed while the poll waited applies to these records
@@ -178,6 +181,45 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         }
     }
 
+    /**
+     * One poll. With {@code auto.offset.reset=none} Kafka never moves a position silently: a position
+     * below the partition's log start (the records were deleted by retention before this group read them)
+     * throws here, and is recorded as a retention gap in PostgreSQL (the audit reports it), counted,
+     * logged, and only then is the partition moved to its log start. Never skipped without a trace.
+     */
+    private ConsumerRecords<String, byte[]> poll() throws InterruptedException {
+        try {
+            return consumer.poll(POLL_TIMEOUT);
+        } catch (OffsetOutOfRangeException e) {
+            Map<TopicPartition, Long> logStart = consumer.beginningOffsets(e.offsetOutOfRangePartitions().keySet());
+            for (var outOfRange : e.offsetOutOfRangePartitions().entrySet()) {
+                TopicPartition tp = outOfRange.getKey();
+                long position = outOfRange.getValue();
+                long start = logStart.getOrDefault(tp, 0L);
+                if (position < start) {
+                    untilAvailable("recording a retention gap", () -> {
+                        writer.recordRetentionGap(settings.groupId(), tp.partition(), position, start);
+                        return null;
+                    });
+                    metrics.add(Total.RETENTION_SKIPPED, start - position);
+                    LOG.error("{}: offsets {}..{} were deleted by retention before group {} read them; recorded in "
+                            + "retention_gaps, resuming at {}", tp, position, start - 1, settings.groupId(), start);
+                    consumer.seek(tp, start);
+                } else {
+                    // beyond the log end: the topic was deleted and created again; its records are all unread
+                    LOG.warn("{}: position {} is beyond the log end; the topic was recreated? Reading it from {}", tp,
+                            position, start);
+                    consumer.seek(tp, start);
+                }
+            }
+            return ConsumerRecords.empty();
+        } catch (NoOffsetForPartitionException e) {
+            // positionPendingPartitions seeks every partition without an offset; this is a safety net
+            consumer.seekToBeginning(e.partitions());
+            return ConsumerRecords.empty();
+        }
+    }
+
     private void awaitSchema() throws InterruptedException {
         while (!schema.isMigrated()) {
             if (stopping) {
@@ -194,7 +236,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         p.put("client.id", "orders-consumer-" + podName);
         p.put("enable.auto.commit", false);
         p.put("isolation.level", "read_committed");
-        p.put("auto.offset.reset", "earliest");
+        // never skip silently: a position below the log start is a retention gap, recorded (see poll())
+        p.put("auto.offset.reset", "none");
         p.put("max.poll.records", settings.maxPollRecords());
         p.put("session.timeout.ms", (int) settings.sessionTimeout().toMillis());
         p.put("heartbeat.interval.ms", (int) settings.heartbeatInterval().toMillis());
@@ -215,22 +258,13 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                 backoff(Duration.ofMillis(batchConfig.getProcessingDelayMs()));
             }
             var attempts = SimulatedFailures.attempt(batch.rows(), batchConfig.getFailureRate(),
-                    batchConfig.getMaxAttempts(), settings.retryInitialBackoff(), this::backoff);
+                    batchConfig.getMaxAttempts(), settings.retryInitialBackoff(), settings.retryMaxBackoff(),
+                    this::backoff);
             metrics.add(Total.FAILURES, attempts.failures());
             metrics.add(Total.RETRIES, attempts.retries());
+            // dead letters are written in the batch's own transaction, with its rows and offsets
             List<DeadLetter> dead = new ArrayList<>(batch.deadLetters());
             dead.addAll(attempts.exhausted());
-            if (!dead.isEmpty()) {
-                // acknowledged before any offset moves past these records
-                untilAvailable("writing to " + Topics.DLQ, () -> {
-                    deadLetters.send(dead);
-                    return null;
-                });
-                metrics.add(Total.DEAD_LETTERED, dead.size());
-                DeadLetter first = dead.get(0);
-                LOG.warn("{} record(s) to {}, first {}-{}@{}: {}", dead.size(), Topics.DLQ, first.source().topic(),
-                        first.source().partition(), first.source().offset(), first.error());
-            }
             PollBatch toStore = new PollBatch(batchConfig, batch.received(), attempts.passed(), dead,
                     batch.kafkaOffsets(), batch.storedOffsets());
             steps.run(toStore, consumer.groupMetadata().generationId(), this::commitKafka, this::writeUntilAvailable);
@@ -278,7 +312,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                 try {
                     rows.add(RecordDecoder.decode(record));
                 } catch (RecordDecoder.PoisonRecord e) {
-                    poison.add(new DeadLetter(record, e.getMessage(), 1));
+                    poison.add(e.deadLetter(record));
                 }
             }
         }
@@ -322,7 +356,9 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         try {
             while (true) {
                 try {
-                    return work.call();
+                    T result = work.call();
+                    stalled.moving();
+                    return result;
                 } catch (FencedException | InterruptedException e) {
                     throw e;
                 } catch (Exception e) {
@@ -330,6 +366,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                         throw new StopRequested();
                     }
                     String problem = e.getCause() != null ? e.getCause().toString() : e.toString();
+                    stalled.retrying(what + " failed: " + problem);
                     if (!problem.equals(lastProblem)) {
                         LOG.warn("{} failed ({}); partitions paused, retrying with backoff", what, problem);
                         lastProblem = problem;
@@ -434,6 +471,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                 long start = Math.max(storedOffset, kafkaOffset == null ? -1 : kafkaOffset.offset());
                 if (start >= 0) {
                     consumer.seek(tp, start);
+                } else {
+                    consumer.seekToBeginning(List.of(tp));   // a group's first start (auto.offset.reset=none)
                 }
                 if (storedOffset > (kafkaOffset == null ? -1 : kafkaOffset.offset())) {
                     catchUp.put(tp, new OffsetAndMetadata(storedOffset));
@@ -448,6 +487,12 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             }
         } else {
             toPosition.forEach(expectedStored::remove);
+            // a group's first start: from the beginning (auto.offset.reset=none never chooses for us);
+            // never with an empty list, which seekToBeginning takes as "every assigned partition"
+            List<TopicPartition> firstStart = toPosition.stream().filter(tp -> committed.get(tp) == null).toList();
+            if (!firstStart.isEmpty()) {
+                consumer.seekToBeginning(firstStart);
+            }
         }
         pendingSeek.removeAll(toPosition);
         toPosition.retainAll(consumer.assignment());

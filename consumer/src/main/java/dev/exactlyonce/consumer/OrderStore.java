@@ -94,6 +94,20 @@ class OrderStore {
                 updated_at = clock_timestamp()
             WHERE k.next_offset = ?""";
 
+    /**
+     * Dead letters, in the batch's own transaction: undecodable records, records that break the order
+     * contract, rows PostgreSQL refused for a reason that will not change, and simulated failures past
+     * max_attempts. Once per Kafka position however often the batch is replayed.
+     */
+    private static final String INSERT_DEAD_LETTERS = """
+            INSERT INTO dead_letters (processing_mode, consumer_id, kafka_partition, kafka_offset, message_id, reason,
+                                      attempts, record_key, record_value)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (kafka_partition, kafka_offset) DO NOTHING""";
+
+    private static final String INSERT_RETENTION_GAP = """
+            INSERT INTO retention_gaps (consumer_group, kafka_partition, from_offset, to_offset) VALUES (?, ?, ?, ?)""";
+
     private static final String READ_OFFSETS =
             "SELECT kafka_partition, next_offset FROM kafka_offsets WHERE consumer_group = ? AND topic = ?";
 
@@ -251,6 +265,44 @@ class OrderStore {
             ps.setLong(2, firstSeenMessages);
             ps.execute();
             return null;
+        });
+    }
+
+    /** Records the dead letters; returns how many were new (a replayed batch finds its letters there). */
+    int insertDeadLetters(List<DeadLetter> letters, DeliveryMode mode, String consumerId) {
+        if (letters.isEmpty()) {
+            return 0;
+        }
+        return jdbc.prepareStatement(INSERT_DEAD_LETTERS, ps -> {
+            int inserted = 0;
+            for (DeadLetter letter : letters) {
+                ps.setString(1, mode.name());
+                ps.setString(2, consumerId);
+                ps.setInt(3, letter.source().partition());
+                ps.setLong(4, letter.source().offset());
+                ps.setString(5, letter.messageId());
+                ps.setString(6, StorableText.of(letter.reason()));
+                ps.setInt(7, letter.attempts());
+                ps.setBytes(8, letter.source().key() == null ? null
+                        : letter.source().key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ps.setBytes(9, letter.source().value());
+                ps.addBatch();
+            }
+            for (int count : ps.executeBatch()) {
+                inserted += Math.max(count, 0);
+            }
+            return inserted;
+        });
+    }
+
+    /** A retention gap: [from, to) of the partition were deleted before this group read them. */
+    void insertRetentionGap(String group, int partition, long from, long to) {
+        jdbc.prepareStatement(INSERT_RETENTION_GAP, ps -> {
+            ps.setString(1, group);
+            ps.setInt(2, partition);
+            ps.setLong(3, from);
+            ps.setLong(4, to);
+            return ps.executeUpdate();
         });
     }
 

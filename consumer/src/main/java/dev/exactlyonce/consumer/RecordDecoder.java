@@ -2,11 +2,12 @@ package dev.exactlyonce.consumer;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
+import dev.exactlyonce.contract.OrderContract;
+import dev.exactlyonce.contract.OrderContract.Violation;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
 import dev.exactlyonce.kafka.Topics;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.StringJoiner;
@@ -16,74 +17,70 @@ import org.apache.kafka.common.header.Header;
 /**
  * Raw bytes to {@link OrderRow}. The consumer reads byte[] and parses here, not in a Kafka
  * Deserializer: a record that is not an OrderEvent (a "poison pill") would make poll() throw for
- * the whole partition; here it becomes a {@link PoisonRecord} that goes to the DLQ, and the records
- * after it are processed.
+ * the whole partition; here it becomes a {@link PoisonRecord} that is dead-lettered, and the records
+ * after it are processed. A record that decodes is checked against the order contract again
+ * ({@link OrderContract}): the topic is open to any client with write access, not only our producer.
  */
 final class RecordDecoder {
 
-    static final int MAX_ID_LENGTH = 64;
-    /** NUMERIC(14, 2) in the orders table. */
-    private static final BigDecimal MAX_AMOUNT = new BigDecimal("999999999999.99");
     private static final JsonFormat.Printer ITEM_JSON =
             JsonFormat.printer().includingDefaultValueFields().omittingInsignificantWhitespace();
 
-    /** Why a record cannot be stored; it goes to the DLQ at once (retrying cannot help). */
+    /** Why a record cannot be stored; it is dead-lettered at once (retrying cannot help). */
     static final class PoisonRecord extends Exception {
-        PoisonRecord(String reason) {
+        private final String messageId;
+
+        PoisonRecord(String reason, String messageId) {
             super(reason, null, false, false);
+            this.messageId = messageId;
+        }
+
+        /** The record's message id when it had a valid one, else null. */
+        String messageId() {
+            return messageId;
+        }
+
+        DeadLetter deadLetter(ConsumerRecord<String, byte[]> record) {
+            return new DeadLetter(record, messageId, getMessage(), 1);
         }
     }
 
     private RecordDecoder() {
     }
 
+    /** Decodes and re-checks the order contract (a record is untrusted, whoever wrote it). */
     static OrderRow decode(ConsumerRecord<String, byte[]> record) throws PoisonRecord {
         if (record.value() == null) {
-            throw new PoisonRecord("empty value (tombstone)");
+            throw new PoisonRecord("empty value (tombstone)", null);
         }
         OrderEvent event;
         try {
             event = OrderEvent.parseFrom(record.value());
         } catch (InvalidProtocolBufferException e) {
-            throw new PoisonRecord("not an OrderEvent: " + e.getMessage());
+            throw new PoisonRecord("not an OrderEvent: " + e.getMessage(), null);
         }
         String messageId = !event.getMessageId().isEmpty() ? event.getMessageId() : header(record, Topics.HEADER_MESSAGE_ID);
-        requireId("order_id", event.getOrderId());
-        requireId("message_id", messageId);
-        if (event.getCustomerId().length() > MAX_ID_LENGTH) {
-            throw new PoisonRecord("customer_id: longer than " + MAX_ID_LENGTH + " characters");
+        Violation broken = OrderContract.check(event, messageId);
+        if (broken != null) {
+            boolean idValid = !broken.field().equals("message_id") && !broken.field().equals("order_id");
+            throw new PoisonRecord("breaks the order contract: " + broken, idValid ? messageId : null);
         }
-        if (!Double.isFinite(event.getTotalAmount())) {
-            throw new PoisonRecord("total_amount: not a finite number");
-        }
-        BigDecimal amount = BigDecimal.valueOf(event.getTotalAmount()).setScale(2, RoundingMode.HALF_EVEN);
-        if (amount.abs().compareTo(MAX_AMOUNT) > 0) {
-            throw new PoisonRecord("total_amount: out of range " + amount);
-        }
+        BigDecimal amount = BigDecimal.valueOf(OrderContract.cents(event.getTotalAmount()), 2);
         Instant producedAt = event.hasProducedAt()
                 ? Instant.ofEpochSecond(event.getProducedAt().getSeconds(), event.getProducedAt().getNanos())
                 : Instant.ofEpochMilli(record.timestamp());
-        return new OrderRow(record, event.getOrderId(), messageId, event.getCustomerId(), itemsJson(event),
+        return new OrderRow(record, event.getOrderId(), messageId, event.getCustomerId(), itemsJson(event, messageId),
                 amount, producedAt, OrderFingerprint.of(event.getCustomerId(), event.getItemsList(), amount));
     }
 
-    private static void requireId(String field, String value) throws PoisonRecord {
-        if (value == null || value.isEmpty()) {
-            throw new PoisonRecord(field + ": missing");
-        }
-        if (value.length() > MAX_ID_LENGTH) {
-            throw new PoisonRecord(field + ": longer than " + MAX_ID_LENGTH + " characters");
-        }
-    }
-
-    private static String itemsJson(OrderEvent event) throws PoisonRecord {
+    private static String itemsJson(OrderEvent event, String messageId) throws PoisonRecord {
         StringJoiner json = new StringJoiner(",", "[", "]");
         try {
             for (OrderItem item : event.getItemsList()) {
                 json.add(ITEM_JSON.print(item));
             }
         } catch (InvalidProtocolBufferException e) {
-            throw new PoisonRecord("items: " + e.getMessage());
+            throw new PoisonRecord("items: " + e.getMessage(), messageId);
         }
         return json.toString();
     }

@@ -8,7 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * failure_rate: each processing attempt of a record fails with that probability. A failed attempt's
  * work is discarded (it happens before the batch's database transaction, so nothing of it is written)
- * and the record is tried again after an exponential backoff; after max_attempts it becomes a
+ * and the record is tried again after an exponential backoff, capped at app.consumer.retry-max-backoff
+ * (25 attempts would otherwise wait for days); after max_attempts it becomes a
  * {@link DeadLetter}. Attempts run in rounds over the whole batch, so a batch waits for one backoff per
  * round, not one per failed record.
  */
@@ -27,7 +28,7 @@ final class SimulatedFailures {
     }
 
     static Outcome attempt(List<OrderRow> rows, double failureRate, int maxAttempts, Duration initialBackoff,
-                           Backoff backoff) throws InterruptedException {
+                           Duration maxBackoff, Backoff backoff) throws InterruptedException {
         if (failureRate <= 0) {
             return new Outcome(rows, List.of(), 0, 0);
         }
@@ -44,7 +45,7 @@ final class SimulatedFailures {
                 if (random.nextDouble() < failureRate) {
                     failures++;
                     if (attempt >= maxAttempts) {
-                        exhausted.add(new DeadLetter(row.source(), "simulated processing failure (failure_rate="
+                        exhausted.add(new DeadLetter(row.source(), row.messageId(), "simulated processing failure (failure_rate="
                                 + failureRate + ") in all " + maxAttempts + " attempts", attempt));
                     } else {
                         failed.add(row);
@@ -56,7 +57,7 @@ final class SimulatedFailures {
             if (!failed.isEmpty()) {
                 retries += failed.size();
                 backoff.await(delay);
-                delay = delay.multipliedBy(2);
+                delay = delay.multipliedBy(2).compareTo(maxBackoff) <= 0 ? delay.multipliedBy(2) : maxBackoff;
             }
             pending = failed;
         }

@@ -80,12 +80,20 @@ class IdempotencyKeysTest implements TestPropertyProvider {
                 .setCrashAfterMessages(0).setCrashPoint(CrashPoint.AFTER_DB_COMMIT).setProcessingDelayMs(0).build());
     }
 
-    /** One attempt of an order placed with a client key: what OrderRecords.prepare writes. */
+    /**
+     * One attempt of an order placed under cust-001's key {@code orderId}: what OrderRecords.prepare writes
+     * for cust-001. With another customerId it is a record our producer never writes (it derives the
+     * message id from the customer too): the consumer must still refuse it as a reused key, whatever differs.
+     */
     private static OrderEvent attempt(String orderId, String customerId, int quantity, double price) {
+        return keyedBy("cust-001", orderId, customerId, quantity, price);
+    }
+
+    private static OrderEvent keyedBy(String keyOwner, String orderId, String customerId, int quantity, double price) {
         Instant now = Instant.now();
         return OrderEvent.newBuilder()
                 .setOrderId(orderId)
-                .setMessageId(MessageIds.forOrderId(orderId))
+                .setMessageId(MessageIds.forClientKey(keyOwner, orderId))
                 .setCustomerId(customerId)
                 .addItems(OrderItem.newBuilder().setName("Widget").setQuantity(quantity).setPrice(price))
                 .setTotalAmount(Math.round(quantity * price * 100) / 100.0)
@@ -173,6 +181,20 @@ class IdempotencyKeysTest implements TestPropertyProvider {
             assertThat(row.offset()).isNotNegative();
         }
         assertThat(stats().getKeyConflicts() - conflictsBefore).isEqualTo(3);
+    }
+
+    @Test
+    void theSameOrderIdFromTwoCustomersIsTwoOrders() throws Exception {
+        use(DeliveryMode.EXACTLY_ONCE, true);
+        String prefix = Pipeline.unique("two-customers");
+        String orderId = prefix + "-1";
+
+        Pipeline.send(List.of(keyedBy("cust-001", orderId, "cust-001", 2, 19.99),
+                keyedBy("cust-002", orderId, "cust-002", 1, 5)));
+        Pipeline.awaitCaughtUp(group);
+
+        assertThat(storedCustomers(prefix)).containsExactlyInAnyOrder("cust-001", "cust-002");
+        assertThat(conflicts(prefix)).isEmpty();
     }
 
     @Test

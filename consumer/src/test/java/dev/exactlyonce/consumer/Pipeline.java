@@ -44,7 +44,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * What the consumer tests share: the testkit's Kafka and PostgreSQL, a plain producer of OrderEvents,
  * consumer contexts on their own group (started at the topic's end, so that a test sees only its own
- * records), and the database and DLQ read back.
+ * records), and the database (rows and dead letters) read back.
  */
 final class Pipeline {
 
@@ -206,22 +206,22 @@ final class Pipeline {
         }
     }
 
-    /** The DLQ records whose key starts with {@code prefix}. */
-    static List<ConsumerRecord<String, byte[]>> deadLetters(String prefix) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", infra().bootstrapServers());
-        try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(p, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            TopicPartition dlq = new TopicPartition(Topics.DLQ, 0);
-            reader.assign(List.of(dlq));
-            reader.seekToBeginning(List.of(dlq));
-            long end = reader.endOffsets(List.of(dlq)).get(dlq);
-            List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
-            while (reader.position(dlq) < end) {
-                for (ConsumerRecord<String, byte[]> record : reader.poll(Duration.ofMillis(500))) {
-                    if (record.key() != null && record.key().startsWith(prefix)) {
-                        found.add(record);
-                    }
+    /** One row of dead_letters. */
+    record StoredDeadLetter(String key, int partition, long offset, String messageId, String reason, int attempts) {
+    }
+
+    /** The dead letters whose record key starts with {@code prefix}, in Kafka order. */
+    static List<StoredDeadLetter> deadLetters(String prefix) throws SQLException {
+        try (Connection c = DriverManager.getConnection(infra().jdbcUrl(), infra().jdbcUser(), infra().jdbcPassword());
+             PreparedStatement ps = c.prepareStatement("SELECT convert_from(record_key, 'UTF8'), kafka_partition, "
+                     + "kafka_offset, message_id, reason, attempts FROM dead_letters "
+                     + "WHERE convert_from(record_key, 'UTF8') LIKE ? ORDER BY kafka_partition, kafka_offset")) {
+            ps.setString(1, prefix + "%");
+            List<StoredDeadLetter> found = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(new StoredDeadLetter(rs.getString(1), rs.getInt(2), rs.getLong(3), rs.getString(4),
+                            rs.getString(5), rs.getInt(6)));
                 }
             }
             return found;

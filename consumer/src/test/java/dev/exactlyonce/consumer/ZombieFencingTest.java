@@ -53,14 +53,14 @@ class ZombieFencingTest implements TestPropertyProvider {
         List<OrderRow> secondBatch = rows(prefix, 10, 20);
 
         // the original owner stores offsets 0..9: from "no row" (-1) to 10
-        writer.write(firstBatch, DeliveryMode.EXACTLY_ONCE, false, "owner-a", offsets(fencedGroup, "owner-a", 1, -1, 10),
+        writer.write(firstBatch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "owner-a", offsets(fencedGroup, "owner-a", 1, -1, 10),
                 () -> { });
         // a rebalance: the new owner read 10 from the database and stores offsets 10..19
-        writer.write(secondBatch, DeliveryMode.EXACTLY_ONCE, false, "owner-b", offsets(fencedGroup, "owner-b", 2, 10, 20),
+        writer.write(secondBatch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "owner-b", offsets(fencedGroup, "owner-b", 2, 10, 20),
                 () -> { });
         // the zombie, still believing the stored offset is 10, commits the same records 10..19
         // (idempotency off: only the fencing stands between it and duplicates)
-        assertThatThrownBy(() -> writer.write(secondBatch, DeliveryMode.EXACTLY_ONCE, false, "owner-a",
+        assertThatThrownBy(() -> writer.write(secondBatch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "owner-a",
                 offsets(fencedGroup, "owner-a", 1, 10, 20), () -> { }))
                 .isInstanceOf(FencedException.class);
 
@@ -73,8 +73,8 @@ class ZombieFencingTest implements TestPropertyProvider {
         String fencedGroup = Pipeline.unique("fenced");
         String prefix = Pipeline.unique("first");
         List<OrderRow> batch = rows(prefix, 0, 5);
-        writer.write(batch, DeliveryMode.EXACTLY_ONCE, false, "a", offsets(fencedGroup, "a", 1, -1, 5), () -> { });
-        assertThatThrownBy(() -> writer.write(batch, DeliveryMode.EXACTLY_ONCE, false, "b",
+        writer.write(batch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "a", offsets(fencedGroup, "a", 1, -1, 5), () -> { });
+        assertThatThrownBy(() -> writer.write(batch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "b",
                 offsets(fencedGroup, "b", 1, -1, 5), () -> { })).isInstanceOf(FencedException.class);
         assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(5, 5));
     }
