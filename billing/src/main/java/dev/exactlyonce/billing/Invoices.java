@@ -1,6 +1,8 @@
 package dev.exactlyonce.billing;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.exactlyonce.contract.OrderContract;
+import dev.exactlyonce.contract.OrderContract.Violation;
 import dev.exactlyonce.grpc.v1.Invoice;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.kafka.Topics;
@@ -13,13 +15,14 @@ import org.apache.kafka.common.header.Header;
 
 /**
  * An order record to its invoice: a pure function, so that billing the same record twice gives the
- * same invoice (same invoice_id), which is what makes a duplicate recognisable downstream.
+ * same invoice (same invoice_id), which is what makes a duplicate recognisable downstream. The
+ * arithmetic is in whole cents: the order contract bounds the net at 99,999,999,999,999 cents, so
+ * net x 20 % and net + tax stay far inside a long ({@link Math#multiplyExact} says so if they did not).
  */
 final class Invoices {
 
     static final int TAX_RATE_PERCENT = 20;
     static final String CURRENCY = "EUR";
-    private static final BigDecimal MAX_CENTS = BigDecimal.valueOf(Long.MAX_VALUE / 2);
 
     /** An order record that can never be invoiced; it goes to billing.dlq at once (retrying cannot help). */
     static final class PoisonOrder extends Exception {
@@ -47,22 +50,14 @@ final class Invoices {
             throw new PoisonOrder("not an OrderEvent: " + e.getMessage());
         }
         String messageId = !order.getMessageId().isEmpty() ? order.getMessageId() : header(record, Topics.HEADER_MESSAGE_ID);
-        if (order.getOrderId().isEmpty()) {
-            throw new PoisonOrder("order_id: missing");
+        // the topic is open to any writer: the order contract is checked again where the record is read
+        Violation broken = OrderContract.check(order, messageId);
+        if (broken != null) {
+            throw new PoisonOrder("breaks the order contract: " + broken);
         }
-        if (messageId == null || messageId.isEmpty()) {
-            throw new PoisonOrder("message_id: missing");
-        }
-        if (!Double.isFinite(order.getTotalAmount())) {
-            throw new PoisonOrder("total_amount: not a finite number");
-        }
-        BigDecimal net = BigDecimal.valueOf(order.getTotalAmount()).setScale(2, RoundingMode.HALF_EVEN).movePointRight(2);
-        if (net.abs().compareTo(MAX_CENTS) > 0) {
-            throw new PoisonOrder("total_amount: out of range");
-        }
-        long netCents = net.longValueExact();
-        long taxCents = BigDecimal.valueOf(netCents * TAX_RATE_PERCENT).divide(BigDecimal.valueOf(100), 0,
-                RoundingMode.HALF_EVEN).longValueExact();
+        long netCents = OrderContract.cents(order.getTotalAmount());
+        long taxCents = BigDecimal.valueOf(Math.multiplyExact(netCents, TAX_RATE_PERCENT))
+                .divide(BigDecimal.valueOf(100), 0, RoundingMode.HALF_EVEN).longValueExact();
         Invoice.Builder invoice = Invoice.newBuilder()
                 .setInvoiceId(invoiceId(messageId))
                 .setOrderId(order.getOrderId())
@@ -70,7 +65,7 @@ final class Invoices {
                 .setCustomerId(order.getCustomerId())
                 .setNetCents(netCents)
                 .setTaxCents(taxCents)
-                .setGrossCents(netCents + taxCents)
+                .setGrossCents(Math.addExact(netCents, taxCents))
                 .setTaxRatePercent(TAX_RATE_PERCENT)
                 .setCurrency(CURRENCY)
                 .setLineCount(order.getItemsCount());
