@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
@@ -58,7 +59,14 @@ final class GroupCommitter {
     private final String batchPrefix;
     private final Duration sendTimeout;
     private final ProducerMetrics metrics;
+    /**
+     * Orders queued for a transaction, at most {@value #MAX_QUEUED_ORDERS}: past that a call is refused
+     * with RESOURCE_EXHAUSTED (a client may retry it with the same order_id) instead of growing the heap
+     * until the process dies.
+     */
+    static final int MAX_QUEUED_ORDERS = 100_000;
     private final BlockingQueue<Call> waiting = new LinkedBlockingQueue<>();
+    private final AtomicInteger queuedOrders = new AtomicInteger();
     private final ExecutorService replies = Executors.newSingleThreadExecutor(DeliveryModes.daemon("group-commit-replies"));
     private final List<Lane> lanes = new ArrayList<>();
     private final AtomicLong transactions = new AtomicLong();
@@ -98,8 +106,22 @@ final class GroupCommitter {
 
     CompletableFuture<Delivered> submit(List<OutgoingOrder> orders) {
         Call call = new Call(orders, new CompletableFuture<>());
+        if (queuedOrders.addAndGet(orders.size()) > MAX_QUEUED_ORDERS) {
+            queuedOrders.addAndGet(-orders.size());
+            call.result.completeExceptionally(Status.RESOURCE_EXHAUSTED.withDescription("the group commit has "
+                    + MAX_QUEUED_ORDERS + " orders queued already; retry later with the same order_id").asRuntimeException());
+            return call.result;
+        }
         waiting.add(call);
         return call.result;
+    }
+
+    /** A call taken off the queue (or null): its orders no longer count against the bound. */
+    private Call dequeued(Call call) {
+        if (call != null) {
+            queuedOrders.addAndGet(-call.orders.size());
+        }
+        return call;
     }
 
     void start() {
@@ -147,7 +169,7 @@ final class GroupCommitter {
                         TimeUnit.MILLISECONDS.sleep(500);
                         continue;
                     }
-                    Call first = waiting.poll(100, TimeUnit.MILLISECONDS);
+                    Call first = dequeued(waiting.poll(100, TimeUnit.MILLISECONDS));
                     if (first != null) {
                         commitGroup(first);
                     } else if (draining) {
@@ -196,10 +218,10 @@ final class GroupCommitter {
                     if (sends.size() >= maxRecords) {
                         break;
                     }
-                    call = waiting.poll();
+                    call = dequeued(waiting.poll());
                     if (call == null) {
                         long left = deadline - System.nanoTime();
-                        call = left > 0 ? waiting.poll(left, TimeUnit.NANOSECONDS) : null;
+                        call = left > 0 ? dequeued(waiting.poll(left, TimeUnit.NANOSECONDS)) : null;
                     }
                     if (call == null) {
                         break;
@@ -293,6 +315,7 @@ final class GroupCommitter {
     private void failWaiting(Status status) {
         List<Call> calls = new ArrayList<>();
         waiting.drainTo(calls);
+        calls.forEach(this::dequeued);
         if (!calls.isEmpty()) {
             RuntimeException cause = status.asRuntimeException();
             replies.execute(() -> calls.forEach(call -> {
