@@ -11,6 +11,13 @@ final class BillingConfigRules {
     private BillingConfigRules() {
     }
 
+    /** A stored value read back from the settings topic: every field must pass the rules; throws InvalidSetting. */
+    static void check(BillingConfig stored) {
+        merge(stored, UpdateBillingConfigRequest.newBuilder().setProcessingMode(stored.getProcessingMode())
+                .setCrashAfterMessages(stored.getCrashAfterMessages()).setCrashPoint(stored.getCrashPoint())
+                .setFailureRate(stored.getFailureRate()).setMaxAttempts(stored.getMaxAttempts()).build());
+    }
+
     /** {@code current} with every field that is set in {@code update}; throws SettingRules.InvalidSetting. */
     static BillingConfig merge(BillingConfig current, UpdateBillingConfigRequest update) {
         BillingConfig.Builder next = current.toBuilder();

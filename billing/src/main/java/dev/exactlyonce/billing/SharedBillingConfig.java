@@ -34,7 +34,7 @@ public class SharedBillingConfig {
             LOG.warn("Kafka not reachable yet ({}); settings start from the defaults until it is", e.toString());
         }
         this.settings = new SharedSettings<>(kafka, KEY, defaultsOf(defaults), BillingConfig.parser(),
-                value -> { }).start(Duration.ofSeconds(10));
+                BillingConfigRules::check, value -> { }).start(Duration.ofSeconds(10));
     }
 
     static BillingConfig defaultsOf(BillingSettings defaults) {

@@ -14,6 +14,14 @@ final class ConsumerConfigRules {
     private ConsumerConfigRules() {
     }
 
+    /** A stored value read back from the settings topic: every field must pass the rules; throws InvalidSetting. */
+    static void check(ConsumerConfig stored) {
+        merge(stored, UpdateConsumerConfigRequest.newBuilder().setProcessingMode(stored.getProcessingMode())
+                .setCrashAfterMessages(stored.getCrashAfterMessages()).setCrashPoint(stored.getCrashPoint())
+                .setFailureRate(stored.getFailureRate()).setMaxAttempts(stored.getMaxAttempts())
+                .setProcessingDelayMs(stored.getProcessingDelayMs()).build());
+    }
+
     /** The new settings: {@code current} with every field that is set in {@code update}; throws InvalidSetting. */
     static ConsumerConfig merge(ConsumerConfig current, UpdateConsumerConfigRequest update) {
         ConsumerConfig.Builder next = current.toBuilder();

@@ -35,7 +35,7 @@ public class SharedConsumerConfig {
             LOG.warn("Kafka not reachable yet ({}); settings start from the defaults until it is", e.toString());
         }
         this.settings = new SharedSettings<>(kafka, KEY, defaultsOf(defaults), ConsumerConfig.parser(),
-                value -> { }).start(Duration.ofSeconds(10));
+                ConsumerConfigRules::check, value -> { }).start(Duration.ofSeconds(10));
     }
 
     static ConsumerConfig defaultsOf(ConsumerSettings defaults) {

@@ -9,6 +9,7 @@ import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
 import dev.exactlyonce.grpc.v1.ConsumerStats;
 import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.GetConsumerConfigRequest;
 import dev.exactlyonce.grpc.v1.GetConsumerStatsRequest;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.ResetConsumerStatsRequest;
@@ -29,8 +30,12 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeSet;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -136,6 +141,23 @@ class ConsumerControlTest implements TestPropertyProvider {
         Pipeline.send(List.of(other, other, other));
         Pipeline.awaitCaughtUp(group);
         assertThat(Pipeline.stored(thrice)).isEqualTo(new Pipeline.Stored(3, 1));
+    }
+
+    @Test
+    void anInvalidValueWrittenStraightToTheSettingsTopicIsIgnored() throws Exception {
+        ConsumerConfig invalid = control.getConsumerConfig(GetConsumerConfigRequest.getDefaultInstance()).toBuilder()
+                .setFailureRate(5).setMaxAttempts(0).build();
+        Properties p = new Properties();
+        p.put("bootstrap.servers", Pipeline.infra().bootstrapServers());
+        try (KafkaProducer<String, byte[]> writer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            writer.send(new ProducerRecord<>(Topics.SETTINGS, SharedConsumerConfig.KEY, invalid.toByteArray())).get();
+        }
+        // an update is merged into the value in force and read back after everything written before it
+        ConsumerConfig after = control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder()
+                .setProcessingDelayMs(1).build());
+        assertThat(after.getFailureRate()).isZero();
+        assertThat(after.getMaxAttempts()).isEqualTo(5);
+        assertThat(after.getProcessingDelayMs()).isEqualTo(1);
     }
 
     @Test

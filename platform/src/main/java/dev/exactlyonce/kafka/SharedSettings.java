@@ -43,6 +43,7 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
     private final String key;
     private final Parser<T> parser;
     private final Consumer<T> onChange;
+    private final Consumer<T> validator;
     private final AtomicReference<T> current;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> reader;
@@ -53,8 +54,19 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
     private volatile boolean closed;
 
     public SharedSettings(KafkaConnection kafka, String key, T defaults, Parser<T> parser, Consumer<T> onChange) {
+        this(kafka, key, defaults, parser, value -> { }, onChange);
+    }
+
+    /**
+     * @param validator checks a value read from the topic again (anyone who can write the topic can write a
+     *                  value): it throws IllegalArgumentException for a value that must not apply, which is then
+     *                  ignored with a log line, the current value kept, and the reader goes on
+     */
+    public SharedSettings(KafkaConnection kafka, String key, T defaults, Parser<T> parser, Consumer<T> validator,
+                          Consumer<T> onChange) {
         this.key = key;
         this.parser = parser;
+        this.validator = validator;
         this.onChange = onChange;
         this.current = new AtomicReference<>(defaults);
         Properties p = kafka.properties();
@@ -175,10 +187,14 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
     private void apply(ConsumerRecord<String, byte[]> record) {
         try {
             T value = parser.parseFrom(record.value());
+            validator.accept(value);
             current.set(value);
             onChange.accept(value);
         } catch (InvalidProtocolBufferException e) {
             LOG.warn("ignoring unreadable setting '{}' at offset {}: {}", key, record.offset(), e.getMessage());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("ignoring invalid setting '{}' at offset {} ({}); keeping {}", key, record.offset(), e.getMessage(),
+                    current.get().toString().replace('\n', ' '));
         } catch (RuntimeException e) {
             LOG.error("applying setting '{}' failed: {}", key, e.toString());
         }

@@ -68,7 +68,7 @@ public class OrderProducer {
                     e.toString());
         }
         settings = new SharedSettings<>(kafka, SETTINGS_KEY, defaults(), ProducerConfig.parser(),
-                this::apply);
+                ProducerConfigUpdate::checkStored, this::apply);
         settings.start(Duration.ofSeconds(5));   // Kafka down: start with defaults, apply the stored value later
         synchronized (this) {
             following = true;   // from now on each new value switches; older ones were only read

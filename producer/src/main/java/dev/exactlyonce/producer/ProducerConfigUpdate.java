@@ -44,6 +44,17 @@ final class ProducerConfigUpdate {
         return merged.build();
     }
 
+    /** A stored value read back from the settings topic: throws IllegalArgumentException naming a broken field. */
+    static void checkStored(ProducerConfig stored) {
+        Violation broken = check(UpdateProducerConfigRequest.newBuilder().setDeliveryMode(stored.getDeliveryMode())
+                .setGroupCommitMaxRecords(stored.getGroupCommitMaxRecords())
+                .setGroupCommitMaxMs(stored.getGroupCommitMaxMs()).setLingerMs(stored.getLingerMs())
+                .setBatchSize(stored.getBatchSize()).build());
+        if (broken != null) {
+            throw new IllegalArgumentException(broken.toString());
+        }
+    }
+
     static Violation check(UpdateProducerConfigRequest update) {
         if (update.hasDeliveryMode() && !isMode(update.getDeliveryMode())) {
             return new Violation("delivery_mode", "must be AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE, got "
