@@ -7,6 +7,8 @@ import dev.exactlyonce.grpc.v1.AuditRequest;
 import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
 import dev.exactlyonce.grpc.v1.ResetRequest;
+import dev.exactlyonce.grpc.v1.ResetResponse;
+import dev.exactlyonce.kafka.Topics;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -15,10 +17,12 @@ import io.grpc.stub.StreamObserver;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Audit's bounds: at most app.query.max-concurrent-audits at once (RESOURCE_EXHAUSTED beyond, never queued),
  * and an audit waiting for a consumer that does not drain stops when its caller cancels or before its
- * deadline. The consumer group here never commits anything, so every audit has something to wait for.
+ * deadline. The consumer group here stays at the window start, so every audit has two orders to wait for.
  */
 @MicronautTest(transactional = false)
 class AuditBoundsTest extends QueryTestSupport {
@@ -45,7 +49,12 @@ class AuditBoundsTest extends QueryTestSupport {
     @BeforeEach
     void undrainedWindow() throws Exception {
         emptyDatabase();
-        query().reset(ResetRequest.getDefaultInstance());
+        ResetResponse window = query().reset(ResetRequest.getDefaultInstance());
+        // the group stays at the window start (so reading its lag is cheap) and never reaches the two orders
+        Map<TopicPartition, Long> atWindowStart = new HashMap<>();
+        window.getAuditWindowStartList().stream().filter(o -> o.getTopic().equals(Topics.ORDERS))
+                .forEach(o -> atWindowStart.put(new TopicPartition(Topics.ORDERS, o.getPartition()), o.getOffset()));
+        commitGroupOffsets(GROUP, atWindowStart);
         produce(List.of("bounds-" + System.nanoTime() + "-a", "bounds-" + System.nanoTime() + "-b"));
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
     }
