@@ -14,7 +14,7 @@ INSERT INTO order_counts (message_id, row_count) SELECT message_id, count(*) FRO
 CREATE INDEX order_counts_duplicated_idx ON order_counts (message_id) WHERE row_count > 1;
 UPDATE order_totals SET distinct_orders = (SELECT count(*) FROM order_counts) WHERE id = 1;
 
--- dropped first: CREATE OR REPLACE cannot rename an input parameter (stored_order_ids before)
+-- a parameter cannot be renamed by CREATE OR REPLACE
 DROP FUNCTION count_stored_batch(VARCHAR[], BIGINT);
 CREATE FUNCTION count_stored_batch(stored_message_ids VARCHAR[], first_seen_messages BIGINT) RETURNS void AS $$
 DECLARE
