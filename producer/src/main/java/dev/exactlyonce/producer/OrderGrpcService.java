@@ -70,7 +70,7 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
                 reply.onError(failed(error, 1));
                 return;
             }
-            metrics.acknowledged(delivered.mode(), 1, started);
+            metrics.acknowledged(delivered.mode(), List.of(order), started);
             reply.onNext(response(order, delivered, 0, started));
             reply.onCompleted();
         });
@@ -98,7 +98,7 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
                 reply.onError(failed(error, count));
                 return;
             }
-            metrics.acknowledged(delivered.mode(), count, started);
+            metrics.acknowledged(delivered.mode(), orders, started);
             PlaceOrderBatchResponse.Builder response = PlaceOrderBatchResponse.newBuilder()
                     .setBatchId(delivered.batchId())
                     .setStatus(delivered.status());
@@ -169,7 +169,7 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
                 return;
             }
             // one order (one message id) delivered `copies` times: the audit counts it once
-            metrics.acknowledged(delivered.mode(), 1, started);
+            metrics.acknowledged(delivered.mode(), sends, started);
             SimulateDuplicateResponse.Builder response = SimulateDuplicateResponse.newBuilder()
                     .setOrderId(first.orderId())
                     .setMessageId(first.messageId())
@@ -229,12 +229,13 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
             }
             long orderStarted = System.nanoTime();
             inFlight.incrementAndGet();
-            producer.send(List.of(records.prepare(request)), false).whenComplete((delivered, error) -> {
+            List<OutgoingOrder> order = List.of(records.prepare(request));
+            producer.send(order, false).whenComplete((delivered, error) -> {
                 if (error != null) {
                     failure.compareAndSet(null, Status.fromThrowable(failed(error, 1)));
                 } else {
                     mode = delivered.mode();
-                    metrics.acknowledged(delivered.mode(), 1, orderStarted);
+                    metrics.acknowledged(delivered.mode(), order, orderStarted);
                     accepted.incrementAndGet();
                 }
                 if (inFlight.decrementAndGet() == 0 && clientDone) {

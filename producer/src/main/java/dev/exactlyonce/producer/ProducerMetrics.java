@@ -34,6 +34,7 @@ public class ProducerMetrics {
     private final Counter aborted;
     private final Timer transactionDuration;
     private final DistributionSummary transactionRecords;
+    private final AcknowledgedOrders acknowledgedOrders = new AcknowledgedOrders();
 
     public ProducerMetrics(MeterRegistry registry) {
         for (DeliveryMode mode : MODES) {
@@ -67,9 +68,10 @@ public class ProducerMetrics {
 
     private static Counter produced(MeterRegistry registry, String mode, String outcome) {
         return Counter.builder("orders.produced")
-                .description("Orders: sent = records handed to the Kafka client, acknowledged = orders whose "
-                        + "call returned success (SimulateDuplicate's copies count once), failed = records "
-                        + "whose call returned an error")
+                .description("Orders: sent = records handed to the Kafka client, acknowledged = distinct orders "
+                        + "(message ids) whose call returned success, counted once however often they are retried "
+                        + "or copied (within the last " + AcknowledgedOrders.CAPACITY + " distinct orders), "
+                        + "failed = records whose call returned an error")
                 .tag("mode", mode)
                 .tag("outcome", outcome)
                 .register(registry);
@@ -86,8 +88,18 @@ public class ProducerMetrics {
         sent.get(mode).increment(records);
     }
 
-    void acknowledged(DeliveryMode mode, int records, long startedNanos) {
-        acknowledged.get(mode).increment(records);
+    /**
+     * A call returned success for these orders: each counts once per message id (see {@link AcknowledgedOrders}),
+     * so a client's retry of an order, or SimulateDuplicate's copies, is not a second acknowledged order.
+     */
+    void acknowledged(DeliveryMode mode, List<OutgoingOrder> orders, long startedNanos) {
+        int firstTime = 0;
+        for (OutgoingOrder order : orders) {
+            if (acknowledgedOrders.firstAcknowledgement(order.messageId())) {
+                firstTime++;
+            }
+        }
+        acknowledged.get(mode).increment(firstTime);
         latency.get(mode).record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
     }
 

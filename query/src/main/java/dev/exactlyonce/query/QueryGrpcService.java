@@ -28,6 +28,7 @@ import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.grpc.v1.ResetResponse;
 import dev.exactlyonce.grpc.v1.Stats;
 import dev.exactlyonce.grpc.v1.StoredOrder;
+import dev.exactlyonce.query.audit.AuditAdmission;
 import dev.exactlyonce.query.audit.AuditWindowAnnouncement;
 import dev.exactlyonce.query.audit.AuditWindows;
 import dev.exactlyonce.query.audit.Auditor;
@@ -40,6 +41,7 @@ import dev.exactlyonce.query.store.DuplicateTotals;
 import dev.exactlyonce.query.store.KeyConflictRepository;
 import dev.exactlyonce.query.store.KeyConflictRow;
 import dev.exactlyonce.query.store.LostConnection;
+import dev.exactlyonce.query.store.OrderCount;
 import dev.exactlyonce.query.store.OrderRepository;
 import dev.exactlyonce.query.store.OrderRow;
 import dev.exactlyonce.query.store.OrderTotals;
@@ -90,12 +92,15 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
     private final TransactionOperations<Connection> transactions;
     private final KeyConflictRepository keyConflicts;
     private final AuditWindowAnnouncement windowAnnouncement;
+    private final AuditAdmission auditAdmission;
 
     public QueryGrpcService(OrderRepository orders, ProcessedMessageRepository processedMessages,
                             CounterRepository counters, BenchmarkRepository benchmarks, StoredOrderConverter converter,
                             AuditWindows windows, Auditor auditor, TopicCatalog topics, ConsumerLagReader lagReader,
                             QuerySettings settings, TransactionOperations<Connection> transactions,
-                            KeyConflictRepository keyConflicts, AuditWindowAnnouncement windowAnnouncement) {
+                            KeyConflictRepository keyConflicts, AuditWindowAnnouncement windowAnnouncement,
+                            AuditAdmission auditAdmission) {
+        this.auditAdmission = auditAdmission;
         this.windowAnnouncement = windowAnnouncement;
         this.transactions = transactions;
         this.keyConflicts = keyConflicts;
@@ -143,12 +148,10 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
             int limit = request.hasLimit() ? limit("limit", request.getLimit()) : DEFAULT_DUPLICATES;
             DuplicateTotals totals = counters.duplicateTotals();
             return DuplicateStats.newBuilder()
-                    .setDuplicatedOrderIds(totals.duplicatedOrderIds())
+                    .setDuplicatedOrderIds(totals.duplicatedOrders())
                     .setExtraRows(totals.extraRows())
-                    .addAllDuplicates(counters.mostDuplicated(limit).stream()
-                            .map(c -> DuplicateOrder.newBuilder().setOrderId(c.orderId()).setCount(c.rowCount()).build())
-                            .toList())
-                    .setExactlyOnceHolds(totals.duplicatedOrderIds() == 0)
+                    .addAllDuplicates(counters.mostDuplicated(limit).stream().map(QueryGrpcService::duplicate).toList())
+                    .setExactlyOnceHolds(totals.duplicatedOrders() == 0)
                     .setKeyConflicts(keyConflicts.count())
                     .addAllConflicts(keyConflicts.newest(limit).stream().map(QueryGrpcService::keyConflict).toList())
                     .build();
@@ -278,9 +281,13 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
         });
     }
 
+    /**
+     * At most {@code app.query.max-concurrent-audits} at once (RESOURCE_EXHAUSTED beyond, never queued). The
+     * wait ends at one instant fixed here, so a read tried again on another connection does not wait again.
+     */
     @Override
     public void audit(AuditRequest request, StreamObserver<AuditResponse> observer) {
-        answerRead(observer, "Audit", () -> {
+        answer(observer, "Audit", () -> {
             int waitSeconds = request.hasWaitSeconds() ? request.getWaitSeconds() : DEFAULT_AUDIT_WAIT_SECONDS;
             if (waitSeconds < 0 || waitSeconds > MAX_AUDIT_WAIT_SECONDS) {
                 throw invalid("wait_seconds", "must be 0.." + MAX_AUDIT_WAIT_SECONDS + ", was " + waitSeconds);
@@ -290,7 +297,10 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
             }
             OptionalLong acknowledged = request.hasAcknowledged()
                     ? OptionalLong.of(request.getAcknowledged()) : OptionalLong.empty();
-            return auditor.audit(Duration.ofSeconds(waitSeconds), acknowledged);
+            long waitUntil = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
+            try (AuditAdmission.Slot slot = auditAdmission.enter()) {
+                return readAgainOnLostConnection("Audit", () -> auditor.audit(waitUntil, acknowledged));
+            }
         });
     }
 
@@ -300,18 +310,20 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
      * a grpcurl user should not see UNAVAILABLE for that. Writes (Reset, RecordBenchmark) are not retried.
      */
     private static <T> void answerRead(StreamObserver<T> observer, String rpc, Work<T> read) {
-        answer(observer, rpc, () -> {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    return read.run();
-                } catch (Exception e) {
-                    if (attempt == READ_ATTEMPTS || !LostConnection.causedBy(e)) {
-                        throw e;
-                    }
-                    LOG.info("{}: PostgreSQL closed the connection ({}); reading again on another", rpc, e.getMessage());
+        answer(observer, rpc, () -> readAgainOnLostConnection(rpc, read));
+    }
+
+    private static <T> T readAgainOnLostConnection(String rpc, Work<T> read) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return read.run();
+            } catch (Exception e) {
+                if (attempt == READ_ATTEMPTS || !LostConnection.causedBy(e)) {
+                    throw e;
                 }
+                LOG.info("{}: PostgreSQL closed the connection ({}); reading again on another", rpc, e.getMessage());
             }
-        });
+        }
     }
 
     private static <T> void answer(StreamObserver<T> observer, String rpc, Work<T> work) {
@@ -378,6 +390,16 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
         if (f.getVerdict().length() > 200) {
             throw invalid(field + ".verdict", "at most 200 characters");
         }
+    }
+
+    private static DuplicateOrder duplicate(OrderCount count) {
+        DuplicateOrder.Builder duplicate = DuplicateOrder.newBuilder()
+                .setMessageId(count.messageId())
+                .setCount(count.rowCount());
+        if (count.orderId() != null) {
+            duplicate.setOrderId(count.orderId()).setCustomerId(count.customerId());
+        }
+        return duplicate.build();
     }
 
     private static KeyConflict keyConflict(KeyConflictRow row) {

@@ -74,7 +74,7 @@ class AtScaleMeasurement extends QueryTestSupport {
             s.execute("INSERT INTO processed_messages (message_id, order_id, kafka_partition, kafka_offset) "
                     + "SELECT 'scale-' || i, 'order-scale-' || i, i % 3, i / 3 FROM generate_series(0, " + (ORDERS - 1) + ") AS i");
             // the counters move as the consumer moves them (the schema has no triggers)
-            s.execute("SELECT count_stored_batch(ARRAY(SELECT 'order-scale-' || i FROM generate_series(0, "
+            s.execute("SELECT count_stored_batch(ARRAY(SELECT 'scale-' || i FROM generate_series(0, "
                     + (ORDERS - 1) + ") AS i)::varchar[], " + ORDERS + ")");
             s.execute("ANALYZE orders");
         }

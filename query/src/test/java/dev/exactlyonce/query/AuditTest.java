@@ -7,6 +7,7 @@ import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.Invoice;
 import dev.exactlyonce.grpc.v1.InvoiceAudit;
 import dev.exactlyonce.grpc.v1.ResetRequest;
+import dev.exactlyonce.grpc.v1.ResetResponse;
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.nio.charset.StandardCharsets;
@@ -53,8 +54,10 @@ class AuditTest extends QueryTestSupport {
             }
         }
         emptyDatabase();
-        query().reset(ResetRequest.getDefaultInstance());
+        windowStart = query().reset(ResetRequest.getDefaultInstance());
     }
+
+    private ResetResponse windowStart;
 
     @Test
     void cleanWindowIsExactlyOnce() throws Exception {
@@ -73,6 +76,10 @@ class AuditTest extends QueryTestSupport {
         assertThat(audit.getDuplicated()).isZero();
         assertThat(audit.getDrained()).isTrue();
         assertThat(audit.getInFlight()).isZero();
+        assertThat(audit.getInFlightRecords()).isZero();
+        assertThat(audit.getDeadLettered()).isZero();
+        assertThat(audit.getKeyConflicts()).isZero();
+        assertThat(audit.getRetentionSkipped()).isZero();
         assertThat(audit.getAcknowledgedSource()).startsWith("unavailable");
         assertThat(audit.hasWindowStart()).isTrue();
         assertThat(audit.getOutOfKafkaOrder()).isZero();
@@ -107,19 +114,81 @@ class AuditTest extends QueryTestSupport {
         List<String> ids = ids("loss", 7);
         produce(ids);
         store(ids.subList(0, 4));
-        // the consumer gave up on one record and sent it to the dead-letter topic: not lost
-        try (var producer = orderProducer(producerProperties())) {
-            producer.send(orderRecord(Topics.DLQ, "order-" + ids.get(4), ids.get(4))).get();
-        }
+        // the consumer gave up on one record and dead-lettered it beside the rows: not lost, but named
+        insertDeadLetter(ids.get(4), 0, 4);
         consumerCaughtUp();
 
         AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(5).build());
 
-        assertThat(audit.getVerdict()).isEqualTo("AT_MOST_ONCE (2 lost)");
+        assertThat(audit.getVerdict()).isEqualTo("AT_MOST_ONCE (2 lost), NOT_STORED (1 dead-lettered)");
         assertThat(audit.getCommittedInKafka()).isEqualTo(7);
         assertThat(audit.getStoredDistinct()).isEqualTo(4);
         assertThat(audit.getDeadLettered()).isEqualTo(1);
         assertThat(audit.getLost()).isEqualTo(2);
+    }
+
+    @Test
+    void aDeadLetteredOrderIsNamedAndTheWindowIsNotExactlyOnce() throws Exception {
+        List<String> ids = ids("dead", 4);
+        produce(ids);
+        store(ids.subList(0, 3));
+        // dead-lettered once, and again when its batch was replayed at another position: one order
+        insertDeadLetter(ids.get(3), 1, 10);
+        insertDeadLetter(ids.get(3), 1, 11);
+        consumerCaughtUp();
+
+        AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(4).build());
+
+        assertThat(audit.getVerdict()).isEqualTo("STORED_ONCE_EXCEPT (1 dead-lettered)");
+        assertThat(audit.getDeadLettered()).isEqualTo(1);
+        assertThat(audit.getDeadLetterRecords()).isEqualTo(2);
+        assertThat(audit.getLost()).isZero();
+        assertThat(audit.getDrained()).isTrue();
+
+        // a record so broken that it has no message id is named too (each such dead letter is one order)
+        insertDeadLetter(null, 2, 12);
+        AuditResponse unreadable = audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(4).build());
+        assertThat(unreadable.getVerdict()).isEqualTo("STORED_ONCE_EXCEPT (2 dead-lettered)");
+    }
+
+    @Test
+    void ordersTheConsumerHasNotReachedAreInFlightAndTheWindowNotDrained() throws Exception {
+        List<String> ids = ids("undrained", 4);
+        produce(ids);
+        // the consumer is still at the window start: none of the window's orders read yet
+        Map<TopicPartition, Long> atWindowStart = new HashMap<>();
+        windowStart.getAuditWindowStartList().stream().filter(o -> o.getTopic().equals(Topics.ORDERS))
+                .forEach(o -> atWindowStart.put(new TopicPartition(Topics.ORDERS, o.getPartition()), o.getOffset()));
+        commitGroupOffsets(GROUP, atWindowStart);
+
+        AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(0).setAcknowledged(4).build());
+
+        assertThat(audit.getVerdict()).isEqualTo("NOT_DRAINED (4 in flight)");
+        assertThat(audit.getDrained()).isFalse();
+        assertThat(audit.getInFlight()).isEqualTo(4);
+        assertThat(audit.getInFlightRecords()).isEqualTo(4);
+        assertThat(audit.getLost()).isZero();
+    }
+
+    @Test
+    void aRetentionGapIsNamedNeverSkippedSilently() throws Exception {
+        List<String> ids = ids("gap", 3);
+        produce(ids);
+        store(ids);
+        consumerCaughtUp();
+        // the consumer found its next offset below the log start: [100, 105) deleted unread
+        insertRetentionGap(GROUP, 1, 100, 105);
+        insertRetentionGap("another-group", 1, 0, 1000);
+
+        AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(8).build());
+
+        assertThat(audit.getRetentionSkipped()).isEqualTo(5);
+        assertThat(audit.getLost()).as("skipped by retention is named, not lost").isZero();
+        assertThat(audit.getVerdict()).isEqualTo("STORED_ONCE_EXCEPT (5 skipped by retention)");
+
+        query().reset(ResetRequest.getDefaultInstance());
+        assertThat(audit(AuditRequest.newBuilder().setWaitSeconds(0).build()).getRetentionSkipped())
+                .as("Reset empties the gaps with the orders").isZero();
     }
 
     @Test
@@ -136,8 +205,11 @@ class AuditTest extends QueryTestSupport {
         AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(0).build());
 
         assertThat(audit.getDrained()).isFalse();
-        assertThat(audit.getInFlight()).isEqualTo(1);
+        // every order of ours is stored: what is left is a record, not an order
+        assertThat(audit.getInFlightRecords()).isEqualTo(1);
+        assertThat(audit.getInFlight()).isZero();
         assertThat(audit.getLost()).isZero();
+        assertThat(audit.getVerdict()).isEqualTo("NOT_DRAINED (1 record behind)");
     }
 
     @Test
@@ -160,9 +232,11 @@ class AuditTest extends QueryTestSupport {
         assertThat(invoices.getInvoicesDistinct()).isEqualTo(4);
         assertThat(invoices.getDuplicated()).isEqualTo(1);
         assertThat(invoices.getDeadLettered()).isEqualTo(1);
+        assertThat(invoices.getDeadLetterRecords()).isEqualTo(1);
         assertThat(invoices.getLost()).isEqualTo(1);
         assertThat(invoices.getDrained()).isTrue();
-        assertThat(invoices.getVerdict()).isEqualTo("AT_LEAST_ONCE (1 duplicated), AT_MOST_ONCE (1 lost)");
+        assertThat(invoices.getVerdict())
+                .isEqualTo("AT_LEAST_ONCE (1 duplicated), AT_MOST_ONCE (1 lost), NOT_STORED (1 dead-lettered)");
     }
 
     @Test
@@ -180,8 +254,9 @@ class AuditTest extends QueryTestSupport {
         InvoiceAudit invoices = audit(AuditRequest.newBuilder().setWaitSeconds(0).build()).getInvoices();
 
         assertThat(invoices.getDrained()).isFalse();
-        assertThat(invoices.getInFlight()).isEqualTo(1);
+        assertThat(invoices.getInFlightRecords()).isEqualTo(1);
         assertThat(invoices.getLost()).isZero();
+        assertThat(invoices.getVerdict()).startsWith("NOT_DRAINED (");
     }
 
     /** Records as billing writes them: keyed by order id, the order's message id in the header. */

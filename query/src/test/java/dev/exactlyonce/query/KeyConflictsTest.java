@@ -73,14 +73,16 @@ class KeyConflictsTest extends QueryTestSupport {
         assertThat(conflict.getTotalAmount()).isEqualTo(5.5);
         assertThat(conflict.hasDetectedAt()).isTrue();
 
-        // the client saw 4 calls acknowledged: 3 orders stored, 1 refused and recorded
+        // the client placed 4 orders and saw each acknowledged: 3 stored, 1 refused and recorded
         AuditResponse audit = query().audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(4).build());
         assertThat(audit.getKeyConflicts()).isEqualTo(1);
+        assertThat(audit.getKeyConflictRecords()).isEqualTo(1);
         assertThat(audit.getCommittedInKafka()).isEqualTo(3);
         assertThat(audit.getStoredDistinct()).isEqualTo(3);
         assertThat(audit.getLost()).isZero();
         assertThat(audit.getDuplicated()).isZero();
-        assertThat(audit.getVerdict()).isEqualTo("EXACTLY_ONCE");
+        assertThat(audit.getVerdict()).as("a refused order is named, never exactly once")
+                .isEqualTo("STORED_ONCE_EXCEPT (1 key conflict)");
     }
 
     @Test

@@ -105,14 +105,14 @@ abstract class QueryTestSupport implements TestPropertyProvider {
     static void emptyDatabase() throws SQLException {
         try (Connection c = database(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE processed_messages, order_conflicts, orders, order_counts, orders_per_second, kafka_offsets, "
-                    + "audit_windows, benchmark_results");
+                    + "audit_windows, benchmark_results, dead_letters, retention_gaps");
             s.execute("UPDATE order_totals SET total_rows = 0, distinct_orders = 0, processed_messages = 0");
         }
     }
 
     /**
      * A stored row, as the consumer writes it. Like the consumer, each call moves the GetStats counters in
-     * the same transaction as its rows (count_stored_batch, V4__counters_per_batch.sql).
+     * the same transaction as its rows (count_stored_batch with the rows' message ids, V5).
      */
     record Row(String orderId, String messageId, String customerId, int partition, long offset) {
         static Row of(String orderId, String messageId, String customerId) {
@@ -138,7 +138,7 @@ abstract class QueryTestSupport implements TestPropertyProvider {
                 ps.addBatch();
             }
             ps.executeBatch();
-            countStored(c, rows.stream().map(Row::orderId).toArray(String[]::new), 0);
+            countStored(c, rows.stream().map(Row::messageId).toArray(String[]::new), 0);
             c.commit();
         }
     }
@@ -155,11 +155,37 @@ abstract class QueryTestSupport implements TestPropertyProvider {
         }
     }
 
-    private static void countStored(Connection c, String[] storedOrderIds, long firstSeenMessages) throws SQLException {
+    private static void countStored(Connection c, String[] storedMessageIds, long firstSeenMessages) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT count_stored_batch(?::varchar[], ?)")) {
-            ps.setArray(1, c.createArrayOf("varchar", storedOrderIds));
+            ps.setArray(1, c.createArrayOf("varchar", storedMessageIds));
             ps.setLong(2, firstSeenMessages);
             ps.execute();
+        }
+    }
+
+    /** A dead letter as the consumer writes it, beside the batch's rows; {@code messageId} may be null (unreadable). */
+    static void insertDeadLetter(String messageId, int partition, long offset) throws SQLException {
+        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO dead_letters (kafka_partition, kafka_offset, message_id, reason, attempts, record_value, "
+                        + "processing_mode, consumer_id) VALUES (?, ?, ?, 'test: breaks the order contract', 1, ?, "
+                        + "'EXACTLY_ONCE', 'consumer-test')")) {
+            ps.setInt(1, partition);
+            ps.setLong(2, offset);
+            ps.setString(3, messageId);
+            ps.setBytes(4, new byte[] {0, 1, 2});
+            ps.executeUpdate();
+        }
+    }
+
+    /** A retention gap as the consumer records it: [from, to) of a partition deleted before the group read it. */
+    static void insertRetentionGap(String group, int partition, long from, long to) throws SQLException {
+        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO retention_gaps (consumer_group, kafka_partition, from_offset, to_offset) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, group);
+            ps.setInt(2, partition);
+            ps.setLong(3, from);
+            ps.setLong(4, to);
+            ps.executeUpdate();
         }
     }
 

@@ -15,28 +15,38 @@ import org.postgresql.copy.CopyIn;
 /**
  * The PostgreSQL side of the audit (and the arithmetic of its invoice leg), set-based so that it stays fast at millions of orders: the message
  * ids read from Kafka are streamed with COPY into temporary tables, then one query compares them with
- * orders (hash anti-joins instead of a million lookups from Java). Plain JDBC because COPY is not
+ * orders and dead_letters (hash anti-joins instead of a million lookups from Java). Plain JDBC because COPY is not
  * something a repository can say; everything lives in one transaction and the temp tables drop at commit.
  */
 @Singleton
 public class AuditLedger {
 
+    /**
+     * The PostgreSQL leg. Its dead letters are rows of dead_letters, written by the consumer in the batch's
+     * transaction and emptied by Reset: all of them are the window's. An order is lost when every committed
+     * record of it has been passed by the consumer and it is neither stored nor dead-lettered; in flight when
+     * one of its records has not been reached yet.
+     */
     private static final String COUNTS = """
+            WITH committed AS (
+              SELECT message_id, bool_and(judged) AS passed FROM audit_committed
+              WHERE message_id IS NOT NULL GROUP BY message_id
+            ), unstored AS (
+              SELECT c.passed FROM committed c
+              WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.message_id = c.message_id)
+                AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.message_id = c.message_id)
+            )
             SELECT
-              (SELECT count(*) FROM (SELECT 1 FROM audit_committed WHERE message_id IS NOT NULL
-                                     GROUP BY message_id) ids) AS committed_distinct,
-              (SELECT count(*) FROM (SELECT message_id FROM audit_committed
-                                     WHERE judged AND message_id IS NOT NULL GROUP BY message_id) c
-                WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.message_id = c.message_id)
-                  AND NOT EXISTS (SELECT 1 FROM audit_dead_lettered d WHERE d.message_id = c.message_id))
-                AS committed_not_stored,
+              (SELECT count(*) FROM committed) AS committed_distinct,
+              (SELECT count(*) FILTER (WHERE passed) FROM unstored) AS committed_not_stored,
+              (SELECT count(*) FILTER (WHERE NOT passed) FROM unstored) AS in_flight,
               (SELECT count(*) FROM orders) AS stored_rows,
               (SELECT count(*) FROM (SELECT 1 FROM orders GROUP BY message_id) ids) AS stored_distinct,
-              (SELECT count(*) FROM audit_dead_lettered) AS dead_lettered,
-              (SELECT count(*) FROM (SELECT message_id FROM audit_dead_lettered
-                                     WHERE message_id IS NOT NULL GROUP BY message_id) d
-                WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.message_id = d.message_id))
-                AS dead_lettered_not_stored
+              (SELECT count(*) FROM dead_letters) AS dead_letter_records,
+              (SELECT count(*) FROM (SELECT DISTINCT message_id FROM dead_letters d WHERE message_id IS NOT NULL
+                                     AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.message_id = d.message_id)) l)
+                AS dead_lettered,
+              (SELECT count(*) FROM dead_letters WHERE message_id IS NULL) AS unidentified_dead_letters
             """;
 
     /**
@@ -44,18 +54,23 @@ public class AuditLedger {
      * orders count (an order committed before the window and billed after it is not this window's).
      */
     private static final String INVOICE_COUNTS = """
-            WITH window_orders AS (SELECT DISTINCT message_id FROM audit_committed WHERE message_id IS NOT NULL),
-                 invoices AS (SELECT i.message_id FROM audit_invoices i JOIN window_orders w USING (message_id)),
-                 letters AS (SELECT l.message_id FROM audit_billing_dlq l JOIN window_orders w USING (message_id))
+            WITH committed AS (
+              SELECT message_id, bool_and(billing_judged) AS passed FROM audit_committed
+              WHERE message_id IS NOT NULL GROUP BY message_id
+            ),
+            invoices AS (SELECT i.message_id FROM audit_invoices i JOIN committed c USING (message_id)),
+            letters AS (SELECT l.message_id FROM audit_billing_dlq l JOIN committed c USING (message_id)),
+            uninvoiced AS (
+              SELECT c.passed FROM committed c
+              WHERE NOT EXISTS (SELECT 1 FROM audit_invoices i WHERE i.message_id = c.message_id)
+                AND NOT EXISTS (SELECT 1 FROM audit_billing_dlq d WHERE d.message_id = c.message_id)
+            )
             SELECT
-              (SELECT count(*) FROM (SELECT message_id FROM audit_committed
-                                     WHERE billing_judged AND message_id IS NOT NULL GROUP BY message_id) c
-                WHERE NOT EXISTS (SELECT 1 FROM audit_invoices i WHERE i.message_id = c.message_id)
-                  AND NOT EXISTS (SELECT 1 FROM audit_billing_dlq d WHERE d.message_id = c.message_id))
-                AS committed_not_invoiced,
+              (SELECT count(*) FILTER (WHERE passed) FROM uninvoiced) AS committed_not_invoiced,
+              (SELECT count(*) FILTER (WHERE NOT passed) FROM uninvoiced) AS in_flight,
               (SELECT count(*) FROM invoices) AS invoices_total,
               (SELECT count(DISTINCT message_id) FROM invoices) AS invoices_distinct,
-              (SELECT count(*) FROM letters) AS dead_lettered,
+              (SELECT count(*) FROM letters) AS dead_letter_records,
               (SELECT count(*) FROM (SELECT DISTINCT message_id FROM letters) d
                 WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.message_id = d.message_id))
                 AS dead_lettered_not_invoiced
@@ -75,7 +90,7 @@ public class AuditLedger {
         this.dataSource = resolver.resolve(dataSource);
     }
 
-    /** Fills the ledger: committed records of orders first, then the dead-lettered ones. */
+    /** Fills the ledger: committed records of orders, then billing's invoices and dead letters. */
     public interface Filler {
         void fill(Ledger ledger) throws Exception;
     }
@@ -88,29 +103,27 @@ public class AuditLedger {
                 // judged: the consumer has passed the record; billing_judged: billing has
                 statement.execute("CREATE TEMP TABLE audit_committed (message_id text, judged boolean NOT NULL, "
                         + "billing_judged boolean NOT NULL) ON COMMIT DROP");
-                statement.execute("CREATE TEMP TABLE audit_dead_lettered (message_id text) ON COMMIT DROP");
                 statement.execute("CREATE TEMP TABLE audit_invoices (message_id text) ON COMMIT DROP");
                 statement.execute("CREATE TEMP TABLE audit_billing_dlq (message_id text) ON COMMIT DROP");
                 filler.fill(new Ledger(connection.unwrap(PGConnection.class)));
                 // fresh statistics, so that the planner picks hash joins for large windows
                 statement.execute("ANALYZE audit_committed");
-                statement.execute("ANALYZE audit_dead_lettered");
                 statement.execute("ANALYZE audit_invoices");
                 statement.execute("ANALYZE audit_billing_dlq");
                 AuditCounts stored;
                 try (ResultSet rs = statement.executeQuery(COUNTS)) {
                     rs.next();
-                    stored = new AuditCounts(rs.getLong("committed_distinct"),
-                            rs.getLong("committed_not_stored"), rs.getLong("stored_rows"),
-                            rs.getLong("stored_distinct"), rs.getLong("dead_lettered"),
-                            rs.getLong("dead_lettered_not_stored"));
+                    stored = new AuditCounts(rs.getLong("committed_distinct"), rs.getLong("committed_not_stored"),
+                            rs.getLong("in_flight"), rs.getLong("stored_rows"), rs.getLong("stored_distinct"),
+                            rs.getLong("dead_letter_records"), rs.getLong("dead_lettered"),
+                            rs.getLong("unidentified_dead_letters"));
                 }
                 AuditCounts invoiced;
                 try (ResultSet rs = statement.executeQuery(INVOICE_COUNTS)) {
                     rs.next();
                     invoiced = new AuditCounts(stored.committedDistinct(), rs.getLong("committed_not_invoiced"),
-                            rs.getLong("invoices_total"), rs.getLong("invoices_distinct"),
-                            rs.getLong("dead_lettered"), rs.getLong("dead_lettered_not_invoiced"));
+                            rs.getLong("in_flight"), rs.getLong("invoices_total"), rs.getLong("invoices_distinct"),
+                            rs.getLong("dead_letter_records"), rs.getLong("dead_lettered_not_invoiced"), 0);
                 }
                 connection.commit();
                 return new Legs(stored, invoiced);
@@ -121,7 +134,7 @@ public class AuditLedger {
         }
     }
 
-    /** COPY streams into the two temp tables; one at a time, as PostgreSQL allows on a connection. */
+    /** COPY streams into the temp tables; one at a time, as PostgreSQL allows on a connection. */
     public static final class Ledger {
         private final PGConnection connection;
 
@@ -132,10 +145,6 @@ public class AuditLedger {
         public Copy committed() throws SQLException {
             return new Copy(connection.getCopyAPI().copyIn(
                     "COPY audit_committed (message_id, judged, billing_judged) FROM STDIN"));
-        }
-
-        public Copy deadLettered() throws SQLException {
-            return new Copy(connection.getCopyAPI().copyIn("COPY audit_dead_lettered (message_id) FROM STDIN"));
         }
 
         /** The order message ids of committed invoices (an invoice carries its order's message-id header). */

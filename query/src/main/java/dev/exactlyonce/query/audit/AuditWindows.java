@@ -27,8 +27,8 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Audit windows: Reset empties the stored orders and starts a new window at the Kafka offsets of
- * that moment; the audit reads the newest window.
+ * Audit windows: Reset empties the stored orders, their dead letters and the recorded retention gaps, and
+ * starts a new window at the Kafka offsets of that moment; the audit reads the newest window.
  *
  * <p>The window starts at the last stable offsets (read_committed end): a read_committed consumer
  * cannot have read anything beyond them, so every record at or after the start is still to be stored.
@@ -67,7 +67,8 @@ public class AuditWindows {
     }
 
     public ResetOutcome reset() throws ExecutionException, InterruptedException, TimeoutException, IOException {
-        List<WindowOffset> start = lastStableOffsets(List.of(Topics.ORDERS, Topics.DLQ, Topics.INVOICES, Topics.BILLING_DLQ));
+        // the PostgreSQL leg's dead letters are rows (dead_letters), emptied below: orders.dlq is not the audit's
+        List<WindowOffset> start = lastStableOffsets(List.of(Topics.ORDERS, Topics.INVOICES, Topics.BILLING_DLQ));
         String startOffsets = json.writeValueAsString(start);
         // one transaction: the store is emptied and the window opened together, or neither
         OrderTotals before = transactions.executeWrite(status -> {
@@ -75,11 +76,13 @@ public class AuditWindows {
                 // processed_messages first: the consumer writes it before orders, so both take the locks
                 // in the same order and a Reset during traffic waits instead of deadlocking. The lock
                 // stops new writes until commit, so the counts read next are the counts truncated.
-                statement.execute("LOCK TABLE processed_messages, order_conflicts, orders IN ACCESS EXCLUSIVE MODE");
+                // dead_letters is written in the same batch transaction, after the rows.
+                statement.execute("LOCK TABLE processed_messages, order_conflicts, orders, dead_letters IN ACCESS EXCLUSIVE MODE");
             }
             OrderTotals totals = counters.totals();
             try (Statement statement = status.getConnection().createStatement()) {
-                statement.execute("TRUNCATE processed_messages, order_conflicts, orders, order_counts, orders_per_second");
+                statement.execute("TRUNCATE processed_messages, order_conflicts, orders, dead_letters, order_counts, "
+                        + "orders_per_second, retention_gaps");
             }
             store.zeroTotals();
             store.openWindow(startOffsets);

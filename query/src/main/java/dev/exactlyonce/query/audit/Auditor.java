@@ -11,28 +11,35 @@ import dev.exactlyonce.query.kafka.CommittedLogScanner;
 import dev.exactlyonce.query.kafka.ConsumerLagReader;
 import dev.exactlyonce.query.store.KeyConflictRepository;
 import dev.exactlyonce.query.store.OrderRepository;
+import dev.exactlyonce.query.store.RetentionGapRepository;
 import jakarta.inject.Singleton;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The end-to-end audit of the window since the last Reset: waits until the consumer group and the
- * billing group have no lag (or the deadline passes), streams the window's committed records of orders,
- * orders.dlq, invoices and billing.dlq into the {@link AuditLedger}, and lets {@link AuditVerdict} judge
- * two legs: orders against what PostgreSQL stored, and orders against the invoices billing committed.
- * Records beyond a group's position are in flight for that leg: counted, not judged.
+ * billing group have no lag (or the wait ends), streams the window's committed records of orders,
+ * invoices and billing.dlq into the {@link AuditLedger} (the PostgreSQL leg's dead letters are rows of
+ * dead_letters), and lets {@link AuditVerdict} judge two legs: orders against what PostgreSQL stored, and
+ * orders against the invoices billing committed. Orders beyond a group's position are in flight for that
+ * leg: counted, not judged.
+ *
+ * <p>The wait ends at the caller's wait_seconds, or earlier so that the call's deadline leaves time to
+ * judge; it stops at once when the caller cancels (see {@link CallScope}).
  */
 @Singleton
 public class Auditor {
 
     private static final Logger LOG = LoggerFactory.getLogger(Auditor.class);
-    private static final Duration LAG_POLL = Duration.ofMillis(500);
+    private static final long LAG_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** A scan checks whether its caller is still there every this many records. */
+    private static final int RECORDS_BETWEEN_CHECKS = 4096;
 
     private final AuditWindows windows;
     private final ConsumerLagReader lagReader;
@@ -41,14 +48,16 @@ public class Auditor {
     private final ProducerAcknowledgements producer;
     private final String groupId;
     private final KeyConflictRepository keyConflicts;
+    private final RetentionGapRepository retentionGaps;
     private final OrderRepository orders;
     private final String billingGroupId;
 
     public Auditor(AuditWindows windows, ConsumerLagReader lagReader, CommittedLogScanner scanner, AuditLedger ledger,
                    ProducerAcknowledgements producer, QuerySettings settings, KeyConflictRepository keyConflicts,
-                   OrderRepository orders) {
+                   RetentionGapRepository retentionGaps, OrderRepository orders) {
         this.orders = orders;
         this.keyConflicts = keyConflicts;
+        this.retentionGaps = retentionGaps;
         this.windows = windows;
         this.lagReader = lagReader;
         this.scanner = scanner;
@@ -58,50 +67,62 @@ public class Auditor {
         this.billingGroupId = settings.billingGroupId();
     }
 
-    /** @param acknowledged the caller's count, or empty to ask the producer */
-    public AuditResponse audit(Duration wait, OptionalLong acknowledged) throws Exception {
+    /**
+     * @param waitUntilNanos when waiting for the groups to drain must end (System.nanoTime), fixed by the
+     *                       caller once per call, so that a retried read does not wait again
+     * @param acknowledged   the caller's count of acknowledged orders, or empty to ask the producer
+     */
+    public AuditResponse audit(long waitUntilNanos, OptionalLong acknowledged) throws Exception {
         long started = System.nanoTime();
-        long deadline = started + wait.toNanos();
-        GetConsumerLagResponse lag = awaitDrained(groupId, deadline);
+        CallScope call = CallScope.current();
+        long deadline = call.waitEnd(waitUntilNanos);
+        GetConsumerLagResponse lag = awaitDrained(call, groupId, deadline);
         // billing may not run at all (a lab without it, a cluster without the workload): then no waiting
-        GetConsumerLagResponse billingLag = lagWithin(billingGroupId, deadline);
+        GetConsumerLagResponse billingLag = lagWithin(call, billingGroupId, deadline);
         boolean billingRan = billingLag.getPartitionsList().stream().anyMatch(p -> p.getKafkaCommittedOffset() >= 0);
         if (billingRan) {
-            billingLag = awaitDrained(billingGroupId, deadline);
+            billingLag = awaitDrained(call, billingGroupId, deadline);
         }
         AuditWindows.Window window = windows.current();
         // where each group really is: records from there on are in flight for its leg
         Map<Integer, Long> positions = positions(lag);
         Map<Integer, Long> billingPositions = positions(billingLag);
 
+        long[] scanned = {0};
         AuditLedger.Legs legs = ledger.count(fill -> {
             try (AuditLedger.Copy committed = fill.committed()) {
-                scanner.scan(Topics.ORDERS, window.startOf(Topics.ORDERS), (partition, offset, messageId) ->
-                        committed.row(messageId, offset < positions.getOrDefault(partition, -1L),
-                                offset < billingPositions.getOrDefault(partition, -1L)));
-            }
-            try (AuditLedger.Copy deadLettered = fill.deadLettered()) {
-                scanner.scan(Topics.DLQ, window.startOf(Topics.DLQ), (partition, offset, messageId) ->
-                        deadLettered.row(messageId));
+                scanner.scan(Topics.ORDERS, window.startOf(Topics.ORDERS), (partition, offset, messageId) -> {
+                    checkEvery(call, ++scanned[0]);
+                    committed.row(messageId, offset < positions.getOrDefault(partition, -1L),
+                            offset < billingPositions.getOrDefault(partition, -1L));
+                });
             }
             try (AuditLedger.Copy invoices = fill.invoices()) {
-                scanner.scan(Topics.INVOICES, window.startOf(Topics.INVOICES), (partition, offset, messageId) ->
-                        invoices.row(messageId));
+                scanner.scan(Topics.INVOICES, window.startOf(Topics.INVOICES), (partition, offset, messageId) -> {
+                    checkEvery(call, ++scanned[0]);
+                    invoices.row(messageId);
+                });
             }
             try (AuditLedger.Copy billingDeadLettered = fill.billingDeadLettered()) {
                 scanner.scan(Topics.BILLING_DLQ, window.startOf(Topics.BILLING_DLQ), (partition, offset, messageId) ->
                         billingDeadLettered.row(messageId));
             }
         });
+        call.checkAlive("after reading the window");
         AuditCounts counts = legs.stored();
 
         ProducerAcknowledgements.Acknowledged acked = acknowledged.isPresent()
                 ? new ProducerAcknowledgements.Acknowledged(acknowledged, "request")
                 : producer.forWindow(window.id());
-        // orders refused as reused keys are in order_conflicts, neither stored nor lost
-        long refusedOffers = keyConflicts.distinctOffers();
-        AuditVerdict verdict = AuditVerdict.judge(counts, acked.count(), lag.getTotalLag(), refusedOffers);
-        AuditVerdict invoiceVerdict = AuditVerdict.judge(legs.invoiced(), acked.count(), billingLag.getTotalLag());
+        // orders refused as reused keys are in order_conflicts, neither stored nor lost. The producer counts
+        // one message id once, so a refused offer (the same message id) is in its count only through the
+        // caller's count, which counts the order the caller placed
+        long conflicts = keyConflicts.distinctOffers();
+        long retentionSkipped = retentionGaps.skippedOffsets(groupId);
+        AuditVerdict verdict = AuditVerdict.judge(counts, acked.count(), new AuditVerdict.Progress(
+                lag.getTotalLag(), conflicts, acknowledged.isPresent() ? conflicts : 0, retentionSkipped));
+        AuditVerdict invoiceVerdict = AuditVerdict.judge(legs.invoiced(), acked.count(),
+                AuditVerdict.Progress.behind(billingLag.getTotalLag()));
 
         AuditResponse.Builder response = AuditResponse.newBuilder()
                 .setAcknowledged(acked.count().orElse(0))
@@ -111,11 +132,15 @@ public class Auditor {
                 .setStoredDistinct(counts.storedDistinct())
                 .setLost(verdict.lost())
                 .setDuplicated(verdict.duplicated())
-                .setDeadLettered(counts.deadLettered())
-                .setDrained(lag.getTotalLag() == 0)
-                .setInFlight(lag.getTotalLag())
+                .setDeadLettered(counts.deadLettered() + counts.unidentifiedDeadLetters())
+                .setDeadLetterRecords(counts.deadLetterRecords())
+                .setDrained(verdict.drained())
+                .setInFlight(counts.inFlight())
+                .setInFlightRecords(lag.getTotalLag())
                 .setVerdict(verdict.verdict())
-                .setKeyConflicts(keyConflicts.count())
+                .setKeyConflicts(conflicts)
+                .setKeyConflictRecords(keyConflicts.count())
+                .setRetentionSkipped(retentionSkipped)
                 .setOutOfKafkaOrder(orders.countOutOfKafkaOrder())
                 .setInvoices(InvoiceAudit.newBuilder()
                         .setGroupId(billingGroupId)
@@ -124,8 +149,10 @@ public class Auditor {
                         .setLost(invoiceVerdict.lost())
                         .setDuplicated(invoiceVerdict.duplicated())
                         .setDeadLettered(legs.invoiced().deadLettered())
-                        .setDrained(billingRan && billingLag.getTotalLag() == 0)
-                        .setInFlight(billingLag.getTotalLag())
+                        .setDeadLetterRecords(legs.invoiced().deadLetterRecords())
+                        .setDrained(billingRan && invoiceVerdict.drained())
+                        .setInFlight(legs.invoiced().inFlight())
+                        .setInFlightRecords(billingLag.getTotalLag())
                         .setVerdict(billingRan ? invoiceVerdict.verdict()
                                 : "NO_BILLING (group " + billingGroupId + " has committed no offsets)"));
         if (window.startedAt() != null) {
@@ -135,17 +162,23 @@ public class Auditor {
         LOG.info("audit: {} ({} committed, {} rows, {} lost, {} duplicated, {} in flight); invoices: {} ({} invoices,"
                         + " {} lost, {} duplicated, {} in flight) in {} ms",
                 verdict.verdict(), counts.committedDistinct(), counts.storedRows(), verdict.lost(),
-                verdict.duplicated(), lag.getTotalLag(), response.getInvoices().getVerdict(),
+                verdict.duplicated(), counts.inFlight(), response.getInvoices().getVerdict(),
                 legs.invoiced().storedRows(), invoiceVerdict.lost(), invoiceVerdict.duplicated(),
-                billingLag.getTotalLag(), (System.nanoTime() - started) / 1_000_000);
+                legs.invoiced().inFlight(), (System.nanoTime() - started) / 1_000_000);
         return response.build();
     }
 
-    private GetConsumerLagResponse awaitDrained(String group, long deadline) throws Exception {
-        GetConsumerLagResponse lag = lagWithin(group, deadline);
+    private static void checkEvery(CallScope call, long records) {
+        if (records % RECORDS_BETWEEN_CHECKS == 0) {
+            call.checkAlive("reading the window");
+        }
+    }
+
+    private GetConsumerLagResponse awaitDrained(CallScope call, String group, long deadline) throws Exception {
+        GetConsumerLagResponse lag = lagWithin(call, group, deadline);
         while (lag.getTotalLag() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(Math.min(LAG_POLL.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-            lag = lagWithin(group, deadline);
+            call.pause(Math.min(LAG_POLL_NANOS, deadline - System.nanoTime()), "waiting for " + group + " to drain");
+            lag = lagWithin(call, group, deadline);
         }
         return lag;
     }
@@ -154,8 +187,9 @@ public class Auditor {
      * The lag, asked again while the wait lasts when Kafka does not answer in time: right after brokers
      * came back, a leader or coordinator can still be moving, and an audit asked to wait should wait.
      */
-    private GetConsumerLagResponse lagWithin(String group, long deadline) throws Exception {
+    private GetConsumerLagResponse lagWithin(CallScope call, String group, long deadline) throws Exception {
         while (true) {
+            call.checkAlive("reading the lag of " + group);
             try {
                 return lagReader.lag(group);
             } catch (TimeoutException | ExecutionException e) {
@@ -163,7 +197,7 @@ public class Auditor {
                     throw e;
                 }
                 LOG.info("audit: the lag of {} is not readable yet ({}); asking again", group, e.toString());
-                Thread.sleep(LAG_POLL.toMillis());
+                call.pause(Math.min(LAG_POLL_NANOS, deadline - System.nanoTime()), "reading the lag of " + group);
             }
         }
     }

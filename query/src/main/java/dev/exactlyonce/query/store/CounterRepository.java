@@ -27,11 +27,18 @@ public interface CounterRepository extends GenericRepository<OrderTotals, Intege
     ProcessedSpan processedSpan();
 
     /** Reads the partial index order_counts_duplicated_idx (row_count > 1) only. */
-    @Query("SELECT count(*) AS duplicated_order_ids, coalesce(sum(row_count - 1), 0) AS extra_rows "
+    @Query("SELECT count(*) AS duplicated_orders, coalesce(sum(row_count - 1), 0) AS extra_rows "
             + "FROM order_counts WHERE row_count > 1")
     DuplicateTotals duplicateTotals();
 
-    @Query("SELECT order_id, row_count FROM order_counts WHERE row_count > 1 "
-            + "ORDER BY row_count DESC, order_id LIMIT :limit")
+    /**
+     * The most duplicated orders, each with the order_id and customer_id of one of its rows: at most
+     * {@code limit} lookups of one row each through orders_message_id_idx.
+     */
+    @Query("SELECT c.message_id, c.row_count, o.order_id, o.customer_id FROM "
+            + "(SELECT message_id, row_count FROM order_counts WHERE row_count > 1 "
+            + "ORDER BY row_count DESC, message_id LIMIT :limit) c "
+            + "LEFT JOIN LATERAL (SELECT order_id, customer_id FROM orders WHERE orders.message_id = c.message_id LIMIT 1) o "
+            + "ON true ORDER BY c.row_count DESC, c.message_id")
     List<OrderCount> mostDuplicated(int limit);
 }

@@ -2,7 +2,7 @@ package dev.exactlyonce.query.store;
 
 import io.micronaut.core.annotation.Introspected;
 
-/** Order ids stored more than once, and the rows beyond the first of each. */
+/** Orders (message ids) stored more than once, and the rows beyond the first of each. */
 @Introspected
-public record DuplicateTotals(long duplicatedOrderIds, long extraRows) {
+public record DuplicateTotals(long duplicatedOrders, long extraRows) {
 }

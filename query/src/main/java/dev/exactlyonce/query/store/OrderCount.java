@@ -1,9 +1,12 @@
 package dev.exactlyonce.query.store;
 
-import io.micronaut.data.annotation.Id;
-import io.micronaut.data.annotation.MappedEntity;
+import io.micronaut.core.annotation.Introspected;
+import io.micronaut.core.annotation.Nullable;
 
-/** One row of {@code order_counts}: rows stored per order id. */
-@MappedEntity("order_counts")
-public record OrderCount(@Id String orderId, int rowCount) {
+/**
+ * One order stored more than once: its message id and rows (order_counts, keyed by message id since V5),
+ * with the order_id and customer_id read from one of its rows (null when the rows went meanwhile).
+ */
+@Introspected
+public record OrderCount(String messageId, int rowCount, @Nullable String orderId, @Nullable String customerId) {
 }
