@@ -65,6 +65,47 @@ final class Chart {
         return template.call();
     }
 
+    /** `helm template ... -f file... --set ...`: values files first, --set values over them, as Helm and Skaffold do. */
+    static String render(Map<String, ?> values, List<Path> valuesFiles) {
+        TemplateCommand template = new Helm(RENDERED).template().withName(RELEASE).withNamespace(NAMESPACE);
+        valuesFiles.forEach(template::withValuesFile);
+        values.forEach(template::set);
+        return template.call();
+    }
+
+    /**
+     * NOTES.txt as `helm install` prints it. `helm template` leaves NOTES out, so a copy of the chart
+     * renders the same file through `tpl` into a ConfigMap, with the same values and release.
+     */
+    static String notes(Map<String, ?> values) {
+        Path copy = REPO_ROOT.resolve("helm/target/chart-with-notes/exactly-once");
+        try (Stream<Path> files = Files.walk(RENDERED)) {
+            for (Path source : files.toList()) {
+                Path target = copy.resolve(RENDERED.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.createDirectories(copy.resolve("files"));
+            Files.copy(RENDERED.resolve("templates/NOTES.txt"), copy.resolve("files/NOTES.txt"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.writeString(copy.resolve("templates/notes-under-test.yaml"), """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: notes-under-test
+                    data:
+                      notes: {{ tpl (.Files.Get "files/NOTES.txt") . | quote }}
+                    """);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<HasMetadata> manifests = StrictManifests.parse(render(copy, values));
+        return find(manifests, io.fabric8.kubernetes.api.model.ConfigMap.class, "notes-under-test").getData().get("notes");
+    }
+
     /** `helm template ... -f valuesFile`. */
     static List<HasMetadata> manifests(Path valuesFile) {
         return StrictManifests.parse(new Helm(RENDERED).template().withName(RELEASE).withNamespace(NAMESPACE)

@@ -77,6 +77,8 @@ class ChartInvariantsTest {
         for (HasMetadata workload : chart.workloads()) {
             PodSpec pod = podTemplate(workload).getSpec();
             String name = workload.getMetadata().getName();
+            // no pod talks to the Kubernetes API: none gets a ServiceAccount token to steal
+            assertThat(pod.getAutomountServiceAccountToken()).as(name).isFalse();
             assertThat(pod.getSecurityContext().getRunAsNonRoot()).as(name).isTrue();
             assertThat(pod.getSecurityContext().getSeccompProfile().getType()).as(name).isEqualTo("RuntimeDefault");
             for (Container container : pod.getContainers()) {
@@ -88,7 +90,7 @@ class ChartInvariantsTest {
     }
 
     @Test
-    void postgresIsTheTestDatabaseMajorWithItsPasswordFromTheSecret() throws IOException {
+    void postgresIsTheTestDatabaseMajorWithItsPasswordsFromTheSecret() throws IOException {
         StatefulSet postgres = chart.find(StatefulSet.class, "exactly-once-postgres");
         Container container = postgres.getSpec().getTemplate().getSpec().getContainers().get(0);
         String major = rootPomProperty("postgres-binaries.version").split("\\.")[0];
@@ -98,7 +100,7 @@ class ChartInvariantsTest {
         assertThat(postgres.getSpec().getVolumeClaimTemplates()).hasSize(1);
         Secret secret = chart.find(Secret.class, "exactly-once-postgres");
         for (String component : List.of("consumer", "query")) {
-            EnvVar password = Rendered.envVar(chart.container(component), "JDBC_PASSWORD").orElseThrow();
+            EnvVar password = Rendered.envVar(chart.container(component), "DATASOURCES_DEFAULT_PASSWORD").orElseThrow();
             assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo(secret.getMetadata().getName());
             assertThat(secret.getData()).containsKey(password.getValueFrom().getSecretKeyRef().getKey());
         }
@@ -130,7 +132,7 @@ class ChartInvariantsTest {
                 .collect(Collectors.toSet());
 
         assertThat(billingEnv).containsExactlyInAnyOrder("GRPC_PORT", "MANAGEMENT_PORT", "JAVA_TOOL_OPTIONS",
-                "POD_NAME", "KAFKA_BOOTSTRAP_SERVERS", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "POD_NAME", "KAFKA_BOOTSTRAP_SERVERS", "APP_CONTROL_TOKEN", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
                 "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG");
         assertThat(consumerEnv).containsAll(billingEnv);
         assertThat(env(chart.container("billing"), "KAFKA_BOOTSTRAP_SERVERS"))
@@ -179,8 +181,10 @@ class ChartInvariantsTest {
                 .contains("<image>exactly-once/${project.artifactId}</image>");
     }
 
+    /** skaffold.yaml asks for the gRPC NodePorts (externalGrpc.enabled): what kind-config.yaml publishes must be what that render exposes. */
     @Test
     void nodePortsArePublishedByKindOnLoopbackOnly() throws IOException {
+        Rendered chart = SkaffoldRelease.of().render();
         List<Map<String, Object>> nodes = path(repoYaml("kind-config.yaml"), "nodes");
         List<Map<String, Object>> mappings = path(nodes.get(0), "extraPortMappings");
         Map<Integer, Map<String, Object>> byContainerPort = mappings.stream()

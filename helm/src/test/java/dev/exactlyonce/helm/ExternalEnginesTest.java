@@ -60,12 +60,13 @@ class ExternalEnginesTest {
             Container container = chart.container(component);
             assertThat(env(container, "JDBC_URL")).as(component)
                     .isEqualTo("jdbc:postgresql://orders-db-rw.databases.svc:5432/orders");
-            assertThat(secretRef(container, "JDBC_USER")).as(component)
+            assertThat(secretRef(container, "DATASOURCES_DEFAULT_USERNAME")).as(component)
                     .extracting(SecretKeySelector::getName, SecretKeySelector::getKey).containsExactly("orders-db-app", "username");
-            assertThat(secretRef(container, "JDBC_PASSWORD")).as(component)
+            assertThat(secretRef(container, "DATASOURCES_DEFAULT_PASSWORD")).as(component)
                     .extracting(SecretKeySelector::getName, SecretKeySelector::getKey).containsExactly("orders-db-app", "password");
         }
-        assertThat(chart.container("billing").getEnv()).extracting(EnvVar::getName).noneMatch(n -> n.startsWith("JDBC_"));
+        assertThat(chart.container("billing").getEnv()).extracting(EnvVar::getName)
+                .noneMatch(n -> n.startsWith("JDBC_") || n.startsWith("DATASOURCES_"));
     }
 
     @Test
@@ -155,15 +156,69 @@ class ExternalEnginesTest {
         assertThat(env(chart.container("billing"), "KAFKA_BOOTSTRAP_SERVERS")).isEqualTo("%s-kafka-bootstrap.%s.svc:%s"
                 .formatted(path(kafka, "metadata", "name"), path(kafka, "metadata", "namespace"), plainListener.get("port")));
         assertThat((String) path(database, "metadata", "namespace")).isEqualTo(Chart.NAMESPACE);
-        assertThat(env(chart.container("consumer"), "JDBC_URL")).isEqualTo("jdbc:postgresql://%s-rw.%s.svc:5432/%s"
-                .formatted(databaseName, Chart.NAMESPACE, path(database, "spec", "bootstrap", "initdb", "database")));
-        assertThat(secretRef(chart.container("query"), "JDBC_PASSWORD").getName()).isEqualTo(databaseName + "-app");
+        // CloudNativePG's CA is the Secret <cluster>-ca, key ca.crt: the server's certificate is verified against it
+        assertThat(env(chart.container("consumer"), "JDBC_URL"))
+                .isEqualTo("jdbc:postgresql://%s-rw.%s.svc:5432/%s?sslmode=verify-full&sslrootcert=/etc/postgres-ca/ca.crt"
+                        .formatted(databaseName, Chart.NAMESPACE, path(database, "spec", "bootstrap", "initdb", "database")));
+        assertThat(chart.podTemplate("consumer").getSpec().getVolumes()).filteredOn(v -> v.getName().equals("postgres-ca"))
+                .singleElement().satisfies(volume -> assertThat(volume.getSecret().getSecretName()).isEqualTo(databaseName + "-ca"));
+        assertThat(secretRef(chart.container("query"), "DATASOURCES_DEFAULT_PASSWORD").getName()).isEqualTo(databaseName + "-app");
         // three KRaft nodes with the replication the chart's own 3-broker Kafka uses
         assertThat((Integer) path(pool, "spec", "replicas")).isEqualTo(3);
         assertThat((List<String>) path(pool, "spec", "roles")).containsExactlyInAnyOrder("controller", "broker");
         assertThat((Map<String, Object>) path(kafka, "spec", "kafka", "config")).containsEntry("min.insync.replicas", 2)
                 .containsEntry("transaction.state.log.replication.factor", 3).containsEntry("transaction.state.log.min.isr", 2)
                 .containsEntry("offsets.topic.replication.factor", 3).containsEntry("unclean.leader.election.enable", false);
+    }
+
+    @Test
+    void anExternalPostgresqlIsReachedOverVerifiedTlsWithItsCa() {
+        Map<String, Object> values = new HashMap<>(STRIMZI_AND_CLOUDNATIVEPG);
+        values.put("postgres.sslMode", "verify-full");
+        values.put("postgres.caSecret", "orders-db-ca");
+        Rendered chart = Rendered.with(values);
+
+        for (String component : List.of("consumer", "query")) {
+            Container container = chart.container(component);
+            assertThat(env(container, "JDBC_URL")).as(component).isEqualTo(
+                    "jdbc:postgresql://orders-db-rw.databases.svc:5432/orders?sslmode=verify-full&sslrootcert=/etc/postgres-ca/ca.crt");
+            assertThat(container.getVolumeMounts()).as(component)
+                    .anyMatch(m -> m.getName().equals("postgres-ca") && m.getMountPath().equals("/etc/postgres-ca"));
+            Volume ca = chart.podTemplate(component).getSpec().getVolumes().stream()
+                    .filter(v -> v.getName().equals("postgres-ca")).findFirst().orElseThrow();
+            assertThat(ca.getSecret().getSecretName()).isEqualTo("orders-db-ca");
+        }
+        assertThat(chart.container("billing").getVolumeMounts()).noneMatch(m -> m.getName().equals("postgres-ca"));
+        // sslmode alone (the driver's own trust store) adds no mount
+        Map<String, Object> requireOnly = new HashMap<>(STRIMZI_AND_CLOUDNATIVEPG);
+        requireOnly.put("postgres.sslMode", "require");
+        assertThat(env(Rendered.with(requireOnly).container("query"), "JDBC_URL")).endsWith("/orders?sslmode=require");
+    }
+
+    @Test
+    void sslModeIsRefusedForTheBundledPostgresql() {
+        assertThatThrownBy(() -> Chart.render(Map.of("postgres.sslMode", "require")))
+                .hasMessageContaining("postgres.sslMode is for an external PostgreSQL");
+    }
+
+    @Test
+    void queryMayLogInWithItsOwnLeastPrivilegedRole() {
+        Map<String, Object> values = new HashMap<>(STRIMZI_AND_CLOUDNATIVEPG);
+        values.put("postgres.queryExistingSecret", "orders-db-query");
+        Rendered chart = Rendered.with(values);
+
+        assertThat(secretRef(chart.container("query"), "DATASOURCES_DEFAULT_USERNAME").getName()).isEqualTo("orders-db-query");
+        assertThat(secretRef(chart.container("query"), "DATASOURCES_DEFAULT_PASSWORD").getName()).isEqualTo("orders-db-query");
+        assertThat(secretRef(chart.container("consumer"), "DATASOURCES_DEFAULT_PASSWORD").getName()).isEqualTo("orders-db-app");
+    }
+
+    /** Mechanisms the chart cannot configure are refused by the schema instead of failing in the pods. */
+    @Test
+    void oauthbearerIsNotOffered() {
+        Map<String, Object> values = new HashMap<>(STRIMZI_AND_CLOUDNATIVEPG);
+        values.put("kafka.security.saslMechanism", "OAUTHBEARER");
+
+        assertThatThrownBy(() -> Chart.render(values)).hasMessageContaining("values don't meet the specifications of the schema");
     }
 
     private static Map<String, Object> resource(List<Map<String, Object>> resources, String kind) {

@@ -69,11 +69,11 @@ class KafkaTopologyTest {
         assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
     }
 
-    @ParameterizedTest(name = "{0} broker(s): every service bootstraps from every broker")
+    @ParameterizedTest(name = "{0} broker(s): every service bootstraps from the ClusterIP Service, then every broker")
     @ValueSource(ints = {1, 3})
     void servicesListTheBrokers(int brokers) {
         Rendered chart = Rendered.with(Map.of("kafka.replicas", brokers));
-        String expected = String.join(",", IntStream.range(0, brokers)
+        String expected = "exactly-once-kafka.exactly-once.svc:9092," + String.join(",", IntStream.range(0, brokers)
                 .mapToObj(i -> "exactly-once-kafka-" + i + "." + HEADLESS + ":9092").toList());
 
         for (String component : Rendered.SERVICES) {

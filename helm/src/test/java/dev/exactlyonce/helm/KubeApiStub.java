@@ -18,21 +18,27 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * A stand-in for the two Kubernetes API calls Helm's {@code lookup} makes (API discovery of v1,
- * GET of one Secret). helm-java's {@code template()} evaluates {@code lookup} against the cluster of
- * $KUBECONFIG (surefire points it at the file this writes); with no cluster at all rendering fails.
- * It also lets a test say "this Secret already exists" to prove a generated password is kept.
+ * A stand-in for the Kubernetes API calls Helm's {@code lookup} makes (API discovery of v1 and apps/v1,
+ * GET of one Secret or StatefulSet). helm-java's {@code template()} evaluates {@code lookup} against
+ * the cluster of $KUBECONFIG (surefire points it at the file this writes); with no cluster at all
+ * rendering fails. It also lets a test say "this Secret already exists" to prove a generated password
+ * is kept, or "this StatefulSet runs with n replicas" to prove a change of the broker count is refused.
  */
 final class KubeApiStub implements BeforeAllCallback, AfterAllCallback {
 
     private static final String DISCOVERY = """
             {"kind":"APIResourceList","apiVersion":"v1","groupVersion":"v1","resources":[
               {"name":"secrets","singularName":"secret","namespaced":true,"kind":"Secret","verbs":["get","list"]}]}""";
+    private static final String APPS_DISCOVERY = """
+            {"kind":"APIResourceList","apiVersion":"v1","groupVersion":"apps/v1","resources":[
+              {"name":"statefulsets","singularName":"statefulset","namespaced":true,"kind":"StatefulSet","verbs":["get","list"]}]}""";
     private static final String NOT_FOUND = """
             {"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}""";
 
     /** Secret name → data (values base64, as the API returns them). */
     private final Map<String, Map<String, String>> secrets = new ConcurrentHashMap<>();
+    /** StatefulSet name → spec.replicas. */
+    private final Map<String, Integer> statefulSets = new ConcurrentHashMap<>();
     private HttpServer server;
 
     void putSecret(String name, Map<String, String> base64Data) {
@@ -41,6 +47,14 @@ final class KubeApiStub implements BeforeAllCallback, AfterAllCallback {
 
     void clearSecrets() {
         secrets.clear();
+    }
+
+    void putStatefulSet(String name, int replicas) {
+        statefulSets.put(name, replicas);
+    }
+
+    void clearStatefulSets() {
+        statefulSets.clear();
     }
 
     @Override
@@ -83,8 +97,16 @@ final class KubeApiStub implements BeforeAllCallback, AfterAllCallback {
             String path = exchange.getRequestURI().getPath();
             String secretName = path.matches("/api/v1/namespaces/[^/]+/secrets/[^/]+")
                     ? path.substring(path.lastIndexOf('/') + 1) : null;
+            String statefulSetName = path.matches("/apis/apps/v1/namespaces/[^/]+/statefulsets/[^/]+")
+                    ? path.substring(path.lastIndexOf('/') + 1) : null;
             if (path.equals("/api/v1")) {
                 respond(exchange, 200, DISCOVERY);
+            } else if (path.equals("/apis/apps/v1")) {
+                respond(exchange, 200, APPS_DISCOVERY);
+            } else if (statefulSetName != null && statefulSets.containsKey(statefulSetName)) {
+                respond(exchange, 200, """
+                        {"kind":"StatefulSet","apiVersion":"apps/v1","metadata":{"name":"%s"},"spec":{"replicas":%d}}"""
+                        .formatted(statefulSetName, statefulSets.get(statefulSetName)));
             } else if (secretName != null && secrets.containsKey(secretName)) {
                 String data = secrets.get(secretName).entrySet().stream()
                         .map(e -> "\"%s\":\"%s\"".formatted(e.getKey(), e.getValue()))

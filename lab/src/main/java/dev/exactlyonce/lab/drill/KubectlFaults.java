@@ -12,8 +12,13 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Faults on the kind cluster: {@code kubectl delete pod --grace-period=0 --force} of a component's pods
- * is the SIGKILL (and, for Kafka and PostgreSQL, the restart); the workload controllers bring new pods,
- * a crash drill's halt bumps the container's restart count.
+ * is the SIGKILL of the services and of a Kafka broker; the workload controllers bring new pods, a crash
+ * drill's halt bumps the container's restart count. PostgreSQL is restarted with a plain (graceful)
+ * delete: a forced one removes the pod from the API at once, so the StatefulSet can start the successor
+ * on the same volume while the old postmaster is still stopping, and PostgreSQL's postmaster.pid check
+ * cannot see a process of another container's PID namespace. The image's stop signal (SIGINT) makes
+ * that a fast shutdown: open transactions are rolled back, as after a crash, but the data directory is
+ * closed cleanly before the next server opens it.
  */
 public final class KubectlFaults implements PipelineFaults {
 
@@ -71,15 +76,27 @@ public final class KubectlFaults implements PipelineFaults {
             return "kubectl rollout restart of the Kafka StatefulSet";
         }
         String before = instances(component);
-        String deleted = Fault.BROKER.contains(fault)
-                ? kubectl("delete", "pod", "--grace-period=0", "--force", "--wait=false", randomPod(component)).trim()
-                : kubectl("delete", "pod", "--grace-period=0", "--force", "--wait=false",
-                        "-l", COMPONENT + "=" + component).trim();
+        String deleted = kubectl(deletion(fault, component)).trim();
         await(component + " pods replaced").atMost(timeout).pollInterval(Duration.ofMillis(500))
                 .until(() -> !instances(component).equals(before));
         kubectl("wait", "--for=condition=Ready", "pod", "-l", COMPONENT + "=" + component, "--timeout=" + timeout.toSeconds() + "s");
         kubectl("wait", "--for=condition=Ready", "pod", "-l", SERVICES, "--timeout=" + timeout.toSeconds() + "s");
         return deleted;
+    }
+
+    /** The kubectl arguments that take the fault's pods down: forced (SIGKILL) except for PostgreSQL. */
+    private String[] deletion(Fault fault, String component) throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>(List.of("delete", "pod"));
+        if (fault != Fault.RESTART_POSTGRES) {
+            arguments.addAll(List.of("--grace-period=0", "--force"));
+        }
+        arguments.add("--wait=false");
+        if (Fault.BROKER.contains(fault)) {
+            arguments.add(randomPod(component));
+        } else {
+            arguments.addAll(List.of("-l", COMPONENT + "=" + component));
+        }
+        return arguments.toArray(String[]::new);
     }
 
     private String randomPod(String component) throws IOException, InterruptedException {
