@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -41,7 +42,7 @@ class DashboardMetricsTest {
             "consumer_lag", "consumer_processing_mode", "consumer_idempotency_enabled",
             "billing_invoices_sent_total", "billing_transactions_total", "billing_orders_received_total",
             "billing_crash_drills_fired_total", "billing_dead_lettered_total",
-            "process_start_time_seconds");
+            "process_start_time_seconds", "consumer_loop_stalled_seconds", "consumer_retention_skipped_total");
 
     private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "bool", "offset", "by", "without",
@@ -104,11 +105,37 @@ class DashboardMetricsTest {
         return names;
     }
 
+    /** Every PromQL expression the chart ships: the dashboard's panels and Prometheus' alert rules. */
     private static List<String> expressions() throws IOException {
         JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
         List<String> expressions = new ArrayList<>();
         dashboard.findValues("expr").forEach(expr -> expressions.add(expr.asText()));
+        expressions.addAll(alertExpressions());
         return expressions;
+    }
+
+    @Test
+    void theAlertRulesParseAndNameTheStalledLoopDeadLettersAndRetentionGaps() throws IOException {
+        assertThat(alertNames()).containsExactlyInAnyOrder("ProcessingLoopStalled", "OrdersDeadLettered", "RetentionGap");
+        assertThat(String.join("|", alertExpressions())).contains("consumer_loop_stalled_seconds",
+                "consumer_dead_lettered_total", "billing_dead_lettered_total", "consumer_retention_skipped_total");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> alertRules() {
+        String alerts = Rendered.with(Map.of()).find(io.fabric8.kubernetes.api.model.ConfigMap.class,
+                "exactly-once-prometheus").getData().get("alerts.yml");
+        Map<String, Object> parsed = new org.yaml.snakeyaml.Yaml().load(alerts);
+        List<Map<String, Object>> groups = (List<Map<String, Object>>) parsed.get("groups");
+        return groups.stream().flatMap(g -> ((List<Map<String, Object>>) g.get("rules")).stream()).toList();
+    }
+
+    private static List<String> alertExpressions() {
+        return alertRules().stream().map(rule -> String.valueOf(rule.get("expr"))).toList();
+    }
+
+    private static List<String> alertNames() {
+        return alertRules().stream().map(rule -> String.valueOf(rule.get("alert"))).toList();
     }
 
     /** Names as written by the services' own tests (one per line, without labels). */

@@ -44,12 +44,31 @@ public record ExpectedOutcome(String description, Predicate<AuditResponse> check
             a -> a.getInvoices().getDuplicated() == 0, true);
 
     /**
+     * A poison order mid-stream, in every mode: it is dead-lettered alone on both legs, named by the audit,
+     * and it changes nothing else: every mode keeps exactly what it keeps without it.
+     */
+    private static ExpectedOutcome poison(DeliveryMode mode) {
+        ExpectedOutcome rest = switch (mode) {
+            case EXACTLY_ONCE -> EXACTLY_ONCE_BOTH_LEGS;
+            case AT_LEAST_ONCE -> NO_LOSS;
+            case AT_MOST_ONCE -> NO_DUPLICATES;
+            default -> throw new IllegalArgumentException("no expectation for " + mode);
+        };
+        return new ExpectedOutcome("1 dead-lettered on each leg, named; " + rest.description(),
+                a -> a.getDeadLettered() == 1 && a.getInvoices().getDeadLettered() == 1
+                        && a.getVerdict().contains("1 dead-lettered") && rest.check().test(a), true);
+    }
+
+    /**
      * A crash drill halts between two steps of the mode (see ConsumerSemantics), so its outcome is exact;
      * an external fault strikes anywhere, so only the mode's guarantee is checked.
      */
     public static ExpectedOutcome of(DeliveryMode mode, Fault fault) {
         if (fault.isBillingFault()) {
             return billing(mode, fault);
+        }
+        if (fault == Fault.POISON_ORDER) {
+            return poison(mode);
         }
         return switch (mode) {
             case EXACTLY_ONCE -> EXACTLY_ONCE_BOTH_LEGS;

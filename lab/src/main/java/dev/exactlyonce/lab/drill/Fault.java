@@ -37,7 +37,9 @@ public enum Fault {
     NET_PARTITION_CONSUMER_KAFKA,
     NET_CUT_QUERY,
     NET_SLOW_POSTGRES,
-    NET_SLOW_KAFKA;
+    NET_SLOW_KAFKA,
+    // an order that breaks the order contract, written to topic orders by a foreign writer (see PoisonOrder)
+    POISON_ORDER;
 
     /** Network faults: each needs the lab's fault proxies (--network-faults; the drill turns them on). */
     public static final List<Fault> NETWORK = List.of(NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
@@ -48,7 +50,8 @@ public enum Fault {
     public static final List<Fault> EXTERNAL = List.of(SIGKILL_CONSUMER, SIGKILL_BILLING, SIGKILL_PRODUCER, RESTART_POSTGRES,
             SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR, SIGKILL_GROUP_COORDINATOR,
             ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN, NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
-            NET_COMMIT_UNKNOWN_POSTGRES, NET_PARTITION_CONSUMER_KAFKA, NET_CUT_QUERY, NET_SLOW_POSTGRES, NET_SLOW_KAFKA);
+            NET_COMMIT_UNKNOWN_POSTGRES, NET_PARTITION_CONSUMER_KAFKA, NET_CUT_QUERY, NET_SLOW_POSTGRES, NET_SLOW_KAFKA,
+            POISON_ORDER);
     public static final List<Fault> CRASHES = List.of(CRASH_BEFORE_DB_COMMIT, CRASH_AFTER_DB_COMMIT, CRASH_AFTER_OFFSET_COMMIT);
     public static final List<Fault> BILLING_CRASHES = List.of(BILLING_CRASH_AFTER_SEND, BILLING_CRASH_BEFORE_COMMIT,
             BILLING_CRASH_AFTER_COMMIT);
@@ -114,6 +117,7 @@ public enum Fault {
             case NET_CUT_QUERY -> "cut query-PG/Kafka x" + times;
             case NET_SLOW_POSTGRES -> "+200 ms PostgreSQL x" + times;
             case NET_SLOW_KAFKA -> "+200 ms Kafka x" + times;
+            case POISON_ORDER -> "poison order x" + times;
             default -> "crash " + crashPoint.name();
         };
     }

@@ -2,6 +2,7 @@ package dev.exactlyonce.lab.drill;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.exactlyonce.kafka.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -70,10 +71,19 @@ public final class KubectlFaults implements PipelineFaults {
                 kubectl("wait", "--for=condition=Ready", "pod", "-l", SERVICES, "--timeout=" + timeout.toSeconds() + "s");
                 yield null;
             }
+            case POISON_ORDER -> {
+                // a record that is not an OrderEvent at all, from the broker pod's own console producer
+                String pod = randomPod("kafka");
+                kubectl("exec", pod, "--", "sh", "-c", "echo 'poison-kind:not an OrderEvent' | "
+                        + "/opt/kafka/bin/kafka-console-producer.sh --bootstrap-server localhost:9092 --topic "
+                        + Topics.ORDERS + " --property parse.key=true --property key.separator=:");
+                yield null;
+            }
             default -> throw new IllegalArgumentException(fault + " is not a fault the drill can inject on kind");
         };
         if (component == null) {
-            return "kubectl rollout restart of the Kafka StatefulSet";
+            return fault == Fault.POISON_ORDER ? "wrote a record that is not an OrderEvent to " + Topics.ORDERS
+                    + " with kafka-console-producer" : "kubectl rollout restart of the Kafka StatefulSet";
         }
         String before = instances(component);
         String deleted = kubectl(deletion(fault, component)).trim();

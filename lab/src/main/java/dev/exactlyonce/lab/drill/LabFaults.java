@@ -153,6 +153,7 @@ public final class LabFaults implements PipelineFaults {
             case NET_CUT_QUERY -> cut(List.of("query-0-postgres", "query-kafka"), QUERY_CUT_FOR, true);
             case NET_SLOW_POSTGRES -> slow(linksOf("", "-postgres"));
             case NET_SLOW_KAFKA -> slow(linksOf("", "-kafka"));
+            case POISON_ORDER -> PoisonOrder.write(kafka.bootstrapServers());
             default -> throw new IllegalArgumentException(fault + " is not an external fault");
         };
         if (Fault.BROKER.contains(fault)) {
