@@ -3,6 +3,7 @@ package dev.exactlyonce.helm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,8 +19,11 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** The Grafana dashboard queries only metrics the services really export. */
+/** The Grafana dashboard and the Prometheus alert rules query only metrics the services really export. */
 class DashboardMetricsTest {
+
+    @RegisterExtension
+    static final KubeApiStub KUBE_API = new KubeApiStub();
 
     private static final Path DASHBOARD = Chart.DIRECTORY.resolve("files/dashboards/exactly-once.json");
     private static final List<String> SERVICES = Rendered.SERVICES;
