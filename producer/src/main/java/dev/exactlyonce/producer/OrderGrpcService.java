@@ -44,6 +44,8 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
     static final int DEFAULT_COPIES = 3;
     /** StreamOrders: orders in flight per stream before we stop reading from the client. */
     static final int STREAM_WINDOW = 4096;
+    /** StreamOrders: bytes of orders in flight per stream before we stop reading from the client. */
+    static final long STREAM_WINDOW_BYTES = 4L << 20;
     private static final int STREAM_ERRORS_SHOWN = 10;
 
     private final OrderProducer producer;
@@ -193,7 +195,9 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
     /**
      * One StreamOrders call: each valid order is sent on its own (in exactly-once mode it joins the
      * group commit); invalid ones are counted and skipped. The summary is sent when the client has
-     * finished and every order is written. At most {@link #STREAM_WINDOW} orders are in flight.
+     * finished and every order is written. Flow control bounds a stream's memory: at most
+     * {@link #STREAM_WINDOW} orders and about {@link #STREAM_WINDOW_BYTES} bytes of them are in flight (past
+     * the bytes, the next message is asked for only when an order in flight completes).
      */
     private final class OrderStream implements StreamObserver<PlaceOrderRequest> {
 
@@ -203,6 +207,9 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
         private final AtomicLong accepted = new AtomicLong();
         private final AtomicLong rejected = new AtomicLong();
         private final AtomicInteger inFlight = new AtomicInteger();
+        private final AtomicLong inFlightBytes = new AtomicLong();
+        /** Messages not asked for yet because the bytes in flight were over the window. */
+        private final AtomicInteger owed = new AtomicInteger();
         private final List<String> errors = new ArrayList<>();
         private final AtomicReference<Status> failure = new AtomicReference<>();
         private final AtomicBoolean finished = new AtomicBoolean();
@@ -228,7 +235,9 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
                 return;
             }
             long orderStarted = System.nanoTime();
+            long bytes = request.getSerializedSize();
             inFlight.incrementAndGet();
+            inFlightBytes.addAndGet(bytes);
             List<OutgoingOrder> order = List.of(records.prepare(request));
             producer.send(order, false).whenComplete((delivered, error) -> {
                 if (error != null) {
@@ -238,12 +247,22 @@ public class OrderGrpcService extends OrderServiceGrpc.OrderServiceImplBase {
                     metrics.acknowledged(delivered.mode(), order, orderStarted);
                     accepted.incrementAndGet();
                 }
+                inFlightBytes.addAndGet(-bytes);
                 if (inFlight.decrementAndGet() == 0 && clientDone) {
                     finish();
                 } else if (!finished.get()) {
-                    call.request(1);
+                    askForMore();
                 }
             });
+        }
+
+        /** One more message for the one completed, and those owed, while the bytes in flight are under the window. */
+        private void askForMore() {
+            if (inFlightBytes.get() > STREAM_WINDOW_BYTES) {
+                owed.incrementAndGet();
+                return;
+            }
+            call.request(1 + owed.getAndSet(0));
         }
 
         @Override

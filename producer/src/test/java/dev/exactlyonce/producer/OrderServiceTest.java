@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.GetProducerStatsRequest;
 import dev.exactlyonce.grpc.v1.OrderEvent;
+import dev.exactlyonce.grpc.v1.OrderItem;
 import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
 import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderBatchResponse;
@@ -396,6 +397,28 @@ class OrderServiceTest implements TestPropertyProvider {
         assertThat(result.getOrdersPerSecond()).isPositive();
         eventually(() -> assertThat(committed.readFrom(start))
                 .filteredOn(r -> r.value().getCustomerId().equals("stream")).hasSize(2000));
+    }
+
+    @Test
+    void aStreamOfLargeOrdersIsReadWithinItsByteWindowAndEveryOrderIsWritten() throws Exception {
+        use(DeliveryMode.EXACTLY_ONCE, true, 1000, 5);
+        Map<TopicPartition, Long> start = raw.end();
+        PlaceOrderRequest.Builder large = PlaceOrderRequest.newBuilder().setCustomerId("stream-large");
+        for (int i = 0; i < 100; i++) {
+            large.addItems(OrderItem.newBuilder().setName("n".repeat(199) + (i % 10)).setQuantity(1).setPrice(1));
+        }
+        PlaceOrderRequest order = large.setTotalAmount(100).build();
+        int count = 2 * (int) (OrderGrpcService.STREAM_WINDOW_BYTES / order.getSerializedSize());   // twice the window
+        CompletableFuture<StreamOrdersResponse> summary = new CompletableFuture<>();
+        StreamObserver<PlaceOrderRequest> stream = OrderServiceGrpc.newStub(channel).streamOrders(observer(summary));
+        for (int i = 0; i < count; i++) {
+            stream.onNext(order);
+        }
+        stream.onCompleted();
+
+        assertThat(summary.get(60, TimeUnit.SECONDS).getAccepted()).isEqualTo(count);
+        eventually(() -> assertThat(committed.readFrom(start))
+                .filteredOn(r -> r.value().getCustomerId().equals("stream-large")).hasSize(count));
     }
 
     @Test
