@@ -11,6 +11,7 @@ import dev.exactlyonce.grpc.v1.GetBillingConfigRequest;
 import dev.exactlyonce.grpc.v1.Invoice;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -63,7 +64,7 @@ class BillingBootTest implements TestPropertyProvider {
     void servesHealthReflectionMetricsAndTheControlService() throws Exception {
         try (ServiceProbe probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort())) {
             probe.assertServes("exactlyonce.v1.BillingControl");
-            BillingControlGrpc.BillingControlBlockingStub billing = BillingControlGrpc.newBlockingStub(probe.channel());
+            BillingControlGrpc.BillingControlBlockingStub billing = ControlToken.TEST.on(BillingControlGrpc.newBlockingStub(probe.channel()));
             BillingConfig current = billing.getBillingConfig(GetBillingConfigRequest.getDefaultInstance());
             assertThat(current.getTransactionalId()).isEqualTo("billing-" + current.getPodName());
 

@@ -9,6 +9,7 @@ import dev.exactlyonce.grpc.v1.Invoice;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.TestInfrastructure;
 import io.micronaut.context.ApplicationContext;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,7 @@ final class BillingPipeline {
     static Map<String, Object> billingProperties(String group, String pod) {
         Map<String, Object> properties = new HashMap<>();
         properties.put("kafka.bootstrap.servers", bootstrapServers());
+        properties.putAll(ControlToken.TEST.serverProperties());
         properties.put("app.billing.group-id", group);
         properties.put("app.pod-name", pod);
         // small batches, so that a crash drill fires in the middle of a stream, not after all of it

@@ -15,6 +15,7 @@ import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.ResetConsumerStatsRequest;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -69,7 +70,7 @@ class ConsumerControlTest implements TestPropertyProvider {
     @BeforeAll
     void connect() {
         probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort());
-        control = ConsumerControlGrpc.newBlockingStub(probe.channel());
+        control = ControlToken.TEST.on(ConsumerControlGrpc.newBlockingStub(probe.channel()));
     }
 
     @BeforeEach

@@ -11,6 +11,7 @@ import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.kafka.MessageIds;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
@@ -66,7 +67,7 @@ class IdempotencyKeysTest implements TestPropertyProvider {
     @BeforeAll
     void connect() {
         probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort());
-        control = ConsumerControlGrpc.newBlockingStub(probe.channel());
+        control = ControlToken.TEST.on(ConsumerControlGrpc.newBlockingStub(probe.channel()));
     }
 
     @AfterAll

@@ -8,6 +8,7 @@ import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
 import dev.exactlyonce.kafka.OrderEventSerde;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.Infrastructure;
 import dev.exactlyonce.testkit.TestInfrastructure;
 import io.micronaut.context.ApplicationContext;
@@ -77,6 +78,7 @@ final class Pipeline {
     /** Micronaut properties of a consumer on {@code group} as replica {@code pod}. */
     static Map<String, Object> consumerProperties(String group, String pod) {
         Map<String, Object> properties = new HashMap<>(infra().micronautProperties());
+        properties.putAll(ControlToken.TEST.serverProperties());
         properties.put("app.consumer.group-id", group);
         properties.put("app.pod-name", pod);
         return properties;

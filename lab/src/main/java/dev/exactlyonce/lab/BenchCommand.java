@@ -33,6 +33,9 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--against", paramLabel = "HOST", description = "Measure services already running on HOST.")
     String against;
 
+    @Mixin
+    ControlTokenOption controlToken;
+
     @Option(names = "--modes", split = ",", defaultValue = "AT_MOST_ONCE,AT_LEAST_ONCE,EXACTLY_ONCE",
             description = "Modes to measure (default: ${DEFAULT-VALUE}).")
     List<DeliveryMode> modes;
@@ -113,7 +116,7 @@ public class BenchCommand implements Callable<Integer> {
 
     /** The bench, {@code --repeat} times in one lab; returns the last run's report (each run's files in run-i/). */
     private BenchReport run(LabSettings labSettings, BenchSettings settings, Path dir, Progress progress) throws Exception {
-        try (Target target = Target.open(against, null, labSettings, progress)) {
+        try (Target target = Target.open(against, controlToken, null, labSettings, progress)) {
             List<List<BenchResult>> runs = new ArrayList<>();
             BenchReport report = null;
             for (int i = 1; i <= repeat; i++) {

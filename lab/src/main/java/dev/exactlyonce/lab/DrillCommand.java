@@ -28,6 +28,9 @@ public class DrillCommand implements Callable<Integer> {
             description = "Run against services already running on HOST (kind), killing pods with kubectl.")
     String against;
 
+    @Mixin
+    ControlTokenOption controlToken;
+
     @Option(names = "--namespace", description = "kubectl namespace with --against (default: the context's).")
     String namespace;
 
@@ -74,7 +77,7 @@ public class DrillCommand implements Callable<Integer> {
         DrillSettings settings = new DrillSettings(plan, orders, crashAfter, clients, kills, Duration.ofMinutes(2));
         // network faults need every link behind a fault proxy
         boolean network = plan.stream().anyMatch(s -> Fault.NETWORK.contains(s.fault()));
-        try (Target target = Target.open(against, namespace, lab.settings().withNetworkFaults(network || lab.settings().networkFaults()), progress)) {
+        try (Target target = Target.open(against, controlToken, namespace, lab.settings().withNetworkFaults(network || lab.settings().networkFaults()), progress)) {
             DrillReport report = new DrillReport(new Drill(target.clients(), target.faults(), settings, progress).run());
             progress.line("");
             report.print(progress.out());

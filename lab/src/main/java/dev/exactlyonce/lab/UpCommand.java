@@ -19,7 +19,7 @@ public class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Progress progress = new Progress(System.out);
         Lab running = Lab.start(lab.settings(), progress);
-        CheatSheet.lines(running.endpoints()).forEach(progress::line);
+        CheatSheet.lines(running.endpoints(), running.controlTokenFile()).forEach(progress::line);
         // runs until Ctrl-C: the lab's shutdown hook stops the services, Kafka and PostgreSQL
         new CountDownLatch(1).await();
         return 0;

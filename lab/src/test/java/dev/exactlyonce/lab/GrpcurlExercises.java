@@ -18,6 +18,8 @@ import dev.exactlyonce.grpc.v1.SimulateDuplicateRequest;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.lab.runner.PipelineClients;
+import dev.exactlyonce.server.RpcClass;
+import dev.exactlyonce.server.RpcClasses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +40,9 @@ final class GrpcurlExercises {
     static final String REUSED = "{\"order_id\":\"order-1001\",\"customer_id\":\"cust-001\",\"items\":[{\"name\":\"Gadget\",\"quantity\":1,\"price\":5.5}],\"total_amount\":5.5}";
     static final String OTHER_CUSTOMER = "{\"order_id\":\"order-1001\",\"customer_id\":\"cust-002\",\"items\":[{\"name\":\"Gadget\",\"quantity\":1,\"price\":5.5}],\"total_amount\":5.5}";
     static final String BATCH = "{\"orders\":[" + ORDER + ",{\"customer_id\":\"cust-003\",\"items\":[{\"name\":\"Gizmo\",\"quantity\":3,\"price\":2.5}],\"total_amount\":7.5}]}";
+
+    /** The header of every control call, as the cheat sheet prints it for {@code lab up --data lab-data}. */
+    static final String TOKEN_HEADER = "-H \"authorization: Bearer $(cat lab-data/control-token)\" ";
 
     private final PipelineClients clients;
     private final List<String> transcript = new ArrayList<>();
@@ -119,7 +124,8 @@ final class GrpcurlExercises {
         JsonFormat.parser().merge(json, request);
         R response = send.apply((Q) request.build());
         String port = method.startsWith("OrderService") ? "8000" : method.startsWith("ConsumerControl") ? "8001" : "8003";
-        transcript.add("grpcurl -plaintext -d '" + json + "' 127.0.0.1:" + port + " exactlyonce.v1." + method);
+        String token = RpcClasses.of("exactlyonce.v1." + method) == RpcClass.CONTROL ? TOKEN_HEADER : "";
+        transcript.add("grpcurl -plaintext " + token + "-d '" + json + "' 127.0.0.1:" + port + " exactlyonce.v1." + method);
         transcript.add("```json");
         transcript.add(JsonFormat.printer().preservingProtoFieldNames().print(response));
         transcript.add("```");

@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.ServicePorts;
+import dev.exactlyonce.lab.runner.ControlTokenFile;
+import dev.exactlyonce.testkit.ControlToken;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -33,6 +37,30 @@ class LabCommandTest {
         assertThat(settings.consumers()).isEqualTo(3);
         assertThat(settings.jars().jar("consumer")).isEqualTo(Path.of("/repo/consumer/target/consumer.jar"));
         assertThat(settings.jvmOptions()).containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+    }
+
+    @Test
+    void theControlTokenComesFromTheGivenFileOrTheDataDirectory(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ControlToken written = ControlTokenFile.create(ControlTokenFile.in(dir));
+        assertThat(written.value()).as("32 random bytes, base64url").matches("[A-Za-z0-9_-]{43}");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ControlTokenFile.in(dir))))
+                .isEqualTo("rw-------");
+        assertThat(ControlTokenFile.create(ControlTokenFile.in(dir))).as("a new one per run").isNotEqualTo(written);
+
+        DrillCommand drill = new DrillCommand();
+        new CommandLine(drill).parseArgs("--against", "127.0.0.1", "--control-token-file", ControlTokenFile.in(dir).toString());
+        assertThat(drill.controlToken.forAgainst("127.0.0.1", drill.lab.settings()))
+                .isEqualTo(ControlTokenFile.read(ControlTokenFile.in(dir)));
+
+        BenchCommand bench = new BenchCommand();
+        new CommandLine(bench).parseArgs("--against", "127.0.0.1", "--data", dir.toString());
+        assertThat(bench.controlToken.forAgainst("127.0.0.1", bench.lab.settings()))
+                .isEqualTo(ControlTokenFile.read(ControlTokenFile.in(dir)));
+
+        DrillCommand without = new DrillCommand();
+        new CommandLine(without).parseArgs("--against", "127.0.0.1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> without.controlToken.forAgainst("127.0.0.1", without.lab.settings()))
+                .hasMessageContaining("--control-token-file");
     }
 
     @Test

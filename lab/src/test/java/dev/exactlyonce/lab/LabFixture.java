@@ -99,7 +99,7 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         lab = start(consumersPerClass, brokersPerClass);
-        clients = new PipelineClients(lab.clientEndpoints());
+        clients = new PipelineClients(lab.clientEndpoints(), lab.controlToken());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.exactlyonce.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.grpc.v1.AuditRequest;
@@ -15,7 +16,11 @@ import dev.exactlyonce.lab.runner.SampleOrders;
 import dev.exactlyonce.lab.runner.SupervisedProcess;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +38,8 @@ class LabUpTest {
         LabFixture fixture = new LabFixture();
         List<ProcessHandle> everyChild = new ArrayList<>();
         Lab lab = fixture.start(1, 1);
-        try (PipelineClients clients = new PipelineClients(lab.endpoints())) {
+        try (PipelineClients clients = new PipelineClients(lab.endpoints(), lab.controlToken());
+             PipelineClients anonymous = new PipelineClients(lab.endpoints())) {
             assertThat(fixture.output()).contains("starting Kafka", "starting PostgreSQL", "ready in");
             lab.kafka().nodes().forEach(node -> everyChild.add(node.handle()));
             for (SupervisedProcess child : lab.children()) {
@@ -43,6 +49,18 @@ class LabUpTest {
                     assertThat(probe.listServices()).contains("grpc.health.v1.Health");
                 }
             }
+
+            // the run's token: owner-only in the data directory, in the services' environment, never on a command line
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(lab.controlTokenFile())))
+                    .isEqualTo("rw-------");
+            assertThat(Files.readString(lab.controlTokenFile())).isEqualTo(lab.controlToken().value());
+            assertThat(lab.children()).allSatisfy(child -> {
+                assertThat(child.spec().environment()).containsEntry("APP_CONTROL_TOKEN", lab.controlToken().value());
+                assertThat(child.handle().info().commandLine().orElse("")).doesNotContain(lab.controlToken().value());
+            });
+            assertThat(catchThrowableOfType(StatusRuntimeException.class,
+                    () -> anonymous.query().reset(ResetRequest.getDefaultInstance())).getStatus().getCode())
+                    .isEqualTo(Status.Code.UNAUTHENTICATED);
 
             new PipelineModes(clients).apply(DeliveryMode.EXACTLY_ONCE);
             clients.query().reset(ResetRequest.getDefaultInstance());
@@ -76,6 +94,7 @@ class LabUpTest {
             lab.close();
         }
         assertThat(everyChild).noneMatch(ProcessHandle::isAlive);
+        assertThat(lab.controlTokenFile()).as("the token dies with the run").doesNotExist();
         assertThat(fixture.output()).contains("stopped in");
     }
 }

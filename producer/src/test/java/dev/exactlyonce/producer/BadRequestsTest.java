@@ -12,6 +12,7 @@ import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 import dev.exactlyonce.grpc.v1.ProducerConfig;
 import dev.exactlyonce.grpc.v1.SimulateDuplicateRequest;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.TestInfrastructure;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -46,12 +47,15 @@ class BadRequestsTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        return TestInfrastructure.shared().micronautProperties();
+        var properties = new java.util.HashMap<>(TestInfrastructure.shared().micronautProperties());
+        properties.putAll(ControlToken.TEST.serverProperties());
+        return properties;
     }
 
     @BeforeAll
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext()
+                .intercept(ControlToken.TEST).build();
         orders = OrderServiceGrpc.newBlockingStub(channel);
         topic = new OrdersTopic(TestInfrastructure.shared().bootstrapServers(), false);
     }

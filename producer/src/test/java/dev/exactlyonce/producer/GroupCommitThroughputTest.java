@@ -6,6 +6,7 @@ import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 import dev.exactlyonce.grpc.v1.ProducerStats;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.TestInfrastructure;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -60,7 +61,9 @@ class GroupCommitThroughputTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        return TestInfrastructure.shared().micronautProperties();
+        var properties = new java.util.HashMap<>(TestInfrastructure.shared().micronautProperties());
+        properties.putAll(ControlToken.TEST.serverProperties());
+        return properties;
     }
 
     record Setup(String name, DeliveryMode mode, int maxRecords, int maxMs) {
@@ -76,7 +79,8 @@ class GroupCommitThroughputTest implements TestPropertyProvider {
         table.add("transaction lanes: " + properties.transactionLanes() + " (-Dapp.producer.transaction-lanes=N)");
         table.add(String.format("%-50s %10s %9s %9s %12s %10s", "PlaceOrder, " + CLIENTS + " concurrent clients",
                 "orders/s", "p50 ms", "p99 ms", "records/tx", "tx ms"));
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext()
+                .intercept(ControlToken.TEST).build();
         try {
             var stub = OrderServiceGrpc.newBlockingStub(channel);
             run(stub, WARMUP_MS);   // JIT: the first setup must not pay for the warm-up of all

@@ -21,6 +21,7 @@ import dev.exactlyonce.grpc.v1.StreamOrdersResponse;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.ServiceProbe;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.TestInfrastructure;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ManagedChannel;
@@ -86,13 +87,15 @@ class OrderServiceTest implements TestPropertyProvider {
     @Override
     public Map<String, String> getProperties() {
         var properties = new java.util.HashMap<>(TestInfrastructure.shared().micronautProperties());
+        properties.putAll(ControlToken.TEST.serverProperties());
         properties.put("app.pod-name", POD);
         return properties;
     }
 
     @BeforeAll
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext()
+                .intercept(ControlToken.TEST).build();
         orders = OrderServiceGrpc.newBlockingStub(channel);
         async = OrderServiceGrpc.newFutureStub(channel);
         String bootstrap = TestInfrastructure.shared().bootstrapServers();

@@ -16,6 +16,7 @@ import dev.exactlyonce.grpc.v1.StreamOrdersResponse;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.kafka.MessageIds;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.TestInfrastructure;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -58,13 +59,15 @@ class RetriedOrdersTest implements TestPropertyProvider {
     @Override
     public Map<String, String> getProperties() {
         var properties = new HashMap<>(TestInfrastructure.shared().micronautProperties());
+        properties.putAll(ControlToken.TEST.serverProperties());
         properties.put("app.pod-name", "producer-retries-test");
         return properties;
     }
 
     @BeforeAll
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext()
+                .intercept(ControlToken.TEST).build();
         orders = OrderServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
         committed = new OrdersTopic(TestInfrastructure.shared().bootstrapServers(), true);
         orders.updateProducerConfig(UpdateProducerConfigRequest.newBuilder()

@@ -2,6 +2,7 @@ package dev.exactlyonce.query;
 
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.Infrastructure;
 import dev.exactlyonce.testkit.TestInfrastructure;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
@@ -63,6 +64,7 @@ abstract class QueryTestSupport implements TestPropertyProvider {
             throw new IllegalStateException(e);
         }
         Map<String, String> properties = new HashMap<>(INFRA.micronautProperties());
+        properties.putAll(ControlToken.TEST.serverProperties());
         properties.putAll(extraProperties());
         return properties;
     }
@@ -73,7 +75,8 @@ abstract class QueryTestSupport implements TestPropertyProvider {
 
     QueryServiceGrpc.QueryServiceBlockingStub query() {
         if (channel == null) {
-            channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+            channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext()
+                    .intercept(ControlToken.TEST).build();
         }
         return QueryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     }

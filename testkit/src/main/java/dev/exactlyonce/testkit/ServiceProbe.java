@@ -87,11 +87,34 @@ public final class ServiceProbe implements AutoCloseable {
         HttpResponse<String> metrics = get("/prometheus");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+        assertManagementIsHealthAndPrometheusOnly();
+    }
+
+    /**
+     * The management port answers health and Prometheus only: every other endpoint Micronaut has is off
+     * unless configured on, so it answers 404 (or 401 where security is on), never data or an action.
+     */
+    public void assertManagementIsHealthAndPrometheusOnly() throws IOException, InterruptedException {
+        for (String path : List.of("/beans", "/threaddump", "/env", "/loggers", "/info", "/routes", "/caches")) {
+            assertThat(get(path).statusCode()).as("GET " + path).isIn(404, 401);
+        }
+        for (String path : List.of("/refresh", "/stop", "/loggers/ROOT")) {
+            assertThat(post(path).statusCode()).as("POST " + path).isIn(404, 401);
+        }
+        assertThat(get("/health/readiness").statusCode()).isEqualTo(200);
+        assertThat(get("/prometheus").statusCode()).isEqualTo(200);
     }
 
     /** GET on the management port; returns status code and body. */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** POST with an empty JSON body on the management port. */
+    public HttpResponse<String> post(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 

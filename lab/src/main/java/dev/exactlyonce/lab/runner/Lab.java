@@ -2,6 +2,7 @@ package dev.exactlyonce.lab.runner;
 
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.lab.network.NetworkLinks;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.StatusRuntimeException;
@@ -38,6 +39,8 @@ public final class Lab implements AutoCloseable {
     private final boolean temporaryData;
     private final KafkaCluster kafka;
     private final EmbeddedPostgresDatabase postgres;
+    /** This run's control-plane token, in {@link #controlTokenFile()}; every service gets it as APP_CONTROL_TOKEN. */
+    private final ControlToken controlToken;
     /** With --network-faults: the proxies every service's connections pass through; else null. */
     private NetworkLinks network;
     private final List<SupervisedProcess> children = new CopyOnWriteArrayList<>();
@@ -53,6 +56,8 @@ public final class Lab implements AutoCloseable {
         this.kafka = new KafkaCluster(settings.kafkaTopology(), dataDir.resolve("kafka"), settings.transactionVersion(),
                 dataDir.resolve("logs"), progress);
         this.postgres = new EmbeddedPostgresDatabase(settings.postgresPort(), dataDir.resolve("postgres"));
+        Files.createDirectories(dataDir);
+        this.controlToken = ControlTokenFile.create(controlTokenFile());
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -73,6 +78,8 @@ public final class Lab implements AutoCloseable {
     private void startAll() throws Exception {
         long start = System.nanoTime();
         progress.line("data directory %s%s", dataDir, temporaryData ? " (temporary; --data DIR keeps it)" : "");
+        progress.line("control token (new for this run, owner-only) in %s: control calls need"
+                + " -H \"authorization: Bearer $(cat %s)\"", controlTokenFile(), controlTokenFile());
         int brokers = settings.brokers();
         progress.line("starting Kafka %s: %d KRaft node%s (broker + controller each)%s", KafkaCluster.kafkaVersion(),
                 brokers, brokers == 1 ? "" : "s", brokers == 1 ? ", replication factor 1"
@@ -154,6 +161,8 @@ public final class Lab implements AutoCloseable {
         env.put("MANAGEMENT_HOST", "127.0.0.1");
         env.put("MANAGEMENT_PORT", String.valueOf(managementPort));
         env.put("POD_NAME", podName);
+        // the environment, not the command line: ps shows command lines to every user
+        env.put("APP_CONTROL_TOKEN", controlToken.value());
         env.put("OTEL_TRACES_EXPORTER", System.getenv().getOrDefault("OTEL_TRACES_EXPORTER", "none"));
         // glibc gives each busy thread its own malloc arena (up to 8 per core). On the query service 55 MiB
         // of its 491 MiB resident were outside what the JVM tracks (heap 256 + metaspace 53 + direct buffers
@@ -273,6 +282,16 @@ public final class Lab implements AutoCloseable {
         return dataDir;
     }
 
+    /** This run's control-plane token (what {@link #controlTokenFile()} holds). */
+    public ControlToken controlToken() {
+        return controlToken;
+    }
+
+    /** The owner-only file with this run's control-plane token: {@code <data directory>/control-token}. */
+    public Path controlTokenFile() {
+        return ControlTokenFile.in(dataDir);
+    }
+
     public String bootstrapServers() {
         return kafka.bootstrapServers();
     }
@@ -320,6 +339,12 @@ public final class Lab implements AutoCloseable {
         progress.line("stopping Kafka and PostgreSQL");
         kafka.stop(settings.stopGrace());
         postgres.stop();
+        try {
+            // the token opened services that are gone now; the next run makes a new one
+            Files.deleteIfExists(controlTokenFile());
+        } catch (IOException e) {
+            progress.line("could not delete %s: %s", controlTokenFile(), e.getMessage());
+        }
         if (temporaryData) {
             // the services' logs stay for a look after the run; Kafka's and PostgreSQL's data go
             deleteRecursively(dataDir.resolve("kafka"));

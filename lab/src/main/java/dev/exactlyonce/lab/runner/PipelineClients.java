@@ -4,13 +4,19 @@ import dev.exactlyonce.grpc.v1.BillingControlGrpc;
 import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
 import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
+import dev.exactlyonce.testkit.ControlToken;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** gRPC clients of a running pipeline: the producer, every consumer replica, billing, the query service. */
+/**
+ * gRPC clients of a running pipeline: the producer, every consumer replica, billing, the query service;
+ * with a control token, every call carries it ({@code authorization: Bearer ...}), so control calls pass
+ * and so do orders and reads where the services are switched to need it.
+ */
 public final class PipelineClients implements AutoCloseable {
 
     private static final long DEADLINE_SECONDS = 30;
@@ -21,12 +27,26 @@ public final class PipelineClients implements AutoCloseable {
     private final ManagedChannel billing;
     private final ManagedChannel query;
 
+    /** Anonymous clients: placing orders and reads (unless switched off), no control call. */
     public PipelineClients(Endpoints endpoints) {
+        this(endpoints, new ClientInterceptor[0]);
+    }
+
+    /** Clients that present this control token with every call. */
+    public PipelineClients(Endpoints endpoints, ControlToken token) {
+        this(endpoints, new ClientInterceptor[] {token});
+    }
+
+    private PipelineClients(Endpoints endpoints, ClientInterceptor[] credentials) {
         this.endpoints = endpoints;
-        this.producer = channel(endpoints.host(), endpoints.producerPort());
-        endpoints.consumerPorts().forEach(port -> consumers.add(channel(endpoints.host(), port)));
-        this.billing = channel(endpoints.host(), endpoints.billingPort());
-        this.query = channel(endpoints.host(), endpoints.queryPort());
+        this.producer = channel(endpoints.host(), endpoints.producerPort(), credentials);
+        endpoints.consumerPorts().forEach(port -> consumers.add(channel(endpoints.host(), port, credentials)));
+        this.billing = channel(endpoints.host(), endpoints.billingPort(), credentials);
+        this.query = channel(endpoints.host(), endpoints.queryPort(), credentials);
+    }
+
+    private static ManagedChannel channel(String host, int port, ClientInterceptor[] credentials) {
+        return ManagedChannelBuilder.forAddress(host, port).usePlaintext().intercept(credentials).build();
     }
 
     public static ManagedChannel channel(String host, int port) {

@@ -1,0 +1,127 @@
+package dev.exactlyonce.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.grpc.v1.GetProducerConfigRequest;
+import dev.exactlyonce.grpc.v1.GetProducerStatsRequest;
+import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
+import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
+import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
+import dev.exactlyonce.testkit.ControlToken;
+import dev.exactlyonce.testkit.TestInfrastructure;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.grpc.server.GrpcEmbeddedServer;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.test.support.TestPropertyProvider;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The control plane is locked: switching the delivery mode needs the bearer token (none:
+ * UNAUTHENTICATED, a wrong one: PERMISSION_DENIED); placing orders and reads are open unless
+ * {@code app.control.orders-require-token} / {@code reads-require-token}.
+ */
+@MicronautTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ControlPlaneTest implements TestPropertyProvider {
+
+    private static final UpdateProducerConfigRequest AT_MOST_ONCE = UpdateProducerConfigRequest.newBuilder()
+            .setDeliveryMode(DeliveryMode.AT_MOST_ONCE).build();
+    private static final UpdateProducerConfigRequest EXACTLY_ONCE = UpdateProducerConfigRequest.newBuilder()
+            .setDeliveryMode(DeliveryMode.EXACTLY_ONCE).setEnableTransactions(true).build();
+
+    @Inject
+    GrpcEmbeddedServer grpcServer;
+
+    private ManagedChannel channel;
+    private OrderServiceGrpc.OrderServiceBlockingStub anonymous;
+
+    @Override
+    public Map<String, String> getProperties() {
+        return properties("producer-control-plane-test");
+    }
+
+    private static Map<String, String> properties(String pod) {
+        Map<String, String> properties = new HashMap<>(TestInfrastructure.shared().micronautProperties());
+        properties.putAll(ControlToken.TEST.serverProperties());
+        properties.put("app.pod-name", pod);
+        return properties;
+    }
+
+    @BeforeAll
+    void connect() {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        anonymous = OrderServiceGrpc.newBlockingStub(channel);
+    }
+
+    @AfterAll
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    @Test
+    void switchingTheDeliveryModeNeedsTheToken() {
+        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
+                () -> anonymous.updateProducerConfig(AT_MOST_ONCE));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(refused.getStatus().getDescription()).contains("authorization: Bearer");
+
+        assertThat(code(() -> new ControlToken("not-the-token").on(anonymous).updateProducerConfig(AT_MOST_ONCE)))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(anonymous.getProducerConfig(GetProducerConfigRequest.getDefaultInstance()).getDeliveryMode())
+                .as("neither refused call changed anything").isNotEqualTo(DeliveryMode.AT_MOST_ONCE);
+
+        assertThat(ControlToken.TEST.on(anonymous).updateProducerConfig(EXACTLY_ONCE).getDeliveryMode())
+                .isEqualTo(DeliveryMode.EXACTLY_ONCE);
+    }
+
+    @Test
+    void placingOrdersAndReadsAreOpenByDefault() {
+        assertThat(anonymous.placeOrder(Orders.valid("control-open")).getMessageId()).isNotEmpty();
+        assertThat(anonymous.placeOrderBatch(PlaceOrderBatchRequest.newBuilder()
+                .addOrders(Orders.valid("control-open")).build()).getOrdersCount()).isEqualTo(1);
+        assertThat(anonymous.getProducerStats(GetProducerStatsRequest.getDefaultInstance())).isNotNull();
+    }
+
+    @Test
+    void placingOrdersAndReadsNeedTheTokenWhenSwitched() {
+        Map<String, Object> properties = new HashMap<>(properties("producer-control-closed-test"));
+        properties.put("app.control.orders-require-token", "true");
+        properties.put("app.control.reads-require-token", "true");
+        try (EmbeddedServer management = ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
+            ManagedChannel closed = ManagedChannelBuilder.forAddress("127.0.0.1",
+                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort()).usePlaintext().build();
+            try {
+                var stranger = OrderServiceGrpc.newBlockingStub(closed);
+                assertThat(code(() -> stranger.placeOrder(Orders.valid("control-closed")))).isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(code(() -> stranger.getProducerStats(GetProducerStatsRequest.getDefaultInstance())))
+                        .isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(code(() -> new ControlToken("not-the-token").on(stranger).placeOrder(Orders.valid("control-closed"))))
+                        .isEqualTo(Status.Code.PERMISSION_DENIED);
+
+                var holder = ControlToken.TEST.on(stranger);
+                assertThat(holder.placeOrder(Orders.valid("control-closed")).getMessageId()).isNotEmpty();
+                assertThat(holder.getProducerStats(GetProducerStatsRequest.getDefaultInstance())).isNotNull();
+            } finally {
+                closed.shutdownNow();
+            }
+        }
+    }
+
+    private static Status.Code code(Runnable call) {
+        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, call::run);
+        return refused == null ? Status.Code.OK : refused.getStatus().getCode();
+    }
+}
