@@ -9,6 +9,7 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
@@ -63,7 +64,7 @@ class PoisonOrdersTest implements TestPropertyProvider {
     @BeforeAll
     void connect() {
         probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort());
-        control = ConsumerControlGrpc.newBlockingStub(probe.channel());
+        control = ControlToken.TEST.on(ConsumerControlGrpc.newBlockingStub(probe.channel()));
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package dev.exactlyonce.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -20,6 +21,8 @@ import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.server.RpcClass;
 import dev.exactlyonce.server.RpcClasses;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +42,7 @@ final class GrpcurlExercises {
     static final String KEYED = "{\"order_id\":\"order-1001\",\"customer_id\":\"cust-001\",\"items\":[{\"name\":\"Widget\",\"quantity\":2,\"price\":19.99}],\"total_amount\":39.98}";
     static final String REUSED = "{\"order_id\":\"order-1001\",\"customer_id\":\"cust-001\",\"items\":[{\"name\":\"Gadget\",\"quantity\":1,\"price\":5.5}],\"total_amount\":5.5}";
     static final String OTHER_CUSTOMER = "{\"order_id\":\"order-1001\",\"customer_id\":\"cust-002\",\"items\":[{\"name\":\"Gadget\",\"quantity\":1,\"price\":5.5}],\"total_amount\":5.5}";
+    static final String HOSTILE = "{\"customer_id\":\"cust-001\",\"items\":[{\"name\":\"Wid\\u0000get\",\"quantity\":1,\"price\":1}],\"total_amount\":1}";
     static final String BATCH = "{\"orders\":[" + ORDER + ",{\"customer_id\":\"cust-003\",\"items\":[{\"name\":\"Gizmo\",\"quantity\":3,\"price\":2.5}],\"total_amount\":7.5}]}";
 
     /** The header of every control call, as the cheat sheet prints it for {@code lab up --data lab-data}. */
@@ -113,6 +117,17 @@ final class GrpcurlExercises {
                 r -> clients.query().getDuplicateStats(r));
         assertThat(conflicts.getConflictsList()).singleElement()
                 .satisfies(c -> assertThat(c.getTotalAmount()).isEqualTo(5.5));
+        // hostile input: refused at the edge, naming the field and the rule
+        PlaceOrderRequest.Builder hostile = PlaceOrderRequest.newBuilder();
+        JsonFormat.parser().merge(HOSTILE, hostile);
+        assertThat(hostile.getItems(0).getName()).contains("\u0000");
+        StatusRuntimeException refused = catchThrowableOfType(
+                StatusRuntimeException.class, () -> clients.producer().placeOrder(hostile.build()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(refused.getStatus().getDescription())
+                .isEqualTo("items[0].name: must not contain control characters, got U+0000 at character 3");
+        transcript.add("grpcurl -plaintext -d '" + HOSTILE + "' 127.0.0.1:8000 exactlyonce.v1.OrderService/PlaceOrder");
+        transcript.add("    " + refused.getStatus().getCode() + ": " + refused.getStatus().getDescription());
         Files.createDirectories(out.getParent());
         Files.write(out, transcript);
     }
