@@ -10,10 +10,15 @@ import dev.exactlyonce.server.Readiness;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import io.micronaut.context.ApplicationContext;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -51,6 +56,55 @@ class RecoveryTest {
             assertThat(Pipeline.stored(prefix + "-new")).isEqualTo(new Pipeline.Stored(10, 10));
             assertThat(restarted.getBean(ConsumerMetrics.class).total(Total.RECEIVED))
                     .as("the old records were not even read again").isEqualTo(10);
+        }
+    }
+
+    @Test
+    void aRetentionGapIsRecordedAndCountedNeverSkippedSilently() throws Exception {
+        String group = Pipeline.unique("retention");
+        String prefix = Pipeline.unique("retention");
+        Pipeline.startGroupAtEnd(group);
+        Map<TopicPartition, Long> start;
+        try (Admin admin = Pipeline.admin()) {
+            start = Pipeline.endOffsets(admin);
+        }
+        Pipeline.send(Pipeline.orders(prefix, 30));
+        // retention deletes the first records of each partition before the group has read them
+        Map<TopicPartition, RecordsToDelete> deleted = new HashMap<>();
+        long deletedCount = 0;
+        try (Admin admin = Pipeline.admin()) {
+            Map<TopicPartition, Long> end = Pipeline.endOffsets(admin);
+            for (TopicPartition tp : Pipeline.ORDER_PARTITIONS) {
+                long gap = Math.min(2, end.get(tp) - start.get(tp));
+                deleted.put(tp, RecordsToDelete.beforeOffset(start.get(tp) + gap));
+                deletedCount += gap;
+            }
+            admin.deleteRecords(deleted).all().get();
+        }
+        assertThat(deletedCount).isPositive();
+
+        try (ApplicationContext consumer = Pipeline.startConsumer(group, Pipeline.unique("pod"))) {
+            Pipeline.awaitCaughtUp(group);
+            assertThat(Pipeline.stored(prefix).rows()).isEqualTo(30 - deletedCount);
+            assertThat(consumer.getBean(ConsumerMetrics.class).total(Total.RETENTION_SKIPPED)).isEqualTo(deletedCount);
+        }
+        var infra = Pipeline.infra();
+        try (Connection c = DriverManager.getConnection(infra.jdbcUrl(), infra.jdbcUser(), infra.jdbcPassword());
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT kafka_partition, from_offset, to_offset FROM retention_gaps WHERE consumer_group = ?")) {
+            ps.setString(1, group);
+            Map<Integer, long[]> gaps = new HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    gaps.put(rs.getInt(1), new long[] {rs.getLong(2), rs.getLong(3)});
+                }
+            }
+            for (TopicPartition tp : Pipeline.ORDER_PARTITIONS) {
+                long to = deleted.get(tp).beforeOffset();
+                if (to > start.get(tp)) {
+                    assertThat(gaps.get(tp.partition())).as("gap of %s", tp).containsExactly(start.get(tp), to);
+                }
+            }
         }
     }
 
