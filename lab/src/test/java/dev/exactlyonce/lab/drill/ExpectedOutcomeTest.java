@@ -20,16 +20,40 @@ class ExpectedOutcomeTest {
             // the same rule on the leg the fault is judged on: PostgreSQL, or the invoices for billing's faults
             ExpectedOutcome expected = ExpectedOutcome.of(DeliveryMode.EXACTLY_ONCE, fault);
             boolean invoices = fault.isBillingFault();
-            assertThat(expected.holds(invoices ? invoiceAudit(0, 0) : bothLegs(0, 0, 0))).isTrue();
-            assertThat(expected.holds(invoices ? invoiceAudit(1, 0) : bothLegs(1, 0, 0))).isFalse();
-            assertThat(expected.holds(invoices ? invoiceAudit(0, 1) : bothLegs(0, 1, 0))).isFalse();
+            assertThat(expected.holds(of(fault, invoices ? invoiceAudit(0, 0) : bothLegs(0, 0, 0)))).isTrue();
+            assertThat(expected.holds(of(fault, invoices ? invoiceAudit(1, 0) : bothLegs(1, 0, 0)))).isFalse();
+            assertThat(expected.holds(of(fault, invoices ? invoiceAudit(0, 1) : bothLegs(0, 1, 0)))).isFalse();
             if (!invoices) {
-                assertThat(expected.holds(bothLegs(0, 0, 0).toBuilder().setOutOfKafkaOrder(1).build()))
+                assertThat(expected.holds(of(fault, bothLegs(0, 0, 0).toBuilder().setOutOfKafkaOrder(1).build())))
                         .as("stored out of Kafka's order").isFalse();
                 // the invoice leg counts too: a retried order invoiced twice is a failed row
-                assertThat(expected.holds(bothLegs(0, 0, 2))).as("invoiced twice").isFalse();
-                assertThat(expected.holds(audit(0, 0))).as("the invoice leg not drained").isFalse();
+                assertThat(expected.holds(of(fault, bothLegs(0, 0, 2)))).as("invoiced twice").isFalse();
+                assertThat(expected.holds(of(fault, audit(0, 0)))).as("the invoice leg not drained").isFalse();
             }
+        }
+    }
+
+    /** The audit of a poison-order row also shows its one dead letter on each leg, named in the verdict. */
+    private static AuditResponse of(Fault fault, AuditResponse audit) {
+        return fault == Fault.POISON_ORDER ? poisoned(audit) : audit;
+    }
+
+    private static AuditResponse poisoned(AuditResponse audit) {
+        return audit.toBuilder().setDeadLettered(1).setVerdict("STORED_ONCE_EXCEPT (1 dead-lettered)")
+                .setInvoices(audit.getInvoices().toBuilder().setDeadLettered(1)).build();
+    }
+
+    @Test
+    void aPoisonOrderMustBeDeadLetteredOnBothLegsAndNamedInEveryMode() {
+        for (DeliveryMode mode : List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE)) {
+            ExpectedOutcome expected = ExpectedOutcome.of(mode, Fault.POISON_ORDER);
+            AuditResponse clean = bothLegs(0, 0, 0);
+            assertThat(expected.holds(poisoned(clean))).as(mode.name()).isTrue();
+            assertThat(expected.holds(clean)).as(mode + ": not dead-lettered").isFalse();
+            assertThat(expected.holds(poisoned(clean).toBuilder().setVerdict("EXACTLY_ONCE").build()))
+                    .as(mode + ": not named").isFalse();
+            assertThat(expected.holds(poisoned(clean).toBuilder().setInvoices(clean.getInvoices()).build()))
+                    .as(mode + ": billing did not dead-letter it").isFalse();
         }
     }
 
