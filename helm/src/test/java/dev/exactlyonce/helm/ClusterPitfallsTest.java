@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Problems a render cannot show as broken YAML but a user hits on a real cluster (issue 17's audit
+ * Problems a render cannot show as broken YAML but a user hits on a real cluster (an audit
  * against the official images, Skaffold's and kind's source): each test names the failure it prevents.
  */
 class ClusterPitfallsTest {

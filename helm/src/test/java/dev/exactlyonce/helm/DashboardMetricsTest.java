@@ -32,7 +32,7 @@ class DashboardMetricsTest {
      * The team's metric contract (ARCHITECTURE.md, Micrometer names as Prometheus shows them), plus
      * the process start time Micronaut's uptime binder exports. Used only while the services'
      * metric-name files are missing and helm/pom.xml allows the fallback. The billing_* names are
-     * the ones agreed for the billing service (issue 15) before its module was merged.
+     * the billing service's own.
      */
     private static final Set<String> DOCUMENTED = Set.of(
             "orders_produced_total", "producer_transactions_total",

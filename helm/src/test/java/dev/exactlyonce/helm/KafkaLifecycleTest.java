@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Kafka over the life of a release (issue 24): the services start before any broker has an address,
+ * Kafka over the life of a release: the services start before any broker has an address,
  * a change of the broker count is refused with the way out, a rolling restart waits for the ISR, and
  * the JVMs neither outgrow their limit nor keep a recreated pod's old address.
  */
