@@ -2,7 +2,10 @@ package dev.exactlyonce.billing;
 
 import io.micronaut.runtime.Micronaut;
 
-/** Billing: orders to invoices, Kafka to Kafka; gRPC BillingControl on 8002, management HTTP on 9002. */
+/**
+ * Billing: orders to invoices, Kafka to Kafka; gRPC BillingControl on 8002, management HTTP on
+ * 9002.
+ */
 public class BillingApplication {
 
     public static void main(String[] args) {

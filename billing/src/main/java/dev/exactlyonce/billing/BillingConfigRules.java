@@ -5,31 +5,49 @@ import dev.exactlyonce.grpc.v1.BillingCrashPoint;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.server.SettingRules;
 
-/** Validates an UpdateBillingConfig request (the shared {@link SettingRules}) and merges it into the current settings. */
+/**
+ * Validates an UpdateBillingConfig request (the shared {@link SettingRules}) and merges it into the
+ * current settings.
+ */
 final class BillingConfigRules {
 
-    private BillingConfigRules() {
-    }
+    private BillingConfigRules() {}
 
-    /** A stored value read back from the settings topic: every field must pass the rules; throws InvalidSetting. */
+    /**
+     * A stored value read back from the settings topic: every field must pass the rules; throws
+     * InvalidSetting.
+     */
     static void check(BillingConfig stored) {
-        merge(stored, UpdateBillingConfigRequest.newBuilder().setProcessingMode(stored.getProcessingMode())
-                .setCrashAfterMessages(stored.getCrashAfterMessages()).setCrashPoint(stored.getCrashPoint())
-                .setFailureRate(stored.getFailureRate()).setMaxAttempts(stored.getMaxAttempts()).build());
+        merge(
+                stored,
+                UpdateBillingConfigRequest.newBuilder()
+                        .setProcessingMode(stored.getProcessingMode())
+                        .setCrashAfterMessages(stored.getCrashAfterMessages())
+                        .setCrashPoint(stored.getCrashPoint())
+                        .setFailureRate(stored.getFailureRate())
+                        .setMaxAttempts(stored.getMaxAttempts())
+                        .build());
     }
 
-    /** {@code current} with every field that is set in {@code update}; throws SettingRules.InvalidSetting. */
+    /**
+     * {@code current} with every field that is set in {@code update}; throws
+     * SettingRules.InvalidSetting.
+     */
     static BillingConfig merge(BillingConfig current, UpdateBillingConfigRequest update) {
         BillingConfig.Builder next = current.toBuilder();
         if (update.hasProcessingMode()) {
             next.setProcessingMode(SettingRules.processingMode(update.getProcessingMode()));
         }
         if (update.hasCrashAfterMessages()) {
-            next.setCrashAfterMessages(SettingRules.crashAfterMessages(update.getCrashAfterMessages()));
+            next.setCrashAfterMessages(
+                    SettingRules.crashAfterMessages(update.getCrashAfterMessages()));
         }
         if (update.hasCrashPoint()) {
-            next.setCrashPoint(SettingRules.crashPoint(update.getCrashPoint(),
-                    BillingCrashPoint.BILLING_CRASH_POINT_UNSPECIFIED, "AFTER_SEND, BEFORE_COMMIT or AFTER_COMMIT"));
+            next.setCrashPoint(
+                    SettingRules.crashPoint(
+                            update.getCrashPoint(),
+                            BillingCrashPoint.BILLING_CRASH_POINT_UNSPECIFIED,
+                            "AFTER_SEND, BEFORE_COMMIT or AFTER_COMMIT"));
         }
         if (update.hasFailureRate()) {
             next.setFailureRate(SettingRules.failureRate(update.getFailureRate()));

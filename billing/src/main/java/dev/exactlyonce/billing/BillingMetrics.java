@@ -14,19 +14,31 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Billing's counters, twice: Micrometer meters for /prometheus (monotonic; the names the chart's
  * dashboard queries: billing_orders_received_total, billing_invoices_sent_total{mode},
- * billing_transactions_total{outcome}, billing_crash_drills_fired_total, billing_dead_lettered_total,
- * billing_already_invoiced_total, billing_commits_retried_total)
- * and resettable totals for GetBillingStats / ResetBillingStats.
+ * billing_transactions_total{outcome}, billing_crash_drills_fired_total,
+ * billing_dead_lettered_total, billing_already_invoiced_total, billing_commits_retried_total) and
+ * resettable totals for GetBillingStats / ResetBillingStats.
  */
 @Singleton
 class BillingMetrics {
 
     /** Resettable totals, in the order of the BillingStats fields. */
-    enum Total { ORDERS_RECEIVED, INVOICES_SENT, FAILURES, RETRIES, DEAD_LETTERED, TRANSACTIONS_COMMITTED,
-        TRANSACTIONS_ABORTED, PRODUCERS_RECREATED, CRASHES_FIRED, ALREADY_INVOICED, COMMITS_RETRIED }
+    enum Total {
+        ORDERS_RECEIVED,
+        INVOICES_SENT,
+        FAILURES,
+        RETRIES,
+        DEAD_LETTERED,
+        TRANSACTIONS_COMMITTED,
+        TRANSACTIONS_ABORTED,
+        PRODUCERS_RECREATED,
+        CRASHES_FIRED,
+        ALREADY_INVOICED,
+        COMMITS_RETRIED
+    }
 
-    private static final DeliveryMode[] MODES = {DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE,
-            DeliveryMode.EXACTLY_ONCE};
+    private static final DeliveryMode[] MODES = {
+        DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE
+    };
 
     private final Map<Total, LongAdder> totals = new EnumMap<>(Total.class);
     private final Counter ordersReceived;
@@ -46,36 +58,72 @@ class BillingMetrics {
         for (Total total : Total.values()) {
             totals.put(total, new LongAdder());
         }
-        ordersReceived = Counter.builder("billing.orders.received").description("order records polled from Kafka")
-                .register(registry);
+        ordersReceived =
+                Counter.builder("billing.orders.received")
+                        .description("order records polled from Kafka")
+                        .register(registry);
         for (DeliveryMode mode : MODES) {
-            invoicesSent.put(mode, Counter.builder("billing.invoices.sent").tag("mode", mode.name())
-                    .description("invoices written (exactly-once: counted when their transaction committed)")
-                    .register(registry));
-            Gauge.builder("billing.processing.mode", config, c -> c.current().getProcessingMode() == mode ? 1 : 0)
-                    .description("1 for the active processing mode").tag("mode", mode.name()).register(registry);
+            invoicesSent.put(
+                    mode,
+                    Counter.builder("billing.invoices.sent")
+                            .tag("mode", mode.name())
+                            .description(
+                                    "invoices written (exactly-once: counted when their transaction committed)")
+                            .register(registry));
+            Gauge.builder(
+                            "billing.processing.mode",
+                            config,
+                            c -> c.current().getProcessingMode() == mode ? 1 : 0)
+                    .description("1 for the active processing mode")
+                    .tag("mode", mode.name())
+                    .register(registry);
         }
-        committed = Counter.builder("billing.transactions").tag("outcome", "committed")
-                .description("Kafka transactions (exactly-once)").register(registry);
-        aborted = Counter.builder("billing.transactions").tag("outcome", "aborted")
-                .description("Kafka transactions (exactly-once)").register(registry);
-        crashesFired = Counter.builder("billing.crash.drills.fired").description("crash drills fired by this process")
-                .register(registry);
-        deadLettered = Counter.builder("billing.dead.lettered").description("orders sent to billing.dlq")
-                .register(registry);
-        failures = Counter.builder("billing.failures").description("failed invoicing attempts (simulated)")
-                .register(registry);
-        retries = Counter.builder("billing.retries").description("invoicing attempts retried after a failure")
-                .register(registry);
-        producersRecreated = Counter.builder("billing.producers.recreated")
-                .description("producers closed and created anew after a fenced or fatal error").register(registry);
-        alreadyInvoiced = Counter.builder("billing.already.invoiced")
-                .description("orders not invoiced again: their invoice was committed before (a client's retry)")
-                .register(registry);
-        commitsRetried = Counter.builder("billing.commits.retried")
-                .description("commitTransaction calls retried after a timeout left the outcome unknown").register(registry);
-        batchLatency = Timer.builder("billing.batch.latency").description("one poll batch, transform to last step")
-                .publishPercentileHistogram().register(registry);
+        committed =
+                Counter.builder("billing.transactions")
+                        .tag("outcome", "committed")
+                        .description("Kafka transactions (exactly-once)")
+                        .register(registry);
+        aborted =
+                Counter.builder("billing.transactions")
+                        .tag("outcome", "aborted")
+                        .description("Kafka transactions (exactly-once)")
+                        .register(registry);
+        crashesFired =
+                Counter.builder("billing.crash.drills.fired")
+                        .description("crash drills fired by this process")
+                        .register(registry);
+        deadLettered =
+                Counter.builder("billing.dead.lettered")
+                        .description("orders sent to billing.dlq")
+                        .register(registry);
+        failures =
+                Counter.builder("billing.failures")
+                        .description("failed invoicing attempts (simulated)")
+                        .register(registry);
+        retries =
+                Counter.builder("billing.retries")
+                        .description("invoicing attempts retried after a failure")
+                        .register(registry);
+        producersRecreated =
+                Counter.builder("billing.producers.recreated")
+                        .description(
+                                "producers closed and created anew after a fenced or fatal error")
+                        .register(registry);
+        alreadyInvoiced =
+                Counter.builder("billing.already.invoiced")
+                        .description(
+                                "orders not invoiced again: their invoice was committed before (a client's retry)")
+                        .register(registry);
+        commitsRetried =
+                Counter.builder("billing.commits.retried")
+                        .description(
+                                "commitTransaction calls retried after a timeout left the outcome unknown")
+                        .register(registry);
+        batchLatency =
+                Timer.builder("billing.batch.latency")
+                        .description("one poll batch, transform to last step")
+                        .publishPercentileHistogram()
+                        .register(registry);
     }
 
     void received(int orders) {

@@ -7,9 +7,10 @@ import io.micronaut.core.bind.annotation.Bindable;
 import java.time.Duration;
 
 /**
- * {@code app.billing.*}: the defaults of a fresh cluster (the runtime values live in lab.settings, see
- * {@link SharedBillingConfig}) and this replica's own settings: backoffs, commit retries, dedup window. The Kafka consumer's own settings
- * (max-poll-records, session and heartbeat) are read by {@link OrderListener}'s annotation.
+ * {@code app.billing.*}: the defaults of a fresh cluster (the runtime values live in lab.settings,
+ * see {@link SharedBillingConfig}) and this replica's own settings: backoffs, commit retries, dedup
+ * window. The Kafka consumer's own settings (max-poll-records, session and heartbeat) are read by
+ * {@link OrderListener}'s annotation.
  */
 @ConfigurationProperties("app.billing")
 public record BillingSettings(
@@ -20,9 +21,10 @@ public record BillingSettings(
         @Bindable(defaultValue = "5") int maxAttempts,
         @Bindable(defaultValue = "10ms") Duration retryInitialBackoff,
         @Bindable(defaultValue = "5s") Duration retryMaxBackoff,
-        // exactly-once: how long commitTransaction is retried while its outcome is unknown (a timeout)
+        // exactly-once: how long commitTransaction is retried while its outcome is unknown (a
+        // timeout)
         // before the producer is closed and the group coordinator is asked how far the group got
         @Bindable(defaultValue = "30s") Duration commitRetryTimeout,
-        // exactly-once: how many committed invoices per partition are remembered to recognise a retried order
-        @Bindable(defaultValue = "100000") int dedupWindow) {
-}
+        // exactly-once: how many committed invoices per partition are remembered to recognise a
+        // retried order
+        @Bindable(defaultValue = "100000") int dedupWindow) {}

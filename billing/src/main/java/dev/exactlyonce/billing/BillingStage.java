@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Billing, one poll batch at a time: read orders, write one invoice per order, and make the input
- * offsets durable — in the order of steps of the processing mode. Read it top-down; the crash points
- * (crash_point) sit between the steps, and a crash between two steps is what tells the modes apart.
+ * offsets durable — in the order of steps of the processing mode. Read it top-down; the crash
+ * points (crash_point) sit between the steps, and a crash between two steps is what tells the modes
+ * apart.
  *
  * <pre>
  * at-most-once   commit offsets ─ BEFORE/AFTER_COMMIT ─ send invoices (no wait) ─ AFTER_SEND     crash after the commit: invoices lost
@@ -62,15 +63,33 @@ public class BillingStage {
     private final CrashDrill crashDrill;
     private final BillingMetrics metrics;
     private final InvoiceLedger ledger;
-    /** This replica's own settings (commit retry timeout); the shared BillingConfig is read per batch. */
+
+    /**
+     * This replica's own settings (commit retry timeout); the shared BillingConfig is read per
+     * batch.
+     */
     private final BillingSettings replicaSettings;
-    /** Partitions whose position is unknown since a producer was replaced mid-transaction (poll thread only). */
+
+    /**
+     * Partitions whose position is unknown since a producer was replaced mid-transaction (poll
+     * thread only).
+     */
     private final Set<TopicPartition> unsure = new HashSet<>();
-    /** Per partition of "orders": the offset after the last order this replica's offsets step made durable. */
+
+    /**
+     * Per partition of "orders": the offset after the last order this replica's offsets step made
+     * durable.
+     */
     private final Map<Integer, Long> committedPositions = new ConcurrentHashMap<>();
 
-    BillingStage(SharedBillingConfig config, InvoiceBatch invoiceBatch, InvoiceProducers producers,
-                 CrashDrill crashDrill, BillingMetrics metrics, InvoiceLedger ledger, BillingSettings replicaSettings) {
+    BillingStage(
+            SharedBillingConfig config,
+            InvoiceBatch invoiceBatch,
+            InvoiceProducers producers,
+            CrashDrill crashDrill,
+            BillingMetrics metrics,
+            InvoiceLedger ledger,
+            BillingSettings replicaSettings) {
         this.config = config;
         this.invoiceBatch = invoiceBatch;
         this.producers = producers;
@@ -82,10 +101,12 @@ public class BillingStage {
 
     /**
      * Bills one poll batch. Nothing is skipped: after a failure whose outcome is known (nothing was
-     * committed) the consumer is rewound to the batch's first offsets; after one whose outcome is unknown
-     * (a commit with no answer) the next poll first takes the group's committed offsets ({@link #resyncUnsure}).
+     * committed) the consumer is rewound to the batch's first offsets; after one whose outcome is
+     * unknown (a commit with no answer) the next poll first takes the group's committed offsets
+     * ({@link #resyncUnsure}).
      */
-    public void process(ConsumerRecords<String, byte[]> orders, Consumer<?, ?> consumer) throws InterruptedException {
+    public void process(ConsumerRecords<String, byte[]> orders, Consumer<?, ?> consumer)
+            throws InterruptedException {
         long started = System.nanoTime();
         if (!unsure.isEmpty()) {
             resyncUnsure(orders, consumer);
@@ -93,34 +114,46 @@ public class BillingStage {
         }
         BillingConfig settings = config.current();
         metrics.received(orders.count());
-        // the transform: pure, no side effect yet (invoices or dead letters for every order of the batch)
+        // the transform: pure, no side effect yet (invoices or dead letters for every order of the
+        // batch)
         InvoiceBatch.Records records = invoiceBatch.bill(orders, settings);
         // the positions after the batch: what "these orders are done" means to the consumer group
         Map<TopicPartition, OffsetAndMetadata> nextOffsets = nextOffsets(orders);
         if (settings.getProcessingMode() != DeliveryMode.EXACTLY_ONCE) {
-            // invoices written outside exactly-once are not in the ledger: read it again when exactly-once resumes
+            // invoices written outside exactly-once are not in the ledger: read it again when
+            // exactly-once resumes
             ledger.forgetAll();
         }
         switch (settings.getProcessingMode()) {
             case AT_MOST_ONCE -> atMostOnce(orders, records, nextOffsets, consumer, settings);
             case AT_LEAST_ONCE -> atLeastOnce(orders, records, nextOffsets, consumer, settings);
             case EXACTLY_ONCE -> exactlyOnce(orders, records, nextOffsets, consumer, settings);
-            default -> throw new IllegalStateException("no billing steps for " + settings.getProcessingMode());
+            default ->
+                    throw new IllegalStateException(
+                            "no billing steps for " + settings.getProcessingMode());
         }
         metrics.batchTook(System.nanoTime() - started);
     }
 
-    /** Commit the input offsets, then send the invoices without waiting: a crash in between loses them. */
-    private void atMostOnce(ConsumerRecords<String, byte[]> orders, InvoiceBatch.Records records,
-                            Map<TopicPartition, OffsetAndMetadata> nextOffsets, Consumer<?, ?> consumer,
-                            BillingConfig settings) {
+    /**
+     * Commit the input offsets, then send the invoices without waiting: a crash in between loses
+     * them.
+     */
+    private void atMostOnce(
+            ConsumerRecords<String, byte[]> orders,
+            InvoiceBatch.Records records,
+            Map<TopicPartition, OffsetAndMetadata> nextOffsets,
+            Consumer<?, ?> consumer,
+            BillingConfig settings) {
         int count = orders.count();
         crashDrill.reached(BEFORE_COMMIT, count, settings);
         try {
             consumer.commitSync(nextOffsets);
         } catch (KafkaException e) {
             // nothing sent yet: read the batch again
-            LOG.warn("at-most-once: offset commit failed ({}); the batch is read again", e.toString());
+            LOG.warn(
+                    "at-most-once: offset commit failed ({}); the batch is read again",
+                    e.toString());
             rewind(consumer, orders);
             return;
         }
@@ -129,20 +162,29 @@ public class BillingStage {
         Producer<String, byte[]> producer = producers.plain();
         for (ProducerRecord<String, byte[]> record : records.all()) {
             // fire and forget: a failed send is a lost invoice, which is what at-most-once allows
-            producer.send(record, (metadata, error) -> {
-                if (error != null) {
-                    LOG.warn("at-most-once: invoice lost ({})", error.toString());
-                }
-            });
+            producer.send(
+                    record,
+                    (metadata, error) -> {
+                        if (error != null) {
+                            LOG.warn("at-most-once: invoice lost ({})", error.toString());
+                        }
+                    });
         }
         countSent(DeliveryMode.AT_MOST_ONCE, records);
         crashDrill.reached(AFTER_SEND, count, settings);
     }
 
-    /** Send the invoices and wait for every ack, then commit the input offsets: a crash in between writes them twice. */
-    private void atLeastOnce(ConsumerRecords<String, byte[]> orders, InvoiceBatch.Records records,
-                             Map<TopicPartition, OffsetAndMetadata> nextOffsets, Consumer<?, ?> consumer,
-                             BillingConfig settings) throws InterruptedException {
+    /**
+     * Send the invoices and wait for every ack, then commit the input offsets: a crash in between
+     * writes them twice.
+     */
+    private void atLeastOnce(
+            ConsumerRecords<String, byte[]> orders,
+            InvoiceBatch.Records records,
+            Map<TopicPartition, OffsetAndMetadata> nextOffsets,
+            Consumer<?, ?> consumer,
+            BillingConfig settings)
+            throws InterruptedException {
         int count = orders.count();
         Producer<String, byte[]> producer = producers.plain();
         try {
@@ -154,7 +196,8 @@ public class BillingStage {
                 ack.get();
             }
         } catch (ExecutionException | KafkaException e) {
-            // some invoices may be written: reading the batch again duplicates them, never loses them
+            // some invoices may be written: reading the batch again duplicates them, never loses
+            // them
             LOG.warn("at-least-once: send failed ({}); the batch is read again", e.toString());
             rewind(consumer, orders);
             return;
@@ -165,8 +208,11 @@ public class BillingStage {
         try {
             consumer.commitSync(nextOffsets);
         } catch (KafkaException e) {
-            // e.g. the group rebalanced: the partitions' new owner bills the batch again (duplicates)
-            LOG.warn("at-least-once: offset commit failed ({}); the batch is billed again", e.toString());
+            // e.g. the group rebalanced: the partitions' new owner bills the batch again
+            // (duplicates)
+            LOG.warn(
+                    "at-least-once: offset commit failed ({}); the batch is billed again",
+                    e.toString());
             rewind(consumer, orders);
             return;
         }
@@ -175,37 +221,49 @@ public class BillingStage {
     }
 
     /**
-     * One Kafka transaction holds the invoices, the dead letters AND the input offsets: read_committed
-     * readers of "invoices" see them exactly when the group's offsets move past the orders, or never.
-     * An order whose invoice is already committed (a client's retry: same message_id, later offset) is
-     * recognised by the {@link InvoiceLedger} and not invoiced again.
+     * One Kafka transaction holds the invoices, the dead letters AND the input offsets:
+     * read_committed readers of "invoices" see them exactly when the group's offsets move past the
+     * orders, or never. An order whose invoice is already committed (a client's retry: same
+     * message_id, later offset) is recognised by the {@link InvoiceLedger} and not invoiced again.
      */
-    private void exactlyOnce(ConsumerRecords<String, byte[]> orders, InvoiceBatch.Records billed,
-                             Map<TopicPartition, OffsetAndMetadata> nextOffsets, Consumer<?, ?> consumer,
-                             BillingConfig settings) {
+    private void exactlyOnce(
+            ConsumerRecords<String, byte[]> orders,
+            InvoiceBatch.Records billed,
+            Map<TopicPartition, OffsetAndMetadata> nextOffsets,
+            Consumer<?, ?> consumer,
+            BillingConfig settings) {
         int count = orders.count();
-        InvoiceBatch.Records records = withoutInvoiced(billed, consumer.groupMetadata().generationId());
+        InvoiceBatch.Records records =
+                withoutInvoiced(billed, consumer.groupMetadata().generationId());
         Producer<String, byte[]> producer = producers.transactional();
         try {
             producer.beginTransaction();
             for (ProducerRecord<String, byte[]> record : records.all()) {
-                // a send error surfaces at commitTransaction(), which then throws: the transaction aborts
+                // a send error surfaces at commitTransaction(), which then throws: the transaction
+                // aborts
                 producer.send(record);
             }
             crashDrill.reached(AFTER_SEND, count, settings);
-            // the offsets go to the group coordinator as part of the transaction; with the consumer's
-            // group metadata (generation, member id) the broker rejects a zombie whose generation is
+            // the offsets go to the group coordinator as part of the transaction; with the
+            // consumer's
+            // group metadata (generation, member id) the broker rejects a zombie whose generation
+            // is
             // over (KIP-447), so an instance that lost the partitions cannot commit them
             producer.sendOffsetsToTransaction(nextOffsets, consumer.groupMetadata());
             crashDrill.reached(BEFORE_COMMIT, count, settings);
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-                 | UnsupportedVersionException fatal) {
+        } catch (ProducerFencedException
+                | OutOfOrderSequenceException
+                | AuthorizationException
+                | UnsupportedVersionException fatal) {
             // this producer can do nothing more, not even abort
             replaceProducer(producer, fatal, orders);
             return;
         } catch (KafkaException abortable) {
-            // e.g. a timeout, the group moved on: abort, so that nothing of the batch is visible, and read it again
-            LOG.warn("exactly-once: transaction aborted ({}); the batch is read again", abortable.toString());
+            // e.g. a timeout, the group moved on: abort, so that nothing of the batch is visible,
+            // and read it again
+            LOG.warn(
+                    "exactly-once: transaction aborted ({}); the batch is read again",
+                    abortable.toString());
             abort(producer, abortable, consumer, orders);
             return;
         }
@@ -214,22 +272,26 @@ public class BillingStage {
         }
         metrics.transactionCommitted();
         remember(nextOffsets);
-        records.invoices().forEach(invoice -> ledger.committed(invoice.partition(), invoiceId(invoice)));
+        records.invoices()
+                .forEach(invoice -> ledger.committed(invoice.partition(), invoiceId(invoice)));
         metrics.alreadyInvoiced(billed.invoices().size() - records.invoices().size());
         countSent(DeliveryMode.EXACTLY_ONCE, records);
         crashDrill.reached(AFTER_COMMIT, count, settings);
     }
 
     /**
-     * commitTransaction, retried while its outcome is unknown. A TimeoutException does not mean the commit
-     * failed — the EndTxn may have reached the coordinator — so the producer allows nothing else now (not
-     * abortTransaction, not beginTransaction) until the commit is retried to an answer (Kafka's
-     * KafkaProducer#commitTransaction javadoc). If it has none within commit-retry-timeout, the producer
-     * is replaced; the new one's initTransactions finishes or aborts the transaction, and the group's
-     * committed offsets then tell where the batch stands.
+     * commitTransaction, retried while its outcome is unknown. A TimeoutException does not mean the
+     * commit failed — the EndTxn may have reached the coordinator — so the producer allows nothing
+     * else now (not abortTransaction, not beginTransaction) until the commit is retried to an
+     * answer (Kafka's KafkaProducer#commitTransaction javadoc). If it has none within
+     * commit-retry-timeout, the producer is replaced; the new one's initTransactions finishes or
+     * aborts the transaction, and the group's committed offsets then tell where the batch stands.
      */
-    private boolean commit(Producer<String, byte[]> producer, Consumer<?, ?> consumer,
-                           ConsumerRecords<String, byte[]> orders, BillingConfig settings) {
+    private boolean commit(
+            Producer<String, byte[]> producer,
+            Consumer<?, ?> consumer,
+            ConsumerRecords<String, byte[]> orders,
+            BillingConfig settings) {
         long deadline = System.nanoTime() + replicaSettings.commitRetryTimeout().toNanos();
         boolean outcomeUnknown = false;
         while (true) {
@@ -240,34 +302,50 @@ public class BillingStage {
                 outcomeUnknown = true;
                 metrics.commitRetried();
                 if (System.nanoTime() - deadline > 0) {
-                    LOG.warn("exactly-once: commit outcome still unknown after {} ({})",
-                            replicaSettings.commitRetryTimeout(), unknown.toString());
+                    LOG.warn(
+                            "exactly-once: commit outcome still unknown after {} ({})",
+                            replicaSettings.commitRetryTimeout(),
+                            unknown.toString());
                     replaceProducer(producer, unknown, orders);
                     return false;
                 }
-                LOG.warn("exactly-once: commit outcome unknown ({}); committing again", unknown.toString());
-            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-                     | UnsupportedVersionException fatal) {
+                LOG.warn(
+                        "exactly-once: commit outcome unknown ({}); committing again",
+                        unknown.toString());
+            } catch (ProducerFencedException
+                    | OutOfOrderSequenceException
+                    | AuthorizationException
+                    | UnsupportedVersionException fatal) {
                 replaceProducer(producer, fatal, orders);
                 return false;
             } catch (KafkaException failed) {
                 if (outcomeUnknown) {
-                    // an error after a commit with no answer (e.g. the coordinator aborted it on its timeout and
-                    // bumped the epoch) proves nothing about what the first try did: ask the group, not the error
-                    LOG.warn("exactly-once: commit retry failed ({}); positions from the group's offsets", failed.toString());
+                    // an error after a commit with no answer (e.g. the coordinator aborted it on
+                    // its timeout and
+                    // bumped the epoch) proves nothing about what the first try did: ask the group,
+                    // not the error
+                    LOG.warn(
+                            "exactly-once: commit retry failed ({}); positions from the group's offsets",
+                            failed.toString());
                     replaceProducer(producer, failed, orders);
                     return false;
                 }
-                // e.g. CommitFailedException (the group moved on: this instance is a zombie): nothing committed
-                LOG.warn("exactly-once: commit failed ({}); the batch is read again", failed.toString());
+                // e.g. CommitFailedException (the group moved on: this instance is a zombie):
+                // nothing committed
+                LOG.warn(
+                        "exactly-once: commit failed ({}); the batch is read again",
+                        failed.toString());
                 abort(producer, failed, consumer, orders);
                 return false;
             }
         }
     }
 
-    private void abort(Producer<String, byte[]> producer, KafkaException cause, Consumer<?, ?> consumer,
-                       ConsumerRecords<String, byte[]> orders) {
+    private void abort(
+            Producer<String, byte[]> producer,
+            KafkaException cause,
+            Consumer<?, ?> consumer,
+            ConsumerRecords<String, byte[]> orders) {
         try {
             producer.abortTransaction();
         } catch (RuntimeException e) {
@@ -282,14 +360,20 @@ public class BillingStage {
 
     /**
      * The producer is closed; what became of its open transaction is up to the next producer's
-     * initTransactions. Until then this replica does not know where the batch's partitions stand, so
-     * it bills nothing of them before asking the group coordinator ({@link #resyncUnsure}).
+     * initTransactions. Until then this replica does not know where the batch's partitions stand,
+     * so it bills nothing of them before asking the group coordinator ({@link #resyncUnsure}).
      */
-    private void replaceProducer(Producer<String, byte[]> producer, Exception why, ConsumerRecords<String, byte[]> orders) {
+    private void replaceProducer(
+            Producer<String, byte[]> producer,
+            Exception why,
+            ConsumerRecords<String, byte[]> orders) {
         producers.recreate(producer, why);
         metrics.transactionAborted();
         unsure.addAll(orders.partitions());
-        ledger.forget(orders.partitions().stream().map(TopicPartition::partition).collect(Collectors.toSet()));
+        ledger.forget(
+                orders.partitions().stream()
+                        .map(TopicPartition::partition)
+                        .collect(Collectors.toSet()));
     }
 
     /**
@@ -313,29 +397,41 @@ public class BillingStage {
                     consumer.seekToBeginning(List.of(partition));
                 }
             }
-            LOG.info("exactly-once: positions settled from the group's committed offsets: {}", committed);
+            LOG.info(
+                    "exactly-once: positions settled from the group's committed offsets: {}",
+                    committed);
             unsure.clear();
         } catch (KafkaException e) {
-            LOG.warn("exactly-once: positions not settled yet ({}); trying again with the next poll", e.toString());
+            LOG.warn(
+                    "exactly-once: positions not settled yet ({}); trying again with the next poll",
+                    e.toString());
         }
     }
 
-    /** Drops the invoices of orders the ledger says are already invoiced: a client's retry, or the same order twice in the batch. */
+    /**
+     * Drops the invoices of orders the ledger says are already invoiced: a client's retry, or the
+     * same order twice in the batch.
+     */
     private InvoiceBatch.Records withoutInvoiced(InvoiceBatch.Records records, int generation) {
         Set<String> inBatch = new HashSet<>();
-        return records.keepInvoices(invoice -> {
-            String id = invoiceId(invoice);
-            return !ledger.invoiced(invoice.partition(), generation).contains(id) && inBatch.add(id);
-        });
+        return records.keepInvoices(
+                invoice -> {
+                    String id = invoiceId(invoice);
+                    return !ledger.invoiced(invoice.partition(), generation).contains(id)
+                            && inBatch.add(id);
+                });
     }
 
     private static String invoiceId(ProducerRecord<String, byte[]> invoice) {
-        return new String(invoice.headers().lastHeader(Topics.HEADER_INVOICE_ID).value(), StandardCharsets.UTF_8);
+        return new String(
+                invoice.headers().lastHeader(Topics.HEADER_INVOICE_ID).value(),
+                StandardCharsets.UTF_8);
     }
 
     /**
-     * Back to the batch's first offsets, so that the next poll returns the same orders. Partitions this
-     * consumer no longer owns are left alone: their new owner starts from the committed offsets.
+     * Back to the batch's first offsets, so that the next poll returns the same orders. Partitions
+     * this consumer no longer owns are left alone: their new owner starts from the committed
+     * offsets.
      */
     public void rewind(Consumer<?, ?> consumer, ConsumerRecords<String, byte[]> orders) {
         for (TopicPartition partition : orders.partitions()) {
@@ -346,23 +442,35 @@ public class BillingStage {
     }
 
     private void remember(Map<TopicPartition, OffsetAndMetadata> nextOffsets) {
-        nextOffsets.forEach((partition, offset) -> committedPositions.put(partition.partition(), offset.offset()));
+        nextOffsets.forEach(
+                (partition, offset) ->
+                        committedPositions.put(partition.partition(), offset.offset()));
     }
 
-    /** For GetBillingStats: per partition, the offset after the last order whose offsets this replica committed. */
+    /**
+     * For GetBillingStats: per partition, the offset after the last order whose offsets this
+     * replica committed.
+     */
     Map<Integer, Long> committedPositions() {
         return Map.copyOf(committedPositions);
     }
 
     private void countSent(DeliveryMode mode, InvoiceBatch.Records records) {
-        metrics.sent(mode, records.invoices().size(), records.deadLetters().size(), records.failures(), records.retries());
+        metrics.sent(
+                mode,
+                records.invoices().size(),
+                records.deadLetters().size(),
+                records.failures(),
+                records.retries());
     }
 
-    static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> orders) {
+    static Map<TopicPartition, OffsetAndMetadata> nextOffsets(
+            ConsumerRecords<String, byte[]> orders) {
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
         for (TopicPartition partition : orders.partitions()) {
             List<ConsumerRecord<String, byte[]>> records = orders.records(partition);
-            next.put(partition, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
+            next.put(
+                    partition, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
         }
         return next;
     }

@@ -7,10 +7,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 
 /**
- * billing.dlq records: the order record's key, value and headers, plus where it came from and why it
- * could not be invoiced (the same header names as the consumer's orders.dlq). Billing has its own DLQ
- * so that each leg of the audit counts its own dead letters. The stage sends them with the invoices,
- * so in exactly-once they commit in the same transaction as the input offsets: never lost, never twice.
+ * billing.dlq records: the order record's key, value and headers, plus where it came from and why
+ * it could not be invoiced (the same header names as the consumer's orders.dlq). Billing has its
+ * own DLQ so that each leg of the audit counts its own dead letters. The stage sends them with the
+ * invoices, so in exactly-once they commit in the same transaction as the input offsets: never
+ * lost, never twice.
  */
 final class DeadLetters {
 
@@ -21,11 +22,12 @@ final class DeadLetters {
     static final String ATTEMPTS = "dlq.attempts";
     static final String CONSUMER = "dlq.consumer";
 
-    private DeadLetters() {
-    }
+    private DeadLetters() {}
 
-    static ProducerRecord<String, byte[]> of(ConsumerRecord<String, byte[]> order, String error, int attempts, String pod) {
-        ProducerRecord<String, byte[]> letter = new ProducerRecord<>(Topics.BILLING_DLQ, null, order.key(), order.value());
+    static ProducerRecord<String, byte[]> of(
+            ConsumerRecord<String, byte[]> order, String error, int attempts, String pod) {
+        ProducerRecord<String, byte[]> letter =
+                new ProducerRecord<>(Topics.BILLING_DLQ, null, order.key(), order.value());
         for (Header header : order.headers()) {
             letter.headers().add(header);
         }

@@ -25,28 +25,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Which orders already have a committed invoice, per partition of "orders": what lets exactly-once
- * billing recognise a client's retry. A retried PlaceOrder whose first attempt committed is a second
- * order record — same message_id (derived from the client's order_id), a later offset — and the
- * offsets-in-the-transaction protocol alone would invoice it again.
+ * billing recognise a client's retry. A retried PlaceOrder whose first attempt committed is a
+ * second order record — same message_id (derived from the client's order_id), a later offset — and
+ * the offsets-in-the-transaction protocol alone would invoice it again.
  *
  * <p>The ledger is nothing but the invoices topic read back: billing writes each invoice to the
  * partition of "invoices" with the number of its order's partition (co-partitioned, like a Kafka
  * Streams changelog), so the replica that owns orders partition p learns what was invoiced for p by
  * reading invoices partition p with read_committed, the last {@code app.billing.dedup-window}
- * invoices of it. Only committed transactions are in it, and they are in it exactly when the group's
- * offsets moved past their orders: the ledger and the offsets cannot disagree. A retry that arrives
- * more than the window's invoices after its first attempt is not recognised (like the idempotent
- * producer's window of 5 batches, only larger).
+ * invoices of it. Only committed transactions are in it, and they are in it exactly when the
+ * group's offsets moved past their orders: the ledger and the offsets cannot disagree. A retry that
+ * arrives more than the window's invoices after its first attempt is not recognised (like the
+ * idempotent producer's window of 5 batches, only larger).
  *
- * <p>Reset (QueryService) starts a new audit window and empties the consumer's processed_messages, so an
- * order id is new again on PostgreSQL's leg; the ledger follows: it reads only invoices from the newest
- * window's start on (announced in lab.settings under "audit-window") and forgets what it knew when a new
- * window is announced.
+ * <p>Reset (QueryService) starts a new audit window and empties the consumer's processed_messages,
+ * so an order id is new again on PostgreSQL's leg; the ledger follows: it reads only invoices from
+ * the newest window's start on (announced in lab.settings under "audit-window") and forgets what it
+ * knew when a new window is announced.
  *
  * <p>Loaded when a partition is first billed in a consumer group generation, forgotten when the
- * generation changes (another replica may have billed the partition meanwhile), when a transaction's
- * outcome is unknown and when a new audit window starts. Used on the listener's poll thread only
- * (the window is read by the settings thread, handed over through a volatile).
+ * generation changes (another replica may have billed the partition meanwhile), when a
+ * transaction's outcome is unknown and when a new audit window starts. Used on the listener's poll
+ * thread only (the window is read by the settings thread, handed over through a volatile).
  */
 @Singleton
 class InvoiceLedger {
@@ -64,11 +64,20 @@ class InvoiceLedger {
     InvoiceLedger(KafkaConnection kafka, BillingSettings settings) {
         this.kafka = kafka;
         this.window = settings.dedupWindow();
-        this.auditWindow = new SharedSettings<>(kafka, Topics.AUDIT_WINDOW_SETTING, ResetResponse.getDefaultInstance(),
-                ResetResponse.parser(), value -> { }).start(Duration.ofSeconds(10));
+        this.auditWindow =
+                new SharedSettings<>(
+                                kafka,
+                                Topics.AUDIT_WINDOW_SETTING,
+                                ResetResponse.getDefaultInstance(),
+                                ResetResponse.parser(),
+                                value -> {})
+                        .start(Duration.ofSeconds(10));
     }
 
-    /** The invoice ids of {@code partition} committed so far, read from Kafka if not known in this generation and window. */
+    /**
+     * The invoice ids of {@code partition} committed so far, read from Kafka if not known in this
+     * generation and window.
+     */
     Set<String> invoiced(int partition, int groupGeneration) {
         ResetResponse newestWindow = auditWindow.current();
         if (groupGeneration != generation || newestWindow != windowLoaded) {
@@ -97,7 +106,10 @@ class InvoiceLedger {
         partitions.forEach(invoiced::remove);
     }
 
-    /** Invoices were written outside exactly-once (not recorded here): read every partition again when needed. */
+    /**
+     * Invoices were written outside exactly-once (not recorded here): read every partition again
+     * when needed.
+     */
     void forgetAll() {
         invoiced.clear();
     }
@@ -121,38 +133,56 @@ class InvoiceLedger {
             }
         }
         consumer.assign(List.of());
-        LOG.info("invoice ledger of orders partition {}: {} committed invoices read from {} in {} ms", partition,
-                ids.size(), invoices, (System.nanoTime() - started) / 1_000_000);
+        LOG.info(
+                "invoice ledger of orders partition {}: {} committed invoices read from {} in {} ms",
+                partition,
+                ids.size(),
+                invoices,
+                (System.nanoTime() - started) / 1_000_000);
         return ids;
     }
 
-    /** Where the newest audit window starts in invoices partition {@code partition} (0 before any Reset). */
+    /**
+     * Where the newest audit window starts in invoices partition {@code partition} (0 before any
+     * Reset).
+     */
     private long windowStart(int partition) {
         return windowLoaded.getAuditWindowStartList().stream()
                 .filter(o -> o.getTopic().equals(Topics.INVOICES) && o.getPartition() == partition)
-                .mapToLong(PartitionOffset::getOffset).findFirst().orElse(0L);
+                .mapToLong(PartitionOffset::getOffset)
+                .findFirst()
+                .orElse(0L);
     }
 
     private KafkaConsumer<byte[], byte[]> reader() {
         if (reader == null) {
-            Map<String, Object> settings = kafka.with(Map.of(
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
-                    ConsumerConfig.CLIENT_ID_CONFIG, "billing-invoice-ledger"));
-            reader = new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            Map<String, Object> settings =
+                    kafka.with(
+                            Map.of(
+                                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                    "read_committed",
+                                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                    false,
+                                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                                    5000,
+                                    ConsumerConfig.CLIENT_ID_CONFIG,
+                                    "billing-invoice-ledger"));
+            reader =
+                    new KafkaConsumer<>(
+                            settings, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
         return reader;
     }
 
     /** The most recent {@code limit} ids, in insertion order. */
     private static Set<String> bounded(int limit) {
-        return java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                return size() > limit;
-            }
-        });
+        return java.util.Collections.newSetFromMap(
+                new LinkedHashMap<>() {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                        return size() > limit;
+                    }
+                });
     }
 
     @PreDestroy

@@ -13,14 +13,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The two producers billing writes with, from micronaut-kafka's producer registry (configured under
  * {@code kafka.producers.<client id>} in application.yml): a plain one for at-most-once and
- * at-least-once, and a transactional one for exactly-once whose {@code transactional.id} is
- * {@code billing-<pod name>}. One id per pod: a pod restarted under its name fences its previous
+ * at-least-once, and a transactional one for exactly-once whose {@code transactional.id} is {@code
+ * billing-<pod name>}. One id per pod: a pod restarted under its name fences its previous
  * incarnation (and aborts the transaction that one left open) when the new producer registers.
  *
- * <p>initTransactions is called here, not by micronaut-kafka's TransactionalProducerRegistry: that one
- * calls it while creating the producer and, when it times out (no broker or coordinator answering),
- * neither keeps nor closes the producer, whose InitProducerId may still complete later and fence the
- * next producer (seen in CommitTimeoutTest). A timed-out initTransactions is retried on the same instance.
+ * <p>initTransactions is called here, not by micronaut-kafka's TransactionalProducerRegistry: that
+ * one calls it while creating the producer and, when it times out (no broker or coordinator
+ * answering), neither keeps nor closes the producer, whose InitProducerId may still complete later
+ * and fence the next producer (seen in CommitTimeoutTest). A timed-out initTransactions is retried
+ * on the same instance.
  */
 @Singleton
 class InvoiceProducers {
@@ -33,11 +34,16 @@ class InvoiceProducers {
     private final TransactionalProducerRegistry registry;
     private final BillingMetrics metrics;
     private final String transactionalId;
+
     /** The transactional producer whose initTransactions completed (poll thread only). */
     private Producer<String, byte[]> initialized;
 
-    InvoiceProducers(ProducerRegistry producers, TransactionalProducerRegistry registry, BillingMetrics metrics,
-                     @Property(name = "kafka.producers." + TRANSACTIONAL_CLIENT_ID + ".transactional.id") String transactionalId) {
+    InvoiceProducers(
+            ProducerRegistry producers,
+            TransactionalProducerRegistry registry,
+            BillingMetrics metrics,
+            @Property(name = "kafka.producers." + TRANSACTIONAL_CLIENT_ID + ".transactional.id")
+                    String transactionalId) {
         this.producers = producers;
         this.registry = registry;
         this.metrics = metrics;
@@ -48,12 +54,17 @@ class InvoiceProducers {
         return producers.getProducer(PLAIN_CLIENT_ID, Argument.STRING, Argument.of(byte[].class));
     }
 
-    /** Registered with the transaction coordinator on first use (initTransactions, retried after a timeout). */
+    /**
+     * Registered with the transaction coordinator on first use (initTransactions, retried after a
+     * timeout).
+     */
     Producer<String, byte[]> transactional() {
-        Producer<String, byte[]> producer = producers.getProducer(TRANSACTIONAL_CLIENT_ID, Argument.STRING,
-                Argument.of(byte[].class));
+        Producer<String, byte[]> producer =
+                producers.getProducer(
+                        TRANSACTIONAL_CLIENT_ID, Argument.STRING, Argument.of(byte[].class));
         if (producer != initialized) {
-            // fences this pod's earlier producer and finishes (or aborts) the transaction it left open
+            // fences this pod's earlier producer and finishes (or aborts) the transaction it left
+            // open
             producer.initTransactions();
             initialized = producer;
         }
@@ -65,12 +76,14 @@ class InvoiceProducers {
     }
 
     /**
-     * After a fenced or fatal error, or a commit with no answer, the producer is done with: close it and
-     * let the next batch create a new one. The registry only forgets it; closing is ours.
+     * After a fenced or fatal error, or a commit with no answer, the producer is done with: close
+     * it and let the next batch create a new one. The registry only forgets it; closing is ours.
      */
     void recreate(Producer<String, byte[]> broken, Exception why) {
-        LOG.warn("transactional producer {} is unusable ({}); closing it, the next batch uses a new one",
-                transactionalId, why.toString());
+        LOG.warn(
+                "transactional producer {} is unusable ({}); closing it, the next batch uses a new one",
+                transactionalId,
+                why.toString());
         registry.close(broken);
         initialized = null;
         try {

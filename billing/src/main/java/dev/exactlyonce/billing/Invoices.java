@@ -17,26 +17,33 @@ import org.apache.kafka.common.header.Header;
  * An order record to its invoice: a pure function, so that billing the same record twice gives the
  * same invoice (same invoice_id), which is what makes a duplicate recognisable downstream. The
  * arithmetic is in whole cents: the order contract bounds the net at 99,999,999,999,999 cents, so
- * net x 20 % and net + tax stay far inside a long ({@link Math#multiplyExact} says so if they did not).
+ * net x 20 % and net + tax stay far inside a long ({@link Math#multiplyExact} says so if they did
+ * not).
  */
 final class Invoices {
 
     static final int TAX_RATE_PERCENT = 20;
     static final String CURRENCY = "EUR";
 
-    /** An order record that can never be invoiced; it goes to billing.dlq at once (retrying cannot help). */
+    /**
+     * An order record that can never be invoiced; it goes to billing.dlq at once (retrying cannot
+     * help).
+     */
     static final class PoisonOrder extends Exception {
         PoisonOrder(String reason) {
             super(reason, null, false, false);
         }
     }
 
-    private Invoices() {
-    }
+    private Invoices() {}
 
-    /** "inv-" + name-based UUID of the message id: deterministic, and never equal to another order's. */
+    /**
+     * "inv-" + name-based UUID of the message id: deterministic, and never equal to another
+     * order's.
+     */
     static String invoiceId(String messageId) {
-        return "inv-" + UUID.nameUUIDFromBytes(("invoice:" + messageId).getBytes(StandardCharsets.UTF_8));
+        return "inv-"
+                + UUID.nameUUIDFromBytes(("invoice:" + messageId).getBytes(StandardCharsets.UTF_8));
     }
 
     static Invoice invoice(ConsumerRecord<String, byte[]> record) throws PoisonOrder {
@@ -49,26 +56,33 @@ final class Invoices {
         } catch (InvalidProtocolBufferException e) {
             throw new PoisonOrder("not an OrderEvent: " + e.getMessage());
         }
-        String messageId = !order.getMessageId().isEmpty() ? order.getMessageId() : header(record, Topics.HEADER_MESSAGE_ID);
-        // the topic is open to any writer: the order contract is checked again where the record is read
+        String messageId =
+                !order.getMessageId().isEmpty()
+                        ? order.getMessageId()
+                        : header(record, Topics.HEADER_MESSAGE_ID);
+        // the topic is open to any writer: the order contract is checked again where the record is
+        // read
         Violation broken = OrderContract.check(order, messageId);
         if (broken != null) {
             throw new PoisonOrder("breaks the order contract: " + broken);
         }
         long netCents = OrderContract.cents(order.getTotalAmount());
-        long taxCents = BigDecimal.valueOf(Math.multiplyExact(netCents, TAX_RATE_PERCENT))
-                .divide(BigDecimal.valueOf(100), 0, RoundingMode.HALF_EVEN).longValueExact();
-        Invoice.Builder invoice = Invoice.newBuilder()
-                .setInvoiceId(invoiceId(messageId))
-                .setOrderId(order.getOrderId())
-                .setMessageId(messageId)
-                .setCustomerId(order.getCustomerId())
-                .setNetCents(netCents)
-                .setTaxCents(taxCents)
-                .setGrossCents(Math.addExact(netCents, taxCents))
-                .setTaxRatePercent(TAX_RATE_PERCENT)
-                .setCurrency(CURRENCY)
-                .setLineCount(order.getItemsCount());
+        long taxCents =
+                BigDecimal.valueOf(Math.multiplyExact(netCents, TAX_RATE_PERCENT))
+                        .divide(BigDecimal.valueOf(100), 0, RoundingMode.HALF_EVEN)
+                        .longValueExact();
+        Invoice.Builder invoice =
+                Invoice.newBuilder()
+                        .setInvoiceId(invoiceId(messageId))
+                        .setOrderId(order.getOrderId())
+                        .setMessageId(messageId)
+                        .setCustomerId(order.getCustomerId())
+                        .setNetCents(netCents)
+                        .setTaxCents(taxCents)
+                        .setGrossCents(Math.addExact(netCents, taxCents))
+                        .setTaxRatePercent(TAX_RATE_PERCENT)
+                        .setCurrency(CURRENCY)
+                        .setLineCount(order.getItemsCount());
         if (order.hasProducedAt()) {
             invoice.setOrderedAt(order.getProducedAt());
         }
@@ -77,6 +91,8 @@ final class Invoices {
 
     static String header(ConsumerRecord<?, ?> record, String name) {
         Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        return header == null || header.value() == null
+                ? null
+                : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

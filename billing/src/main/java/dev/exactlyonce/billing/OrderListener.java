@@ -12,15 +12,16 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.IsolationLevel;
 
 /**
- * micronaut-kafka runs the consumer (group membership, poll loop, lifecycle) and hands each poll batch,
- * with the {@link Consumer} itself, to {@link BillingStage}, which does every offset step explicitly:
- * {@code offsetStrategy = DISABLED}, so micronaut-kafka never commits on its own. Not used on purpose:
- * {@code OffsetStrategy.SEND_TO_TRANSACTION} with {@code @SendTo} (see the README: it commits a whole
- * poll batch's offsets in the first record's transaction, and without the consumer's generation).
+ * micronaut-kafka runs the consumer (group membership, poll loop, lifecycle) and hands each poll
+ * batch, with the {@link Consumer} itself, to {@link BillingStage}, which does every offset step
+ * explicitly: {@code offsetStrategy = DISABLED}, so micronaut-kafka never commits on its own. Not
+ * used on purpose: {@code OffsetStrategy.SEND_TO_TRANSACTION} with {@code @SendTo} (see the README:
+ * it commits a whole poll batch's offsets in the first record's transaction, and without the
+ * consumer's generation).
  *
  * <p>Values are read as bytes and decoded by the stage: an undecodable order becomes a dead letter
- * instead of a deserialization error for the whole partition. {@code read_committed}: only orders of
- * committed producer transactions are billed.
+ * instead of a deserialization error for the whole partition. {@code read_committed}: only orders
+ * of committed producer transactions are billed.
  */
 @KafkaListener(
         groupId = "${app.billing.group-id}",
@@ -31,12 +32,23 @@ import org.apache.kafka.common.IsolationLevel;
         isolation = IsolationLevel.READ_COMMITTED,
         pollTimeout = "500ms",
         properties = {
-                @Property(name = ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, value = "org.apache.kafka.common.serialization.StringDeserializer"),
-                @Property(name = ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, value = "org.apache.kafka.common.serialization.ByteArrayDeserializer"),
-                @Property(name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG, value = "${app.billing.max-poll-records:500}"),
-                // a killed replica's partitions move to the others within this time (the default is 45 s)
-                @Property(name = ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, value = "${app.billing.session-timeout-ms:10000}"),
-                @Property(name = ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, value = "${app.billing.heartbeat-interval-ms:2000}")
+            @Property(
+                    name = ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                    value = "org.apache.kafka.common.serialization.StringDeserializer"),
+            @Property(
+                    name = ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                    value = "org.apache.kafka.common.serialization.ByteArrayDeserializer"),
+            @Property(
+                    name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                    value = "${app.billing.max-poll-records:500}"),
+            // a killed replica's partitions move to the others within this time (the default is 45
+            // s)
+            @Property(
+                    name = ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                    value = "${app.billing.session-timeout-ms:10000}"),
+            @Property(
+                    name = ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                    value = "${app.billing.heartbeat-interval-ms:2000}")
         })
 class OrderListener {
 
@@ -47,11 +59,13 @@ class OrderListener {
     }
 
     @Topic(Topics.ORDERS)
-    void receive(ConsumerRecords<String, byte[]> orders, Consumer<String, byte[]> consumer) throws InterruptedException {
+    void receive(ConsumerRecords<String, byte[]> orders, Consumer<String, byte[]> consumer)
+            throws InterruptedException {
         try {
             stage.process(orders, consumer);
         } catch (RuntimeException e) {
-            // whatever went wrong, the batch is read again rather than skipped (micronaut-kafka would
+            // whatever went wrong, the batch is read again rather than skipped (micronaut-kafka
+            // would
             // log the exception and poll on from after the batch)
             stage.rewind(consumer, orders);
             throw e;

@@ -2,7 +2,10 @@ package dev.exactlyonce.billing;
 
 import jakarta.inject.Singleton;
 
-/** Runtime.halt: the JVM stops at once, no shutdown hooks, no finally blocks, nothing more committed or aborted. */
+/**
+ * Runtime.halt: the JVM stops at once, no shutdown hooks, no finally blocks, nothing more committed
+ * or aborted.
+ */
 @Singleton
 class RuntimeHalt implements ProcessHalt {
 

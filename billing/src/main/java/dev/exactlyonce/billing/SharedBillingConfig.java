@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Billing's runtime settings, shared by every replica through the compacted topic lab.settings (key
- * "billing"). The stage reads {@link #current()} once per poll batch, so a change applies at the next
- * batch without a restart; a restarted replica starts with the newest stored value.
+ * "billing"). The stage reads {@link #current()} once per poll batch, so a change applies at the
+ * next batch without a restart; a restarted replica starts with the newest stored value.
  */
 @Singleton
 public class SharedBillingConfig {
@@ -26,15 +26,26 @@ public class SharedBillingConfig {
 
     private final SharedSettings<BillingConfig> settings;
 
-    public SharedBillingConfig(BillingSettings defaults, KafkaDependency kafkaDependency, KafkaConnection kafka) {
+    public SharedBillingConfig(
+            BillingSettings defaults, KafkaDependency kafkaDependency, KafkaConnection kafka) {
         try {
-            // creates lab.settings (and orders, invoices, ...) when this is the first service of a fresh cluster
+            // creates lab.settings (and orders, invoices, ...) when this is the first service of a
+            // fresh cluster
             kafkaDependency.check();
         } catch (Exception e) {
-            LOG.warn("Kafka not reachable yet ({}); settings start from the defaults until it is", e.toString());
+            LOG.warn(
+                    "Kafka not reachable yet ({}); settings start from the defaults until it is",
+                    e.toString());
         }
-        this.settings = new SharedSettings<>(kafka, KEY, defaultsOf(defaults), BillingConfig.parser(),
-                BillingConfigRules::check, value -> { }).start(Duration.ofSeconds(10));
+        this.settings =
+                new SharedSettings<>(
+                                kafka,
+                                KEY,
+                                defaultsOf(defaults),
+                                BillingConfig.parser(),
+                                BillingConfigRules::check,
+                                value -> {})
+                        .start(Duration.ofSeconds(10));
     }
 
     static BillingConfig defaultsOf(BillingSettings defaults) {

@@ -38,14 +38,11 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BillingBootTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
-    @Inject
-    EmbeddedServer managementServer;
+    @Inject EmbeddedServer managementServer;
 
-    @Inject
-    SharedBillingConfig config;
+    @Inject SharedBillingConfig config;
 
     @Override
     public Map<String, String> getProperties() {
@@ -56,54 +53,92 @@ class BillingBootTest implements TestPropertyProvider {
             throw new IllegalStateException(e);
         }
         Map<String, String> properties = new HashMap<>();
-        BillingPipeline.billingProperties(group, BillingPipeline.unique("billing-pod")).forEach((k, v) -> properties.put(k, v.toString()));
+        BillingPipeline.billingProperties(group, BillingPipeline.unique("billing-pod"))
+                .forEach((k, v) -> properties.put(k, v.toString()));
         return properties;
     }
 
     @Test
     void servesHealthReflectionMetricsAndTheControlService() throws Exception {
-        try (ServiceProbe probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort())) {
+        try (ServiceProbe probe =
+                new ServiceProbe(grpcServer.getPort(), managementServer.getPort())) {
             probe.assertServes("exactlyonce.v1.BillingControl");
-            BillingControlGrpc.BillingControlBlockingStub billing = ControlToken.TEST.on(BillingControlGrpc.newBlockingStub(probe.channel()));
-            BillingConfig current = billing.getBillingConfig(GetBillingConfigRequest.getDefaultInstance());
+            BillingControlGrpc.BillingControlBlockingStub billing =
+                    ControlToken.TEST.on(BillingControlGrpc.newBlockingStub(probe.channel()));
+            BillingConfig current =
+                    billing.getBillingConfig(GetBillingConfigRequest.getDefaultInstance());
             assertThat(current.getTransactionalId()).isEqualTo("billing-" + current.getPodName());
 
-            assertThatThrownBy(() -> billing.updateBillingConfig(UpdateBillingConfigRequest.newBuilder().setFailureRate(1.5).build()))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-                        assertThat(e.getStatus().getDescription()).startsWith("failure_rate:");
-                    });
-            assertThatThrownBy(() -> billing.updateBillingConfig(UpdateBillingConfigRequest.newBuilder().setMaxAttempts(0).build()))
+            assertThatThrownBy(
+                            () ->
+                                    billing.updateBillingConfig(
+                                            UpdateBillingConfigRequest.newBuilder()
+                                                    .setFailureRate(1.5)
+                                                    .build()))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> {
+                                assertThat(e.getStatus().getCode())
+                                        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+                                assertThat(e.getStatus().getDescription())
+                                        .startsWith("failure_rate:");
+                            });
+            assertThatThrownBy(
+                            () ->
+                                    billing.updateBillingConfig(
+                                            UpdateBillingConfigRequest.newBuilder()
+                                                    .setMaxAttempts(0)
+                                                    .build()))
                     .hasMessageContaining("max_attempts:");
 
             String metrics = probe.get("/prometheus").body();
-            assertThat(metrics).contains("billing_invoices_sent_total{", "billing_transactions_total{",
-                    "billing_orders_received_total", "billing_crash_drills_fired_total", "billing_dead_lettered_total");
-            // the names as Prometheus shows them, for the chart's dashboard check (helm's DashboardMetricsTest)
+            assertThat(metrics)
+                    .contains(
+                            "billing_invoices_sent_total{",
+                            "billing_transactions_total{",
+                            "billing_orders_received_total",
+                            "billing_crash_drills_fired_total",
+                            "billing_dead_lettered_total");
+            // the names as Prometheus shows them, for the chart's dashboard check (helm's
+            // DashboardMetricsTest)
             TreeSet<String> names = new TreeSet<>();
             for (String line : metrics.split("\n")) {
                 if (!line.isBlank() && !line.startsWith("#")) {
                     names.add(line.split("[{ ]", 2)[0]);
                 }
             }
-            Files.writeString(Path.of("target", "prometheus-metric-names.txt"), String.join("\n", names) + "\n");
+            Files.writeString(
+                    Path.of("target", "prometheus-metric-names.txt"),
+                    String.join("\n", names) + "\n");
         }
     }
 
     @Test
     void theOrdersTraceContinuesIntoTheInvoice() throws Exception {
-        config.update(UpdateBillingConfigRequest.newBuilder().setProcessingMode(DeliveryMode.EXACTLY_ONCE)
-                .setCrashAfterMessages(0).setFailureRate(0).build());
+        config.update(
+                UpdateBillingConfigRequest.newBuilder()
+                        .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
+                        .setCrashAfterMessages(0)
+                        .setFailureRate(0)
+                        .build());
         String prefix = BillingPipeline.unique("traced");
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
         var order = BillingPipeline.order(prefix + "-0", prefix + "-0-m");
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.ORDERS, order.getOrderId(), order.toByteArray());
-        record.headers().add(Topics.HEADER_TRACEPARENT, ("00-" + traceId + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<String, byte[]> record =
+                new ProducerRecord<>(Topics.ORDERS, order.getOrderId(), order.toByteArray());
+        record.headers()
+                .add(
+                        Topics.HEADER_TRACEPARENT,
+                        ("00-" + traceId + "-00f067aa0ba902b7-01")
+                                .getBytes(StandardCharsets.UTF_8));
         BillingPipeline.sendRecords(List.of(record));
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> BillingPipeline.committedRecords(Topics.INVOICES, prefix).size() == 1);
-        ConsumerRecord<String, byte[]> invoice = BillingPipeline.committedRecords(Topics.INVOICES, prefix).get(0);
-        assertThat(BillingPipeline.header(invoice, Topics.HEADER_TRACEPARENT)).startsWith("00-" + traceId + "-")
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> BillingPipeline.committedRecords(Topics.INVOICES, prefix).size() == 1);
+        ConsumerRecord<String, byte[]> invoice =
+                BillingPipeline.committedRecords(Topics.INVOICES, prefix).get(0);
+        assertThat(BillingPipeline.header(invoice, Topics.HEADER_TRACEPARENT))
+                .startsWith("00-" + traceId + "-")
                 .doesNotContain("00f067aa0ba902b7");
         Invoice parsed = Invoice.parseFrom(invoice.value());
         assertThat(parsed.getInvoiceId()).isEqualTo(Invoices.invoiceId(order.getMessageId()));

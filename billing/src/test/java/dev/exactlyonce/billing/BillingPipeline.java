@@ -38,16 +38,15 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * What the billing tests share: the testkit's real Kafka broker, order records sent with a plain producer,
- * billing contexts on their own consumer group (started at the end of "orders", so that a test bills only
- * its own orders), and the invoices and dead letters read back with read_committed.
+ * What the billing tests share: the testkit's real Kafka broker, order records sent with a plain
+ * producer, billing contexts on their own consumer group (started at the end of "orders", so that a
+ * test bills only its own orders), and the invoices and dead letters read back with read_committed.
  */
 final class BillingPipeline {
 
     private static boolean topicsCreated;
 
-    private BillingPipeline() {
-    }
+    private BillingPipeline() {}
 
     static synchronized String bootstrapServers() {
         String servers = TestInfrastructure.shared().bootstrapServers();
@@ -77,9 +76,15 @@ final class BillingPipeline {
         return properties;
     }
 
-    /** Starts a billing process (an application context) whose group begins at the current end of "orders". */
+    /**
+     * Starts a billing process (an application context) whose group begins at the current end of
+     * "orders".
+     */
     static ApplicationContext startBilling(String group, String pod) {
-        return ApplicationContext.builder().environments("test").properties(billingProperties(group, pod)).start();
+        return ApplicationContext.builder()
+                .environments("test")
+                .properties(billingProperties(group, pod))
+                .start();
     }
 
     static void startGroupAtEnd(String group) throws Exception {
@@ -91,7 +96,8 @@ final class BillingPipeline {
         }
     }
 
-    static Map<TopicPartition, Long> endOffsets(Admin admin, String topic, int partitions) throws Exception {
+    static Map<TopicPartition, Long> endOffsets(Admin admin, String topic, int partitions)
+            throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
             latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
@@ -102,21 +108,37 @@ final class BillingPipeline {
 
     static Map<TopicPartition, Long> committed(String group) throws Exception {
         try (Admin admin = admin()) {
-            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
+            return admin
+                    .listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get()
+                    .entrySet()
+                    .stream()
                     .filter(e -> e.getValue() != null)
                     .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
         }
     }
 
-    /** Waits until the group's committed offsets reached the end of "orders": every order was handled. */
+    /**
+     * Waits until the group's committed offsets reached the end of "orders": every order was
+     * handled.
+     */
     static void awaitCaughtUp(String group) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            Map<TopicPartition, Long> committed = committed(group);
-            try (Admin admin = admin()) {
-                return endOffsets(admin, Topics.ORDERS, Topics.ORDERS_PARTITIONS).entrySet().stream()
-                        .allMatch(e -> committed.getOrDefault(e.getKey(), -1L) >= e.getValue());
-            }
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> {
+                            Map<TopicPartition, Long> committed = committed(group);
+                            try (Admin admin = admin()) {
+                                return endOffsets(admin, Topics.ORDERS, Topics.ORDERS_PARTITIONS)
+                                        .entrySet()
+                                        .stream()
+                                        .allMatch(
+                                                e ->
+                                                        committed.getOrDefault(e.getKey(), -1L)
+                                                                >= e.getValue());
+                            }
+                        });
     }
 
     static Admin admin() {
@@ -131,7 +153,10 @@ final class BillingPipeline {
                 .setCustomerId("cust-001")
                 .addItems(OrderItem.newBuilder().setName("Widget").setQuantity(2).setPrice(19.99))
                 .setTotalAmount(39.98)
-                .setProducedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .setProducedAt(
+                        Timestamp.newBuilder()
+                                .setSeconds(now.getEpochSecond())
+                                .setNanos(now.getNano()))
                 .setDeliveryMode(DeliveryMode.EXACTLY_ONCE)
                 .setProducerId("test-producer")
                 .build();
@@ -155,8 +180,12 @@ final class BillingPipeline {
     static void send(String servers, List<OrderEvent> events) throws Exception {
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         for (OrderEvent event : events) {
-            ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.ORDERS, event.getOrderId(), event.toByteArray());
-            record.headers().add(Topics.HEADER_MESSAGE_ID, event.getMessageId().getBytes(StandardCharsets.UTF_8));
+            ProducerRecord<String, byte[]> record =
+                    new ProducerRecord<>(Topics.ORDERS, event.getOrderId(), event.toByteArray());
+            record.headers()
+                    .add(
+                            Topics.HEADER_MESSAGE_ID,
+                            event.getMessageId().getBytes(StandardCharsets.UTF_8));
             records.add(record);
         }
         sendRecords(servers, records);
@@ -166,12 +195,13 @@ final class BillingPipeline {
         sendRecords(bootstrapServers(), records);
     }
 
-    private static void sendRecords(String servers, List<ProducerRecord<String, byte[]>> records) throws Exception {
+    private static void sendRecords(String servers, List<ProducerRecord<String, byte[]>> records)
+            throws Exception {
         Properties p = new Properties();
         p.put("bootstrap.servers", servers);
         p.put("acks", "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             List<Future<?>> acks = new ArrayList<>();
             for (ProducerRecord<String, byte[]> record : records) {
                 acks.add(producer.send(record));
@@ -182,23 +212,30 @@ final class BillingPipeline {
         }
     }
 
-    /** Every committed record of {@code topic} (read_committed, from the beginning) whose key starts with {@code prefix}. */
+    /**
+     * Every committed record of {@code topic} (read_committed, from the beginning) whose key starts
+     * with {@code prefix}.
+     */
     static List<ConsumerRecord<String, byte[]>> committedRecords(String topic, String prefix) {
         return committedRecords(bootstrapServers(), topic, prefix);
     }
 
     /** The same, from another broker (a test's own). */
-    static List<ConsumerRecord<String, byte[]>> committedRecords(String servers, String topic, String prefix) {
+    static List<ConsumerRecord<String, byte[]>> committedRecords(
+            String servers, String topic, String prefix) {
         Properties p = new Properties();
         p.put("bootstrap.servers", servers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, byte[]> reader = new KafkaConsumer<>(p, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = reader.partitionsFor(topic).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+        try (KafkaConsumer<String, byte[]> reader =
+                new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions =
+                    reader.partitionsFor(topic).stream()
+                            .map(info -> new TopicPartition(topic, info.partition()))
+                            .toList();
             reader.assign(partitions);
             reader.seekToBeginning(partitions);
-            // with read_committed, the end offsets are the last stable offsets: an open transaction stops here
+            // with read_committed, the end offsets are the last stable offsets: an open transaction
+            // stops here
             Map<TopicPartition, Long> end = reader.endOffsets(partitions);
             List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
             while (partitions.stream().anyMatch(tp -> reader.position(tp) < end.get(tp))) {
@@ -214,22 +251,25 @@ final class BillingPipeline {
 
     /** The committed invoices of orders whose id starts with {@code prefix}. */
     static List<Invoice> invoices(String prefix) {
-        return committedRecords(Topics.INVOICES, prefix).stream().map(record -> {
-            try {
-                return Invoice.parseFrom(record.value());
-            } catch (InvalidProtocolBufferException e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
+        return committedRecords(Topics.INVOICES, prefix).stream()
+                .map(
+                        record -> {
+                            try {
+                                return Invoice.parseFrom(record.value());
+                            } catch (InvalidProtocolBufferException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        })
+                .toList();
     }
 
     /** Invoices total and distinct invoice ids. */
-    record Invoiced(long total, long distinct) {
-    }
+    record Invoiced(long total, long distinct) {}
 
     static Invoiced invoiced(String prefix) {
         List<Invoice> invoices = invoices(prefix);
-        return new Invoiced(invoices.size(), invoices.stream().map(Invoice::getInvoiceId).distinct().count());
+        return new Invoiced(
+                invoices.size(), invoices.stream().map(Invoice::getInvoiceId).distinct().count());
     }
 
     static String header(ConsumerRecord<?, ?> record, String name) {

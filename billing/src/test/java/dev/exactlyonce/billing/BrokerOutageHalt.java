@@ -8,10 +8,10 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * For {@link CommitTimeoutTest}: the crash drill, instead of halting billing, stops the (only) Kafka
- * broker right where it fires — between sendOffsetsToTransaction and commitTransaction when armed at
- * BEFORE_COMMIT — starts it again {@code test.broker-outage} later on the same port and data, and lets
- * billing go on into its commit with no broker to answer.
+ * For {@link CommitTimeoutTest}: the crash drill, instead of halting billing, stops the (only)
+ * Kafka broker right where it fires — between sendOffsetsToTransaction and commitTransaction when
+ * armed at BEFORE_COMMIT — starts it again {@code test.broker-outage} later on the same port and
+ * data, and lets billing go on into its commit with no broker to answer.
  */
 @Singleton
 @Requires(property = "test.broker-outage")
@@ -24,7 +24,9 @@ class BrokerOutageHalt implements ProcessHalt {
     private final Duration outage;
     private final AtomicInteger fired = new AtomicInteger();
 
-    BrokerOutageHalt(@io.micronaut.context.annotation.Property(name = "test.broker-outage") Duration outage) {
+    BrokerOutageHalt(
+            @io.micronaut.context.annotation.Property(name = "test.broker-outage")
+                    Duration outage) {
         this.outage = outage;
     }
 
@@ -33,14 +35,17 @@ class BrokerOutageHalt implements ProcessHalt {
         fired.incrementAndGet();
         EmbeddedKafkaBroker down = broker;
         down.stop();
-        Thread restart = new Thread(() -> {
-            try {
-                Thread.sleep(outage.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            down.start();
-        }, "broker-outage");
+        Thread restart =
+                new Thread(
+                        () -> {
+                            try {
+                                Thread.sleep(outage.toMillis());
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            down.start();
+                        },
+                        "broker-outage");
         restart.setDaemon(true);
         restart.start();
     }

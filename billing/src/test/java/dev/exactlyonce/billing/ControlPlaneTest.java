@@ -27,16 +27,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The control plane is locked: arming billing's crash drill, switching its mode or resetting its stats
- * needs the bearer token (none: UNAUTHENTICATED, a wrong one: PERMISSION_DENIED); reads are open unless
- * {@code app.control.reads-require-token}.
+ * The control plane is locked: arming billing's crash drill, switching its mode or resetting its
+ * stats needs the bearer token (none: UNAUTHENTICATED, a wrong one: PERMISSION_DENIED); reads are
+ * open unless {@code app.control.reads-require-token}.
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ControlPlaneTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
     private ManagedChannel channel;
     private BillingControlGrpc.BillingControlBlockingStub anonymous;
@@ -60,7 +59,10 @@ class ControlPlaneTest implements TestPropertyProvider {
 
     @BeforeAll
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        channel =
+                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
+                        .usePlaintext()
+                        .build();
         anonymous = BillingControlGrpc.newBlockingStub(channel);
     }
 
@@ -71,39 +73,71 @@ class ControlPlaneTest implements TestPropertyProvider {
 
     @Test
     void controlCallsNeedTheToken() {
-        UpdateBillingConfigRequest disarm = UpdateBillingConfigRequest.newBuilder().setCrashAfterMessages(0).build();
-        assertThat(code(() -> anonymous.updateBillingConfig(disarm))).isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(code(() -> anonymous.resetBillingStats(ResetBillingStatsRequest.getDefaultInstance())))
+        UpdateBillingConfigRequest disarm =
+                UpdateBillingConfigRequest.newBuilder().setCrashAfterMessages(0).build();
+        assertThat(code(() -> anonymous.updateBillingConfig(disarm)))
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(
+                        code(
+                                () ->
+                                        anonymous.resetBillingStats(
+                                                ResetBillingStatsRequest.getDefaultInstance())))
                 .isEqualTo(Status.Code.UNAUTHENTICATED);
 
         var wrong = new ControlToken("not-the-token").on(anonymous);
-        assertThat(code(() -> wrong.updateBillingConfig(disarm))).isEqualTo(Status.Code.PERMISSION_DENIED);
-        assertThat(code(() -> wrong.resetBillingStats(ResetBillingStatsRequest.getDefaultInstance())))
+        assertThat(code(() -> wrong.updateBillingConfig(disarm)))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(
+                        code(
+                                () ->
+                                        wrong.resetBillingStats(
+                                                ResetBillingStatsRequest.getDefaultInstance())))
                 .isEqualTo(Status.Code.PERMISSION_DENIED);
 
         var right = ControlToken.TEST.on(anonymous);
         assertThat(right.updateBillingConfig(disarm).getCrashAfterMessages()).isZero();
-        assertThat(right.resetBillingStats(ResetBillingStatsRequest.getDefaultInstance())).isNotNull();
+        assertThat(right.resetBillingStats(ResetBillingStatsRequest.getDefaultInstance()))
+                .isNotNull();
     }
 
     @Test
     void readsAreOpenByDefault() {
-        assertThat(anonymous.getBillingConfig(GetBillingConfigRequest.getDefaultInstance())).isNotNull();
-        assertThat(anonymous.getBillingStats(GetBillingStatsRequest.getDefaultInstance())).isNotNull();
+        assertThat(anonymous.getBillingConfig(GetBillingConfigRequest.getDefaultInstance()))
+                .isNotNull();
+        assertThat(anonymous.getBillingStats(GetBillingStatsRequest.getDefaultInstance()))
+                .isNotNull();
     }
 
     @Test
     void readsNeedTheTokenWhenSwitched() {
-        Map<String, Object> properties = new HashMap<>(properties(BillingPipeline.unique("billing-control-reads")));
+        Map<String, Object> properties =
+                new HashMap<>(properties(BillingPipeline.unique("billing-control-reads")));
         properties.put("app.control.reads-require-token", "true");
-        try (EmbeddedServer management = ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
-            ManagedChannel closed = ManagedChannelBuilder.forAddress("127.0.0.1",
-                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort()).usePlaintext().build();
+        try (EmbeddedServer management =
+                ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
+            ManagedChannel closed =
+                    ManagedChannelBuilder.forAddress(
+                                    "127.0.0.1",
+                                    management
+                                            .getApplicationContext()
+                                            .getBean(GrpcEmbeddedServer.class)
+                                            .getPort())
+                            .usePlaintext()
+                            .build();
             try {
                 var reader = BillingControlGrpc.newBlockingStub(closed);
-                assertThat(code(() -> reader.getBillingStats(GetBillingStatsRequest.getDefaultInstance())))
+                assertThat(
+                                code(
+                                        () ->
+                                                reader.getBillingStats(
+                                                        GetBillingStatsRequest
+                                                                .getDefaultInstance())))
                         .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(ControlToken.TEST.on(reader).getBillingStats(GetBillingStatsRequest.getDefaultInstance()))
+                assertThat(
+                                ControlToken.TEST
+                                        .on(reader)
+                                        .getBillingStats(
+                                                GetBillingStatsRequest.getDefaultInstance()))
                         .isNotNull();
             } finally {
                 closed.shutdownNow();
@@ -112,7 +146,8 @@ class ControlPlaneTest implements TestPropertyProvider {
     }
 
     private static Status.Code code(Runnable call) {
-        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, call::run);
+        StatusRuntimeException refused =
+                catchThrowableOfType(StatusRuntimeException.class, call::run);
         return refused == null ? Status.Code.OK : refused.getStatus().getCode();
     }
 }

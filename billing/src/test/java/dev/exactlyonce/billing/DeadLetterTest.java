@@ -16,8 +16,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * Nothing is skipped: an undecodable order, orders that break the order contract and orders that keep failing
- * end up in billing.dlq, in exactly-once, and the orders after them are invoiced.
+ * Nothing is skipped: an undecodable order, orders that break the order contract and orders that
+ * keep failing end up in billing.dlq, in exactly-once, and the orders after them are invoiced.
  */
 class DeadLetterTest {
 
@@ -26,46 +26,109 @@ class DeadLetterTest {
         String group = BillingPipeline.unique("billing-dlq");
         String prefix = BillingPipeline.unique("dlq");
         BillingPipeline.startGroupAtEnd(group);
-        try (ApplicationContext billing = BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
+        try (ApplicationContext billing =
+                BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
             ConsumerRegistry consumers = billing.getBean(ConsumerRegistry.class);
-            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> consumers.getConsumerIds().stream()
-                    .mapToInt(id -> consumers.getConsumerAssignment(id).size()).sum() == 3);
+            await().atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions()
+                    .until(
+                            () ->
+                                    consumers.getConsumerIds().stream()
+                                                    .mapToInt(
+                                                            id ->
+                                                                    consumers
+                                                                            .getConsumerAssignment(
+                                                                                    id)
+                                                                            .size())
+                                                    .sum()
+                                            == 3);
             SharedBillingConfig config = billing.getBean(SharedBillingConfig.class);
-            config.update(UpdateBillingConfigRequest.newBuilder().setProcessingMode(DeliveryMode.EXACTLY_ONCE)
-                    .setCrashAfterMessages(0).setFailureRate(0).build());
+            config.update(
+                    UpdateBillingConfigRequest.newBuilder()
+                            .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
+                            .setCrashAfterMessages(0)
+                            .setFailureRate(0)
+                            .build());
 
             // a poison record: not an OrderEvent
-            BillingPipeline.sendRecords(List.of(new ProducerRecord<>(Topics.ORDERS, prefix + "-poison",
-                    "not a protobuf \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1))));
-            await().atMost(Duration.ofSeconds(30)).until(() -> BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).size() == 1);
-            ConsumerRecord<String, byte[]> poison = BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).get(0);
-            assertThat(BillingPipeline.header(poison, DeadLetters.ERROR)).startsWith("not an OrderEvent");
-            assertThat(BillingPipeline.header(poison, DeadLetters.ORIGINAL_TOPIC)).isEqualTo(Topics.ORDERS);
+            BillingPipeline.sendRecords(
+                    List.of(
+                            new ProducerRecord<>(
+                                    Topics.ORDERS,
+                                    prefix + "-poison",
+                                    "not a protobuf \u0000\u00ff"
+                                            .getBytes(StandardCharsets.ISO_8859_1))));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(
+                            () ->
+                                    BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix)
+                                                    .size()
+                                            == 1);
+            ConsumerRecord<String, byte[]> poison =
+                    BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).get(0);
+            assertThat(BillingPipeline.header(poison, DeadLetters.ERROR))
+                    .startsWith("not an OrderEvent");
+            assertThat(BillingPipeline.header(poison, DeadLetters.ORIGINAL_TOPIC))
+                    .isEqualTo(Topics.ORDERS);
 
-            // orders that break the order contract (written by something other than our producer): each
+            // orders that break the order contract (written by something other than our producer):
+            // each
             // dead-lettered with the rule it breaks, and the orders after them invoiced
-            BillingPipeline.send(List.of(
-                    BillingPipeline.order(prefix + "-nul", prefix + "-nul-m").toBuilder().setCustomerId("c\u0000").build(),
-                    BillingPipeline.order(prefix + "-cents", prefix + "-cents-m").toBuilder().setTotalAmount(39.985).build()));
+            BillingPipeline.send(
+                    List.of(
+                            BillingPipeline.order(prefix + "-nul", prefix + "-nul-m").toBuilder()
+                                    .setCustomerId("c\u0000")
+                                    .build(),
+                            BillingPipeline.order(prefix + "-cents", prefix + "-cents-m")
+                                    .toBuilder()
+                                    .setTotalAmount(39.985)
+                                    .build()));
             BillingPipeline.send(BillingPipeline.orders(prefix + "-good", 20));
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).size() == 3);
-            assertThat(BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).stream()
-                    .map(letter -> BillingPipeline.header(letter, DeadLetters.ERROR)).toList()).contains(
-                    "breaks the order contract: customer_id: must not contain control characters, got U+0000 at character 1",
-                    "breaks the order contract: total_amount: at most 2 decimals (whole cents), got 39.985");
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    BillingPipeline.invoiced(prefix + "-good").equals(new BillingPipeline.Invoiced(20, 20)));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(
+                            () ->
+                                    BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix)
+                                                    .size()
+                                            == 3);
+            assertThat(
+                            BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).stream()
+                                    .map(
+                                            letter ->
+                                                    BillingPipeline.header(
+                                                            letter, DeadLetters.ERROR))
+                                    .toList())
+                    .contains(
+                            "breaks the order contract: customer_id: must not contain control characters, got U+0000 at character 1",
+                            "breaks the order contract: total_amount: at most 2 decimals (whole cents), got 39.985");
+            await().atMost(Duration.ofSeconds(30))
+                    .until(
+                            () ->
+                                    BillingPipeline.invoiced(prefix + "-good")
+                                            .equals(new BillingPipeline.Invoiced(20, 20)));
 
-            // every attempt fails: after max_attempts each order is dead-lettered, none invoiced, none skipped
-            config.update(UpdateBillingConfigRequest.newBuilder().setFailureRate(1).setMaxAttempts(3).build());
+            // every attempt fails: after max_attempts each order is dead-lettered, none invoiced,
+            // none skipped
+            config.update(
+                    UpdateBillingConfigRequest.newBuilder()
+                            .setFailureRate(1)
+                            .setMaxAttempts(3)
+                            .build());
             BillingPipeline.send(BillingPipeline.orders(prefix + "-fail", 30));
             BillingPipeline.awaitCaughtUp(group);
-            await().atMost(Duration.ofSeconds(10)).until(() ->
-                    BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix + "-fail").size() == 30);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(
+                            () ->
+                                    BillingPipeline.committedRecords(
+                                                            Topics.BILLING_DLQ, prefix + "-fail")
+                                                    .size()
+                                            == 30);
             assertThat(BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix + "-fail"))
-                    .allSatisfy(letter -> assertThat(BillingPipeline.header(letter, DeadLetters.ATTEMPTS)).isEqualTo("3"));
-            assertThat(BillingPipeline.invoiced(prefix + "-fail")).isEqualTo(new BillingPipeline.Invoiced(0, 0));
+                    .allSatisfy(
+                            letter ->
+                                    assertThat(BillingPipeline.header(letter, DeadLetters.ATTEMPTS))
+                                            .isEqualTo("3"));
+            assertThat(BillingPipeline.invoiced(prefix + "-fail"))
+                    .isEqualTo(new BillingPipeline.Invoiced(0, 0));
             config.update(UpdateBillingConfigRequest.newBuilder().setFailureRate(0).build());
         }
     }

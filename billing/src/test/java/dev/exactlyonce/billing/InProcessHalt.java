@@ -9,10 +9,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Tests run the crash drill in this JVM. What a halted process leaves behind is recreated here: its
- * producers are closed with no grace (an open transaction is NOT aborted, unsent records are dropped),
- * its listener stops consuming (paused) and never commits again (offsets are the stage's alone), and
- * the exception ends the batch where the crash point is. The test then closes the context and starts a
- * fresh one under the same pod name: the restart. The real Runtime.halt is exercised by the lab's drills.
+ * producers are closed with no grace (an open transaction is NOT aborted, unsent records are
+ * dropped), its listener stops consuming (paused) and never commits again (offsets are the stage's
+ * alone), and the exception ends the batch where the crash point is. The test then closes the
+ * context and starts a fresh one under the same pod name: the restart. The real Runtime.halt is
+ * exercised by the lab's drills.
  */
 @Singleton
 @Replaces(RuntimeHalt.class)
@@ -21,7 +22,11 @@ class InProcessHalt implements ProcessHalt {
     /** Thrown instead of halting. */
     static final class Halted extends RuntimeException {
         Halted(int status) {
-            super("process halted with exit code " + status + " (in-process test)", null, false, false);
+            super(
+                    "process halted with exit code " + status + " (in-process test)",
+                    null,
+                    false,
+                    false);
         }
     }
 

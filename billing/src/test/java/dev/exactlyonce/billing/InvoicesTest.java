@@ -10,13 +10,25 @@ import dev.exactlyonce.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-/** The invoice arithmetic in whole cents, at the contract's largest amount and at a half cent of tax. */
+/**
+ * The invoice arithmetic in whole cents, at the contract's largest amount and at a half cent of
+ * tax.
+ */
 class InvoicesTest {
 
     private static ConsumerRecord<String, byte[]> record(double price, int quantity, double total) {
-        OrderEvent order = OrderEvent.newBuilder().setOrderId("o-1").setMessageId("m-1").setCustomerId("c")
-                .addItems(OrderItem.newBuilder().setName("n").setQuantity(quantity).setPrice(price))
-                .setTotalAmount(total).build();
+        OrderEvent order =
+                OrderEvent.newBuilder()
+                        .setOrderId("o-1")
+                        .setMessageId("m-1")
+                        .setCustomerId("c")
+                        .addItems(
+                                OrderItem.newBuilder()
+                                        .setName("n")
+                                        .setQuantity(quantity)
+                                        .setPrice(price))
+                        .setTotalAmount(total)
+                        .build();
         return new ConsumerRecord<>(Topics.ORDERS, 0, 0, "o-1", order.toByteArray());
     }
 
@@ -24,7 +36,8 @@ class InvoicesTest {
     void theLargestOrderIsBilledExactly() throws Exception {
         Invoice invoice = Invoices.invoice(record(999_999_999_999.99, 1, 999_999_999_999.99));
         assertThat(invoice.getNetCents()).isEqualTo(99_999_999_999_999L);
-        assertThat(invoice.getTaxCents()).isEqualTo(20_000_000_000_000L);   // 19,999,999,999,999.8 half-even
+        assertThat(invoice.getTaxCents())
+                .isEqualTo(20_000_000_000_000L); // 19,999,999,999,999.8 half-even
         assertThat(invoice.getGrossCents()).isEqualTo(119_999_999_999_999L);
     }
 
@@ -38,7 +51,9 @@ class InvoicesTest {
 
     @Test
     void anOrderThatBreaksTheContractIsPoison() {
-        assertThatThrownBy(() -> Invoices.invoice(record(1e15, 1, 1e15))).isInstanceOf(Invoices.PoisonOrder.class)
-                .hasMessage("breaks the order contract: items[0].price: must be at most 999999999999.99, got 1000000000000000");
+        assertThatThrownBy(() -> Invoices.invoice(record(1e15, 1, 1e15)))
+                .isInstanceOf(Invoices.PoisonOrder.class)
+                .hasMessage(
+                        "breaks the order contract: items[0].price: must be at most 999999999999.99, got 1000000000000000");
     }
 }

@@ -23,9 +23,10 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * The order contract proved against the real billing stage and Kafka: every generated order the contract
- * accepts is invoiced exactly once, in exactly-once mode, with exact whole-cent arithmetic, and none is
- * dead-lettered (the refusal side is the consumer's property test and OrderContractTest).
+ * The order contract proved against the real billing stage and Kafka: every generated order the
+ * contract accepts is invoiced exactly once, in exactly-once mode, with exact whole-cent
+ * arithmetic, and none is dead-lettered (the refusal side is the consumer's property test and
+ * OrderContractTest).
  */
 class OrderContractPropertyTest {
 
@@ -37,8 +38,13 @@ class OrderContractPropertyTest {
         group = BillingPipeline.unique("billing-contract");
         BillingPipeline.startGroupAtEnd(group);
         billing = BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"));
-        billing.getBean(SharedBillingConfig.class).update(UpdateBillingConfigRequest.newBuilder()
-                .setProcessingMode(DeliveryMode.EXACTLY_ONCE).setCrashAfterMessages(0).setFailureRate(0).build());
+        billing.getBean(SharedBillingConfig.class)
+                .update(
+                        UpdateBillingConfigRequest.newBuilder()
+                                .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
+                                .setCrashAfterMessages(0)
+                                .setFailureRate(0)
+                                .build());
     }
 
     @AfterContainer
@@ -47,8 +53,8 @@ class OrderContractPropertyTest {
     }
 
     @Property(tries = 15)
-    void everyAcceptedOrderIsInvoicedOnceInWholeCents(@ForAll("orders") List<PlaceOrderRequest> offered)
-            throws Exception {
+    void everyAcceptedOrderIsInvoicedOnceInWholeCents(
+            @ForAll("orders") List<PlaceOrderRequest> offered) throws Exception {
         String prefix = BillingPipeline.unique("prop");
         Map<String, PlaceOrderRequest> accepted = new HashMap<>();
         List<OrderEvent> events = new ArrayList<>();
@@ -56,22 +62,32 @@ class OrderContractPropertyTest {
             if (OrderContract.check(order) == null) {
                 String orderId = prefix + "-" + accepted.size();
                 accepted.put(orderId, order);
-                events.add(BillingPipeline.order(orderId, orderId + "-m").toBuilder()
-                        .setCustomerId(order.getCustomerId()).clearItems().addAllItems(order.getItemsList())
-                        .setTotalAmount(order.getTotalAmount()).build());
+                events.add(
+                        BillingPipeline.order(orderId, orderId + "-m").toBuilder()
+                                .setCustomerId(order.getCustomerId())
+                                .clearItems()
+                                .addAllItems(order.getItemsList())
+                                .setTotalAmount(order.getTotalAmount())
+                                .build());
             }
         }
         BillingPipeline.send(events);
         BillingPipeline.awaitCaughtUp(group);
 
-        assertThat(BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix)).as("dead-lettered").isEmpty();
+        assertThat(BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix))
+                .as("dead-lettered")
+                .isEmpty();
         List<Invoice> invoices = BillingPipeline.invoices(prefix);
-        assertThat(invoices).extracting(Invoice::getOrderId).containsExactlyInAnyOrderElementsOf(accepted.keySet());
+        assertThat(invoices)
+                .extracting(Invoice::getOrderId)
+                .containsExactlyInAnyOrderElementsOf(accepted.keySet());
         for (Invoice invoice : invoices) {
             PlaceOrderRequest order = accepted.get(invoice.getOrderId());
             assertThat(invoice.getCustomerId()).isEqualTo(order.getCustomerId());
-            assertThat(invoice.getNetCents()).isEqualTo(OrderContract.cents(order.getTotalAmount()));
-            assertThat(invoice.getGrossCents()).isEqualTo(invoice.getNetCents() + invoice.getTaxCents());
+            assertThat(invoice.getNetCents())
+                    .isEqualTo(OrderContract.cents(order.getTotalAmount()));
+            assertThat(invoice.getGrossCents())
+                    .isEqualTo(invoice.getNetCents() + invoice.getTaxCents());
         }
     }
 

@@ -26,11 +26,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Zombie fencing (KIP-447), at the step that decides it: a billing instance polled a batch, then lost
- * its partition to a newer generation of the group without noticing (it did not poll again). When it
- * finally runs its exactly-once transaction, {@code sendOffsetsToTransaction(offsets,
- * consumer.groupMetadata())} carries the old generation and member id, the group coordinator rejects
- * it, the transaction aborts: no invoice of the batch becomes visible, the group's offsets do not move.
+ * Zombie fencing (KIP-447), at the step that decides it: a billing instance polled a batch, then
+ * lost its partition to a newer generation of the group without noticing (it did not poll again).
+ * When it finally runs its exactly-once transaction, {@code sendOffsetsToTransaction(offsets,
+ * consumer.groupMetadata())} carries the old generation and member id, the group coordinator
+ * rejects it, the transaction aborts: no invoice of the batch becomes visible, the group's offsets
+ * do not move.
  */
 class ZombieFencingTest {
 
@@ -52,11 +53,18 @@ class ZombieFencingTest {
         }
         BillingPipeline.sendRecords(records);
 
-        try (ApplicationContext billing = BillingPipeline.startBilling(appGroup, BillingPipeline.unique("billing-pod"));
-             KafkaConsumer<String, byte[]> zombie = consumer(group, "zombie");
-             KafkaConsumer<String, byte[]> successor = consumer(group, "successor")) {
-            billing.getBean(SharedBillingConfig.class).update(UpdateBillingConfigRequest.newBuilder()
-                    .setProcessingMode(DeliveryMode.EXACTLY_ONCE).setCrashAfterMessages(0).setFailureRate(0).build());
+        try (ApplicationContext billing =
+                        BillingPipeline.startBilling(
+                                appGroup, BillingPipeline.unique("billing-pod"));
+                KafkaConsumer<String, byte[]> zombie = consumer(group, "zombie");
+                KafkaConsumer<String, byte[]> successor = consumer(group, "successor")) {
+            billing.getBean(SharedBillingConfig.class)
+                    .update(
+                            UpdateBillingConfigRequest.newBuilder()
+                                    .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
+                                    .setCrashAfterMessages(0)
+                                    .setFailureRate(0)
+                                    .build());
             BillingStage stage = billing.getBean(BillingStage.class);
             BillingMetrics metrics = billing.getBean(BillingMetrics.class);
 
@@ -66,25 +74,36 @@ class ZombieFencingTest {
             ConsumerGroupMetadata stale = zombie.groupMetadata();
             assertThat(stale.generationId()).isPositive();
 
-            // a successor joins; the zombie does not poll, so it is dropped after its max.poll.interval
+            // a successor joins; the zombie does not poll, so it is dropped after its
+            // max.poll.interval
             // and the successor owns the partition in a newer generation
             successor.subscribe(List.of(topic));
             AtomicBoolean owned = new AtomicBoolean();
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                successor.poll(Duration.ofMillis(200));
-                owned.set(successor.assignment().contains(new TopicPartition(topic, 0)));
-                return owned.get();
-            });
-            assertThat(successor.groupMetadata().generationId()).isGreaterThan(stale.generationId());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(
+                            () -> {
+                                successor.poll(Duration.ofMillis(200));
+                                owned.set(
+                                        successor
+                                                .assignment()
+                                                .contains(new TopicPartition(topic, 0)));
+                                return owned.get();
+                            });
+            assertThat(successor.groupMetadata().generationId())
+                    .isGreaterThan(stale.generationId());
 
             long abortedBefore = metrics.total(Total.TRANSACTIONS_ABORTED);
             stage.process(batch, zombie);
 
-            assertThat(metrics.total(Total.TRANSACTIONS_ABORTED)).as("the zombie's transaction aborted")
+            assertThat(metrics.total(Total.TRANSACTIONS_ABORTED))
+                    .as("the zombie's transaction aborted")
                     .isEqualTo(abortedBefore + 1);
-            assertThat(BillingPipeline.invoiced(prefix)).as("no invoice of the zombie's batch is visible")
+            assertThat(BillingPipeline.invoiced(prefix))
+                    .as("no invoice of the zombie's batch is visible")
                     .isEqualTo(new BillingPipeline.Invoiced(0, 0));
-            assertThat(BillingPipeline.committed(group)).as("the group's offsets did not move").isEmpty();
+            assertThat(BillingPipeline.committed(group))
+                    .as("the group's offsets did not move")
+                    .isEmpty();
         }
     }
 
@@ -103,17 +122,20 @@ class ZombieFencingTest {
         return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    static ConsumerRecords<String, byte[]> pollUntil(KafkaConsumer<String, byte[]> consumer, int count) {
+    static ConsumerRecords<String, byte[]> pollUntil(
+            KafkaConsumer<String, byte[]> consumer, int count) {
         List<ConsumerRecords<String, byte[]>> polled = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-            if (!records.isEmpty()) {
-                polled.add(records);
-            }
-            return polled.stream().mapToInt(ConsumerRecords::count).sum() >= count;
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> {
+                            ConsumerRecords<String, byte[]> records =
+                                    consumer.poll(Duration.ofMillis(200));
+                            if (!records.isEmpty()) {
+                                polled.add(records);
+                            }
+                            return polled.stream().mapToInt(ConsumerRecords::count).sum() >= count;
+                        });
         assertThat(polled).as("one poll batch").hasSize(1);
         return polled.get(0);
     }
-
 }

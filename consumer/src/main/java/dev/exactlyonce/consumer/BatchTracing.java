@@ -3,9 +3,9 @@ package dev.exactlyonce.consumer;
 import dev.exactlyonce.kafka.Topics;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -20,25 +20,30 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * The consumer span of a poll batch. It continues the producer's trace from the first record's W3C
- * {@code traceparent} header (a single PlaceOrder shows up as one trace, gRPC call to database commit)
- * and links the other records' traces; the JDBC work runs inside it.
+ * {@code traceparent} header (a single PlaceOrder shows up as one trace, gRPC call to database
+ * commit) and links the other records' traces; the JDBC work runs inside it.
  */
 @Singleton
 class BatchTracing {
 
     private static final int MAX_LINKS = 128;
-    private static final TextMapGetter<Headers> HEADERS = new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Headers headers) {
-            return StreamSupport.stream(headers.spliterator(), false).map(Header::key).toList();
-        }
+    private static final TextMapGetter<Headers> HEADERS =
+            new TextMapGetter<>() {
+                @Override
+                public Iterable<String> keys(Headers headers) {
+                    return StreamSupport.stream(headers.spliterator(), false)
+                            .map(Header::key)
+                            .toList();
+                }
 
-        @Override
-        public String get(Headers headers, String key) {
-            Header header = headers == null ? null : headers.lastHeader(key);
-            return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-        }
-    };
+                @Override
+                public String get(Headers headers, String key) {
+                    Header header = headers == null ? null : headers.lastHeader(key);
+                    return header == null || header.value() == null
+                            ? null
+                            : new String(header.value(), StandardCharsets.UTF_8);
+                }
+            };
 
     private final Tracer tracer;
 
@@ -47,19 +52,22 @@ class BatchTracing {
     }
 
     Span start(ConsumerRecords<String, byte[]> records, String mode) {
-        SpanBuilder span = tracer.spanBuilder(Topics.ORDERS + " process")
-                .setSpanKind(SpanKind.CONSUMER)
-                .setAttribute("messaging.system", "kafka")
-                .setAttribute("messaging.destination.name", Topics.ORDERS)
-                .setAttribute("messaging.batch.message_count", records.count())
-                .setAttribute("exactlyonce.processing_mode", mode);
+        SpanBuilder span =
+                tracer.spanBuilder(Topics.ORDERS + " process")
+                        .setSpanKind(SpanKind.CONSUMER)
+                        .setAttribute("messaging.system", "kafka")
+                        .setAttribute("messaging.destination.name", Topics.ORDERS)
+                        .setAttribute("messaging.batch.message_count", records.count())
+                        .setAttribute("exactlyonce.processing_mode", mode);
         boolean parentSet = false;
         int links = 0;
         for (ConsumerRecord<String, byte[]> record : records) {
             if (record.headers().lastHeader(Topics.HEADER_TRACEPARENT) == null) {
                 continue;
             }
-            Context producer = W3CTraceContextPropagator.getInstance().extract(Context.root(), record.headers(), HEADERS);
+            Context producer =
+                    W3CTraceContextPropagator.getInstance()
+                            .extract(Context.root(), record.headers(), HEADERS);
             SpanContext context = Span.fromContext(producer).getSpanContext();
             if (!context.isValid()) {
                 continue;
@@ -78,5 +86,4 @@ class BatchTracing {
         }
         return span.startSpan();
     }
-
 }

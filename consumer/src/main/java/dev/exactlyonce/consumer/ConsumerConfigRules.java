@@ -6,23 +6,37 @@ import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.server.SettingRules;
 import dev.exactlyonce.server.SettingRules.InvalidSetting;
 
-/** Validates an UpdateConsumerConfig request (the shared {@link SettingRules}) and merges it into the current settings. */
+/**
+ * Validates an UpdateConsumerConfig request (the shared {@link SettingRules}) and merges it into
+ * the current settings.
+ */
 final class ConsumerConfigRules {
 
     static final int MAX_PROCESSING_DELAY_MS = 60_000;
 
-    private ConsumerConfigRules() {
-    }
+    private ConsumerConfigRules() {}
 
-    /** A stored value read back from the settings topic: every field must pass the rules; throws InvalidSetting. */
+    /**
+     * A stored value read back from the settings topic: every field must pass the rules; throws
+     * InvalidSetting.
+     */
     static void check(ConsumerConfig stored) {
-        merge(stored, UpdateConsumerConfigRequest.newBuilder().setProcessingMode(stored.getProcessingMode())
-                .setCrashAfterMessages(stored.getCrashAfterMessages()).setCrashPoint(stored.getCrashPoint())
-                .setFailureRate(stored.getFailureRate()).setMaxAttempts(stored.getMaxAttempts())
-                .setProcessingDelayMs(stored.getProcessingDelayMs()).build());
+        merge(
+                stored,
+                UpdateConsumerConfigRequest.newBuilder()
+                        .setProcessingMode(stored.getProcessingMode())
+                        .setCrashAfterMessages(stored.getCrashAfterMessages())
+                        .setCrashPoint(stored.getCrashPoint())
+                        .setFailureRate(stored.getFailureRate())
+                        .setMaxAttempts(stored.getMaxAttempts())
+                        .setProcessingDelayMs(stored.getProcessingDelayMs())
+                        .build());
     }
 
-    /** The new settings: {@code current} with every field that is set in {@code update}; throws InvalidSetting. */
+    /**
+     * The new settings: {@code current} with every field that is set in {@code update}; throws
+     * InvalidSetting.
+     */
     static ConsumerConfig merge(ConsumerConfig current, UpdateConsumerConfigRequest update) {
         ConsumerConfig.Builder next = current.toBuilder();
         if (update.hasProcessingMode()) {
@@ -32,11 +46,15 @@ final class ConsumerConfigRules {
             next.setEnableIdempotency(update.getEnableIdempotency());
         }
         if (update.hasCrashAfterMessages()) {
-            next.setCrashAfterMessages(SettingRules.crashAfterMessages(update.getCrashAfterMessages()));
+            next.setCrashAfterMessages(
+                    SettingRules.crashAfterMessages(update.getCrashAfterMessages()));
         }
         if (update.hasCrashPoint()) {
-            next.setCrashPoint(SettingRules.crashPoint(update.getCrashPoint(), CrashPoint.CRASH_POINT_UNSPECIFIED,
-                    "BEFORE_DB_COMMIT, AFTER_DB_COMMIT or AFTER_OFFSET_COMMIT"));
+            next.setCrashPoint(
+                    SettingRules.crashPoint(
+                            update.getCrashPoint(),
+                            CrashPoint.CRASH_POINT_UNSPECIFIED,
+                            "BEFORE_DB_COMMIT, AFTER_DB_COMMIT or AFTER_OFFSET_COMMIT"));
         }
         if (update.hasFailureRate()) {
             next.setFailureRate(SettingRules.failureRate(update.getFailureRate()));
@@ -47,8 +65,9 @@ final class ConsumerConfigRules {
         if (update.hasProcessingDelayMs()) {
             int delay = update.getProcessingDelayMs();
             if (delay < 0 || delay > MAX_PROCESSING_DELAY_MS) {
-                throw new InvalidSetting("processing_delay_ms", "must be between 0 and " + MAX_PROCESSING_DELAY_MS
-                        + ", was " + delay);
+                throw new InvalidSetting(
+                        "processing_delay_ms",
+                        "must be between 0 and " + MAX_PROCESSING_DELAY_MS + ", was " + delay);
             }
             next.setProcessingDelayMs(delay);
         }

@@ -20,7 +20,10 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** exactlyonce.v1.ConsumerControl: settings for every replica, crash drills, this replica's counters. */
+/**
+ * exactlyonce.v1.ConsumerControl: settings for every replica, crash drills, this replica's
+ * counters.
+ */
 @Singleton
 public class ConsumerControlGrpcService extends ConsumerControlGrpc.ConsumerControlImplBase {
 
@@ -34,9 +37,13 @@ public class ConsumerControlGrpcService extends ConsumerControlGrpc.ConsumerCont
     private final String podName;
     private final Instant startedAt = Instant.now();
 
-    public ConsumerControlGrpcService(SharedConsumerConfig config, ConsumerMetrics metrics, OrderConsumer consumer,
-                                      CrashDrill crashDrill, BatchWriter writer,
-                                      @Property(name = "app.pod-name") String podName) {
+    public ConsumerControlGrpcService(
+            SharedConsumerConfig config,
+            ConsumerMetrics metrics,
+            OrderConsumer consumer,
+            CrashDrill crashDrill,
+            BatchWriter writer,
+            @Property(name = "app.pod-name") String podName) {
         this.config = config;
         this.metrics = metrics;
         this.consumer = consumer;
@@ -46,26 +53,33 @@ public class ConsumerControlGrpcService extends ConsumerControlGrpc.ConsumerCont
     }
 
     @Override
-    public void getConsumerConfig(GetConsumerConfigRequest request, StreamObserver<ConsumerConfig> response) {
+    public void getConsumerConfig(
+            GetConsumerConfigRequest request, StreamObserver<ConsumerConfig> response) {
         reply(response, effective(config.current()));
     }
 
     @Override
-    public void updateConsumerConfig(UpdateConsumerConfigRequest request, StreamObserver<ConsumerConfig> response) {
-        SettingRules.answerUpdate(response, () -> {
-            ConsumerConfig updated = config.update(request);
-            LOG.info("consumer settings updated: {}", updated.toString().replace('\n', ' '));
-            return effective(updated);
-        });
+    public void updateConsumerConfig(
+            UpdateConsumerConfigRequest request, StreamObserver<ConsumerConfig> response) {
+        SettingRules.answerUpdate(
+                response,
+                () -> {
+                    ConsumerConfig updated = config.update(request);
+                    LOG.info(
+                            "consumer settings updated: {}", updated.toString().replace('\n', ' '));
+                    return effective(updated);
+                });
     }
 
     @Override
-    public void getConsumerStats(GetConsumerStatsRequest request, StreamObserver<ConsumerStats> response) {
+    public void getConsumerStats(
+            GetConsumerStatsRequest request, StreamObserver<ConsumerStats> response) {
         reply(response, stats());
     }
 
     @Override
-    public void resetConsumerStats(ResetConsumerStatsRequest request, StreamObserver<ConsumerStats> response) {
+    public void resetConsumerStats(
+            ResetConsumerStatsRequest request, StreamObserver<ConsumerStats> response) {
         metrics.reset();
         reply(response, stats());
     }
@@ -75,18 +89,21 @@ public class ConsumerControlGrpcService extends ConsumerControlGrpc.ConsumerCont
     }
 
     private ConsumerStats stats() {
-        ConsumerStats.Builder stats = ConsumerStats.newBuilder()
-                .setReceived(metrics.total(Total.RECEIVED))
-                .setProcessed(metrics.total(Total.PROCESSED))
-                .setDuplicatesSkipped(metrics.total(Total.DUPLICATES_SKIPPED))
-                .setKeyConflicts(metrics.total(Total.KEY_CONFLICTS))
-                .setFailures(metrics.total(Total.FAILURES))
-                .setRetries(metrics.total(Total.RETRIES))
-                .setDeadLettered(metrics.total(Total.DEAD_LETTERED))
-                .setPodName(podName)
-                .setProcessingMode(config.current().getProcessingMode())
-                .setStartedAt(Timestamp.newBuilder().setSeconds(startedAt.getEpochSecond())
-                        .setNanos(startedAt.getNano()));
+        ConsumerStats.Builder stats =
+                ConsumerStats.newBuilder()
+                        .setReceived(metrics.total(Total.RECEIVED))
+                        .setProcessed(metrics.total(Total.PROCESSED))
+                        .setDuplicatesSkipped(metrics.total(Total.DUPLICATES_SKIPPED))
+                        .setKeyConflicts(metrics.total(Total.KEY_CONFLICTS))
+                        .setFailures(metrics.total(Total.FAILURES))
+                        .setRetries(metrics.total(Total.RETRIES))
+                        .setDeadLettered(metrics.total(Total.DEAD_LETTERED))
+                        .setPodName(podName)
+                        .setProcessingMode(config.current().getProcessingMode())
+                        .setStartedAt(
+                                Timestamp.newBuilder()
+                                        .setSeconds(startedAt.getEpochSecond())
+                                        .setNanos(startedAt.getNano()));
         Map<Integer, Long> stored = Map.of();
         try {
             stats.setCrashesFired(crashDrill.crashesFired());
@@ -96,11 +113,12 @@ public class ConsumerControlGrpcService extends ConsumerControlGrpc.ConsumerCont
             LOG.debug("stats without database figures: {}", e.toString());
         }
         for (OrderConsumer.PartitionView view : consumer.partitions()) {
-            stats.addPartitions(ConsumerPartitionPosition.newBuilder()
-                    .setPartition(view.partition())
-                    .setPosition(view.position())
-                    .setKafkaCommittedOffset(view.kafkaCommitted())
-                    .setDbOffset(stored.getOrDefault(view.partition(), -1L)));
+            stats.addPartitions(
+                    ConsumerPartitionPosition.newBuilder()
+                            .setPartition(view.partition())
+                            .setPosition(view.position())
+                            .setKafkaCommittedOffset(view.kafkaCommitted())
+                            .setDbOffset(stored.getOrDefault(view.partition(), -1L)));
         }
         return stats.build();
     }

@@ -24,5 +24,4 @@ public record ConsumerSettings(
         @Bindable(defaultValue = "2s") Duration heartbeatInterval,
         @Bindable(defaultValue = "10ms") Duration retryInitialBackoff,
         @Bindable(defaultValue = "5s") Duration retryMaxBackoff,
-        @Bindable(defaultValue = "60s") Duration stalledAfter) {
-}
+        @Bindable(defaultValue = "60s") Duration stalledAfter) {}

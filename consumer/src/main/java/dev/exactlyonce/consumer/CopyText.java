@@ -3,8 +3,8 @@ package dev.exactlyonce.consumer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Rows in PostgreSQL's COPY text format (tab between columns, newline after each row), for
- * {@code COPY … FROM STDIN}. Values are escaped as that format requires: a backslash, tab, newline or
+ * Rows in PostgreSQL's COPY text format (tab between columns, newline after each row), for {@code
+ * COPY … FROM STDIN}. Values are escaped as that format requires: a backslash, tab, newline or
  * carriage return inside a value (a JSON string escape in an item name, say) would otherwise end a
  * column or a row early. NULL is never written: every column the consumer copies is NOT NULL.
  */
@@ -20,7 +20,8 @@ final class CopyText {
     CopyText column(String value) {
         separate();
         if (!needsEscaping(value)) {
-            // the common case, ids and JSON without control characters or backslashes: one bulk append
+            // the common case, ids and JSON without control characters or backslashes: one bulk
+            // append
             text.append(value);
             return this;
         }

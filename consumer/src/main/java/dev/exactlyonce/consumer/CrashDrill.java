@@ -13,16 +13,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * crash_after_messages=N: halts the process right after the N-th message (counted since the drill was
- * armed, a poll batch at a time) reaches the configured crash point. One-shot: the disarm is written
- * durably to lab.settings, and the crash is counted in PostgreSQL, BEFORE the halt, so the restarted
- * process neither crashes again nor forgets that it crashed.
+ * crash_after_messages=N: halts the process right after the N-th message (counted since the drill
+ * was armed, a poll batch at a time) reaches the configured crash point. One-shot: the disarm is
+ * written durably to lab.settings, and the crash is counted in PostgreSQL, BEFORE the halt, so the
+ * restarted process neither crashes again nor forgets that it crashed.
  */
 @Singleton
 class CrashDrill {
 
     /** The exit status of a fired drill (EX_SOFTWARE); the lab's drills expect it. */
     public static final int EXIT_CODE = 70;
+
     private static final Logger LOG = LoggerFactory.getLogger(CrashDrill.class);
 
     private final SharedConsumerConfig config;
@@ -34,9 +35,14 @@ class CrashDrill {
     private final String group;
     private final CrashCountdown<CrashPoint> countdown = new CrashCountdown<>();
 
-    CrashDrill(SharedConsumerConfig config, CrashDrillRepository crashes, TransactionOperations<Connection> transactions,
-               ConsumerMetrics metrics, ProcessHalt halt, ConsumerSettings settings,
-               @Property(name = "app.pod-name") String podName) {
+    CrashDrill(
+            SharedConsumerConfig config,
+            CrashDrillRepository crashes,
+            TransactionOperations<Connection> transactions,
+            ConsumerMetrics metrics,
+            ProcessHalt halt,
+            ConsumerSettings settings,
+            @Property(name = "app.pod-name") String podName) {
         this.config = config;
         this.crashes = crashes;
         this.transactions = transactions;
@@ -46,9 +52,16 @@ class CrashDrill {
         this.group = settings.groupId();
     }
 
-    /** Called by the poll-loop thread when {@code messages} records of a batch reached {@code point}. */
+    /**
+     * Called by the poll-loop thread when {@code messages} records of a batch reached {@code
+     * point}.
+     */
     void reached(CrashPoint point, int messages, ConsumerConfig batchConfig) {
-        if (countdown.reached(point, messages, batchConfig.getCrashAfterMessages(), batchConfig.getCrashPoint())) {
+        if (countdown.reached(
+                point,
+                messages,
+                batchConfig.getCrashAfterMessages(),
+                batchConfig.getCrashPoint())) {
             fire(batchConfig);
         }
     }
@@ -58,20 +71,36 @@ class CrashDrill {
             config.disarmCrashDrill();
         } catch (Exception e) {
             // halting now would crash again after the restart: better not to crash at all
-            LOG.error("crash drill NOT fired: the disarm could not be made durable ({})", e.toString());
+            LOG.error(
+                    "crash drill NOT fired: the disarm could not be made durable ({})",
+                    e.toString());
             return;
         }
         try {
-            // its own transaction: at BEFORE_DB_COMMIT the batch's transaction is open and dies with the process
-            transactions.execute(TransactionDefinition.of(TransactionDefinition.Propagation.REQUIRES_NEW), status -> crashes.save(new CrashDrillFired(null,
-                    group, podName, batchConfig.getProcessingMode().name(), countdown.armedPoint().name(), countdown.armedAfter(),
-                    Instant.now())));
+            // its own transaction: at BEFORE_DB_COMMIT the batch's transaction is open and dies
+            // with the process
+            transactions.execute(
+                    TransactionDefinition.of(TransactionDefinition.Propagation.REQUIRES_NEW),
+                    status ->
+                            crashes.save(
+                                    new CrashDrillFired(
+                                            null,
+                                            group,
+                                            podName,
+                                            batchConfig.getProcessingMode().name(),
+                                            countdown.armedPoint().name(),
+                                            countdown.armedAfter(),
+                                            Instant.now())));
         } catch (RuntimeException e) {
             LOG.warn("crash drill: could not count the crash in PostgreSQL ({})", e.toString());
         }
         metrics.crashFired();
-        LOG.error("CRASH DRILL: halting with exit code {} after {} messages reached {} in {} (disarmed for the restart)",
-                EXIT_CODE, countdown.count(), countdown.armedPoint(), batchConfig.getProcessingMode());
+        LOG.error(
+                "CRASH DRILL: halting with exit code {} after {} messages reached {} in {} (disarmed for the restart)",
+                EXIT_CODE,
+                countdown.count(),
+                countdown.armedPoint(),
+                batchConfig.getProcessingMode());
         halt.halt(EXIT_CODE);
     }
 

@@ -15,5 +15,4 @@ record CrashDrillFired(
         String processingMode,
         String crashPoint,
         int afterMessages,
-        Instant firedAt) {
-}
+        Instant firedAt) {}

@@ -1,13 +1,12 @@
 package dev.exactlyonce.consumer;
 
-import dev.exactlyonce.kafka.KafkaConnection;
-
 import dev.exactlyonce.consumer.BatchWriter.Written;
 import dev.exactlyonce.consumer.ConsumerMetrics.Total;
 import dev.exactlyonce.consumer.OrderStore.FencedException;
 import dev.exactlyonce.consumer.OrderStore.OffsetAdvance;
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.server.StalledLoop;
 import io.micronaut.context.annotation.Property;
@@ -38,11 +37,11 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
-import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -52,18 +51,19 @@ import org.slf4j.LoggerFactory;
 /**
  * The poll loop: topic "orders" to PostgreSQL, one batch at a time, on one thread.
  *
- * <p>A plain {@link KafkaConsumer} rather than micronaut-kafka's {@code @KafkaListener}: the lesson is
- * exactly when offsets are committed, where the consumer seeks on assignment, and what happens while
- * PostgreSQL is down (pause, keep polling for group membership, retry), and here each of those is one
- * visible line instead of a framework setting. What a mode does with a batch is in
+ * <p>A plain {@link KafkaConsumer} rather than micronaut-kafka's {@code @KafkaListener}: the lesson
+ * is exactly when offsets are committed, where the consumer seeks on assignment, and what happens
+ * while PostgreSQL is down (pause, keep polling for group membership, retry), and here each of
+ * those is one visible line instead of a framework setting. What a mode does with a batch is in
  * {@link DeliveryModeSteps}.
  *
  * <p>Kafka settings: read_committed (aborted producer transactions are never seen), no auto-commit,
- * up to {@code max-poll-records} per batch. Recovery: static membership ({@code group.instance.id} = pod
- * name) with a short session timeout, so a killed pod restarted under the same name gets its partitions
- * back at once without a rebalance, and a dead one's move after {@code session-timeout}. Static members
- * send no LeaveGroup on close, so a graceful shutdown (SIGTERM) finishes the current batch, commits,
- * closes and then removes its member explicitly, which hands the partitions over immediately.
+ * up to {@code max-poll-records} per batch. Recovery: static membership ({@code group.instance.id}
+ * = pod name) with a short session timeout, so a killed pod restarted under the same name gets its
+ * partitions back at once without a rebalance, and a dead one's move after {@code session-timeout}.
+ * Static members send no LeaveGroup on close, so a graceful shutdown (SIGTERM) finishes the current
+ * batch, commits, closes and then removes its member explicitly, which hands the partitions over
+ * immediately.
  */
 @Singleton
 public class OrderConsumer implements ConsumerRebalanceListener {
@@ -71,7 +71,9 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     private static final Logger LOG = LoggerFactory.getLogger(OrderConsumer.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
 
-    /** Stopping while a dependency is down: the batch is abandoned uncommitted and replayed later. */
+    /**
+     * Stopping while a dependency is down: the batch is abandoned uncommitted and replayed later.
+     */
     private static final class StopRequested extends RuntimeException {
         StopRequested() {
             super("stopping", null, false, false);
@@ -79,8 +81,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     }
 
     /** What GetConsumerStats shows for one assigned partition. */
-    record PartitionView(int partition, long position, long kafkaCommitted) {
-    }
+    record PartitionView(int partition, long position, long kafkaCommitted) {}
 
     private final ConsumerSettings settings;
     private final SharedConsumerConfig config;
@@ -95,10 +96,16 @@ public class OrderConsumer implements ConsumerRebalanceListener {
 
     // owned by the loop thread
     private KafkaConsumer<String, byte[]> consumer;
-    /** Exactly-once: the stored offset this consumer expects per partition (-1: no row), for fencing. */
+
+    /**
+     * Exactly-once: the stored offset this consumer expects per partition (-1: no row), for
+     * fencing.
+     */
     private final Map<TopicPartition, Long> expectedStored = new HashMap<>();
+
     /** Assigned but not positioned yet: paused until the loop has read where to start. */
     private final Set<TopicPartition> pendingSeek = new HashSet<>();
+
     private boolean waitingForDependency;
     private long viewRefreshedAt;
 
@@ -110,11 +117,17 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     private volatile boolean crashed;
     private Thread thread;
 
-    public OrderConsumer(ConsumerSettings settings, SharedConsumerConfig config, SchemaMigration schema,
-                         DeliveryModeSteps steps, BatchWriter writer, StalledLoop stalled,
-                         ConsumerMetrics metrics, BatchTracing tracing,
-                         KafkaConnection kafka,
-                         @Property(name = "app.pod-name") String podName) {
+    public OrderConsumer(
+            ConsumerSettings settings,
+            SharedConsumerConfig config,
+            SchemaMigration schema,
+            DeliveryModeSteps steps,
+            BatchWriter writer,
+            StalledLoop stalled,
+            ConsumerMetrics metrics,
+            BatchTracing tracing,
+            KafkaConnection kafka,
+            @Property(name = "app.pod-name") String podName) {
         this.settings = settings;
         this.config = config;
         this.schema = schema;
@@ -133,13 +146,18 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         thread.start();
     }
 
-    /** True while the loop runs (false before the schema is migrated, after a crash drill and after stop). */
+    /**
+     * True while the loop runs (false before the schema is migrated, after a crash drill and after
+     * stop).
+     */
     public boolean isRunning() {
         return running;
     }
 
     public List<PartitionView> partitions() {
-        return partitions.values().stream().sorted((a, b) -> Integer.compare(a.partition(), b.partition())).toList();
+        return partitions.values().stream()
+                .sorted((a, b) -> Integer.compare(a.partition(), b.partition()))
+                .toList();
     }
 
     public String groupId() {
@@ -149,30 +167,44 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     private void run() {
         try {
             awaitSchema();
-            consumer = new KafkaConsumer<>(consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
+            consumer =
+                    new KafkaConsumer<>(
+                            consumerProperties(),
+                            new StringDeserializer(),
+                            new ByteArrayDeserializer());
             consumer.subscribe(List.of(Topics.ORDERS), this);
             running = true;
-            LOG.info("consuming {} as group {} member {}", Topics.ORDERS, settings.groupId(), podName);
+            LOG.info(
+                    "consuming {} as group {} member {}",
+                    Topics.ORDERS,
+                    settings.groupId(),
+                    podName);
             while (!stopping) {
                 positionPendingPartitions();
                 ConsumerRecords<String, byte[]> records = poll();
                 refreshViews(false);
                 if (!records.isEmpty()) {
-                    // read after the poll: a setting changed while the poll waited applies to these records
+                    // read after the poll: a setting changed while the poll waited applies to these
+                    // records
                     process(records, config.current());
                 } else {
-                    // idle: the lag offsets exactly-once held back go out now, and show in GetConsumerStats
+                    // idle: the lag offsets exactly-once held back go out now, and show in
+                    // GetConsumerStats
                     if (steps.flushLagOffsets(this::commitKafka)) {
                         refreshViews(true);
                     }
                 }
             }
         } catch (StopRequested | InterruptedException e) {
-            LOG.info("stopped while a dependency was unreachable; the uncommitted batch will be read again");
+            LOG.info(
+                    "stopped while a dependency was unreachable; the uncommitted batch will be read again");
         } catch (FencedInstanceIdException e) {
-            LOG.error("another consumer runs with the same pod name {} (group.instance.id); this one stops", podName);
+            LOG.error(
+                    "another consumer runs with the same pod name {} (group.instance.id); this one stops",
+                    podName);
         } catch (Throwable e) {
-            // a fired crash drill in a test (ProcessHalt replaced), or a bug: stop without committing anything more
+            // a fired crash drill in a test (ProcessHalt replaced), or a bug: stop without
+            // committing anything more
             crashed = true;
             LOG.error("consumer loop stopped, nothing more is committed", e);
         } finally {
@@ -182,39 +214,55 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     }
 
     /**
-     * One poll. With {@code auto.offset.reset=none} Kafka never moves a position silently: a position
-     * below the partition's log start (the records were deleted by retention before this group read them)
-     * throws here, and is recorded as a retention gap in PostgreSQL (the audit reports it), counted,
-     * logged, and only then is the partition moved to its log start. Never skipped without a trace.
+     * One poll. With {@code auto.offset.reset=none} Kafka never moves a position silently: a
+     * position below the partition's log start (the records were deleted by retention before this
+     * group read them) throws here, and is recorded as a retention gap in PostgreSQL (the audit
+     * reports it), counted, logged, and only then is the partition moved to its log start. Never
+     * skipped without a trace.
      */
     private ConsumerRecords<String, byte[]> poll() throws InterruptedException {
         try {
             return consumer.poll(POLL_TIMEOUT);
         } catch (OffsetOutOfRangeException e) {
-            Map<TopicPartition, Long> logStart = consumer.beginningOffsets(e.offsetOutOfRangePartitions().keySet());
+            Map<TopicPartition, Long> logStart =
+                    consumer.beginningOffsets(e.offsetOutOfRangePartitions().keySet());
             for (var outOfRange : e.offsetOutOfRangePartitions().entrySet()) {
                 TopicPartition tp = outOfRange.getKey();
                 long position = outOfRange.getValue();
                 long start = logStart.getOrDefault(tp, 0L);
                 if (position < start) {
-                    untilAvailable("recording a retention gap", () -> {
-                        writer.recordRetentionGap(settings.groupId(), tp.partition(), position, start);
-                        return null;
-                    });
+                    untilAvailable(
+                            "recording a retention gap",
+                            () -> {
+                                writer.recordRetentionGap(
+                                        settings.groupId(), tp.partition(), position, start);
+                                return null;
+                            });
                     metrics.add(Total.RETENTION_SKIPPED, start - position);
-                    LOG.error("{}: offsets {}..{} were deleted by retention before group {} read them; recorded in "
-                            + "retention_gaps, resuming at {}", tp, position, start - 1, settings.groupId(), start);
+                    LOG.error(
+                            "{}: offsets {}..{} were deleted by retention before group {} read them; recorded in "
+                                    + "retention_gaps, resuming at {}",
+                            tp,
+                            position,
+                            start - 1,
+                            settings.groupId(),
+                            start);
                     consumer.seek(tp, start);
                 } else {
-                    // beyond the log end: the topic was deleted and created again; its records are all unread
-                    LOG.warn("{}: position {} is beyond the log end; the topic was recreated? Reading it from {}", tp,
-                            position, start);
+                    // beyond the log end: the topic was deleted and created again; its records are
+                    // all unread
+                    LOG.warn(
+                            "{}: position {} is beyond the log end; the topic was recreated? Reading it from {}",
+                            tp,
+                            position,
+                            start);
                     consumer.seek(tp, start);
                 }
             }
             return ConsumerRecords.empty();
         } catch (NoOffsetForPartitionException e) {
-            // positionPendingPartitions seeks every partition without an offset; this is a safety net
+            // positionPendingPartitions seeks every partition without an offset; this is a safety
+            // net
             consumer.seekToBeginning(e.partitions());
             return ConsumerRecords.empty();
         }
@@ -236,7 +284,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         p.put("client.id", "orders-consumer-" + podName);
         p.put("enable.auto.commit", false);
         p.put("isolation.level", "read_committed");
-        // never skip silently: a position below the log start is a retention gap, recorded (see poll())
+        // never skip silently: a position below the log start is a retention gap, recorded (see
+        // poll())
         p.put("auto.offset.reset", "none");
         p.put("max.poll.records", settings.maxPollRecords());
         p.put("session.timeout.ms", (int) settings.sessionTimeout().toMillis());
@@ -244,7 +293,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         return p;
     }
 
-    // --- one batch -------------------------------------------------------------------------------------
+    // --- one batch
+    // -------------------------------------------------------------------------------------
 
     private void process(ConsumerRecords<String, byte[]> records, ConsumerConfig batchConfig)
             throws InterruptedException {
@@ -257,23 +307,41 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             if (batchConfig.getProcessingDelayMs() > 0) {
                 backoff(Duration.ofMillis(batchConfig.getProcessingDelayMs()));
             }
-            var attempts = SimulatedFailures.attempt(batch.rows(), batchConfig.getFailureRate(),
-                    batchConfig.getMaxAttempts(), settings.retryInitialBackoff(), settings.retryMaxBackoff(),
-                    this::backoff);
+            var attempts =
+                    SimulatedFailures.attempt(
+                            batch.rows(),
+                            batchConfig.getFailureRate(),
+                            batchConfig.getMaxAttempts(),
+                            settings.retryInitialBackoff(),
+                            settings.retryMaxBackoff(),
+                            this::backoff);
             metrics.add(Total.FAILURES, attempts.failures());
             metrics.add(Total.RETRIES, attempts.retries());
             // dead letters are written in the batch's own transaction, with its rows and offsets
             List<DeadLetter> dead = new ArrayList<>(batch.deadLetters());
             dead.addAll(attempts.exhausted());
-            PollBatch toStore = new PollBatch(batchConfig, batch.received(), attempts.passed(), dead,
-                    batch.kafkaOffsets(), batch.storedOffsets());
-            steps.run(toStore, consumer.groupMetadata().generationId(), this::commitKafka, this::writeUntilAvailable);
+            PollBatch toStore =
+                    new PollBatch(
+                            batchConfig,
+                            batch.received(),
+                            attempts.passed(),
+                            dead,
+                            batch.kafkaOffsets(),
+                            batch.storedOffsets());
+            steps.run(
+                    toStore,
+                    consumer.groupMetadata().generationId(),
+                    this::commitKafka,
+                    this::writeUntilAvailable);
             for (OffsetAdvance advance : batch.storedOffsets()) {
-                expectedStored.put(new TopicPartition(Topics.ORDERS, advance.partition()), advance.next());
+                expectedStored.put(
+                        new TopicPartition(Topics.ORDERS, advance.partition()), advance.next());
             }
         } catch (FencedException e) {
             span.setStatus(StatusCode.ERROR, e.getMessage());
-            LOG.warn("batch rolled back, nothing stored: {}; re-reading the stored offsets", e.getMessage());
+            LOG.warn(
+                    "batch rolled back, nothing stored: {}; re-reading the stored offsets",
+                    e.getMessage());
             repositionAll();
         } finally {
             span.end();
@@ -282,7 +350,9 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         refreshViews(true);
     }
 
-    /** Decodes the records; in exactly-once also works out the offsets the transaction must move. */
+    /**
+     * Decodes the records; in exactly-once also works out the offsets the transaction must move.
+     */
     private PollBatch decode(ConsumerRecords<String, byte[]> records, ConsumerConfig batchConfig)
             throws InterruptedException {
         boolean exactlyOnce = batchConfig.getProcessingMode() == DeliveryMode.EXACTLY_ONCE;
@@ -305,7 +375,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             }
             for (ConsumerRecord<String, byte[]> record : partitionRecords) {
                 if (record.offset() < expected) {
-                    // exactly-once: already stored by an earlier transaction (a re-read after a rebalance)
+                    // exactly-once: already stored by an earlier transaction (a re-read after a
+                    // rebalance)
                     alreadyStored++;
                     continue;
                 }
@@ -317,16 +388,20 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             }
         }
         metrics.add(Total.DUPLICATES_SKIPPED, alreadyStored);
-        return new PollBatch(batchConfig, records.count(), rows, poison, kafkaOffsets, storedOffsets);
+        return new PollBatch(
+                batchConfig, records.count(), rows, poison, kafkaOffsets, storedOffsets);
     }
 
-    private void loadExpectedStored(Collection<TopicPartition> batchPartitions) throws InterruptedException {
+    private void loadExpectedStored(Collection<TopicPartition> batchPartitions)
+            throws InterruptedException {
         if (expectedStored.keySet().containsAll(batchPartitions)) {
             return;
         }
         // switched to exactly-once since the assignment: expect what is stored now
-        Map<Integer, Long> stored = untilAvailable("reading kafka_offsets",
-                () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
+        Map<Integer, Long> stored =
+                untilAvailable(
+                        "reading kafka_offsets",
+                        () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
         for (TopicPartition tp : batchPartitions) {
             expectedStored.putIfAbsent(tp, stored.getOrDefault(tp.partition(), -1L));
         }
@@ -338,7 +413,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             offsets.forEach((tp, offset) -> kafkaCommitted.put(tp, offset.offset()));
             return true;
         } catch (KafkaException e) {
-            // CommitFailedException / RebalanceInProgressException: the partitions moved; TimeoutException
+            // CommitFailedException / RebalanceInProgressException: the partitions moved;
+            // TimeoutException
             LOG.warn("Kafka offset commit failed: {}", e.toString());
             return false;
         }
@@ -348,7 +424,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         return untilAvailable("writing to PostgreSQL", transaction::get);
     }
 
-    // --- dependencies down: pause, keep the group membership, retry with backoff ----------------------
+    // --- dependencies down: pause, keep the group membership, retry with backoff
+    // ----------------------
 
     private <T> T untilAvailable(String what, Callable<T> work) throws InterruptedException {
         Duration delay = settings.retryInitialBackoff();
@@ -368,14 +445,18 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                     String problem = e.getCause() != null ? e.getCause().toString() : e.toString();
                     stalled.retrying(what + " failed: " + problem);
                     if (!problem.equals(lastProblem)) {
-                        LOG.warn("{} failed ({}); partitions paused, retrying with backoff", what, problem);
+                        LOG.warn(
+                                "{} failed ({}); partitions paused, retrying with backoff",
+                                what,
+                                problem);
                         lastProblem = problem;
                     }
                     if (!waitingForDependency) {
                         waitingForDependency = true;
                         consumer.pause(consumer.assignment());
                     }
-                    // poll, not sleep: the group sees this consumer alive; paused partitions return nothing
+                    // poll, not sleep: the group sees this consumer alive; paused partitions return
+                    // nothing
                     rewind(consumer.poll(delay));
                     delay = min(delay.multipliedBy(2), settings.retryMaxBackoff());
                 }
@@ -412,7 +493,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    // --- partition assignment ------------------------------------------------------------------------
+    // --- partition assignment
+    // ------------------------------------------------------------------------
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
@@ -439,19 +521,20 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     private void forget(Collection<TopicPartition> gone) {
         pendingSeek.removeAll(gone);
         steps.forget(gone);
-        gone.forEach(tp -> {
-            expectedStored.remove(tp);
-            kafkaCommitted.remove(tp);
-            partitions.remove(tp.partition());
-        });
+        gone.forEach(
+                tp -> {
+                    expectedStored.remove(tp);
+                    kafkaCommitted.remove(tp);
+                    partitions.remove(tp.partition());
+                });
     }
 
     /**
      * Exactly-once resumes from the offsets stored with the rows (kafka_offsets), not from Kafka's
      * committed offsets, which lag behind when the process died between the database commit and the
      * Kafka commit. (When Kafka's is ahead, the rows before it were written by an at-least-once or
-     * at-most-once period, which keeps its offsets in Kafka only; then Kafka's wins.) The other modes
-     * start from Kafka's committed offsets.
+     * at-most-once period, which keeps its offsets in Kafka only; then Kafka's wins.) The other
+     * modes start from Kafka's committed offsets.
      */
     private void positionPendingPartitions() throws InterruptedException {
         if (pendingSeek.isEmpty() || waitingForDependency) {
@@ -459,37 +542,49 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         }
         Set<TopicPartition> toPosition = new HashSet<>(pendingSeek);
         Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(toPosition);
-        committed.forEach((tp, offset) -> kafkaCommitted.put(tp, offset == null ? -1 : offset.offset()));
+        committed.forEach(
+                (tp, offset) -> kafkaCommitted.put(tp, offset == null ? -1 : offset.offset()));
         if (config.current().getProcessingMode() == DeliveryMode.EXACTLY_ONCE) {
-            Map<Integer, Long> stored = untilAvailable("reading kafka_offsets",
-                    () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
+            Map<Integer, Long> stored =
+                    untilAvailable(
+                            "reading kafka_offsets",
+                            () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
             Map<TopicPartition, OffsetAndMetadata> catchUp = new HashMap<>();
             for (TopicPartition tp : toPosition) {
                 long storedOffset = stored.getOrDefault(tp.partition(), -1L);
                 expectedStored.put(tp, storedOffset);
                 OffsetAndMetadata kafkaOffset = committed.get(tp);
-                long start = Math.max(storedOffset, kafkaOffset == null ? -1 : kafkaOffset.offset());
+                long start =
+                        Math.max(storedOffset, kafkaOffset == null ? -1 : kafkaOffset.offset());
                 if (start >= 0) {
                     consumer.seek(tp, start);
                 } else {
-                    consumer.seekToBeginning(List.of(tp));   // a group's first start (auto.offset.reset=none)
+                    consumer.seekToBeginning(
+                            List.of(tp)); // a group's first start (auto.offset.reset=none)
                 }
                 if (storedOffset > (kafkaOffset == null ? -1 : kafkaOffset.offset())) {
                     catchUp.put(tp, new OffsetAndMetadata(storedOffset));
                 }
-                LOG.info("{}: stored offset {}, Kafka committed {}, starting at {}", tp, storedOffset,
-                        kafkaOffset == null ? "none" : kafkaOffset.offset(), start >= 0 ? start : "earliest");
+                LOG.info(
+                        "{}: stored offset {}, Kafka committed {}, starting at {}",
+                        tp,
+                        storedOffset,
+                        kafkaOffset == null ? "none" : kafkaOffset.offset(),
+                        start >= 0 ? start : "earliest");
             }
             if (!catchUp.isEmpty()) {
-                // the process died between the database commit and the Kafka commit: bring Kafka's offsets
+                // the process died between the database commit and the Kafka commit: bring Kafka's
+                // offsets
                 // (kept only so that lag is visible) up to the database now, not at the next record
                 commitKafka(catchUp);
             }
         } else {
             toPosition.forEach(expectedStored::remove);
-            // a group's first start: from the beginning (auto.offset.reset=none never chooses for us);
+            // a group's first start: from the beginning (auto.offset.reset=none never chooses for
+            // us);
             // never with an empty list, which seekToBeginning takes as "every assigned partition"
-            List<TopicPartition> firstStart = toPosition.stream().filter(tp -> committed.get(tp) == null).toList();
+            List<TopicPartition> firstStart =
+                    toPosition.stream().filter(tp -> committed.get(tp) == null).toList();
             if (!firstStart.isEmpty()) {
                 consumer.seekToBeginning(firstStart);
             }
@@ -520,15 +615,18 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             }
             try {
                 long position = consumer.position(tp, Duration.ofMillis(100));
-                partitions.put(tp.partition(), new PartitionView(tp.partition(), position,
-                        kafkaCommitted.getOrDefault(tp, -1L)));
+                partitions.put(
+                        tp.partition(),
+                        new PartitionView(
+                                tp.partition(), position, kafkaCommitted.getOrDefault(tp, -1L)));
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
                 // not known yet; shown next time
             }
         }
     }
 
-    // --- stop ------------------------------------------------------------------------------------------
+    // --- stop
+    // ------------------------------------------------------------------------------------------
 
     private void close() {
         if (consumer == null) {
@@ -544,16 +642,25 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     }
 
     private void removeStaticMember() {
-        try (Admin admin = Admin.create(kafka.with(Map.of(
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000)))) {
-            admin.removeMembersFromConsumerGroup(settings.groupId(),
-                    new RemoveMembersFromConsumerGroupOptions(List.of(new MemberToRemove(podName))))
-                    .all().get();
+        try (Admin admin =
+                Admin.create(
+                        kafka.with(
+                                Map.of(
+                                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
+                                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000)))) {
+            admin.removeMembersFromConsumerGroup(
+                            settings.groupId(),
+                            new RemoveMembersFromConsumerGroupOptions(
+                                    List.of(new MemberToRemove(podName))))
+                    .all()
+                    .get();
             LOG.info("left group {}: partitions move to the other members now", settings.groupId());
         } catch (Exception e) {
-            LOG.warn("could not leave group {} explicitly ({}); partitions move after {}", settings.groupId(),
-                    e.toString(), settings.sessionTimeout());
+            LOG.warn(
+                    "could not leave group {} explicitly ({}); partitions move after {}",
+                    settings.groupId(),
+                    e.toString(),
+                    settings.sessionTimeout());
         }
     }
 

@@ -10,25 +10,26 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
- * What makes an order that order, as 32 bytes: SHA-256 over a canonical encoding of customer_id, the
- * items (in the order placed: name, quantity, price) and total_amount. Kept beside the dedup row, so a
- * second record with the same message id is told apart: same fingerprint, a retry (a duplicate to
- * skip); another fingerprint, a key reused for a different order (a conflict to record).
+ * What makes an order that order, as 32 bytes: SHA-256 over a canonical encoding of customer_id,
+ * the items (in the order placed: name, quantity, price) and total_amount. Kept beside the dedup
+ * row, so a second record with the same message id is told apart: same fingerprint, a retry (a
+ * duplicate to skip); another fingerprint, a key reused for a different order (a conflict to
+ * record).
  *
  * <p>Left out on purpose: the ids (the key is what is being checked), produced_at, delivery mode,
  * producer and batch id — every attempt of one order differs in those.
  *
  * <p>Canonical: each string is its UTF-8 length then its bytes (no separator can be forged inside a
- * name); numbers as their decimal value ({@code 19.9} and {@code 19.90} are one price, so prices are
- * stripped of trailing zeros and the total is the 2-decimal amount the orders table stores). The
- * leading tag versions the encoding: a change to it must not make old retries look like conflicts.
+ * name); numbers as their decimal value ({@code 19.9} and {@code 19.90} are one price, so prices
+ * are stripped of trailing zeros and the total is the 2-decimal amount the orders table stores).
+ * The leading tag versions the encoding: a change to it must not make old retries look like
+ * conflicts.
  */
 final class OrderFingerprint {
 
     private static final byte[] TAG = "order-fingerprint-v1".getBytes(StandardCharsets.US_ASCII);
 
-    private OrderFingerprint() {
-    }
+    private OrderFingerprint() {}
 
     static byte[] of(String customerId, List<OrderItem> items, BigDecimal totalAmount) {
         ByteArrayOutputStream canonical = new ByteArrayOutputStream(64 + 32 * items.size());

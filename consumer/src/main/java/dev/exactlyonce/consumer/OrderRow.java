@@ -5,8 +5,9 @@ import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * One decoded, valid order record, ready to be stored; {@code source} is kept for the DLQ, {@code fingerprint}
- * ({@link OrderFingerprint}) is kept beside the dedup row to tell a retry from a reused key.
+ * One decoded, valid order record, ready to be stored; {@code source} is kept for the DLQ, {@code
+ * fingerprint} ({@link OrderFingerprint}) is kept beside the dedup row to tell a retry from a
+ * reused key.
  */
 record OrderRow(
         ConsumerRecord<String, byte[]> source,

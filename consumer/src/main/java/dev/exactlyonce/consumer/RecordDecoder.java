@@ -17,9 +17,10 @@ import org.apache.kafka.common.header.Header;
 /**
  * Raw bytes to {@link OrderRow}. The consumer reads byte[] and parses here, not in a Kafka
  * Deserializer: a record that is not an OrderEvent (a "poison pill") would make poll() throw for
- * the whole partition; here it becomes a {@link PoisonRecord} that is dead-lettered, and the records
- * after it are processed. A record that decodes is checked against the order contract again
- * ({@link OrderContract}): the topic is open to any client with write access, not only our producer.
+ * the whole partition; here it becomes a {@link PoisonRecord} that is dead-lettered, and the
+ * records after it are processed. A record that decodes is checked against the order contract again
+ * ({@link OrderContract}): the topic is open to any client with write access, not only our
+ * producer.
  */
 final class RecordDecoder {
 
@@ -45,8 +46,7 @@ final class RecordDecoder {
         }
     }
 
-    private RecordDecoder() {
-    }
+    private RecordDecoder() {}
 
     /** Decodes and re-checks the order contract (a record is untrusted, whoever wrote it). */
     static OrderRow decode(ConsumerRecord<String, byte[]> record) throws PoisonRecord {
@@ -59,18 +59,33 @@ final class RecordDecoder {
         } catch (InvalidProtocolBufferException e) {
             throw new PoisonRecord("not an OrderEvent: " + e.getMessage(), null);
         }
-        String messageId = !event.getMessageId().isEmpty() ? event.getMessageId() : header(record, Topics.HEADER_MESSAGE_ID);
+        String messageId =
+                !event.getMessageId().isEmpty()
+                        ? event.getMessageId()
+                        : header(record, Topics.HEADER_MESSAGE_ID);
         Violation broken = OrderContract.check(event, messageId);
         if (broken != null) {
-            boolean idValid = !broken.field().equals("message_id") && !broken.field().equals("order_id");
-            throw new PoisonRecord("breaks the order contract: " + broken, idValid ? messageId : null);
+            boolean idValid =
+                    !broken.field().equals("message_id") && !broken.field().equals("order_id");
+            throw new PoisonRecord(
+                    "breaks the order contract: " + broken, idValid ? messageId : null);
         }
         BigDecimal amount = BigDecimal.valueOf(OrderContract.cents(event.getTotalAmount()), 2);
-        Instant producedAt = event.hasProducedAt()
-                ? Instant.ofEpochSecond(event.getProducedAt().getSeconds(), event.getProducedAt().getNanos())
-                : Instant.ofEpochMilli(record.timestamp());
-        return new OrderRow(record, event.getOrderId(), messageId, event.getCustomerId(), itemsJson(event, messageId),
-                amount, producedAt, OrderFingerprint.of(event.getCustomerId(), event.getItemsList(), amount));
+        Instant producedAt =
+                event.hasProducedAt()
+                        ? Instant.ofEpochSecond(
+                                event.getProducedAt().getSeconds(),
+                                event.getProducedAt().getNanos())
+                        : Instant.ofEpochMilli(record.timestamp());
+        return new OrderRow(
+                record,
+                event.getOrderId(),
+                messageId,
+                event.getCustomerId(),
+                itemsJson(event, messageId),
+                amount,
+                producedAt,
+                OrderFingerprint.of(event.getCustomerId(), event.getItemsList(), amount));
     }
 
     private static String itemsJson(OrderEvent event, String messageId) throws PoisonRecord {
@@ -87,6 +102,8 @@ final class RecordDecoder {
 
     static String header(ConsumerRecord<?, ?> record, String name) {
         Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        return header == null || header.value() == null
+                ? null
+                : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

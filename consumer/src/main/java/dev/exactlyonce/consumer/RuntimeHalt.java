@@ -2,7 +2,10 @@ package dev.exactlyonce.consumer;
 
 import jakarta.inject.Singleton;
 
-/** Runtime.halt: the JVM stops at once, no shutdown hooks, no finally blocks, nothing more committed. */
+/**
+ * Runtime.halt: the JVM stops at once, no shutdown hooks, no finally blocks, nothing more
+ * committed.
+ */
 @Singleton
 class RuntimeHalt implements ProcessHalt {
 

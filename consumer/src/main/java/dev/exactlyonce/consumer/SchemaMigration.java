@@ -11,9 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer owns the schema: Flyway migrates db/migration when PostgreSQL first answers. A
- * {@link Dependency}, so Readiness retries it every 2 s and reports readiness false until it is done,
- * and the consumer STARTS while PostgreSQL is unreachable (micronaut-flyway would migrate while
- * creating the DataSource and fail start-up instead). The poll loop waits for it.
+ * {@link Dependency}, so Readiness retries it every 2 s and reports readiness false until it is
+ * done, and the consumer STARTS while PostgreSQL is unreachable (micronaut-flyway would migrate
+ * while creating the DataSource and fail start-up instead). The poll loop waits for it.
  */
 @Singleton
 public class SchemaMigration implements Dependency {
@@ -24,8 +24,10 @@ public class SchemaMigration implements Dependency {
     private final String url;
     private volatile boolean migrated;
 
-    public SchemaMigration(DataSource dataSource, DataSourceResolver resolver,
-                           @Property(name = "datasources.default.url") String url) {
+    public SchemaMigration(
+            DataSource dataSource,
+            DataSourceResolver resolver,
+            @Property(name = "datasources.default.url") String url) {
         this.dataSource = resolver.resolve(dataSource);
         this.url = url;
     }
@@ -43,10 +45,16 @@ public class SchemaMigration implements Dependency {
     @Override
     public synchronized void check() {
         if (!migrated) {
-            var result = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration")
-                    .connectRetries(0).load().migrate();
+            var result =
+                    Flyway.configure()
+                            .dataSource(dataSource)
+                            .locations("classpath:db/migration")
+                            .connectRetries(0)
+                            .load()
+                            .migrate();
             migrated = true;
-            LOG.info("schema migrated: {} migration(s) applied now, the rest were already there",
+            LOG.info(
+                    "schema migrated: {} migration(s) applied now, the rest were already there",
                     result.migrationsExecuted);
         }
     }

@@ -1,9 +1,8 @@
 package dev.exactlyonce.consumer;
 
-import dev.exactlyonce.kafka.KafkaConnection;
-
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.SharedSettings;
 import dev.exactlyonce.server.KafkaDependency;
 import jakarta.annotation.PreDestroy;
@@ -27,15 +26,25 @@ public class SharedConsumerConfig {
 
     private final SharedSettings<ConsumerConfig> settings;
 
-    public SharedConsumerConfig(ConsumerSettings defaults, KafkaDependency kafkaDependency, KafkaConnection kafka) {
+    public SharedConsumerConfig(
+            ConsumerSettings defaults, KafkaDependency kafkaDependency, KafkaConnection kafka) {
         try {
             // creates lab.settings when this is the first service of a fresh cluster
             kafkaDependency.check();
         } catch (Exception e) {
-            LOG.warn("Kafka not reachable yet ({}); settings start from the defaults until it is", e.toString());
+            LOG.warn(
+                    "Kafka not reachable yet ({}); settings start from the defaults until it is",
+                    e.toString());
         }
-        this.settings = new SharedSettings<>(kafka, KEY, defaultsOf(defaults), ConsumerConfig.parser(),
-                ConsumerConfigRules::check, value -> { }).start(Duration.ofSeconds(10));
+        this.settings =
+                new SharedSettings<>(
+                                kafka,
+                                KEY,
+                                defaultsOf(defaults),
+                                ConsumerConfig.parser(),
+                                ConsumerConfigRules::check,
+                                value -> {})
+                        .start(Duration.ofSeconds(10));
     }
 
     static ConsumerConfig defaultsOf(ConsumerSettings defaults) {

@@ -7,28 +7,33 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * failure_rate: each processing attempt of a record fails with that probability. A failed attempt's
- * work is discarded (it happens before the batch's database transaction, so nothing of it is written)
- * and the record is tried again after an exponential backoff, capped at app.consumer.retry-max-backoff
- * (25 attempts would otherwise wait for days); after max_attempts it becomes a
- * {@link DeadLetter}. Attempts run in rounds over the whole batch, so a batch waits for one backoff per
- * round, not one per failed record.
+ * work is discarded (it happens before the batch's database transaction, so nothing of it is
+ * written) and the record is tried again after an exponential backoff, capped at
+ * app.consumer.retry-max-backoff (25 attempts would otherwise wait for days); after max_attempts it
+ * becomes a {@link DeadLetter}. Attempts run in rounds over the whole batch, so a batch waits for
+ * one backoff per round, not one per failed record.
  */
 final class SimulatedFailures {
 
     /** The records that passed, and those that used up their attempts. */
-    record Outcome(List<OrderRow> passed, List<DeadLetter> exhausted, long failures, long retries) {
-    }
+    record Outcome(
+            List<OrderRow> passed, List<DeadLetter> exhausted, long failures, long retries) {}
 
     /** Waits between rounds; the poll loop's version gives up early when the consumer stops. */
     interface Backoff {
         void await(Duration delay) throws InterruptedException;
     }
 
-    private SimulatedFailures() {
-    }
+    private SimulatedFailures() {}
 
-    static Outcome attempt(List<OrderRow> rows, double failureRate, int maxAttempts, Duration initialBackoff,
-                           Duration maxBackoff, Backoff backoff) throws InterruptedException {
+    static Outcome attempt(
+            List<OrderRow> rows,
+            double failureRate,
+            int maxAttempts,
+            Duration initialBackoff,
+            Duration maxBackoff,
+            Backoff backoff)
+            throws InterruptedException {
         if (failureRate <= 0) {
             return new Outcome(rows, List.of(), 0, 0);
         }
@@ -45,8 +50,16 @@ final class SimulatedFailures {
                 if (random.nextDouble() < failureRate) {
                     failures++;
                     if (attempt >= maxAttempts) {
-                        exhausted.add(new DeadLetter(row.source(), row.messageId(), "simulated processing failure (failure_rate="
-                                + failureRate + ") in all " + maxAttempts + " attempts", attempt));
+                        exhausted.add(
+                                new DeadLetter(
+                                        row.source(),
+                                        row.messageId(),
+                                        "simulated processing failure (failure_rate="
+                                                + failureRate
+                                                + ") in all "
+                                                + maxAttempts
+                                                + " attempts",
+                                        attempt));
                     } else {
                         failed.add(row);
                     }
@@ -57,13 +70,19 @@ final class SimulatedFailures {
             if (!failed.isEmpty()) {
                 retries += failed.size();
                 backoff.await(delay);
-                delay = delay.multipliedBy(2).compareTo(maxBackoff) <= 0 ? delay.multipliedBy(2) : maxBackoff;
+                delay =
+                        delay.multipliedBy(2).compareTo(maxBackoff) <= 0
+                                ? delay.multipliedBy(2)
+                                : maxBackoff;
             }
             pending = failed;
         }
         // keep the batch's order: rows of one partition are stored in offset order
-        passed.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition())
-                : Long.compare(a.offset(), b.offset()));
+        passed.sort(
+                (a, b) ->
+                        a.partition() != b.partition()
+                                ? Integer.compare(a.partition(), b.partition())
+                                : Long.compare(a.offset(), b.offset()));
         return new Outcome(passed, exhausted, failures, retries);
     }
 }

@@ -10,16 +10,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** The service boots against real Kafka and PostgreSQL and answers what grpcurl and Prometheus ask. */
+/**
+ * The service boots against real Kafka and PostgreSQL and answers what grpcurl and Prometheus ask.
+ */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsumerBootTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
-    @Inject
-    EmbeddedServer managementServer;
+    @Inject EmbeddedServer managementServer;
 
     @Override
     public Map<String, String> getProperties() {
@@ -30,13 +30,15 @@ class ConsumerBootTest implements TestPropertyProvider {
             throw new IllegalStateException(e);
         }
         Map<String, String> properties = new java.util.HashMap<>();
-        Pipeline.consumerProperties(group, Pipeline.unique("pod")).forEach((k, v) -> properties.put(k, v.toString()));
+        Pipeline.consumerProperties(group, Pipeline.unique("pod"))
+                .forEach((k, v) -> properties.put(k, v.toString()));
         return properties;
     }
 
     @Test
     void servesHealthReflectionAndMetrics() throws Exception {
-        try (ServiceProbe probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort())) {
+        try (ServiceProbe probe =
+                new ServiceProbe(grpcServer.getPort(), managementServer.getPort())) {
             probe.assertServes("exactlyonce.v1.ConsumerControl");
         }
     }

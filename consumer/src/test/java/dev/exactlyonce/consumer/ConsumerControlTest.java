@@ -45,18 +45,16 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Through ConsumerControl, as grpcurl would: settings and their validation, idempotency, poison
- * records, simulated failures with retries and dead letters, stats; at the end the metric names /prometheus
- * really exports are written for the Helm module's dashboard check.
+ * records, simulated failures with retries and dead letters, stats; at the end the metric names
+ * /prometheus really exports are written for the Helm module's dashboard check.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsumerControlTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
-    @Inject
-    EmbeddedServer managementServer;
+    @Inject EmbeddedServer managementServer;
 
     private final String group = Pipeline.unique("control");
     private ServiceProbe probe;
@@ -75,45 +73,75 @@ class ConsumerControlTest implements TestPropertyProvider {
 
     @BeforeEach
     void defaults() {
-        control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder()
-                .setProcessingMode(DeliveryMode.EXACTLY_ONCE).setEnableIdempotency(true).setFailureRate(0)
-                .setMaxAttempts(5).setCrashAfterMessages(0).setCrashPoint(CrashPoint.AFTER_DB_COMMIT)
-                .setProcessingDelayMs(0).build());
+        control.updateConsumerConfig(
+                UpdateConsumerConfigRequest.newBuilder()
+                        .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
+                        .setEnableIdempotency(true)
+                        .setFailureRate(0)
+                        .setMaxAttempts(5)
+                        .setCrashAfterMessages(0)
+                        .setCrashPoint(CrashPoint.AFTER_DB_COMMIT)
+                        .setProcessingDelayMs(0)
+                        .build());
     }
 
     @AfterAll
     void writeMetricNames() throws Exception {
-        await().atMost(Duration.ofSeconds(10)).until(() -> probe.get("/prometheus").body().contains("consumer_lag"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> probe.get("/prometheus").body().contains("consumer_lag"));
         TreeSet<String> names = new TreeSet<>();
         for (String line : probe.get("/prometheus").body().split("\n")) {
             if (!line.isBlank() && !line.startsWith("#")) {
                 names.add(line.split("[{ ]", 2)[0]);
             }
         }
-        Files.writeString(Path.of("target", "prometheus-metric-names.txt"), String.join("\n", names) + "\n");
-        assertThat(names).contains("consumer_messages_received_total", "consumer_messages_processed_total",
-                "consumer_duplicates_skipped_total", "consumer_processing_failures_total", "consumer_retries_total",
-                "consumer_dead_lettered_total", "consumer_crashes_fired_total", "consumer_processing_latency_seconds_bucket",
-                "consumer_end_to_end_latency_seconds_bucket", "consumer_lag", "consumer_processing_mode",
-                "consumer_idempotency_enabled");
+        Files.writeString(
+                Path.of("target", "prometheus-metric-names.txt"), String.join("\n", names) + "\n");
+        assertThat(names)
+                .contains(
+                        "consumer_messages_received_total",
+                        "consumer_messages_processed_total",
+                        "consumer_duplicates_skipped_total",
+                        "consumer_processing_failures_total",
+                        "consumer_retries_total",
+                        "consumer_dead_lettered_total",
+                        "consumer_crashes_fired_total",
+                        "consumer_processing_latency_seconds_bucket",
+                        "consumer_end_to_end_latency_seconds_bucket",
+                        "consumer_lag",
+                        "consumer_processing_mode",
+                        "consumer_idempotency_enabled");
         probe.close();
     }
 
     @Test
     void updateValidatesEveryFieldAndNamesIt() {
         assertInvalid(UpdateConsumerConfigRequest.newBuilder().setFailureRate(1.5), "failure_rate");
-        assertInvalid(UpdateConsumerConfigRequest.newBuilder().setFailureRate(Double.NaN), "failure_rate");
-        assertInvalid(UpdateConsumerConfigRequest.newBuilder().setCrashAfterMessages(-1), "crash_after_messages");
+        assertInvalid(
+                UpdateConsumerConfigRequest.newBuilder().setFailureRate(Double.NaN),
+                "failure_rate");
+        assertInvalid(
+                UpdateConsumerConfigRequest.newBuilder().setCrashAfterMessages(-1),
+                "crash_after_messages");
         assertInvalid(UpdateConsumerConfigRequest.newBuilder().setMaxAttempts(0), "max_attempts");
         assertInvalid(UpdateConsumerConfigRequest.newBuilder().setMaxAttempts(101), "max_attempts");
-        assertInvalid(UpdateConsumerConfigRequest.newBuilder().setProcessingDelayMs(-5), "processing_delay_ms");
-        assertInvalid(UpdateConsumerConfigRequest.newBuilder().setProcessingMode(DeliveryMode.DELIVERY_MODE_UNSPECIFIED),
+        assertInvalid(
+                UpdateConsumerConfigRequest.newBuilder().setProcessingDelayMs(-5),
+                "processing_delay_ms");
+        assertInvalid(
+                UpdateConsumerConfigRequest.newBuilder()
+                        .setProcessingMode(DeliveryMode.DELIVERY_MODE_UNSPECIFIED),
                 "processing_mode");
-        assertInvalid(UpdateConsumerConfigRequest.newBuilder().setCrashPoint(CrashPoint.CRASH_POINT_UNSPECIFIED),
+        assertInvalid(
+                UpdateConsumerConfigRequest.newBuilder()
+                        .setCrashPoint(CrashPoint.CRASH_POINT_UNSPECIFIED),
                 "crash_point");
 
-        ConsumerConfig updated = control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder()
-                .setProcessingMode(DeliveryMode.AT_LEAST_ONCE).build());
+        ConsumerConfig updated =
+                control.updateConsumerConfig(
+                        UpdateConsumerConfigRequest.newBuilder()
+                                .setProcessingMode(DeliveryMode.AT_LEAST_ONCE)
+                                .build());
         assertThat(updated.getProcessingMode()).isEqualTo(DeliveryMode.AT_LEAST_ONCE);
         assertThat(updated.getMaxAttempts()).as("fields not set keep their value").isEqualTo(5);
         assertThat(updated.getGroupId()).isEqualTo(group);
@@ -122,21 +150,26 @@ class ConsumerControlTest implements TestPropertyProvider {
 
     private void assertInvalid(UpdateConsumerConfigRequest.Builder request, String field) {
         assertThatThrownBy(() -> control.updateConsumerConfig(request.build()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-                    assertThat(e.getStatus().getDescription()).startsWith(field + ":");
-                });
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode())
+                                    .isEqualTo(Status.Code.INVALID_ARGUMENT);
+                            assertThat(e.getStatus().getDescription()).startsWith(field + ":");
+                        });
     }
 
     @Test
-    void threeCopiesOfOneMessageAreStoredOnceWithIdempotencyAndThreeTimesWithout() throws Exception {
+    void threeCopiesOfOneMessageAreStoredOnceWithIdempotencyAndThreeTimesWithout()
+            throws Exception {
         String once = Pipeline.unique("dedup-on");
         OrderEvent event = Pipeline.order(once + "-1", once + "-1-m");
         Pipeline.send(List.of(event, event, event));
         Pipeline.awaitCaughtUp(group);
         assertThat(Pipeline.stored(once)).isEqualTo(new Pipeline.Stored(1, 1));
 
-        control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder().setEnableIdempotency(false).build());
+        control.updateConsumerConfig(
+                UpdateConsumerConfigRequest.newBuilder().setEnableIdempotency(false).build());
         String thrice = Pipeline.unique("dedup-off");
         OrderEvent other = Pipeline.order(thrice + "-1", thrice + "-1-m");
         Pipeline.send(List.of(other, other, other));
@@ -146,16 +179,27 @@ class ConsumerControlTest implements TestPropertyProvider {
 
     @Test
     void anInvalidValueWrittenStraightToTheSettingsTopicIsIgnored() throws Exception {
-        ConsumerConfig invalid = control.getConsumerConfig(GetConsumerConfigRequest.getDefaultInstance()).toBuilder()
-                .setFailureRate(5).setMaxAttempts(0).build();
+        ConsumerConfig invalid =
+                control.getConsumerConfig(GetConsumerConfigRequest.getDefaultInstance()).toBuilder()
+                        .setFailureRate(5)
+                        .setMaxAttempts(0)
+                        .build();
         Properties p = new Properties();
         p.put("bootstrap.servers", Pipeline.infra().bootstrapServers());
-        try (KafkaProducer<String, byte[]> writer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            writer.send(new ProducerRecord<>(Topics.SETTINGS, SharedConsumerConfig.KEY, invalid.toByteArray())).get();
+        try (KafkaProducer<String, byte[]> writer =
+                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            writer.send(
+                            new ProducerRecord<>(
+                                    Topics.SETTINGS,
+                                    SharedConsumerConfig.KEY,
+                                    invalid.toByteArray()))
+                    .get();
         }
-        // an update is merged into the value in force and read back after everything written before it
-        ConsumerConfig after = control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder()
-                .setProcessingDelayMs(1).build());
+        // an update is merged into the value in force and read back after everything written before
+        // it
+        ConsumerConfig after =
+                control.updateConsumerConfig(
+                        UpdateConsumerConfigRequest.newBuilder().setProcessingDelayMs(1).build());
         assertThat(after.getFailureRate()).isZero();
         assertThat(after.getMaxAttempts()).isEqualTo(5);
         assertThat(after.getProcessingDelayMs()).isEqualTo(1);
@@ -165,8 +209,13 @@ class ConsumerControlTest implements TestPropertyProvider {
     void poisonRecordIsDeadLetteredAndTheRecordsAfterItAreProcessed() throws Exception {
         String prefix = Pipeline.unique("poison");
         // same key, so same partition: the good records come after the poison one
-        Pipeline.sendRaw(prefix + "-0", "not a protobuf OrderEvent \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1));
-        Pipeline.send(List.of(Pipeline.order(prefix + "-0", prefix + "-a"), Pipeline.order(prefix + "-0", prefix + "-b")));
+        Pipeline.sendRaw(
+                prefix + "-0",
+                "not a protobuf OrderEvent \u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1));
+        Pipeline.send(
+                List.of(
+                        Pipeline.order(prefix + "-0", prefix + "-a"),
+                        Pipeline.order(prefix + "-0", prefix + "-b")));
         Pipeline.awaitCaughtUp(group);
         assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(2, 1));
         List<Pipeline.StoredDeadLetter> dead = Pipeline.deadLetters(prefix);
@@ -178,7 +227,11 @@ class ConsumerControlTest implements TestPropertyProvider {
     @Test
     void failuresAreRetriedAndWhatExhaustsItsAttemptsIsDeadLettered() throws Exception {
         control.resetConsumerStats(ResetConsumerStatsRequest.getDefaultInstance());
-        control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder().setFailureRate(0.3).setMaxAttempts(5).build());
+        control.updateConsumerConfig(
+                UpdateConsumerConfigRequest.newBuilder()
+                        .setFailureRate(0.3)
+                        .setMaxAttempts(5)
+                        .build());
         String prefix = Pipeline.unique("flaky");
         Pipeline.send(Pipeline.orders(prefix, 1000));
         Pipeline.awaitCaughtUp(group);
@@ -186,25 +239,34 @@ class ConsumerControlTest implements TestPropertyProvider {
         int dead = Pipeline.deadLetters(prefix).size();
         assertThat(stored.rows()).as("none twice").isEqualTo(stored.distinct());
         assertThat(stored.distinct() + dead).as("stored + dead-lettered").isEqualTo(1000);
-        ConsumerStats stats = control.getConsumerStats(GetConsumerStatsRequest.getDefaultInstance());
+        ConsumerStats stats =
+                control.getConsumerStats(GetConsumerStatsRequest.getDefaultInstance());
         assertThat(stats.getReceived()).isEqualTo(1000);
         assertThat(stats.getProcessed() + stats.getDeadLettered()).isEqualTo(1000);
         assertThat(stats.getFailures()).isGreaterThan(0);
         assertThat(stats.getRetries()).isGreaterThan(0);
-        assertThat(stats.getPartitionsList()).hasSize(3).allSatisfy(p -> {
-            assertThat(p.getDbOffset()).isEqualTo(p.getPosition());
-            assertThat(p.getKafkaCommittedOffset()).isEqualTo(p.getPosition());
-        });
+        assertThat(stats.getPartitionsList())
+                .hasSize(3)
+                .allSatisfy(
+                        p -> {
+                            assertThat(p.getDbOffset()).isEqualTo(p.getPosition());
+                            assertThat(p.getKafkaCommittedOffset()).isEqualTo(p.getPosition());
+                        });
 
-        control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder().setFailureRate(1).build());
+        control.updateConsumerConfig(
+                UpdateConsumerConfigRequest.newBuilder().setFailureRate(1).build());
         String doomed = Pipeline.unique("doomed");
         Pipeline.send(Pipeline.orders(doomed, 1000));
         Pipeline.awaitCaughtUp(group);
         assertThat(Pipeline.stored(doomed).rows()).isZero();
         List<Pipeline.StoredDeadLetter> dlq = Pipeline.deadLetters(doomed);
         assertThat(dlq).hasSize(1000);
-        assertThat(dlq.stream().map(Pipeline.StoredDeadLetter::attempts).distinct()).containsExactly(5);
-        assertThat(Collections.frequency(dlq.stream().map(Pipeline.StoredDeadLetter::key).toList(), doomed + "-7"))
+        assertThat(dlq.stream().map(Pipeline.StoredDeadLetter::attempts).distinct())
+                .containsExactly(5);
+        assertThat(
+                        Collections.frequency(
+                                dlq.stream().map(Pipeline.StoredDeadLetter::key).toList(),
+                                doomed + "-7"))
                 .isEqualTo(1);
     }
 }

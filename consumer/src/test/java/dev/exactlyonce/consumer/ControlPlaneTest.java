@@ -27,16 +27,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The control plane is locked: arming a crash drill, switching modes or resetting the stats needs the
- * bearer token (none: UNAUTHENTICATED, a wrong one: PERMISSION_DENIED); reads are open unless
+ * The control plane is locked: arming a crash drill, switching modes or resetting the stats needs
+ * the bearer token (none: UNAUTHENTICATED, a wrong one: PERMISSION_DENIED); reads are open unless
  * {@code app.control.reads-require-token}.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ControlPlaneTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
     private final String group = Pipeline.unique("control-plane");
     private ManagedChannel channel;
@@ -49,7 +48,10 @@ class ControlPlaneTest implements TestPropertyProvider {
 
     @BeforeAll
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        channel =
+                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
+                        .usePlaintext()
+                        .build();
         anonymous = ConsumerControlGrpc.newBlockingStub(channel);
     }
 
@@ -60,40 +62,73 @@ class ControlPlaneTest implements TestPropertyProvider {
 
     @Test
     void controlCallsNeedTheToken() {
-        UpdateConsumerConfigRequest armCrashDrill = UpdateConsumerConfigRequest.newBuilder().setCrashAfterMessages(0).build();
-        assertThat(code(() -> anonymous.updateConsumerConfig(armCrashDrill))).isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(code(() -> anonymous.resetConsumerStats(ResetConsumerStatsRequest.getDefaultInstance())))
+        UpdateConsumerConfigRequest armCrashDrill =
+                UpdateConsumerConfigRequest.newBuilder().setCrashAfterMessages(0).build();
+        assertThat(code(() -> anonymous.updateConsumerConfig(armCrashDrill)))
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(
+                        code(
+                                () ->
+                                        anonymous.resetConsumerStats(
+                                                ResetConsumerStatsRequest.getDefaultInstance())))
                 .isEqualTo(Status.Code.UNAUTHENTICATED);
 
         var wrong = new ControlToken("not-the-token").on(anonymous);
-        assertThat(code(() -> wrong.updateConsumerConfig(armCrashDrill))).isEqualTo(Status.Code.PERMISSION_DENIED);
-        assertThat(code(() -> wrong.resetConsumerStats(ResetConsumerStatsRequest.getDefaultInstance())))
+        assertThat(code(() -> wrong.updateConsumerConfig(armCrashDrill)))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(
+                        code(
+                                () ->
+                                        wrong.resetConsumerStats(
+                                                ResetConsumerStatsRequest.getDefaultInstance())))
                 .isEqualTo(Status.Code.PERMISSION_DENIED);
 
         var right = ControlToken.TEST.on(anonymous);
         assertThat(right.updateConsumerConfig(armCrashDrill).getCrashAfterMessages()).isZero();
-        assertThat(right.resetConsumerStats(ResetConsumerStatsRequest.getDefaultInstance())).isNotNull();
+        assertThat(right.resetConsumerStats(ResetConsumerStatsRequest.getDefaultInstance()))
+                .isNotNull();
     }
 
     @Test
     void readsAreOpenByDefault() {
-        assertThat(anonymous.getConsumerConfig(GetConsumerConfigRequest.getDefaultInstance())).isNotNull();
-        assertThat(anonymous.getConsumerStats(GetConsumerStatsRequest.getDefaultInstance())).isNotNull();
+        assertThat(anonymous.getConsumerConfig(GetConsumerConfigRequest.getDefaultInstance()))
+                .isNotNull();
+        assertThat(anonymous.getConsumerStats(GetConsumerStatsRequest.getDefaultInstance()))
+                .isNotNull();
     }
 
     @Test
     void readsNeedTheTokenWhenSwitched() {
-        // a group of its own that starts at the topic's end: it must not store earlier tests' orders again
-        Map<String, Object> properties = new HashMap<>(Pipeline.serviceProperties(Pipeline.unique("control-reads")));
+        // a group of its own that starts at the topic's end: it must not store earlier tests'
+        // orders again
+        Map<String, Object> properties =
+                new HashMap<>(Pipeline.serviceProperties(Pipeline.unique("control-reads")));
         properties.put("app.control.reads-require-token", "true");
-        try (EmbeddedServer management = ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
-            ManagedChannel closed = ManagedChannelBuilder.forAddress("127.0.0.1",
-                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort()).usePlaintext().build();
+        try (EmbeddedServer management =
+                ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
+            ManagedChannel closed =
+                    ManagedChannelBuilder.forAddress(
+                                    "127.0.0.1",
+                                    management
+                                            .getApplicationContext()
+                                            .getBean(GrpcEmbeddedServer.class)
+                                            .getPort())
+                            .usePlaintext()
+                            .build();
             try {
                 var reader = ConsumerControlGrpc.newBlockingStub(closed);
-                assertThat(code(() -> reader.getConsumerStats(GetConsumerStatsRequest.getDefaultInstance())))
+                assertThat(
+                                code(
+                                        () ->
+                                                reader.getConsumerStats(
+                                                        GetConsumerStatsRequest
+                                                                .getDefaultInstance())))
                         .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(ControlToken.TEST.on(reader).getConsumerStats(GetConsumerStatsRequest.getDefaultInstance()))
+                assertThat(
+                                ControlToken.TEST
+                                        .on(reader)
+                                        .getConsumerStats(
+                                                GetConsumerStatsRequest.getDefaultInstance()))
                         .isNotNull();
             } finally {
                 closed.shutdownNow();
@@ -102,7 +137,8 @@ class ControlPlaneTest implements TestPropertyProvider {
     }
 
     private static Status.Code code(Runnable call) {
-        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, call::run);
+        StatusRuntimeException refused =
+                catchThrowableOfType(StatusRuntimeException.class, call::run);
         return refused == null ? Status.Code.OK : refused.getStatus().getCode();
     }
 }

@@ -5,12 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** COPY's text format: columns by tab, rows by newline, and the four characters that would break them escaped. */
+/**
+ * COPY's text format: columns by tab, rows by newline, and the four characters that would break
+ * them escaped.
+ */
 class CopyTextTest {
 
     @Test
     void columnsAreTabSeparatedAndRowsNewlineTerminated() {
-        String text = new CopyText(2, 16).column("a").column(7).endRow().column("b").column(-1L).endRow().toString();
+        String text =
+                new CopyText(2, 16)
+                        .column("a")
+                        .column(7)
+                        .endRow()
+                        .column("b")
+                        .column(-1L)
+                        .endRow()
+                        .toString();
 
         assertThat(text).isEqualTo("a\t7\nb\t-1\n");
     }

@@ -40,20 +40,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Records as the producer writes them for a client retrying with its order id (the message id derived
- * with {@link MessageIds}, a new produced_at per attempt), against the real broker and PostgreSQL: a retry
- * is stored once with the dedup on and twice without it (the lesson); a key reused for another order is
- * one stored row plus one row in order_conflicts, in every mode, and a replay does not record it twice.
+ * Records as the producer writes them for a client retrying with its order id (the message id
+ * derived with {@link MessageIds}, a new produced_at per attempt), against the real broker and
+ * PostgreSQL: a retry is stored once with the dedup on and twice without it (the lesson); a key
+ * reused for another order is one stored row plus one row in order_conflicts, in every mode, and a
+ * replay does not record it twice.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IdempotencyKeysTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
-    @Inject
-    EmbeddedServer managementServer;
+    @Inject EmbeddedServer managementServer;
 
     private final String group = Pipeline.unique("keys");
     private ServiceProbe probe;
@@ -76,29 +75,46 @@ class IdempotencyKeysTest implements TestPropertyProvider {
     }
 
     private void use(DeliveryMode mode, boolean idempotency) {
-        control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder()
-                .setProcessingMode(mode).setEnableIdempotency(idempotency).setFailureRate(0).setMaxAttempts(5)
-                .setCrashAfterMessages(0).setCrashPoint(CrashPoint.AFTER_DB_COMMIT).setProcessingDelayMs(0).build());
+        control.updateConsumerConfig(
+                UpdateConsumerConfigRequest.newBuilder()
+                        .setProcessingMode(mode)
+                        .setEnableIdempotency(idempotency)
+                        .setFailureRate(0)
+                        .setMaxAttempts(5)
+                        .setCrashAfterMessages(0)
+                        .setCrashPoint(CrashPoint.AFTER_DB_COMMIT)
+                        .setProcessingDelayMs(0)
+                        .build());
     }
 
     /**
-     * One attempt of an order placed under cust-001's key {@code orderId}: what OrderRecords.prepare writes
-     * for cust-001. With another customerId it is a record our producer never writes (it derives the
-     * message id from the customer too): the consumer must still refuse it as a reused key, whatever differs.
+     * One attempt of an order placed under cust-001's key {@code orderId}: what
+     * OrderRecords.prepare writes for cust-001. With another customerId it is a record our producer
+     * never writes (it derives the message id from the customer too): the consumer must still
+     * refuse it as a reused key, whatever differs.
      */
-    private static OrderEvent attempt(String orderId, String customerId, int quantity, double price) {
+    private static OrderEvent attempt(
+            String orderId, String customerId, int quantity, double price) {
         return keyedBy("cust-001", orderId, customerId, quantity, price);
     }
 
-    private static OrderEvent keyedBy(String keyOwner, String orderId, String customerId, int quantity, double price) {
+    private static OrderEvent keyedBy(
+            String keyOwner, String orderId, String customerId, int quantity, double price) {
         Instant now = Instant.now();
         return OrderEvent.newBuilder()
                 .setOrderId(orderId)
                 .setMessageId(MessageIds.forClientKey(keyOwner, orderId))
                 .setCustomerId(customerId)
-                .addItems(OrderItem.newBuilder().setName("Widget").setQuantity(quantity).setPrice(price))
+                .addItems(
+                        OrderItem.newBuilder()
+                                .setName("Widget")
+                                .setQuantity(quantity)
+                                .setPrice(price))
                 .setTotalAmount(Math.round(quantity * price * 100) / 100.0)
-                .setProducedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .setProducedAt(
+                        Timestamp.newBuilder()
+                                .setSeconds(now.getEpochSecond())
+                                .setNanos(now.getNano()))
                 .setDeliveryMode(DeliveryMode.EXACTLY_ONCE)
                 .setProducerId("producer-0")
                 .build();
@@ -139,7 +155,8 @@ class IdempotencyKeysTest implements TestPropertyProvider {
     void aRetriedBatchIsEachOrderOnceInExactlyOnce() throws Exception {
         use(DeliveryMode.EXACTLY_ONCE, true);
         String prefix = Pipeline.unique("batch-retry");
-        List<String> orderIds = List.of(prefix + "-a", prefix + "-b", prefix + "-c", prefix + "-d", prefix + "-e");
+        List<String> orderIds =
+                List.of(prefix + "-a", prefix + "-b", prefix + "-c", prefix + "-d", prefix + "-e");
 
         // the PlaceOrderBatch whose reply was lost, then the same call again: each order id twice
         Pipeline.send(orderIds.stream().map(IdempotencyKeysTest::attempt).toList());
@@ -154,11 +171,17 @@ class IdempotencyKeysTest implements TestPropertyProvider {
     void aKeyReusedForAnotherOrderIsOneRowAndOneConflictWhateverDiffers() throws Exception {
         use(DeliveryMode.EXACTLY_ONCE, true);
         String prefix = Pipeline.unique("reused");
-        List<OrderEvent> originals = List.of(attempt(prefix + "-customer"), attempt(prefix + "-items"),
-                attempt(prefix + "-amount"));
+        List<OrderEvent> originals =
+                List.of(
+                        attempt(prefix + "-customer"),
+                        attempt(prefix + "-items"),
+                        attempt(prefix + "-amount"));
         // the later ones: same keys, other customer / other items / other amount
-        List<OrderEvent> reused = List.of(attempt(prefix + "-customer", "cust-002", 2, 19.99),
-                attempt(prefix + "-items", "cust-001", 3, 19.99), attempt(prefix + "-amount", "cust-001", 2, 19.98));
+        List<OrderEvent> reused =
+                List.of(
+                        attempt(prefix + "-customer", "cust-002", 2, 19.99),
+                        attempt(prefix + "-items", "cust-001", 3, 19.99),
+                        attempt(prefix + "-amount", "cust-001", 2, 19.98));
         long conflictsBefore = stats().getKeyConflicts();
 
         Pipeline.send(originals);
@@ -173,12 +196,19 @@ class IdempotencyKeysTest implements TestPropertyProvider {
         for (int i = 0; i < 3; i++) {
             OrderEvent original = originals.get(i);
             OrderEvent offered = reused.get(i);
-            ConflictRow row = conflicts.stream().filter(c -> c.orderId().equals(offered.getOrderId())).findFirst().orElseThrow();
+            ConflictRow row =
+                    conflicts.stream()
+                            .filter(c -> c.orderId().equals(offered.getOrderId()))
+                            .findFirst()
+                            .orElseThrow();
             assertThat(row.messageId()).isEqualTo(offered.getMessageId());
             assertThat(row.storedFingerprint()).isEqualTo(fingerprint(original));
-            assertThat(row.offeredFingerprint()).isEqualTo(fingerprint(offered)).isNotEqualTo(row.storedFingerprint());
+            assertThat(row.offeredFingerprint())
+                    .isEqualTo(fingerprint(offered))
+                    .isNotEqualTo(row.storedFingerprint());
             assertThat(row.customerId()).isEqualTo(offered.getCustomerId());
-            assertThat(row.totalAmount()).isEqualByComparingTo(BigDecimal.valueOf(offered.getTotalAmount()));
+            assertThat(row.totalAmount())
+                    .isEqualByComparingTo(BigDecimal.valueOf(offered.getTotalAmount()));
             assertThat(row.offset()).isNotNegative();
         }
         assertThat(stats().getKeyConflicts() - conflictsBefore).isEqualTo(3);
@@ -190,8 +220,10 @@ class IdempotencyKeysTest implements TestPropertyProvider {
         String prefix = Pipeline.unique("two-customers");
         String orderId = prefix + "-1";
 
-        Pipeline.send(List.of(keyedBy("cust-001", orderId, "cust-001", 2, 19.99),
-                keyedBy("cust-002", orderId, "cust-002", 1, 5)));
+        Pipeline.send(
+                List.of(
+                        keyedBy("cust-001", orderId, "cust-001", 2, 19.99),
+                        keyedBy("cust-002", orderId, "cust-002", 1, 5)));
         Pipeline.awaitCaughtUp(group);
 
         assertThat(storedCustomers(prefix)).containsExactlyInAnyOrder("cust-001", "cust-002");
@@ -204,12 +236,18 @@ class IdempotencyKeysTest implements TestPropertyProvider {
         String prefix = Pipeline.unique("same-batch");
 
         // one producer flush, one partition (same key): normally one poll batch
-        Pipeline.send(List.of(attempt(prefix + "-1"), attempt(prefix + "-1"), attempt(prefix + "-1", "cust-009", 1, 5)));
+        Pipeline.send(
+                List.of(
+                        attempt(prefix + "-1"),
+                        attempt(prefix + "-1"),
+                        attempt(prefix + "-1", "cust-009", 1, 5)));
         Pipeline.awaitCaughtUp(group);
 
         assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(1, 1));
         assertThat(storedCustomers(prefix)).containsExactly("cust-001");
-        assertThat(conflicts(prefix)).singleElement().satisfies(c -> assertThat(c.customerId()).isEqualTo("cust-009"));
+        assertThat(conflicts(prefix))
+                .singleElement()
+                .satisfies(c -> assertThat(c.customerId()).isEqualTo("cust-009"));
     }
 
     @Test
@@ -218,12 +256,15 @@ class IdempotencyKeysTest implements TestPropertyProvider {
         String prefix = Pipeline.unique("reused-alo");
 
         Pipeline.send(List.of(attempt(prefix + "-1")));
-        Pipeline.send(List.of(attempt(prefix + "-1"), attempt(prefix + "-1", "cust-002", 2, 19.99)));
+        Pipeline.send(
+                List.of(attempt(prefix + "-1"), attempt(prefix + "-1", "cust-002", 2, 19.99)));
         Pipeline.awaitCaughtUp(group);
 
         assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(2, 1));
         assertThat(storedCustomers(prefix)).containsOnly("cust-001");
-        assertThat(conflicts(prefix)).singleElement().satisfies(c -> assertThat(c.customerId()).isEqualTo("cust-002"));
+        assertThat(conflicts(prefix))
+                .singleElement()
+                .satisfies(c -> assertThat(c.customerId()).isEqualTo("cust-002"));
     }
 
     @Test
@@ -239,7 +280,8 @@ class IdempotencyKeysTest implements TestPropertyProvider {
         Pipeline.awaitCaughtUp(group);
         assertThat(conflicts(prefix)).hasSize(1);
 
-        // the same records read again, as at-least-once does after a crash before its offset commit:
+        // the same records read again, as at-least-once does after a crash before its offset
+        // commit:
         // a second group over the same database, starting where these records start
         String replaying = Pipeline.unique("keys-replay");
         try (Admin admin = Pipeline.admin()) {
@@ -247,7 +289,8 @@ class IdempotencyKeysTest implements TestPropertyProvider {
             start.forEach((tp, offset) -> from.put(tp, new OffsetAndMetadata(offset)));
             admin.alterConsumerGroupOffsets(replaying, from).all().get();
         }
-        try (ApplicationContext replay = Pipeline.startConsumer(replaying, Pipeline.unique("pod"))) {
+        try (ApplicationContext replay =
+                Pipeline.startConsumer(replaying, Pipeline.unique("pod"))) {
             Pipeline.awaitCaughtUp(replaying);
         }
 
@@ -260,13 +303,22 @@ class IdempotencyKeysTest implements TestPropertyProvider {
     }
 
     private static String fingerprint(OrderEvent event) {
-        BigDecimal amount = BigDecimal.valueOf(event.getTotalAmount()).setScale(2, java.math.RoundingMode.HALF_EVEN);
-        return HexFormat.of().formatHex(OrderFingerprint.of(event.getCustomerId(), event.getItemsList(), amount));
+        BigDecimal amount =
+                BigDecimal.valueOf(event.getTotalAmount())
+                        .setScale(2, java.math.RoundingMode.HALF_EVEN);
+        return HexFormat.of()
+                .formatHex(
+                        OrderFingerprint.of(event.getCustomerId(), event.getItemsList(), amount));
     }
 
-    record ConflictRow(String orderId, String messageId, String storedFingerprint, String offeredFingerprint,
-                       String customerId, BigDecimal totalAmount, long offset) {
-    }
+    record ConflictRow(
+            String orderId,
+            String messageId,
+            String storedFingerprint,
+            String offeredFingerprint,
+            String customerId,
+            BigDecimal totalAmount,
+            long offset) {}
 
     private static Connection database() throws SQLException {
         var infra = Pipeline.infra();
@@ -274,15 +326,24 @@ class IdempotencyKeysTest implements TestPropertyProvider {
     }
 
     private static List<ConflictRow> conflicts(String prefix) throws SQLException {
-        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
-                "SELECT order_id, message_id, encode(stored_fingerprint, 'hex'), encode(offered_fingerprint, 'hex'), "
-                        + "customer_id, total_amount, kafka_offset FROM order_conflicts WHERE order_id LIKE ? ORDER BY id")) {
+        try (Connection c = database();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT order_id, message_id, encode(stored_fingerprint, 'hex'), encode(offered_fingerprint, 'hex'), "
+                                        + "customer_id, total_amount, kafka_offset FROM order_conflicts WHERE order_id LIKE ? ORDER BY id")) {
             ps.setString(1, prefix + "-%");
             List<ConflictRow> rows = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new ConflictRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getBigDecimal(6), rs.getLong(7)));
+                    rows.add(
+                            new ConflictRow(
+                                    rs.getString(1),
+                                    rs.getString(2),
+                                    rs.getString(3),
+                                    rs.getString(4),
+                                    rs.getString(5),
+                                    rs.getBigDecimal(6),
+                                    rs.getLong(7)));
                 }
             }
             return rows;
@@ -290,8 +351,10 @@ class IdempotencyKeysTest implements TestPropertyProvider {
     }
 
     private static List<String> storedCustomers(String prefix) throws SQLException {
-        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
-                "SELECT customer_id FROM orders WHERE order_id LIKE ? ORDER BY id")) {
+        try (Connection c = database();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT customer_id FROM orders WHERE order_id LIKE ? ORDER BY id")) {
             ps.setString(1, prefix + "-%");
             List<String> customers = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {

@@ -5,9 +5,10 @@ import jakarta.inject.Singleton;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Tests run the crash drill in this JVM: instead of Runtime.halt, the poll-loop thread dies right here
- * (an Error nothing catches on the way out), so nothing after the crash point is committed; the test then
- * starts a fresh application context, which is the restart. The real halt is exercised by the lab's drills.
+ * Tests run the crash drill in this JVM: instead of Runtime.halt, the poll-loop thread dies right
+ * here (an Error nothing catches on the way out), so nothing after the crash point is committed;
+ * the test then starts a fresh application context, which is the restart. The real halt is
+ * exercised by the lab's drills.
  */
 @Singleton
 @Replaces(RuntimeHalt.class)

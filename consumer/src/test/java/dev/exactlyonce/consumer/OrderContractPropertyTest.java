@@ -29,15 +29,17 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * The order contract proved against the real consumer and PostgreSQL: generated orders (hostile text of
- * every kind, odd amounts, broken totals) are checked by {@link OrderContract}; every order it accepts,
- * written to topic orders, is stored by the consumer exactly as sent (none dead-lettered, nothing changed),
- * and every order it refuses is refused naming a field of the order.
+ * The order contract proved against the real consumer and PostgreSQL: generated orders (hostile
+ * text of every kind, odd amounts, broken totals) are checked by {@link OrderContract}; every order
+ * it accepts, written to topic orders, is stored by the consumer exactly as sent (none
+ * dead-lettered, nothing changed), and every order it refuses is refused naming a field of the
+ * order.
  */
 class OrderContractPropertyTest {
 
     private static final Pattern FIELD =
-            Pattern.compile("order_id|customer_id|items(\\[\\d+](\\.(name|quantity|price))?)?|total_amount");
+            Pattern.compile(
+                    "order_id|customer_id|items(\\[\\d+](\\.(name|quantity|price))?)?|total_amount");
 
     private static String group;
     private static ApplicationContext consumer;
@@ -62,7 +64,10 @@ class OrderContractPropertyTest {
         List<OrderEvent> events = new ArrayList<>();
         for (PlaceOrderRequest order : offered) {
             Violation refused = OrderContract.check(order);
-            Statistics.collect(refused == null ? "accepted" : "refused: " + refused.field().replaceAll("\\d+", "n"));
+            Statistics.collect(
+                    refused == null
+                            ? "accepted"
+                            : "refused: " + refused.field().replaceAll("\\d+", "n"));
             if (refused != null) {
                 assertThat(refused.field()).matches(FIELD);
                 assertThat(refused.rule()).isNotBlank();
@@ -70,17 +75,25 @@ class OrderContractPropertyTest {
             }
             String orderId = prefix + "-" + accepted.size();
             accepted.put(orderId, order);
-            events.add(Pipeline.order(orderId, orderId + "-m").toBuilder().setCustomerId(order.getCustomerId())
-                    .clearItems().addAllItems(order.getItemsList()).setTotalAmount(order.getTotalAmount()).build());
+            events.add(
+                    Pipeline.order(orderId, orderId + "-m").toBuilder()
+                            .setCustomerId(order.getCustomerId())
+                            .clearItems()
+                            .addAllItems(order.getItemsList())
+                            .setTotalAmount(order.getTotalAmount())
+                            .build());
         }
         Pipeline.send(events);
         Pipeline.awaitCaughtUp(group);
 
         assertThat(Pipeline.deadLetters(prefix)).as("dead-lettered after acceptance").isEmpty();
         var infra = Pipeline.infra();
-        try (Connection c = DriverManager.getConnection(infra.jdbcUrl(), infra.jdbcUser(), infra.jdbcPassword());
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT order_id, customer_id, items::text, total_amount FROM orders WHERE order_id LIKE ?")) {
+        try (Connection c =
+                        DriverManager.getConnection(
+                                infra.jdbcUrl(), infra.jdbcUser(), infra.jdbcPassword());
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT order_id, customer_id, items::text, total_amount FROM orders WHERE order_id LIKE ?")) {
             ps.setString(1, prefix + "-%");
             int rows = 0;
             try (ResultSet rs = ps.executeQuery()) {
@@ -90,7 +103,9 @@ class OrderContractPropertyTest {
                     assertThat(rs.getString(2)).isEqualTo(sent.getCustomerId());
                     assertThat(itemsOf(rs.getString(3))).isEqualTo(sent.getItemsList());
                     assertThat(rs.getBigDecimal(4))
-                            .isEqualByComparingTo(BigDecimal.valueOf(OrderContract.cents(sent.getTotalAmount()), 2));
+                            .isEqualByComparingTo(
+                                    BigDecimal.valueOf(
+                                            OrderContract.cents(sent.getTotalAmount()), 2));
                 }
             }
             assertThat(rows).as("every accepted order stored once").isEqualTo(accepted.size());

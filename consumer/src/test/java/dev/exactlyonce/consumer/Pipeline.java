@@ -32,28 +32,26 @@ import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * What the consumer tests share: the testkit's Kafka and PostgreSQL, a plain producer of OrderEvents,
- * consumer contexts on their own group (started at the topic's end, so that a test sees only its own
- * records), and the database (rows and dead letters) read back.
+ * What the consumer tests share: the testkit's Kafka and PostgreSQL, a plain producer of
+ * OrderEvents, consumer contexts on their own group (started at the topic's end, so that a test
+ * sees only its own records), and the database (rows and dead letters) read back.
  */
 final class Pipeline {
 
-    static final List<TopicPartition> ORDER_PARTITIONS = IntStream.range(0, Topics.ORDERS_PARTITIONS)
-            .mapToObj(p -> new TopicPartition(Topics.ORDERS, p)).toList();
+    static final List<TopicPartition> ORDER_PARTITIONS =
+            IntStream.range(0, Topics.ORDERS_PARTITIONS)
+                    .mapToObj(p -> new TopicPartition(Topics.ORDERS, p))
+                    .toList();
 
-    private Pipeline() {
-    }
+    private Pipeline() {}
 
     private static boolean topicsCreated;
 
@@ -61,7 +59,8 @@ final class Pipeline {
     static synchronized Infrastructure infra() {
         Infrastructure infrastructure = TestInfrastructure.shared();
         if (!topicsCreated) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", infrastructure.bootstrapServers()))) {
+            try (Admin admin =
+                    Admin.create(Map.of("bootstrap.servers", infrastructure.bootstrapServers()))) {
                 Topics.ensureExist(admin, 30_000);
             } catch (Exception e) {
                 throw new IllegalStateException("topics not created", e);
@@ -84,9 +83,14 @@ final class Pipeline {
         return properties;
     }
 
-    /** Starts a consumer process (an application context) on a group positioned at the topic's end. */
+    /**
+     * Starts a consumer process (an application context) on a group positioned at the topic's end.
+     */
     static ApplicationContext startConsumer(String group, String pod) {
-        return ApplicationContext.builder().environments("test").properties(consumerProperties(group, pod)).start();
+        return ApplicationContext.builder()
+                .environments("test")
+                .properties(consumerProperties(group, pod))
+                .start();
     }
 
     /** A fresh group starts where the topic ends now, not at the records of earlier tests. */
@@ -105,10 +109,14 @@ final class Pipeline {
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 
-    /** Waits until the group's committed Kafka offsets reached the topic's end: everything was handled. */
     /**
-     * The properties of a consumer service under test (a TestPropertyProvider's): a fresh group that starts
-     * at the end of the topic, so earlier tests' records are not its business, and a pod name of its own.
+     * Waits until the group's committed Kafka offsets reached the topic's end: everything was
+     * handled.
+     */
+    /**
+     * The properties of a consumer service under test (a TestPropertyProvider's): a fresh group
+     * that starts at the end of the topic, so earlier tests' records are not its business, and a
+     * pod name of its own.
      */
     static Map<String, String> serviceProperties(String group) {
         try {
@@ -122,14 +130,25 @@ final class Pipeline {
     }
 
     static void awaitCaughtUp(String group) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            try (Admin admin = admin()) {
-                Map<TopicPartition, OffsetAndMetadata> committed =
-                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-                return endOffsets(admin).entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                        && committed.get(e.getKey()).offset() >= e.getValue());
-            }
-        });
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> {
+                            try (Admin admin = admin()) {
+                                Map<TopicPartition, OffsetAndMetadata> committed =
+                                        admin.listConsumerGroupOffsets(group)
+                                                .partitionsToOffsetAndMetadata()
+                                                .get();
+                                return endOffsets(admin).entrySet().stream()
+                                        .allMatch(
+                                                e ->
+                                                        committed.get(e.getKey()) != null
+                                                                && committed
+                                                                                .get(e.getKey())
+                                                                                .offset()
+                                                                        >= e.getValue());
+                            }
+                        });
     }
 
     static Admin admin() {
@@ -144,7 +163,10 @@ final class Pipeline {
                 .setCustomerId("cust-001")
                 .addItems(OrderItem.newBuilder().setName("Widget").setQuantity(2).setPrice(19.99))
                 .setTotalAmount(39.98)
-                .setProducedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .setProducedAt(
+                        Timestamp.newBuilder()
+                                .setSeconds(now.getEpochSecond())
+                                .setNanos(now.getNano()))
                 .setDeliveryMode(DeliveryMode.EXACTLY_ONCE)
                 .setProducerId("test-producer")
                 .build();
@@ -164,12 +186,17 @@ final class Pipeline {
         Properties p = new Properties();
         p.put("bootstrap.servers", infra().bootstrapServers());
         p.put("acks", "all");
-        try (KafkaProducer<String, OrderEvent> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new OrderEventSerde.OrderEventSerializer())) {
+        try (KafkaProducer<String, OrderEvent> producer =
+                new KafkaProducer<>(
+                        p, new StringSerializer(), new OrderEventSerde.OrderEventSerializer())) {
             List<Future<?>> acks = new ArrayList<>();
             for (OrderEvent event : events) {
-                ProducerRecord<String, OrderEvent> record = new ProducerRecord<>(Topics.ORDERS, event.getOrderId(), event);
-                record.headers().add(Topics.HEADER_MESSAGE_ID, event.getMessageId().getBytes(StandardCharsets.UTF_8));
+                ProducerRecord<String, OrderEvent> record =
+                        new ProducerRecord<>(Topics.ORDERS, event.getOrderId(), event);
+                record.headers()
+                        .add(
+                                Topics.HEADER_MESSAGE_ID,
+                                event.getMessageId().getBytes(StandardCharsets.UTF_8));
                 acks.add(producer.send(record));
             }
             for (Future<?> ack : acks) {
@@ -182,24 +209,26 @@ final class Pipeline {
     static void sendRaw(String key, byte[] value) throws Exception {
         Properties p = new Properties();
         p.put("bootstrap.servers", infra().bootstrapServers());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.ORDERS, key, value)).get();
         }
     }
 
     /** Rows and distinct order ids stored for orders whose id starts with {@code prefix}. */
-    record Stored(long rows, long distinct) {
-    }
+    record Stored(long rows, long distinct) {}
 
     static Stored stored(String prefix) throws SQLException {
         return stored(infra().jdbcUrl(), prefix);
     }
 
     static Stored stored(String jdbcUrl, String prefix) throws SQLException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, infra().jdbcUser(), infra().jdbcPassword());
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT count(*), count(DISTINCT order_id) FROM orders WHERE order_id LIKE ?")) {
+        try (Connection c =
+                        DriverManager.getConnection(
+                                jdbcUrl, infra().jdbcUser(), infra().jdbcPassword());
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT count(*), count(DISTINCT order_id) FROM orders WHERE order_id LIKE ?")) {
             ps.setString(1, prefix + "-%");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -209,21 +238,36 @@ final class Pipeline {
     }
 
     /** One row of dead_letters. */
-    record StoredDeadLetter(String key, int partition, long offset, String messageId, String reason, int attempts) {
-    }
+    record StoredDeadLetter(
+            String key,
+            int partition,
+            long offset,
+            String messageId,
+            String reason,
+            int attempts) {}
 
     /** The dead letters whose record key starts with {@code prefix}, in Kafka order. */
     static List<StoredDeadLetter> deadLetters(String prefix) throws SQLException {
-        try (Connection c = DriverManager.getConnection(infra().jdbcUrl(), infra().jdbcUser(), infra().jdbcPassword());
-             PreparedStatement ps = c.prepareStatement("SELECT convert_from(record_key, 'UTF8'), kafka_partition, "
-                     + "kafka_offset, message_id, reason, attempts FROM dead_letters "
-                     + "WHERE convert_from(record_key, 'UTF8') LIKE ? ORDER BY kafka_partition, kafka_offset")) {
+        try (Connection c =
+                        DriverManager.getConnection(
+                                infra().jdbcUrl(), infra().jdbcUser(), infra().jdbcPassword());
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT convert_from(record_key, 'UTF8'), kafka_partition, "
+                                        + "kafka_offset, message_id, reason, attempts FROM dead_letters "
+                                        + "WHERE convert_from(record_key, 'UTF8') LIKE ? ORDER BY kafka_partition, kafka_offset")) {
             ps.setString(1, prefix + "%");
             List<StoredDeadLetter> found = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    found.add(new StoredDeadLetter(rs.getString(1), rs.getInt(2), rs.getLong(3), rs.getString(4),
-                            rs.getString(5), rs.getInt(6)));
+                    found.add(
+                            new StoredDeadLetter(
+                                    rs.getString(1),
+                                    rs.getInt(2),
+                                    rs.getLong(3),
+                                    rs.getString(4),
+                                    rs.getString(5),
+                                    rs.getInt(6)));
                 }
             }
             return found;

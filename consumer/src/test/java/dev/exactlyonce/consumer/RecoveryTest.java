@@ -23,11 +23,15 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
-/** Restarts and outages: where a consumer resumes, and that it waits for PostgreSQL instead of skipping. */
+/**
+ * Restarts and outages: where a consumer resumes, and that it waits for PostgreSQL instead of
+ * skipping.
+ */
 class RecoveryTest {
 
     @Test
-    void restartedConsumerResumesFromTheDatabaseOffsetsNotFromEarlierKafkaOffsets() throws Exception {
+    void restartedConsumerResumesFromTheDatabaseOffsetsNotFromEarlierKafkaOffsets()
+            throws Exception {
         String group = Pipeline.unique("resume");
         String pod = Pipeline.unique("pod");
         String prefix = Pipeline.unique("resume");
@@ -38,12 +42,18 @@ class RecoveryTest {
         }
         try (ApplicationContext first = Pipeline.startConsumer(group, pod)) {
             // idempotency off: a replay would show up as duplicate rows
-            first.getBean(SharedConsumerConfig.class).update(UpdateConsumerConfigRequest.newBuilder()
-                    .setProcessingMode(DeliveryMode.EXACTLY_ONCE).setEnableIdempotency(false).setFailureRate(0).build());
+            first.getBean(SharedConsumerConfig.class)
+                    .update(
+                            UpdateConsumerConfigRequest.newBuilder()
+                                    .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
+                                    .setEnableIdempotency(false)
+                                    .setFailureRate(0)
+                                    .build());
             Pipeline.send(Pipeline.orders(prefix + "-old", 30));
             Pipeline.awaitCaughtUp(group);
         }
-        // Kafka's committed offsets go back to before those 30 records (the group is empty after a graceful stop)
+        // Kafka's committed offsets go back to before those 30 records (the group is empty after a
+        // graceful stop)
         try (Admin admin = Pipeline.admin()) {
             Map<TopicPartition, OffsetAndMetadata> rewound = new HashMap<>();
             before.forEach((tp, offset) -> rewound.put(tp, new OffsetAndMetadata(offset)));
@@ -55,7 +65,8 @@ class RecoveryTest {
             assertThat(Pipeline.stored(prefix + "-old")).isEqualTo(new Pipeline.Stored(30, 30));
             assertThat(Pipeline.stored(prefix + "-new")).isEqualTo(new Pipeline.Stored(10, 10));
             assertThat(restarted.getBean(ConsumerMetrics.class).total(Total.RECEIVED))
-                    .as("the old records were not even read again").isEqualTo(10);
+                    .as("the old records were not even read again")
+                    .isEqualTo(10);
         }
     }
 
@@ -86,12 +97,16 @@ class RecoveryTest {
         try (ApplicationContext consumer = Pipeline.startConsumer(group, Pipeline.unique("pod"))) {
             Pipeline.awaitCaughtUp(group);
             assertThat(Pipeline.stored(prefix).rows()).isEqualTo(30 - deletedCount);
-            assertThat(consumer.getBean(ConsumerMetrics.class).total(Total.RETENTION_SKIPPED)).isEqualTo(deletedCount);
+            assertThat(consumer.getBean(ConsumerMetrics.class).total(Total.RETENTION_SKIPPED))
+                    .isEqualTo(deletedCount);
         }
         var infra = Pipeline.infra();
-        try (Connection c = DriverManager.getConnection(infra.jdbcUrl(), infra.jdbcUser(), infra.jdbcPassword());
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT kafka_partition, from_offset, to_offset FROM retention_gaps WHERE consumer_group = ?")) {
+        try (Connection c =
+                        DriverManager.getConnection(
+                                infra.jdbcUrl(), infra.jdbcUser(), infra.jdbcPassword());
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT kafka_partition, from_offset, to_offset FROM retention_gaps WHERE consumer_group = ?")) {
             ps.setString(1, group);
             Map<Integer, long[]> gaps = new HashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
@@ -102,7 +117,9 @@ class RecoveryTest {
             for (TopicPartition tp : Pipeline.ORDER_PARTITIONS) {
                 long to = deleted.get(tp).beforeOffset();
                 if (to > start.get(tp)) {
-                    assertThat(gaps.get(tp.partition())).as("gap of %s", tp).containsExactly(start.get(tp), to);
+                    assertThat(gaps.get(tp.partition()))
+                            .as("gap of %s", tp)
+                            .containsExactly(start.get(tp), to);
                 }
             }
         }
@@ -110,7 +127,8 @@ class RecoveryTest {
 
     @Test
     void startsWithoutPostgresWaitsThroughAnOutageAndSkipsNothing() throws Exception {
-        EmbeddedPostgresDatabase database = new EmbeddedPostgresDatabase(0, Files.createTempDirectory("outage-pg"));
+        EmbeddedPostgresDatabase database =
+                new EmbeddedPostgresDatabase(0, Files.createTempDirectory("outage-pg"));
         String group = Pipeline.unique("outage");
         String prefix = Pipeline.unique("outage");
         Pipeline.startGroupAtEnd(group);
@@ -119,30 +137,36 @@ class RecoveryTest {
         properties.put("datasources.default.username", EmbeddedPostgresDatabase.USER);
         properties.put("datasources.default.password", EmbeddedPostgresDatabase.PASSWORD);
         properties.put("datasources.default.connection-timeout", 1000);
-        try (ApplicationContext consumer = ApplicationContext.builder().environments("test").properties(properties).start()) {
+        try (ApplicationContext consumer =
+                ApplicationContext.builder().environments("test").properties(properties).start()) {
             // started without PostgreSQL: alive, not ready, nothing consumed
             Readiness readiness = consumer.getBean(Readiness.class);
             OrderConsumer loop = consumer.getBean(OrderConsumer.class);
             Pipeline.send(Pipeline.orders(prefix + "-a", 20));
-            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+            await().during(Duration.ofSeconds(3))
+                    .atMost(Duration.ofSeconds(5))
                     .until(() -> !readiness.isReady() && !loop.isRunning());
 
             database.start();
             await().atMost(Duration.ofSeconds(60)).until(readiness::isReady);
             Pipeline.awaitCaughtUp(group);
-            assertThat(Pipeline.stored(database.jdbcUrl(), prefix + "-a")).isEqualTo(new Pipeline.Stored(20, 20));
+            assertThat(Pipeline.stored(database.jdbcUrl(), prefix + "-a"))
+                    .isEqualTo(new Pipeline.Stored(20, 20));
 
-            // an outage while running: the batch waits, paused, and is stored when PostgreSQL is back
+            // an outage while running: the batch waits, paused, and is stored when PostgreSQL is
+            // back
             database.stop();
             Pipeline.send(Pipeline.orders(prefix + "-b", 20));
             ConsumerMetrics metrics = consumer.getBean(ConsumerMetrics.class);
             // some of them reached the loop (the first poll may hold only some partitions' records)
             await().atMost(Duration.ofSeconds(30)).until(() -> metrics.total(Total.RECEIVED) > 20);
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
                     .until(() -> !readiness.isReady() && metrics.total(Total.PROCESSED) == 20);
             database.start();
             Pipeline.awaitCaughtUp(group);
-            assertThat(Pipeline.stored(database.jdbcUrl(), prefix + "-b")).isEqualTo(new Pipeline.Stored(20, 20));
+            assertThat(Pipeline.stored(database.jdbcUrl(), prefix + "-b"))
+                    .isEqualTo(new Pipeline.Stored(20, 20));
         } finally {
             database.stop();
         }

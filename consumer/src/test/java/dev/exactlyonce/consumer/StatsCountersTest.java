@@ -33,22 +33,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The GetStats counters (order_totals, order_counts, orders_per_second) are moved by the consumer once per
- * batch (count_stored_batch), no longer by triggers. They must still say exactly what the tables hold, as
- * the triggers made them: here they are compared with COUNT(*) over the tables after batches of every
- * kind — new orders, retries skipped by the dedup, retries stored twice with the dedup off (also twice in
- * one batch), reused keys refused as conflicts, batches that store nothing — in every mode. The order rows
- * go in with COPY, so an item name with the characters COPY's text format escapes is stored as sent.
+ * The GetStats counters (order_totals, order_counts, orders_per_second) are moved by the consumer
+ * once per batch (count_stored_batch), no longer by triggers. They must still say exactly what the
+ * tables hold, as the triggers made them: here they are compared with COUNT(*) over the tables
+ * after batches of every kind — new orders, retries skipped by the dedup, retries stored twice with
+ * the dedup off (also twice in one batch), reused keys refused as conflicts, batches that store
+ * nothing — in every mode. The order rows go in with COPY, so an item name with the characters
+ * COPY's text format escapes is stored as sent.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StatsCountersTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
-    @Inject
-    EmbeddedServer managementServer;
+    @Inject EmbeddedServer managementServer;
 
     private final String group = Pipeline.unique("counters");
     private ServiceProbe probe;
@@ -74,7 +73,8 @@ class StatsCountersTest implements TestPropertyProvider {
     void countersEqualTheTablesAfterBatchesOfEveryKind() throws Exception {
         String p = Pipeline.unique("mixed");
 
-        // exactly-once, dedup on: 30 new orders, 10 of them retried (skipped), 3 keys reused (conflicts)
+        // exactly-once, dedup on: 30 new orders, 10 of them retried (skipped), 3 keys reused
+        // (conflicts)
         use(DeliveryMode.EXACTLY_ONCE, true);
         List<OrderEvent> batch = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
@@ -89,7 +89,8 @@ class StatsCountersTest implements TestPropertyProvider {
         sendAndCompare(batch);
         assertThat(Pipeline.stored(p)).isEqualTo(new Pipeline.Stored(30, 30));
 
-        // at-least-once, dedup off: 10 retries stored again, 5 new orders, one of them twice in the same
+        // at-least-once, dedup off: 10 retries stored again, 5 new orders, one of them twice in the
+        // same
         // batch, and a reused key (refused in every mode)
         use(DeliveryMode.AT_LEAST_ONCE, false);
         batch.clear();
@@ -119,20 +120,31 @@ class StatsCountersTest implements TestPropertyProvider {
     void anItemNameThatCopyTextMustEscapeIsStoredAsSent() throws Exception {
         use(DeliveryMode.EXACTLY_ONCE, true);
         String orderId = Pipeline.unique("escapes");
-        // control characters (tab, newline) break the order contract; backslashes and COPY's \N are valid text
+        // control characters (tab, newline) break the order contract; backslashes and COPY's \N are
+        // valid text
         String name = "back\\slash \\N \\t \\n, \"quoted\", ünïcödé ✓";
         Instant now = Instant.now();
-        OrderEvent event = OrderEvent.newBuilder().setOrderId(orderId).setMessageId(MessageIds.forClientKey("cust\\001", orderId))
-                .setCustomerId("cust\\001")
-                .addItems(OrderItem.newBuilder().setName(name).setQuantity(1).setPrice(2.5))
-                .setTotalAmount(2.5)
-                .setProducedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
-                .setDeliveryMode(DeliveryMode.EXACTLY_ONCE).setProducerId("test-producer").build();
+        OrderEvent event =
+                OrderEvent.newBuilder()
+                        .setOrderId(orderId)
+                        .setMessageId(MessageIds.forClientKey("cust\\001", orderId))
+                        .setCustomerId("cust\\001")
+                        .addItems(OrderItem.newBuilder().setName(name).setQuantity(1).setPrice(2.5))
+                        .setTotalAmount(2.5)
+                        .setProducedAt(
+                                Timestamp.newBuilder()
+                                        .setSeconds(now.getEpochSecond())
+                                        .setNanos(now.getNano()))
+                        .setDeliveryMode(DeliveryMode.EXACTLY_ONCE)
+                        .setProducerId("test-producer")
+                        .build();
 
         sendAndCompare(List.of(event));
 
-        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
-                "SELECT customer_id, items -> 0 ->> 'name', total_amount FROM orders WHERE order_id = ?")) {
+        try (Connection c = database();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "SELECT customer_id, items -> 0 ->> 'name', total_amount FROM orders WHERE order_id = ?")) {
             ps.setString(1, orderId);
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
@@ -150,13 +162,19 @@ class StatsCountersTest implements TestPropertyProvider {
         assertCountersEqualTheTables();
     }
 
-    /** What GetStats reads (what the triggers kept before V4), against the same figures counted from the tables. */
+    /**
+     * What GetStats reads (what the triggers kept before V4), against the same figures counted from
+     * the tables.
+     */
     static void assertCountersEqualTheTables() throws SQLException {
-        try (Connection c = database(); Statement s = c.createStatement()) {
+        try (Connection c = database();
+                Statement s = c.createStatement()) {
             // one snapshot for every count: nothing commits in between
             c.setAutoCommit(false);
             s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-            try (ResultSet rs = s.executeQuery("""
+            try (ResultSet rs =
+                    s.executeQuery(
+                            """
                     SELECT t.total_rows, (SELECT count(*) FROM orders),
                            t.distinct_orders, (SELECT count(DISTINCT message_id) FROM orders),
                            t.processed_messages, (SELECT count(*) FROM processed_messages)
@@ -166,20 +184,39 @@ class StatsCountersTest implements TestPropertyProvider {
                 assertThat(rs.getLong(3)).as("distinct_orders").isEqualTo(rs.getLong(4));
                 assertThat(rs.getLong(5)).as("processed_messages").isEqualTo(rs.getLong(6));
             }
-            assertThat(differences(s, "SELECT message_id, row_count::bigint FROM order_counts",
-                    "SELECT message_id, count(*) FROM orders GROUP BY message_id")).as("order_counts").isEmpty();
-            assertThat(differences(s, "SELECT second, rows FROM orders_per_second",
-                    "SELECT date_trunc('second', processed_at), count(*) FROM orders GROUP BY 1")).as("orders_per_second")
+            assertThat(
+                            differences(
+                                    s,
+                                    "SELECT message_id, row_count::bigint FROM order_counts",
+                                    "SELECT message_id, count(*) FROM orders GROUP BY message_id"))
+                    .as("order_counts")
+                    .isEmpty();
+            assertThat(
+                            differences(
+                                    s,
+                                    "SELECT second, rows FROM orders_per_second",
+                                    "SELECT date_trunc('second', processed_at), count(*) FROM orders GROUP BY 1"))
+                    .as("orders_per_second")
                     .isEmpty();
             c.rollback();
         }
     }
 
     /** Rows in one query and not in the other, either way (at most 10, as text). */
-    private static List<String> differences(Statement s, String counters, String counted) throws SQLException {
+    private static List<String> differences(Statement s, String counters, String counted)
+            throws SQLException {
         List<String> differences = new ArrayList<>();
-        try (ResultSet rs = s.executeQuery("(" + counters + " EXCEPT " + counted + ") UNION ALL ("
-                + counted + " EXCEPT " + counters + ") LIMIT 10")) {
+        try (ResultSet rs =
+                s.executeQuery(
+                        "("
+                                + counters
+                                + " EXCEPT "
+                                + counted
+                                + ") UNION ALL ("
+                                + counted
+                                + " EXCEPT "
+                                + counters
+                                + ") LIMIT 10")) {
             while (rs.next()) {
                 differences.add(rs.getString(1) + " " + rs.getString(2));
             }
@@ -188,14 +225,22 @@ class StatsCountersTest implements TestPropertyProvider {
     }
 
     private void use(DeliveryMode mode, boolean idempotency) {
-        control.updateConsumerConfig(UpdateConsumerConfigRequest.newBuilder()
-                .setProcessingMode(mode).setEnableIdempotency(idempotency).setFailureRate(0).setMaxAttempts(5)
-                .setCrashAfterMessages(0).setCrashPoint(CrashPoint.AFTER_DB_COMMIT).setProcessingDelayMs(0).build());
+        control.updateConsumerConfig(
+                UpdateConsumerConfigRequest.newBuilder()
+                        .setProcessingMode(mode)
+                        .setEnableIdempotency(idempotency)
+                        .setFailureRate(0)
+                        .setMaxAttempts(5)
+                        .setCrashAfterMessages(0)
+                        .setCrashPoint(CrashPoint.AFTER_DB_COMMIT)
+                        .setProcessingDelayMs(0)
+                        .build());
     }
 
     /**
-     * An attempt of an order placed under cust-001's key {@code orderId} (the message id derived from it, as
-     * the producer does); with another customerId, a record that reuses that key for another order.
+     * An attempt of an order placed under cust-001's key {@code orderId} (the message id derived
+     * from it, as the producer does); with another customerId, a record that reuses that key for
+     * another order.
      */
     private static OrderEvent order(String orderId, String customerId) {
         Instant now = Instant.now();
@@ -205,7 +250,10 @@ class StatsCountersTest implements TestPropertyProvider {
                 .setCustomerId(customerId)
                 .addItems(OrderItem.newBuilder().setName("Widget").setQuantity(2).setPrice(19.99))
                 .setTotalAmount(39.98)
-                .setProducedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                .setProducedAt(
+                        Timestamp.newBuilder()
+                                .setSeconds(now.getEpochSecond())
+                                .setNanos(now.getNano()))
                 .setDeliveryMode(DeliveryMode.EXACTLY_ONCE)
                 .setProducerId("test-producer")
                 .build();

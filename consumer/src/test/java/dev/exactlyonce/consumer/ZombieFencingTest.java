@@ -20,15 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Zombie fencing, at the transaction that decides it: a consumer that lost partition 0 still holds a
- * batch for it and tries to commit after the new owner did. Its transaction must roll back whole.
+ * Zombie fencing, at the transaction that decides it: a consumer that lost partition 0 still holds
+ * a batch for it and tries to commit after the new owner did. Its transaction must roll back whole.
  */
 @MicronautTest(transactional = false)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ZombieFencingTest implements TestPropertyProvider {
 
-    @Inject
-    BatchWriter writer;
+    @Inject BatchWriter writer;
 
     private final String group = Pipeline.unique("zombie");
 
@@ -40,7 +39,8 @@ class ZombieFencingTest implements TestPropertyProvider {
             throw new IllegalStateException(e);
         }
         Map<String, String> properties = new java.util.HashMap<>();
-        Pipeline.consumerProperties(group, Pipeline.unique("pod")).forEach((k, v) -> properties.put(k, v.toString()));
+        Pipeline.consumerProperties(group, Pipeline.unique("pod"))
+                .forEach((k, v) -> properties.put(k, v.toString()));
         return properties;
     }
 
@@ -53,15 +53,35 @@ class ZombieFencingTest implements TestPropertyProvider {
         List<OrderRow> secondBatch = rows(prefix, 10, 20);
 
         // the original owner stores offsets 0..9: from "no row" (-1) to 10
-        writer.write(firstBatch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "owner-a", offsets(fencedGroup, "owner-a", 1, -1, 10),
-                () -> { });
+        writer.write(
+                firstBatch,
+                List.of(),
+                DeliveryMode.EXACTLY_ONCE,
+                false,
+                "owner-a",
+                offsets(fencedGroup, "owner-a", 1, -1, 10),
+                () -> {});
         // a rebalance: the new owner read 10 from the database and stores offsets 10..19
-        writer.write(secondBatch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "owner-b", offsets(fencedGroup, "owner-b", 2, 10, 20),
-                () -> { });
+        writer.write(
+                secondBatch,
+                List.of(),
+                DeliveryMode.EXACTLY_ONCE,
+                false,
+                "owner-b",
+                offsets(fencedGroup, "owner-b", 2, 10, 20),
+                () -> {});
         // the zombie, still believing the stored offset is 10, commits the same records 10..19
         // (idempotency off: only the fencing stands between it and duplicates)
-        assertThatThrownBy(() -> writer.write(secondBatch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "owner-a",
-                offsets(fencedGroup, "owner-a", 1, 10, 20), () -> { }))
+        assertThatThrownBy(
+                        () ->
+                                writer.write(
+                                        secondBatch,
+                                        List.of(),
+                                        DeliveryMode.EXACTLY_ONCE,
+                                        false,
+                                        "owner-a",
+                                        offsets(fencedGroup, "owner-a", 1, 10, 20),
+                                        () -> {}))
                 .isInstanceOf(FencedException.class);
 
         assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(20, 20));
@@ -73,22 +93,51 @@ class ZombieFencingTest implements TestPropertyProvider {
         String fencedGroup = Pipeline.unique("fenced");
         String prefix = Pipeline.unique("first");
         List<OrderRow> batch = rows(prefix, 0, 5);
-        writer.write(batch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "a", offsets(fencedGroup, "a", 1, -1, 5), () -> { });
-        assertThatThrownBy(() -> writer.write(batch, List.of(), DeliveryMode.EXACTLY_ONCE, false, "b",
-                offsets(fencedGroup, "b", 1, -1, 5), () -> { })).isInstanceOf(FencedException.class);
+        writer.write(
+                batch,
+                List.of(),
+                DeliveryMode.EXACTLY_ONCE,
+                false,
+                "a",
+                offsets(fencedGroup, "a", 1, -1, 5),
+                () -> {});
+        assertThatThrownBy(
+                        () ->
+                                writer.write(
+                                        batch,
+                                        List.of(),
+                                        DeliveryMode.EXACTLY_ONCE,
+                                        false,
+                                        "b",
+                                        offsets(fencedGroup, "b", 1, -1, 5),
+                                        () -> {}))
+                .isInstanceOf(FencedException.class);
         assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(5, 5));
     }
 
-    private static StoredOffsets offsets(String group, String owner, int generation, long expected, long next) {
-        return new StoredOffsets(group, Topics.ORDERS, List.of(new OffsetAdvance(0, expected, next)), owner, generation);
+    private static StoredOffsets offsets(
+            String group, String owner, int generation, long expected, long next) {
+        return new StoredOffsets(
+                group,
+                Topics.ORDERS,
+                List.of(new OffsetAdvance(0, expected, next)),
+                owner,
+                generation);
     }
 
-    private static List<OrderRow> rows(String prefix, int fromOffset, int toOffset) throws Exception {
+    private static List<OrderRow> rows(String prefix, int fromOffset, int toOffset)
+            throws Exception {
         List<OrderRow> rows = new ArrayList<>();
         for (int offset = fromOffset; offset < toOffset; offset++) {
             OrderEvent event = Pipeline.order(prefix + "-" + offset, prefix + "-" + offset + "-m");
-            rows.add(RecordDecoder.decode(new ConsumerRecord<>(Topics.ORDERS, 0, offset, event.getOrderId(),
-                    event.toByteArray())));
+            rows.add(
+                    RecordDecoder.decode(
+                            new ConsumerRecord<>(
+                                    Topics.ORDERS,
+                                    0,
+                                    offset,
+                                    event.getOrderId(),
+                                    event.toByteArray())));
         }
         return rows;
     }

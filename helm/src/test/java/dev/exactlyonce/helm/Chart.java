@@ -3,7 +3,6 @@ package dev.exactlyonce.helm;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,25 +11,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** The chart under test, rendered as `helm template exactly-once helm/exactly-once -n exactly-once --set ...`. */
+/**
+ * The chart under test, rendered as `helm template exactly-once helm/exactly-once -n exactly-once
+ * --set ...`.
+ */
 final class Chart {
 
-    static final Path REPO_ROOT = Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
+    static final Path REPO_ROOT =
+            Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
     static final Path DIRECTORY = REPO_ROOT.resolve("helm/exactly-once");
     static final String RELEASE = "exactly-once";
     static final String NAMESPACE = "exactly-once";
-    /** Chart.yaml's kubeVersion constraint, which a copy of the chart leaves out for rendering (see {@link #RENDERED}). */
+
+    /**
+     * Chart.yaml's kubeVersion constraint, which a copy of the chart leaves out for rendering (see
+     * {@link #RENDERED}).
+     */
     static final String KUBE_VERSION_LINE = "kubeVersion: \">=1.28.0-0\"";
+
     /**
      * What the tests render: the chart, copied with its kubeVersion line removed and nothing else
      * changed. helm-java's embedded Helm renders offline as if for Kubernetes v1.20.0 (a Helm
-     * release binary assumes the Kubernetes version it was built against) and has no --kube-version,
-     * so it would refuse the chart. ChartRenderTest checks that the real chart is refused for that reason.
+     * release binary assumes the Kubernetes version it was built against) and has no
+     * --kube-version, so it would refuse the chart. ChartRenderTest checks that the real chart is
+     * refused for that reason.
      */
     static final Path RENDERED = copyWithoutKubeVersion();
 
-    private Chart() {
-    }
+    private Chart() {}
 
     private static Path copyWithoutKubeVersion() {
         Path copy = REPO_ROOT.resolve("helm/target/chart-without-kube-version/exactly-once");
@@ -60,22 +68,27 @@ final class Chart {
     }
 
     static String render(Path chartDirectory, Map<String, ?> values) {
-        TemplateCommand template = new Helm(chartDirectory).template().withName(RELEASE).withNamespace(NAMESPACE);
+        TemplateCommand template =
+                new Helm(chartDirectory).template().withName(RELEASE).withNamespace(NAMESPACE);
         values.forEach(template::set);
         return template.call();
     }
 
-    /** `helm template ... -f file... --set ...`: values files first, --set values over them, as Helm and Skaffold do. */
+    /**
+     * `helm template ... -f file... --set ...`: values files first, --set values over them, as Helm
+     * and Skaffold do.
+     */
     static String render(Map<String, ?> values, List<Path> valuesFiles) {
-        TemplateCommand template = new Helm(RENDERED).template().withName(RELEASE).withNamespace(NAMESPACE);
+        TemplateCommand template =
+                new Helm(RENDERED).template().withName(RELEASE).withNamespace(NAMESPACE);
         valuesFiles.forEach(template::withValuesFile);
         values.forEach(template::set);
         return template.call();
     }
 
     /**
-     * NOTES.txt as `helm install` prints it. `helm template` leaves NOTES out, so a copy of the chart
-     * renders the same file through `tpl` into a ConfigMap, with the same values and release.
+     * NOTES.txt as `helm install` prints it. `helm template` leaves NOTES out, so a copy of the
+     * chart renders the same file through `tpl` into a ConfigMap, with the same values and release.
      */
     static String notes(Map<String, ?> values) {
         Path copy = REPO_ROOT.resolve("helm/target/chart-with-notes/exactly-once");
@@ -89,9 +102,13 @@ final class Chart {
                 }
             }
             Files.createDirectories(copy.resolve("files"));
-            Files.copy(RENDERED.resolve("templates/NOTES.txt"), copy.resolve("files/NOTES.txt"),
+            Files.copy(
+                    RENDERED.resolve("templates/NOTES.txt"),
+                    copy.resolve("files/NOTES.txt"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            Files.writeString(copy.resolve("templates/notes-under-test.yaml"), """
+            Files.writeString(
+                    copy.resolve("templates/notes-under-test.yaml"),
+                    """
                     apiVersion: v1
                     kind: ConfigMap
                     metadata:
@@ -103,13 +120,20 @@ final class Chart {
             throw new UncheckedIOException(e);
         }
         List<HasMetadata> manifests = StrictManifests.parse(render(copy, values));
-        return find(manifests, io.fabric8.kubernetes.api.model.ConfigMap.class, "notes-under-test").getData().get("notes");
+        return find(manifests, io.fabric8.kubernetes.api.model.ConfigMap.class, "notes-under-test")
+                .getData()
+                .get("notes");
     }
 
     /** `helm template ... -f valuesFile`. */
     static List<HasMetadata> manifests(Path valuesFile) {
-        return StrictManifests.parse(new Helm(RENDERED).template().withName(RELEASE).withNamespace(NAMESPACE)
-                .withValuesFile(valuesFile).call());
+        return StrictManifests.parse(
+                new Helm(RENDERED)
+                        .template()
+                        .withName(RELEASE)
+                        .withNamespace(NAMESPACE)
+                        .withValuesFile(valuesFile)
+                        .call());
     }
 
     static List<HasMetadata> manifests(Map<String, ?> values) {
@@ -119,7 +143,11 @@ final class Chart {
     static <T extends HasMetadata> T find(List<HasMetadata> manifests, Class<T> kind, String name) {
         return manifests.stream()
                 .filter(m -> kind.isInstance(m) && m.getMetadata().getName().equals(name))
-                .map(kind::cast).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + kind.getSimpleName() + " " + name + " rendered"));
+                .map(kind::cast)
+                .findFirst()
+                .orElseThrow(
+                        () ->
+                                new AssertionError(
+                                        "no " + kind.getSimpleName() + " " + name + " rendered"));
     }
 }

@@ -1,19 +1,18 @@
 package dev.exactlyonce.helm;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Service;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The control plane from outside: its bearer token comes from a Secret the chart generates once and
@@ -22,8 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ControlPlaneTest {
 
-    @RegisterExtension
-    static final KubeApiStub KUBE_API = new KubeApiStub();
+    @RegisterExtension static final KubeApiStub KUBE_API = new KubeApiStub();
 
     @AfterEach
     void forgetTheCluster() {
@@ -36,10 +34,13 @@ class ControlPlaneTest {
         String second = token(Rendered.with(Map.of()));
         assertThat(first).hasSize(32).matches("[A-Za-z0-9]+").isNotEqualTo(second);
 
-        KUBE_API.putSecret("exactly-once-control", Map.of("control-token", base64("the-token-of-the-first-install")));
+        KUBE_API.putSecret(
+                "exactly-once-control",
+                Map.of("control-token", base64("the-token-of-the-first-install")));
 
         assertThat(token(Rendered.with(Map.of()))).isEqualTo("the-token-of-the-first-install");
-        assertThat(token(Rendered.with(Map.of("kafka.replicas", 3)))).isEqualTo("the-token-of-the-first-install");
+        assertThat(token(Rendered.with(Map.of("kafka.replicas", 3))))
+                .isEqualTo("the-token-of-the-first-install");
     }
 
     @Test
@@ -56,15 +57,31 @@ class ControlPlaneTest {
 
     @Test
     void anExistingSecretReplacesTheGeneratedOne() {
-        Rendered chart = Rendered.with(Map.of("controlPlane.existingSecret", "ops-control", "controlPlane.tokenKey", "token"));
+        Rendered chart =
+                Rendered.with(
+                        Map.of(
+                                "controlPlane.existingSecret",
+                                "ops-control",
+                                "controlPlane.tokenKey",
+                                "token"));
 
-        assertThat(chart.ofKind(Secret.class)).extracting(s -> s.getMetadata().getName()).doesNotContain("exactly-once-control");
+        assertThat(chart.ofKind(Secret.class))
+                .extracting(s -> s.getMetadata().getName())
+                .doesNotContain("exactly-once-control");
         for (String component : Rendered.SERVICES) {
             assertThat(tokenReference(chart.container(component)))
-                    .extracting(SecretKeySelector::getName, SecretKeySelector::getKey).containsExactly("ops-control", "token");
+                    .extracting(SecretKeySelector::getName, SecretKeySelector::getKey)
+                    .containsExactly("ops-control", "token");
         }
-        assertThat(Chart.notes(Map.of("controlPlane.existingSecret", "ops-control", "controlPlane.tokenKey", "token.v1")))
-                .contains("TOKEN=$(kubectl get secret -n exactly-once ops-control -o jsonpath='{.data.token\\.v1}' | base64 -d)");
+        assertThat(
+                        Chart.notes(
+                                Map.of(
+                                        "controlPlane.existingSecret",
+                                        "ops-control",
+                                        "controlPlane.tokenKey",
+                                        "token.v1")))
+                .contains(
+                        "TOKEN=$(kubectl get secret -n exactly-once ops-control -o jsonpath='{.data.token\\.v1}' | base64 -d)");
     }
 
     @Test
@@ -72,11 +89,15 @@ class ControlPlaneTest {
         String notes = Chart.notes(Map.of("externalGrpc.enabled", true));
 
         assertThat(notes)
-                .contains("TOKEN=$(kubectl get secret -n exactly-once exactly-once-control -o jsonpath='{.data.control-token}' | base64 -d)")
-                .contains("grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{\"crash_after_messages\":5")
+                .contains(
+                        "TOKEN=$(kubectl get secret -n exactly-once exactly-once-control -o jsonpath='{.data.control-token}' | base64 -d)")
+                .contains(
+                        "grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{\"crash_after_messages\":5")
                 .contains("localhost:8001 exactlyonce.v1.ConsumerControl/UpdateConsumerConfig")
                 .doesNotContain("port-forward");
-        assertThat(Chart.notes(Map.of())).contains("kubectl port-forward -n exactly-once svc/exactly-once-consumer 8001:8001 &");
+        assertThat(Chart.notes(Map.of()))
+                .contains(
+                        "kubectl port-forward -n exactly-once svc/exactly-once-consumer 8001:8001 &");
     }
 
     @Test
@@ -88,7 +109,8 @@ class ControlPlaneTest {
             Service inside = closed.find(Service.class, "exactly-once-" + component);
             Service outside = published.find(Service.class, "exactly-once-" + component);
             assertThat(inside.getSpec().getType()).as(component).isEqualTo("ClusterIP");
-            assertThat(inside.getSpec().getPorts()).allSatisfy(port -> assertThat(port.getNodePort()).isNull());
+            assertThat(inside.getSpec().getPorts())
+                    .allSatisfy(port -> assertThat(port.getNodePort()).isNull());
             assertThat(outside.getSpec().getType()).as(component).isEqualTo("NodePort");
         }
     }
@@ -100,7 +122,9 @@ class ControlPlaneTest {
 
     private static String token(Rendered chart) {
         Secret secret = chart.find(Secret.class, "exactly-once-control");
-        return new String(Base64.getDecoder().decode(secret.getData().get("control-token")), StandardCharsets.UTF_8);
+        return new String(
+                Base64.getDecoder().decode(secret.getData().get("control-token")),
+                StandardCharsets.UTF_8);
     }
 
     private static String base64(String value) {

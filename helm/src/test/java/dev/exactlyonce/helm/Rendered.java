@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import org.yaml.snakeyaml.Yaml;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
@@ -15,8 +13,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.Yaml;
 
-/** One render of the chart, strictly parsed, with the look-ups the tests share; and the repository files they compare it with. */
+/**
+ * One render of the chart, strictly parsed, with the look-ups the tests share; and the repository
+ * files they compare it with.
+ */
 record Rendered(List<HasMetadata> manifests) {
 
     /** The four application services, each a workload named exactly-once-&lt;component&gt;. */
@@ -27,7 +29,9 @@ record Rendered(List<HasMetadata> manifests) {
     }
 
     List<HasMetadata> workloads() {
-        return manifests.stream().filter(m -> m instanceof Deployment || m instanceof StatefulSet).toList();
+        return manifests.stream()
+                .filter(m -> m instanceof Deployment || m instanceof StatefulSet)
+                .toList();
     }
 
     <T extends HasMetadata> List<T> ofKind(Class<T> kind) {
@@ -39,9 +43,16 @@ record Rendered(List<HasMetadata> manifests) {
     }
 
     PodTemplateSpec podTemplate(String component) {
-        return podTemplate(workloads().stream()
-                .filter(w -> w.getMetadata().getName().equals("exactly-once-" + component)).findFirst()
-                .orElseThrow(() -> new AssertionError("no workload exactly-once-" + component + " rendered")));
+        return podTemplate(
+                workloads().stream()
+                        .filter(w -> w.getMetadata().getName().equals("exactly-once-" + component))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new AssertionError(
+                                                "no workload exactly-once-"
+                                                        + component
+                                                        + " rendered")));
     }
 
     Container container(String component) {
@@ -49,12 +60,14 @@ record Rendered(List<HasMetadata> manifests) {
     }
 
     static PodTemplateSpec podTemplate(HasMetadata workload) {
-        return workload instanceof Deployment d ? d.getSpec().getTemplate()
+        return workload instanceof Deployment d
+                ? d.getSpec().getTemplate()
                 : ((StatefulSet) workload).getSpec().getTemplate();
     }
 
     static String env(Container container, String name) {
-        return envVar(container, name).map(EnvVar::getValue)
+        return envVar(container, name)
+                .map(EnvVar::getValue)
                 .orElseThrow(() -> new AssertionError(container.getName() + " has no env " + name));
     }
 
@@ -63,9 +76,12 @@ record Rendered(List<HasMetadata> manifests) {
     }
 
     static String rootPomProperty(String name) throws IOException {
-        Matcher matcher = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</")
-                .matcher(Files.readString(Chart.REPO_ROOT.resolve("pom.xml")));
-        return Optional.of(matcher).filter(Matcher::find).map(m -> m.group(1))
+        Matcher matcher =
+                Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</")
+                        .matcher(Files.readString(Chart.REPO_ROOT.resolve("pom.xml")));
+        return Optional.of(matcher)
+                .filter(Matcher::find)
+                .map(m -> m.group(1))
                 .orElseThrow(() -> new AssertionError("root pom.xml has no property " + name));
     }
 

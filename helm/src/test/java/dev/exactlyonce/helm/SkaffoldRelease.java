@@ -8,21 +8,30 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * skaffold.yaml's Helm release as `skaffold run -p &lt;profiles&gt;` hands it to `helm upgrade --install`:
- * the profiles' JSON patches applied in order, then setValues, the image templates filled in as
- * Skaffold fills them after a build, and valuesFiles.
+ * skaffold.yaml's Helm release as `skaffold run -p &lt;profiles&gt;` hands it to `helm upgrade
+ * --install`: the profiles' JSON patches applied in order, then setValues, the image templates
+ * filled in as Skaffold fills them after a build, and valuesFiles.
  */
-record SkaffoldRelease(Map<String, Object> setValues, Map<String, String> imageValues, List<Path> valuesFiles) {
+record SkaffoldRelease(
+        Map<String, Object> setValues, Map<String, String> imageValues, List<Path> valuesFiles) {
 
-    /** The tag a Skaffold build gives an image (a digest-like tag; any value not "latest" will do). */
+    /**
+     * The tag a Skaffold build gives an image (a digest-like tag; any value not "latest" will do).
+     */
     static final String BUILT_TAG = "0123abcd";
 
     static SkaffoldRelease of(String... profiles) throws IOException {
         Map<String, Object> config = deepCopy(Rendered.repoYaml("skaffold.yaml"));
         List<Map<String, Object>> declared = Rendered.path(config, "profiles");
         for (String profile : profiles) {
-            Map<String, Object> declaration = declared.stream().filter(p -> profile.equals(p.get("name"))).findFirst()
-                    .orElseThrow(() -> new AssertionError("skaffold.yaml has no profile " + profile));
+            Map<String, Object> declaration =
+                    declared.stream()
+                            .filter(p -> profile.equals(p.get("name")))
+                            .findFirst()
+                            .orElseThrow(
+                                    () ->
+                                            new AssertionError(
+                                                    "skaffold.yaml has no profile " + profile));
             List<Map<String, Object>> patches = Rendered.path(declaration, "patches");
             patches.forEach(patch -> apply(config, patch));
         }
@@ -33,8 +42,12 @@ record SkaffoldRelease(Map<String, Object> setValues, Map<String, String> imageV
         Map<String, Object> templates = mapOrEmpty(release.get("setValueTemplates"));
         templates.forEach((key, template) -> imageValues.put(key, fill((String) template)));
         @SuppressWarnings("unchecked")
-        List<String> files = release.get("valuesFiles") == null ? List.of() : (List<String>) release.get("valuesFiles");
-        return new SkaffoldRelease(setValues, imageValues, files.stream().map(Chart.REPO_ROOT::resolve).toList());
+        List<String> files =
+                release.get("valuesFiles") == null
+                        ? List.of()
+                        : (List<String>) release.get("valuesFiles");
+        return new SkaffoldRelease(
+                setValues, imageValues, files.stream().map(Chart.REPO_ROOT::resolve).toList());
     }
 
     /** Every value Skaffold passes with --set: setValues, then the filled-in image templates. */
@@ -48,7 +61,10 @@ record SkaffoldRelease(Map<String, Object> setValues, Map<String, String> imageV
         return new Rendered(StrictManifests.parse(Chart.render(values(), valuesFiles)));
     }
 
-    /** {{.IMAGE_REPO_exactly_once_producer}} → exactly-once/producer, {{.IMAGE_TAG_...}} → {@link #BUILT_TAG}. */
+    /**
+     * {{.IMAGE_REPO_exactly_once_producer}} → exactly-once/producer, {{.IMAGE_TAG_...}} → {@link
+     * #BUILT_TAG}.
+     */
     private static String fill(String template) {
         String variable = template.replaceAll("^\\{\\{\\.(IMAGE_(REPO|TAG)_[a-z_]+)}}$", "$1");
         if (variable.startsWith("IMAGE_TAG_")) {
@@ -70,7 +86,10 @@ record SkaffoldRelease(Map<String, Object> setValues, Map<String, String> imageV
         }
         Object parent = config;
         for (String token : tokens.subList(0, tokens.size() - 1)) {
-            parent = parent instanceof List<?> list ? list.get(Integer.parseInt(token)) : ((Map<String, Object>) parent).get(token);
+            parent =
+                    parent instanceof List<?> list
+                            ? list.get(Integer.parseInt(token))
+                            : ((Map<String, Object>) parent).get(token);
             if (parent == null) {
                 throw new AssertionError("patch path " + patch.get("path") + " does not exist");
             }

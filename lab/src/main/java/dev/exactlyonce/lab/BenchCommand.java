@@ -18,66 +18,111 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code lab bench}: the three modes under the same load, acknowledged and end-to-end throughput, latency. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark every mode with concurrent PlaceOrder clients and StreamOrders streams;"
-                + " table, bench.json/csv/png, and the figures recorded for CompareSemantics.")
+/**
+ * {@code lab bench}: the three modes under the same load, acknowledged and end-to-end throughput,
+ * latency.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description =
+                "Benchmark every mode with concurrent PlaceOrder clients and StreamOrders streams;"
+                        + " table, bench.json/csv/png, and the figures recorded for CompareSemantics.")
 public class BenchCommand implements Callable<Integer> {
 
-    @Mixin
-    LabOptions lab;
+    @Mixin LabOptions lab;
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--against", paramLabel = "HOST", description = "Measure services already running on HOST.")
+    @Option(
+            names = "--against",
+            paramLabel = "HOST",
+            description = "Measure services already running on HOST.")
     String against;
 
-    @Mixin
-    ControlTokenOption controlToken;
+    @Mixin ControlTokenOption controlToken;
 
-    @Option(names = "--modes", split = ",", defaultValue = "AT_MOST_ONCE,AT_LEAST_ONCE,EXACTLY_ONCE",
+    @Option(
+            names = "--modes",
+            split = ",",
+            defaultValue = "AT_MOST_ONCE,AT_LEAST_ONCE,EXACTLY_ONCE",
             description = "Modes to measure (default: ${DEFAULT-VALUE}).")
     List<DeliveryMode> modes;
 
-    @Option(names = "--workloads", split = ",", defaultValue = "PLACE_ORDER,STREAM_ORDERS",
+    @Option(
+            names = "--workloads",
+            split = ",",
+            defaultValue = "PLACE_ORDER,STREAM_ORDERS",
             description = "Workloads (default: ${DEFAULT-VALUE}).")
     List<Workload> workloads;
 
-    @Option(names = "--clients", defaultValue = "64", description = "Concurrent PlaceOrder calls (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--clients",
+            defaultValue = "64",
+            description = "Concurrent PlaceOrder calls (default: ${DEFAULT-VALUE}).")
     int clients;
 
-    @Option(names = "--streams", defaultValue = "4", description = "Concurrent StreamOrders streams (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--streams",
+            defaultValue = "4",
+            description = "Concurrent StreamOrders streams (default: ${DEFAULT-VALUE}).")
     int streams;
 
-    @Option(names = "--stream-batch", defaultValue = "1000", description = "Orders per stream (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--stream-batch",
+            defaultValue = "1000",
+            description = "Orders per stream (default: ${DEFAULT-VALUE}).")
     int streamBatch;
 
-    @Option(names = "--orders", defaultValue = "0", description = "Orders per run; 0 = run for --duration.")
+    @Option(
+            names = "--orders",
+            defaultValue = "0",
+            description = "Orders per run; 0 = run for --duration.")
     long orders;
 
-    @Option(names = "--duration", defaultValue = "PT20S", description = "Length of each run (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--duration",
+            defaultValue = "PT20S",
+            description = "Length of each run (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
-    @Option(names = "--warmup", defaultValue = "PT5S", description = "Warm-up before each run (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            defaultValue = "PT5S",
+            description = "Warm-up before each run (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
-    @Option(names = "--channels", defaultValue = "4", description = "gRPC connections of the load generator (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--channels",
+            defaultValue = "4",
+            description = "gRPC connections of the load generator (default: ${DEFAULT-VALUE}).")
     int channels;
 
-    @Option(names = "--record", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(
+            names = "--record",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
             description = "Store the figures with QueryService.RecordBenchmark (default: on).")
     boolean record;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where bench.json/csv/png go (default: lab/target/bench).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Where bench.json/csv/png go (default: lab/target/bench).")
     Path out;
 
-    @Option(names = "--repeat", defaultValue = "1",
-            description = "Run the whole bench N times in the same lab and report medians and spread (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--repeat",
+            defaultValue = "1",
+            description =
+                    "Run the whole bench N times in the same lab and report medians and spread (default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--compare-brokers",
-            description = "Run the whole bench on a 1-broker lab, then on a 3-broker lab, and compare: the cost of replication.")
+    @Option(
+            names = "--compare-brokers",
+            description =
+                    "Run the whole bench on a 1-broker lab, then on a 3-broker lab, and compare: the cost of replication.")
     boolean compareBrokers;
 
     @Override
@@ -86,36 +131,56 @@ public class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--repeat must be 1 or more, was " + repeat);
         }
         Progress progress = new Progress(System.out);
-        BenchSettings settings = new BenchSettings(modes, workloads, clients, streams, streamBatch, orders, duration,
-                warmup, channels, record);
+        BenchSettings settings =
+                new BenchSettings(
+                        modes,
+                        workloads,
+                        clients,
+                        streams,
+                        streamBatch,
+                        orders,
+                        duration,
+                        warmup,
+                        channels,
+                        record);
         Path dir = out != null ? out : lab.settings().jars().repo().resolve("lab/target/bench");
         if (!compareBrokers) {
             run(benchLab(), settings, dir, progress);
             return 0;
         }
         if (against != null) {
-            throw new IllegalArgumentException("--compare-brokers starts its own labs; it does not go with --against");
+            throw new IllegalArgumentException(
+                    "--compare-brokers starts its own labs; it does not go with --against");
         }
-        BenchReport one = run(lab.settings().withBrokers(1), settings, dir.resolve("brokers-1"), progress);
-        BenchReport three = run(lab.settings().withBrokers(3), settings, dir.resolve("brokers-3"), progress);
+        BenchReport one =
+                run(lab.settings().withBrokers(1), settings, dir.resolve("brokers-1"), progress);
+        BenchReport three =
+                run(lab.settings().withBrokers(3), settings, dir.resolve("brokers-3"), progress);
         progress.line("");
-        progress.line("The cost of replication (1 broker, RF 1 against 3 brokers, RF 3, min.insync.replicas 2):");
+        progress.line(
+                "The cost of replication (1 broker, RF 1 against 3 brokers, RF 3, min.insync.replicas 2):");
         BenchReport.printReplicationCost(progress.out(), one, three, dir);
         progress.line("written to %s", dir.resolve("replication-cost.md").toAbsolutePath());
         return 0;
     }
 
     /**
-     * One broker unless --brokers says otherwise: the bench compares the delivery modes, and on 2 cores three
-     * replicating broker JVMs cost unary calls most of their throughput (see --compare-brokers).
+     * One broker unless --brokers says otherwise: the bench compares the delivery modes, and on 2
+     * cores three replicating broker JVMs cost unary calls most of their throughput (see
+     * --compare-brokers).
      */
     private LabSettings benchLab() {
         boolean brokersGiven = spec.commandLine().getParseResult().hasMatchedOption("--brokers");
         return brokersGiven ? lab.settings() : lab.settings().withBrokers(1);
     }
 
-    /** The bench, {@code --repeat} times in one lab; returns the last run's report (each run's files in run-i/). */
-    private BenchReport run(LabSettings labSettings, BenchSettings settings, Path dir, Progress progress) throws Exception {
+    /**
+     * The bench, {@code --repeat} times in one lab; returns the last run's report (each run's files
+     * in run-i/).
+     */
+    private BenchReport run(
+            LabSettings labSettings, BenchSettings settings, Path dir, Progress progress)
+            throws Exception {
         try (Target target = Target.open(against, controlToken, null, labSettings, progress)) {
             List<List<BenchResult>> runs = new ArrayList<>();
             BenchReport report = null;
@@ -123,13 +188,18 @@ public class BenchCommand implements Callable<Integer> {
                 if (repeat > 1) {
                     progress.line("run %d of %d", i, repeat);
                 }
-                report = new BenchReport(new Bench(target.clients(), target.lab(), settings, progress).run());
+                report =
+                        new BenchReport(
+                                new Bench(target.clients(), target.lab(), settings, progress)
+                                        .run());
                 runs.add(report.results());
                 Path runDir = repeat > 1 ? dir.resolve("run-" + i) : dir;
                 progress.line("");
                 report.print(progress.out());
                 report.write(runDir);
-                progress.line("written to %s (bench.json, bench.csv, bench.png)", runDir.toAbsolutePath());
+                progress.line(
+                        "written to %s (bench.json, bench.csv, bench.png)",
+                        runDir.toAbsolutePath());
             }
             if (repeat > 1) {
                 BenchRepeats repeats = new BenchRepeats(runs);

@@ -7,14 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The grpcurl commands printed once the lab is ready; the bodies are the contract's JSON. Every call
- * the services' table ({@link RpcClasses}) classes as control carries the run's token:
- * {@code -H "authorization: Bearer $(cat <data>/control-token)"}.
+ * The grpcurl commands printed once the lab is ready; the bodies are the contract's JSON. Every
+ * call the services' table ({@link RpcClasses}) classes as control carries the run's token: {@code
+ * -H "authorization: Bearer $(cat <data>/control-token)"}.
  */
 final class CheatSheet {
 
-    private CheatSheet() {
-    }
+    private CheatSheet() {}
 
     static List<String> lines(Endpoints e, Path tokenFile) {
         String p = e.producer();
@@ -25,27 +24,51 @@ final class CheatSheet {
         return List.of(
                 "",
                 "Try it (grpcurl, no proto files needed: the services serve reflection).",
-                "Control calls (modes, crash drills, resets) need this run's token, in " + tokenFile + ":",
+                "Control calls (modes, crash drills, resets) need this run's token, in "
+                        + tokenFile
+                        + ":",
                 "  grpcurl -plaintext " + p + " list",
-                "  " + grpcurl.call("{\"customer_id\":\"cust-001\",\"items\":[{\"name\":\"Widget\",\"quantity\":2,\"price\":19.99}],\"total_amount\":39.98}",
-                        p, "OrderService/PlaceOrder"),
-                "  " + grpcurl.call("{\"delivery_mode\":\"AT_LEAST_ONCE\"}", p, "OrderService/UpdateProducerConfig"),
-                "  " + grpcurl.call("{\"processing_mode\":\"AT_LEAST_ONCE\",\"enable_idempotency\":false}", c,
-                        "ConsumerControl/UpdateConsumerConfig"),
-                "  " + grpcurl.call("{\"crash_after_messages\":5,\"crash_point\":\"AFTER_DB_COMMIT\"}", c,
-                        "ConsumerControl/UpdateConsumerConfig"),
+                "  "
+                        + grpcurl.call(
+                                "{\"customer_id\":\"cust-001\",\"items\":[{\"name\":\"Widget\",\"quantity\":2,\"price\":19.99}],\"total_amount\":39.98}",
+                                p,
+                                "OrderService/PlaceOrder"),
+                "  "
+                        + grpcurl.call(
+                                "{\"delivery_mode\":\"AT_LEAST_ONCE\"}",
+                                p,
+                                "OrderService/UpdateProducerConfig"),
+                "  "
+                        + grpcurl.call(
+                                "{\"processing_mode\":\"AT_LEAST_ONCE\",\"enable_idempotency\":false}",
+                                c,
+                                "ConsumerControl/UpdateConsumerConfig"),
+                "  "
+                        + grpcurl.call(
+                                "{\"crash_after_messages\":5,\"crash_point\":\"AFTER_DB_COMMIT\"}",
+                                c,
+                                "ConsumerControl/UpdateConsumerConfig"),
                 "Billing (orders -> invoices, Kafka to Kafka; the audit's second leg):",
-                "  " + grpcurl.call("{\"processing_mode\":\"AT_LEAST_ONCE\"}", b, "BillingControl/UpdateBillingConfig"),
-                "  " + grpcurl.call("{\"crash_after_messages\":5,\"crash_point\":\"AFTER_SEND\"}", b,
-                        "BillingControl/UpdateBillingConfig"),
+                "  "
+                        + grpcurl.call(
+                                "{\"processing_mode\":\"AT_LEAST_ONCE\"}",
+                                b,
+                                "BillingControl/UpdateBillingConfig"),
+                "  "
+                        + grpcurl.call(
+                                "{\"crash_after_messages\":5,\"crash_point\":\"AFTER_SEND\"}",
+                                b,
+                                "BillingControl/UpdateBillingConfig"),
                 "  " + grpcurl.call(null, b, "BillingControl/GetBillingStats"),
                 "  " + grpcurl.call(null, q, "QueryService/GetStats"),
                 "  " + grpcurl.call("{\"wait_seconds\":30}", q, "QueryService/Audit"),
                 "  " + grpcurl.call(null, q, "QueryService/CompareSemantics"),
                 "  " + grpcurl.call(null, q, "QueryService/Reset"),
                 "Crash drills and the benchmark against this lab (in another terminal):",
-                "  java -jar lab/target/lab.jar drill --against 127.0.0.1 --control-token-file " + tokenFile,
-                "  java -jar lab/target/lab.jar bench --against 127.0.0.1 --control-token-file " + tokenFile,
+                "  java -jar lab/target/lab.jar drill --against 127.0.0.1 --control-token-file "
+                        + tokenFile,
+                "  java -jar lab/target/lab.jar bench --against 127.0.0.1 --control-token-file "
+                        + tokenFile,
                 "Ctrl-C stops everything.");
     }
 
@@ -60,7 +83,11 @@ final class CheatSheet {
             if (body != null) {
                 line.append(" -d '").append(body).append("'");
             }
-            return line.append(' ').append(address).append(" exactlyonce.v1.").append(method).toString();
+            return line.append(' ')
+                    .append(address)
+                    .append(" exactlyonce.v1.")
+                    .append(method)
+                    .toString();
         }
     }
 }

@@ -4,13 +4,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar lab/target/lab.jar up|drill|bench}. */
-@Command(name = "lab", mixinStandardHelpOptions = true,
-        description = "The exactly-once lab: run the pipeline on one machine, crash it on purpose, measure it.",
+@Command(
+        name = "lab",
+        mixinStandardHelpOptions = true,
+        description =
+                "The exactly-once lab: run the pipeline on one machine, crash it on purpose, measure it.",
         subcommands = {UpCommand.class, DrillCommand.class, BenchCommand.class})
 public class LabCommand implements Runnable {
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
@@ -19,10 +21,16 @@ public class LabCommand implements Runnable {
 
     static CommandLine commandLine() {
         return new CommandLine(new LabCommand())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    cmd.getErr().println("lab " + cmd.getCommandName() + " failed: " + e.getMessage());
-                    return 2;
-                });
+                .setExecutionExceptionHandler(
+                        (e, cmd, parsed) -> {
+                            cmd.getErr()
+                                    .println(
+                                            "lab "
+                                                    + cmd.getCommandName()
+                                                    + " failed: "
+                                                    + e.getMessage());
+                            return 2;
+                        });
     }
 
     @Override

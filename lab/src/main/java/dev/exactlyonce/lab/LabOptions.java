@@ -9,60 +9,110 @@ import java.util.Arrays;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The options of a lab this process starts ({@code up}, and {@code drill}/{@code bench} without --against). */
+/**
+ * The options of a lab this process starts ({@code up}, and {@code drill}/{@code bench} without
+ * --against).
+ */
 public class LabOptions {
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "Data directory (Kafka, PostgreSQL, logs), kept across runs. Default: a fresh temporary one.")
+    @Option(
+            names = "--data",
+            paramLabel = "DIR",
+            description =
+                    "Data directory (Kafka, PostgreSQL, logs), kept across runs. Default: a fresh temporary one.")
     Path data;
 
-    @Option(names = "--kafka-port", defaultValue = "9092",
-            description = "First Kafka client port; broker i listens on +i, its controller on +100+i (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--kafka-port",
+            defaultValue = "9092",
+            description =
+                    "First Kafka client port; broker i listens on +i, its controller on +100+i (default: ${DEFAULT-VALUE}).")
     int kafkaPort;
 
-    @Option(names = "--brokers", defaultValue = "" + LabSettings.DEFAULT_BROKERS,
-            description = "Kafka brokers, 1 or 3; with 3: replication factor 3, min.insync.replicas 2 (default: ${DEFAULT-VALUE};"
-                    + " bench: 1 unless given).")
+    @Option(
+            names = "--brokers",
+            defaultValue = "" + LabSettings.DEFAULT_BROKERS,
+            description =
+                    "Kafka brokers, 1 or 3; with 3: replication factor 3, min.insync.replicas 2 (default: ${DEFAULT-VALUE};"
+                            + " bench: 1 unless given).")
     int brokers;
 
-    @Option(names = "--transaction-version", defaultValue = "2",
-            description = "transaction.version of a fresh cluster: 2 (KIP-890, Kafka 4's default) or 1 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--transaction-version",
+            defaultValue = "2",
+            description =
+                    "transaction.version of a fresh cluster: 2 (KIP-890, Kafka 4's default) or 1 (default: ${DEFAULT-VALUE}).")
     short transactionVersion;
 
-    @Option(names = "--network-faults",
-            description = "Route every service's Kafka and PostgreSQL connections through fault proxies of its own, so drills can cut or slow each link.")
+    @Option(
+            names = "--network-faults",
+            description =
+                    "Route every service's Kafka and PostgreSQL connections through fault proxies of its own, so drills can cut or slow each link.")
     boolean networkFaults;
 
-    @Option(names = "--postgres-port", defaultValue = "5432", description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--postgres-port",
+            defaultValue = "5432",
+            description = "PostgreSQL port (default: ${DEFAULT-VALUE}).")
     int postgresPort;
 
-    @Option(names = "--grpc-base-port", defaultValue = "8000",
-            description = "Producer gRPC port; consumer-i is +1+10*i, query +3 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--grpc-base-port",
+            defaultValue = "8000",
+            description =
+                    "Producer gRPC port; consumer-i is +1+10*i, query +3 (default: ${DEFAULT-VALUE}).")
     int grpcBasePort;
 
-    @Option(names = "--management-base-port", defaultValue = "9000",
-            description = "Producer management port; consumer-i is +1+10*i, query +3 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--management-base-port",
+            defaultValue = "9000",
+            description =
+                    "Producer management port; consumer-i is +1+10*i, query +3 (default: ${DEFAULT-VALUE}).")
     int managementBasePort;
 
-    @Option(names = "--consumers", defaultValue = "1", description = "Consumer replicas, 1..3 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--consumers",
+            defaultValue = "1",
+            description = "Consumer replicas, 1..3 (default: ${DEFAULT-VALUE}).")
     int consumers;
 
-    @Option(names = "--billing-replicas", defaultValue = "1",
-            description = "Billing replicas, 1..3 (billing-i on 8002+10*i / 9002+10*i; more than one: a kill is a rebalance) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--billing-replicas",
+            defaultValue = "1",
+            description =
+                    "Billing replicas, 1..3 (billing-i on 8002+10*i / 9002+10*i; more than one: a kill is a rebalance) (default: ${DEFAULT-VALUE}).")
     int billingReplicas;
 
-    @Option(names = "--repo", paramLabel = "DIR",
-            description = "Repository root holding <service>/target/<service>.jar. Default: found from lab.jar's location.")
+    @Option(
+            names = "--repo",
+            paramLabel = "DIR",
+            description =
+                    "Repository root holding <service>/target/<service>.jar. Default: found from lab.jar's location.")
     Path repo;
 
-    @Option(names = "--child-jvm-options", defaultValue = LabSettings.DEFAULT_JVM_OPTIONS_TEXT,
+    @Option(
+            names = "--child-jvm-options",
+            defaultValue = LabSettings.DEFAULT_JVM_OPTIONS_TEXT,
             description = "Options of every service JVM (default: ${DEFAULT-VALUE}).")
     String childJvmOptions;
 
     public LabSettings settings() {
-        List<String> jvmOptions = Arrays.stream(childJvmOptions.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-        return new LabSettings(data, brokers, kafkaPort, postgresPort, new ServicePorts(grpcBasePort, managementBasePort),
-                consumers, billingReplicas, repo == null ? ServiceJars.nextToLab() : new ServiceJars(repo), jvmOptions,
-                Duration.ofSeconds(15), transactionVersion, networkFaults);
+        List<String> jvmOptions =
+                Arrays.stream(childJvmOptions.trim().split("\\s+"))
+                        .filter(s -> !s.isEmpty())
+                        .toList();
+        return new LabSettings(
+                data,
+                brokers,
+                kafkaPort,
+                postgresPort,
+                new ServicePorts(grpcBasePort, managementBasePort),
+                consumers,
+                billingReplicas,
+                repo == null ? ServiceJars.nextToLab() : new ServiceJars(repo),
+                jvmOptions,
+                Duration.ofSeconds(15),
+                transactionVersion,
+                networkFaults);
     }
 }

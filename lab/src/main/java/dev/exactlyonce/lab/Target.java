@@ -28,21 +28,35 @@ final class Target implements AutoCloseable {
         this.faults = faults;
     }
 
-    static Target open(String against, ControlTokenOption controlToken, String namespace, LabSettings settings,
-                       Progress progress) throws Exception {
+    static Target open(
+            String against,
+            ControlTokenOption controlToken,
+            String namespace,
+            LabSettings settings,
+            Progress progress)
+            throws Exception {
         if (against != null) {
             ControlToken token = controlToken.forAgainst(against, settings);
-            progress.line("running against the services at %s (ports %d/%d/%d/%d); kills with kubectl", against,
-                    ServicePorts.DEFAULT.producerGrpc(), ServicePorts.DEFAULT.consumerGrpc(0),
-                    ServicePorts.DEFAULT.billingGrpc(), ServicePorts.DEFAULT.queryGrpc());
-            return new Target(null, new PipelineClients(Endpoints.of(against, ServicePorts.DEFAULT, 1), token),
+            progress.line(
+                    "running against the services at %s (ports %d/%d/%d/%d); kills with kubectl",
+                    against,
+                    ServicePorts.DEFAULT.producerGrpc(),
+                    ServicePorts.DEFAULT.consumerGrpc(0),
+                    ServicePorts.DEFAULT.billingGrpc(),
+                    ServicePorts.DEFAULT.queryGrpc());
+            return new Target(
+                    null,
+                    new PipelineClients(Endpoints.of(against, ServicePorts.DEFAULT, 1), token),
                     new KubectlFaults(namespace));
         }
         return of(Lab.start(settings, progress));
     }
 
     static Target of(Lab lab) {
-        return new Target(lab, new PipelineClients(lab.clientEndpoints(), lab.controlToken()), new LabFaults(lab));
+        return new Target(
+                lab,
+                new PipelineClients(lab.clientEndpoints(), lab.controlToken()),
+                new LabFaults(lab));
     }
 
     Optional<Lab> lab() {

@@ -8,12 +8,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code lab up}: Kafka, PostgreSQL and the three services, supervised, until Ctrl-C. */
-@Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Start Kafka, PostgreSQL and the services (supervised child JVMs) until Ctrl-C.")
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
+        description =
+                "Start Kafka, PostgreSQL and the services (supervised child JVMs) until Ctrl-C.")
 public class UpCommand implements Callable<Integer> {
 
-    @Mixin
-    LabOptions lab;
+    @Mixin LabOptions lab;
 
     @Override
     public Integer call() throws Exception {

@@ -19,34 +19,53 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Billing's rows of the drill against one lab (real child JVMs, real Runtime.halt and kill -9 of
- * billing-0), judged on the audit's invoice leg: every billing crash point in every mode, and a SIGKILL
- * of billing mid-stream in each mode.
+ * billing-0), judged on the audit's invoice leg: every billing crash point in every mode, and a
+ * SIGKILL of billing mid-stream in each mode.
  */
 class BillingDrillTest {
 
-    @RegisterExtension
-    static LabFixture fixture = LabFixture.perClass(1);
+    @RegisterExtension static LabFixture fixture = LabFixture.perClass(1);
 
     @Test
     void billingsRowsMatchItsSemantics(@TempDir Path out) throws Exception {
-        List<DeliveryMode> modes = List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
-        List<Scenario> plan = Scenario.plan(modes, false, true, 1, List.of(), 1).stream()
-                .filter(s -> s.fault().isBillingFault()).toList();
+        List<DeliveryMode> modes =
+                List.of(
+                        DeliveryMode.AT_MOST_ONCE,
+                        DeliveryMode.AT_LEAST_ONCE,
+                        DeliveryMode.EXACTLY_ONCE);
+        List<Scenario> plan =
+                Scenario.plan(modes, false, true, 1, List.of(), 1).stream()
+                        .filter(s -> s.fault().isBillingFault())
+                        .toList();
         DrillSettings settings = new DrillSettings(plan, 300, 100, 4, 1, Duration.ofMinutes(2));
 
-        List<DrillRow> rows = new Drill(fixture.clients(), new LabFaults(fixture.lab()), settings, fixture.progress()).run();
+        List<DrillRow> rows =
+                new Drill(
+                                fixture.clients(),
+                                new LabFaults(fixture.lab()),
+                                settings,
+                                fixture.progress())
+                        .run();
         DrillReport report = new DrillReport(rows);
         report.print(System.out);
         report.write(out);
 
         assertThat(rows).hasSize(modes.size() * (Fault.BILLING_CRASHES.size() + 1));
         assertThat(rows).allSatisfy(row -> assertThat(row.passed()).as(row.toString()).isTrue());
-        assertThat(rows).filteredOn(row -> row.mode().equals("EXACTLY_ONCE")).allSatisfy(row -> {
-            assertThat(row.lost()).as(row.toString()).isZero();
-            assertThat(row.duplicated()).as(row.toString()).isZero();
-            assertThat(row.distinct()).as(row.toString()).isEqualTo(row.acknowledged());
-        });
-        assertThat(fixture.output()).contains("billing-0 (pid", "exited with code 70 (crash drill halt)",
-                "exited with code 137 (SIGKILL)");
+        assertThat(rows)
+                .filteredOn(row -> row.mode().equals("EXACTLY_ONCE"))
+                .allSatisfy(
+                        row -> {
+                            assertThat(row.lost()).as(row.toString()).isZero();
+                            assertThat(row.duplicated()).as(row.toString()).isZero();
+                            assertThat(row.distinct())
+                                    .as(row.toString())
+                                    .isEqualTo(row.acknowledged());
+                        });
+        assertThat(fixture.output())
+                .contains(
+                        "billing-0 (pid",
+                        "exited with code 70 (crash drill halt)",
+                        "exited with code 137 (SIGKILL)");
     }
 }

@@ -20,14 +20,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The lab's three brokers as a user sees them through {@code ListTopics}: replication factor 3,
- * min.insync.replicas 2, transactions v2, every replica in sync; after a {@code kill -9} of the leader
- * of {@code orders-0} the leadership moves to a survivor and the ISR shrinks to two, exactly-once orders
- * are still acknowledged, and once the broker is back the ISR is whole again.
+ * min.insync.replicas 2, transactions v2, every replica in sync; after a {@code kill -9} of the
+ * leader of {@code orders-0} the leadership moves to a survivor and the ISR shrinks to two,
+ * exactly-once orders are still acknowledged, and once the broker is back the ISR is whole again.
  */
 class BrokerFailoverTest {
 
-    @RegisterExtension
-    static LabFixture fixture = LabFixture.perClass(1, 3);
+    @RegisterExtension static LabFixture fixture = LabFixture.perClass(1, 3);
 
     @Test
     void aKilledLeaderIsReplacedAndItsReplicaRejoins() {
@@ -37,7 +36,8 @@ class BrokerFailoverTest {
         TopicInfo orders = topic(before, Topics.ORDERS);
         assertThat(orders.getReplicationFactor()).isEqualTo(3);
         assertThat(orders.getMinInsyncReplicas()).isEqualTo(2);
-        assertThat(orders.getPartitionsList()).allSatisfy(p -> assertThat(p.getIsrCount()).isEqualTo(3));
+        assertThat(orders.getPartitionsList())
+                .allSatisfy(p -> assertThat(p.getIsrCount()).isEqualTo(3));
         assertThat(topic(before, "__transaction_state").getReplicationFactor()).isEqualTo(3);
 
         int leader = orders.getPartitions(0).getLeader();
@@ -45,24 +45,36 @@ class BrokerFailoverTest {
         node.hold();
         node.kill();
         try {
-            await("a new leader for orders-0").atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(StatusRuntimeException.class)
-                    .until(() -> {
-                        TopicPartitionInfo p = topic(listTopics(), Topics.ORDERS).getPartitions(0);
-                        return p.getLeader() >= 0 && p.getLeader() != leader && p.getIsrCount() == 2
-                                && !p.getIsrList().contains(leader);
-                    });
+            await("a new leader for orders-0")
+                    .atMost(Duration.ofSeconds(60))
+                    .ignoreExceptionsInstanceOf(StatusRuntimeException.class)
+                    .until(
+                            () -> {
+                                TopicPartitionInfo p =
+                                        topic(listTopics(), Topics.ORDERS).getPartitions(0);
+                                return p.getLeader() >= 0
+                                        && p.getLeader() != leader
+                                        && p.getIsrCount() == 2
+                                        && !p.getIsrList().contains(leader);
+                            });
             // one broker down: two in-sync copies remain, so acks=all transactions still commit
             new PipelineModes(fixture.clients()).apply(DeliveryMode.EXACTLY_ONCE);
             SampleOrders sample = new SampleOrders("failover");
             for (int i = 0; i < 10; i++) {
-                PlaceOrderResponse placed = fixture.clients().producer().placeOrder(sample.order(i));
+                PlaceOrderResponse placed =
+                        fixture.clients().producer().placeOrder(sample.order(i));
                 assertThat(placed.getOffset()).isGreaterThanOrEqualTo(0);
             }
         } finally {
             node.release();
         }
-        await("every replica back in sync").atMost(Duration.ofSeconds(90)).ignoreExceptionsInstanceOf(StatusRuntimeException.class)
-                .until(() -> topic(listTopics(), Topics.ORDERS).getPartitionsList().stream().allMatch(p -> p.getIsrCount() == 3));
+        await("every replica back in sync")
+                .atMost(Duration.ofSeconds(90))
+                .ignoreExceptionsInstanceOf(StatusRuntimeException.class)
+                .until(
+                        () ->
+                                topic(listTopics(), Topics.ORDERS).getPartitionsList().stream()
+                                        .allMatch(p -> p.getIsrCount() == 3));
     }
 
     private static ListTopicsResponse listTopics() {
@@ -70,6 +82,9 @@ class BrokerFailoverTest {
     }
 
     private static TopicInfo topic(ListTopicsResponse response, String name) {
-        return response.getTopicsList().stream().filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
+        return response.getTopicsList().stream()
+                .filter(t -> t.getName().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -21,21 +21,26 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every body the lab prints in its cheat sheet is valid JSON of the contract (strict: unknown fields fail),
- * and every control call in it carries the run's token from its file.
+ * Every body the lab prints in its cheat sheet is valid JSON of the contract (strict: unknown
+ * fields fail), and every control call in it carries the run's token from its file.
  */
 class CheatSheetTest {
 
-    private static final Map<String, Message> REQUEST_TYPES = Map.of(
-            "OrderService/PlaceOrder", PlaceOrderRequest.getDefaultInstance(),
-            "OrderService/UpdateProducerConfig", UpdateProducerConfigRequest.getDefaultInstance(),
-            "ConsumerControl/UpdateConsumerConfig", UpdateConsumerConfigRequest.getDefaultInstance(),
-            "BillingControl/UpdateBillingConfig", UpdateBillingConfigRequest.getDefaultInstance(),
-            "QueryService/Audit", AuditRequest.getDefaultInstance());
+    private static final Map<String, Message> REQUEST_TYPES =
+            Map.of(
+                    "OrderService/PlaceOrder", PlaceOrderRequest.getDefaultInstance(),
+                    "OrderService/UpdateProducerConfig",
+                            UpdateProducerConfigRequest.getDefaultInstance(),
+                    "ConsumerControl/UpdateConsumerConfig",
+                            UpdateConsumerConfigRequest.getDefaultInstance(),
+                    "BillingControl/UpdateBillingConfig",
+                            UpdateBillingConfigRequest.getDefaultInstance(),
+                    "QueryService/Audit", AuditRequest.getDefaultInstance());
 
     @Test
     void everyBodyParsesIntoItsRequestType() throws Exception {
-        List<String> lines = CheatSheet.lines(Endpoints.of("127.0.0.1", ServicePorts.DEFAULT, 1), TOKEN_FILE);
+        List<String> lines =
+                CheatSheet.lines(Endpoints.of("127.0.0.1", ServicePorts.DEFAULT, 1), TOKEN_FILE);
         String text = String.join("\n", lines).replace("\\\n", " ");
         Matcher m = Pattern.compile("-d '([^']*)'\\s+\\S+ exactlyonce\\.v1\\.(\\S+)").matcher(text);
         int parsed = 0;
@@ -48,14 +53,16 @@ class CheatSheetTest {
             parsed++;
         }
         assertThat(parsed).isEqualTo(7);
-        assertThat(text).contains("127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003");
+        assertThat(text)
+                .contains("127.0.0.1:8000", "127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8003");
     }
 
     private static final Path TOKEN_FILE = Path.of("/tmp/lab-data/control-token");
 
     @Test
     void everyControlCallCarriesTheTokenAndNoOtherCallDoes() {
-        List<String> lines = CheatSheet.lines(Endpoints.of("127.0.0.1", ServicePorts.DEFAULT, 1), TOKEN_FILE);
+        List<String> lines =
+                CheatSheet.lines(Endpoints.of("127.0.0.1", ServicePorts.DEFAULT, 1), TOKEN_FILE);
         String header = "-H \"authorization: Bearer $(cat /tmp/lab-data/control-token)\"";
         int control = 0;
         for (String line : lines) {
@@ -71,7 +78,9 @@ class CheatSheetTest {
             }
         }
         assertThat(control).as("mode switches, crash drills, Reset").isEqualTo(6);
-        assertThat(String.join("\n", lines)).contains("drill --against 127.0.0.1 --control-token-file " + TOKEN_FILE,
-                "bench --against 127.0.0.1 --control-token-file " + TOKEN_FILE);
+        assertThat(String.join("\n", lines))
+                .contains(
+                        "drill --against 127.0.0.1 --control-token-file " + TOKEN_FILE,
+                        "bench --against 127.0.0.1 --control-token-file " + TOKEN_FILE);
     }
 }

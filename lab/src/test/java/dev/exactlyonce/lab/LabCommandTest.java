@@ -2,9 +2,9 @@ package dev.exactlyonce.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.exactlyonce.lab.runner.ControlTokenFile;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.ServicePorts;
-import dev.exactlyonce.lab.runner.ControlTokenFile;
 import dev.exactlyonce.testkit.ControlToken;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -28,27 +28,53 @@ class LabCommandTest {
     @Test
     void upOptionsBecomeLabSettings() {
         UpCommand up = new UpCommand();
-        new CommandLine(up).parseArgs("--data", "/tmp/lab-data", "--kafka-port", "19092", "--postgres-port", "15432",
-                "--grpc-base-port", "18000", "--management-base-port", "19000", "--consumers", "3", "--repo", "/repo");
+        new CommandLine(up)
+                .parseArgs(
+                        "--data",
+                        "/tmp/lab-data",
+                        "--kafka-port",
+                        "19092",
+                        "--postgres-port",
+                        "15432",
+                        "--grpc-base-port",
+                        "18000",
+                        "--management-base-port",
+                        "19000",
+                        "--consumers",
+                        "3",
+                        "--repo",
+                        "/repo");
         LabSettings settings = up.lab.settings();
         assertThat(settings.dataDir()).isEqualTo(Path.of("/tmp/lab-data"));
         assertThat(settings.kafkaPort()).isEqualTo(19092);
         assertThat(settings.postgresPort()).isEqualTo(15432);
         assertThat(settings.consumers()).isEqualTo(3);
-        assertThat(settings.jars().jar("consumer")).isEqualTo(Path.of("/repo/consumer/target/consumer.jar"));
-        assertThat(settings.jvmOptions()).containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(settings.jars().jar("consumer"))
+                .isEqualTo(Path.of("/repo/consumer/target/consumer.jar"));
+        assertThat(settings.jvmOptions())
+                .containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
     }
 
     @Test
-    void theControlTokenComesFromTheGivenFileOrTheDataDirectory(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void theControlTokenComesFromTheGivenFileOrTheDataDirectory(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         ControlToken written = ControlTokenFile.create(ControlTokenFile.in(dir));
         assertThat(written.value()).as("32 random bytes, base64url").matches("[A-Za-z0-9_-]{43}");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ControlTokenFile.in(dir))))
+        assertThat(
+                        PosixFilePermissions.toString(
+                                Files.getPosixFilePermissions(ControlTokenFile.in(dir))))
                 .isEqualTo("rw-------");
-        assertThat(ControlTokenFile.create(ControlTokenFile.in(dir))).as("a new one per run").isNotEqualTo(written);
+        assertThat(ControlTokenFile.create(ControlTokenFile.in(dir)))
+                .as("a new one per run")
+                .isNotEqualTo(written);
 
         DrillCommand drill = new DrillCommand();
-        new CommandLine(drill).parseArgs("--against", "127.0.0.1", "--control-token-file", ControlTokenFile.in(dir).toString());
+        new CommandLine(drill)
+                .parseArgs(
+                        "--against",
+                        "127.0.0.1",
+                        "--control-token-file",
+                        ControlTokenFile.in(dir).toString());
         assertThat(drill.controlToken.forAgainst("127.0.0.1", drill.lab.settings()))
                 .isEqualTo(ControlTokenFile.read(ControlTokenFile.in(dir)));
 
@@ -59,7 +85,8 @@ class LabCommandTest {
 
         DrillCommand without = new DrillCommand();
         new CommandLine(without).parseArgs("--against", "127.0.0.1");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> without.controlToken.forAgainst("127.0.0.1", without.lab.settings()))
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> without.controlToken.forAgainst("127.0.0.1", without.lab.settings()))
                 .hasMessageContaining("--control-token-file");
     }
 
@@ -91,7 +118,16 @@ class LabCommandTest {
         assertThat(err.toString()).contains("run ./mvnw -B -q package -DskipTests first");
 
         err.getBuffer().setLength(0);
-        assertThat(cli.execute("drill", "--orders", "10", "--crash-after", "10", "--repo", "/nonexistent")).isNotZero();
+        assertThat(
+                        cli.execute(
+                                "drill",
+                                "--orders",
+                                "10",
+                                "--crash-after",
+                                "10",
+                                "--repo",
+                                "/nonexistent"))
+                .isNotZero();
         assertThat(err.toString()).contains("crash-after");
     }
 }

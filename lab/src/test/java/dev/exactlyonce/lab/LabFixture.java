@@ -10,13 +10,13 @@ import dev.exactlyonce.lab.drill.DrillSettings;
 import dev.exactlyonce.lab.drill.Fault;
 import dev.exactlyonce.lab.drill.LabFaults;
 import dev.exactlyonce.lab.drill.Scenario;
+import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.Progress;
 import dev.exactlyonce.lab.runner.ServiceJars;
 import dev.exactlyonce.lab.runner.ServicePorts;
-import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.testkit.KafkaTopology;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,9 +37,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A lab on random free ports (never the defaults, so a lab someone runs by hand is not disturbed),
  * whose output goes to the test log and is kept for assertions. Registered as an extension
- * ({@code @RegisterExtension static LabFixture fixture = LabFixture.perClass(3)}) it starts one lab and
- * its clients before a class's tests and closes both after them; {@link #start(int)} is for a test that
- * owns its lab's lifecycle itself.
+ * ({@code @RegisterExtension static LabFixture fixture = LabFixture.perClass(3)}) it starts one lab
+ * and its clients before a class's tests and closes both after them; {@link #start(int)} is for a
+ * test that owns its lab's lifecycle itself.
  */
 public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
 
@@ -51,48 +51,67 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     private PipelineClients clients;
 
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    private final Progress progress = new Progress(new PrintStream(new OutputStream() {
-        @Override
-        public synchronized void write(int b) {
-            captured.write(b);
-            System.out.write(b);
-        }
+    private final Progress progress =
+            new Progress(
+                    new PrintStream(
+                            new OutputStream() {
+                                @Override
+                                public synchronized void write(int b) {
+                                    captured.write(b);
+                                    System.out.write(b);
+                                }
 
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            captured.write(b, off, len);
-            System.out.write(b, off, len);
-        }
-    }, true, StandardCharsets.UTF_8));
+                                @Override
+                                public synchronized void write(byte[] b, int off, int len) {
+                                    captured.write(b, off, len);
+                                    System.out.write(b, off, len);
+                                }
+                            },
+                            true,
+                            StandardCharsets.UTF_8));
 
     public LabFixture() {
         this(1, 1, false, 1);
     }
 
-    private LabFixture(int consumersPerClass, int brokersPerClass, boolean networkFaults, int billingReplicas) {
+    private LabFixture(
+            int consumersPerClass,
+            int brokersPerClass,
+            boolean networkFaults,
+            int billingReplicas) {
         this.billingReplicas = billingReplicas;
         this.consumersPerClass = consumersPerClass;
         this.brokersPerClass = brokersPerClass;
         this.networkFaults = networkFaults;
     }
 
-    /** A fixture that runs one lab with this many consumer replicas and one broker for a whole test class. */
+    /**
+     * A fixture that runs one lab with this many consumer replicas and one broker for a whole test
+     * class.
+     */
     public static LabFixture perClass(int consumers) {
         return new LabFixture(consumers, 1, false, 1);
     }
 
-    /** A fixture that runs one lab with this many consumer replicas and Kafka brokers (1 or 3) for a whole test class. */
+    /**
+     * A fixture that runs one lab with this many consumer replicas and Kafka brokers (1 or 3) for a
+     * whole test class.
+     */
     public static LabFixture perClass(int consumers, int brokers) {
         return new LabFixture(consumers, brokers, false, 1);
     }
 
-    /** Likewise, every link behind a fault proxy (network faults); the clients reach the producer through one. */
+    /**
+     * Likewise, every link behind a fault proxy (network faults); the clients reach the producer
+     * through one.
+     */
     public static LabFixture perClass(int consumers, int brokers, boolean networkFaults) {
         return new LabFixture(consumers, brokers, networkFaults, 1);
     }
 
     /** Likewise, with this many billing replicas. */
-    public static LabFixture perClass(int consumers, int brokers, boolean networkFaults, int billingReplicas) {
+    public static LabFixture perClass(
+            int consumers, int brokers, boolean networkFaults, int billingReplicas) {
         return new LabFixture(consumers, brokers, networkFaults, billingReplicas);
     }
 
@@ -127,26 +146,41 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
         try {
             jars.requireAll();
         } catch (IllegalStateException e) {
-            throw new IllegalStateException("the lab tests start the services' shaded jars; the reactor builds "
-                    + "producer, consumer and query before lab (mvn verify from the root), or run "
-                    + "mvn -B -q -o -pl producer,consumer,query package -DskipTests first. " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "the lab tests start the services' shaded jars; the reactor builds "
+                            + "producer, consumer and query before lab (mvn verify from the root), or run "
+                            + "mvn -B -q -o -pl producer,consumer,query package -DskipTests first. "
+                            + e.getMessage(),
+                    e);
         }
-        LabSettings settings = LabSettings.defaults()
-                .withPorts(freeKafkaPorts(brokers), freePostgresPort(), freeServicePorts(consumers))
-                .withConsumers(consumers)
-                .withBrokers(brokers)
-                .withNetworkFaults(networkFaults)
-                .withBillingReplicas(billingReplicas);
+        LabSettings settings =
+                LabSettings.defaults()
+                        .withPorts(
+                                freeKafkaPorts(brokers),
+                                freePostgresPort(),
+                                freeServicePorts(consumers))
+                        .withConsumers(consumers)
+                        .withBrokers(brokers)
+                        .withNetworkFaults(networkFaults)
+                        .withBillingReplicas(billingReplicas);
         return Lab.start(settings, progress);
     }
 
     /**
-     * Every mode through every fault, one strike per row, 300 orders each, against this class's lab; checks
-     * that every row is as the semantics predict and exactly-once lost and duplicated nothing.
+     * Every mode through every fault, one strike per row, 300 orders each, against this class's
+     * lab; checks that every row is as the semantics predict and exactly-once lost and duplicated
+     * nothing.
      */
     public List<DrillRow> runMatrix(List<Fault> faults, Path out) throws Exception {
-        List<DeliveryMode> modes = List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
-        List<Scenario> matrix = modes.stream().flatMap(mode -> faults.stream().map(fault -> new Scenario(mode, fault))).toList();
+        List<DeliveryMode> modes =
+                List.of(
+                        DeliveryMode.AT_MOST_ONCE,
+                        DeliveryMode.AT_LEAST_ONCE,
+                        DeliveryMode.EXACTLY_ONCE);
+        List<Scenario> matrix =
+                modes.stream()
+                        .flatMap(mode -> faults.stream().map(fault -> new Scenario(mode, fault)))
+                        .toList();
         DrillSettings settings = new DrillSettings(matrix, 300, 100, 4, 1, Duration.ofMinutes(2));
         List<DrillRow> rows = new Drill(clients, new LabFaults(lab), settings, progress).run();
         DrillReport report = new DrillReport(rows);
@@ -155,10 +189,13 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
 
         assertThat(rows).hasSize(modes.size() * faults.size());
         assertThat(rows).allSatisfy(row -> assertThat(row.passed()).as(row.toString()).isTrue());
-        assertThat(rows).filteredOn(row -> row.mode().equals("EXACTLY_ONCE")).allSatisfy(row -> {
-            assertThat(row.lost()).as(row.toString()).isZero();
-            assertThat(row.duplicated()).as(row.toString()).isZero();
-        });
+        assertThat(rows)
+                .filteredOn(row -> row.mode().equals("EXACTLY_ONCE"))
+                .allSatisfy(
+                        row -> {
+                            assertThat(row.lost()).as(row.toString()).isZero();
+                            assertThat(row.duplicated()).as(row.toString()).isZero();
+                        });
         return rows;
     }
 
@@ -191,7 +228,16 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     static int freePostgresPort() {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = 23_500 + ThreadLocalRandom.current().nextInt(2_000);
-            if (IntStream.rangeClosed(0, 3).allMatch(i -> isFree(port + (i == 0 ? 0 : NetworkLinks.POSTGRES_PROXY_OFFSET + i - 1)))) {
+            if (IntStream.rangeClosed(0, 3)
+                    .allMatch(
+                            i ->
+                                    isFree(
+                                            port
+                                                    + (i == 0
+                                                            ? 0
+                                                            : NetworkLinks.POSTGRES_PROXY_OFFSET
+                                                                    + i
+                                                                    - 1)))) {
                 return port;
             }
         }
@@ -210,16 +256,29 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
         throw new IllegalStateException("no free Kafka port range found");
     }
 
-    /** A grpc base and a management base whose whole layout (base+0..+3, replicas +10*i) is free. */
+    /**
+     * A grpc base and a management base whose whole layout (base+0..+3, replicas +10*i) is free.
+     */
     static ServicePorts freeServicePorts(int consumers) {
         for (int attempt = 0; attempt < 100; attempt++) {
             int grpc = ThreadLocalRandom.current().nextInt(26_000, 28_900) / 100 * 100;
             ServicePorts ports = new ServicePorts(grpc, grpc + 3_000);
-            boolean free = IntStream.concat(
-                    IntStream.of(ports.producerGrpc(), ports.producerManagement(), ports.queryGrpc(), ports.queryManagement()),
-                    IntStream.range(0, ServicePorts.MAX_CONSUMERS).flatMap(i -> IntStream.of(ports.consumerGrpc(i),
-                            ports.consumerManagement(i), ports.billingGrpc(i), ports.billingManagement(i))))
-                    .allMatch(LabFixture::isFree);
+            boolean free =
+                    IntStream.concat(
+                                    IntStream.of(
+                                            ports.producerGrpc(),
+                                            ports.producerManagement(),
+                                            ports.queryGrpc(),
+                                            ports.queryManagement()),
+                                    IntStream.range(0, ServicePorts.MAX_CONSUMERS)
+                                            .flatMap(
+                                                    i ->
+                                                            IntStream.of(
+                                                                    ports.consumerGrpc(i),
+                                                                    ports.consumerManagement(i),
+                                                                    ports.billingGrpc(i),
+                                                                    ports.billingManagement(i))))
+                            .allMatch(LabFixture::isFree);
             if (free) {
                 return ports;
             }

@@ -15,9 +15,9 @@ import dev.exactlyonce.lab.runner.PipelineModes;
 import dev.exactlyonce.lab.runner.SampleOrders;
 import dev.exactlyonce.lab.runner.SupervisedProcess;
 import dev.exactlyonce.testkit.ServiceProbe;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,27 +39,47 @@ class LabUpTest {
         List<ProcessHandle> everyChild = new ArrayList<>();
         Lab lab = fixture.start(1, 1);
         try (PipelineClients clients = new PipelineClients(lab.endpoints(), lab.controlToken());
-             PipelineClients anonymous = new PipelineClients(lab.endpoints())) {
-            assertThat(fixture.output()).contains("starting Kafka", "starting PostgreSQL", "ready in");
+                PipelineClients anonymous = new PipelineClients(lab.endpoints())) {
+            assertThat(fixture.output())
+                    .contains("starting Kafka", "starting PostgreSQL", "ready in");
             lab.kafka().nodes().forEach(node -> everyChild.add(node.handle()));
             for (SupervisedProcess child : lab.children()) {
                 everyChild.add(child.handle());
-                try (ServiceProbe probe = new ServiceProbe(child.spec().grpcPort(), child.spec().managementPort())) {
+                try (ServiceProbe probe =
+                        new ServiceProbe(child.spec().grpcPort(), child.spec().managementPort())) {
                     assertThat(probe.health("")).isEqualTo(ServingStatus.SERVING);
                     assertThat(probe.listServices()).contains("grpc.health.v1.Health");
                 }
             }
 
-            // the run's token: owner-only in the data directory, in the services' environment, never on a command line
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(lab.controlTokenFile())))
+            // the run's token: owner-only in the data directory, in the services' environment,
+            // never on a command line
+            assertThat(
+                            PosixFilePermissions.toString(
+                                    Files.getPosixFilePermissions(lab.controlTokenFile())))
                     .isEqualTo("rw-------");
-            assertThat(Files.readString(lab.controlTokenFile())).isEqualTo(lab.controlToken().value());
-            assertThat(lab.children()).allSatisfy(child -> {
-                assertThat(child.spec().environment()).containsEntry("APP_CONTROL_TOKEN", lab.controlToken().value());
-                assertThat(child.handle().info().commandLine().orElse("")).doesNotContain(lab.controlToken().value());
-            });
-            assertThat(catchThrowableOfType(StatusRuntimeException.class,
-                    () -> anonymous.query().reset(ResetRequest.getDefaultInstance())).getStatus().getCode())
+            assertThat(Files.readString(lab.controlTokenFile()))
+                    .isEqualTo(lab.controlToken().value());
+            assertThat(lab.children())
+                    .allSatisfy(
+                            child -> {
+                                assertThat(child.spec().environment())
+                                        .containsEntry(
+                                                "APP_CONTROL_TOKEN", lab.controlToken().value());
+                                assertThat(child.handle().info().commandLine().orElse(""))
+                                        .doesNotContain(lab.controlToken().value());
+                            });
+            assertThat(
+                            catchThrowableOfType(
+                                            StatusRuntimeException.class,
+                                            () ->
+                                                    anonymous
+                                                            .query()
+                                                            .reset(
+                                                                    ResetRequest
+                                                                            .getDefaultInstance()))
+                                    .getStatus()
+                                    .getCode())
                     .isEqualTo(Status.Code.UNAUTHENTICATED);
 
             new PipelineModes(clients).apply(DeliveryMode.EXACTLY_ONCE);
@@ -72,18 +92,31 @@ class LabUpTest {
 
             SupervisedProcess consumer = lab.child("consumer-0");
             long killed = consumer.kill();
-            await().atMost(Duration.ofSeconds(30)).until(() -> fixture.output()
-                    .contains("consumer-0 (pid " + killed + ") exited with code 137 (SIGKILL)"));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(
+                            () ->
+                                    fixture.output()
+                                            .contains(
+                                                    "consumer-0 (pid "
+                                                            + killed
+                                                            + ") exited with code 137 (SIGKILL)"));
             for (int i = 20; i < 40; i++) {
                 clients.producer().placeOrder(orders.order(i));
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> consumer.pid() > 0 && consumer.pid() != killed);
-            assertThat(fixture.output()).contains("consumer-0 restarted (pid " + consumer.pid() + ", restart #1)");
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> consumer.pid() > 0 && consumer.pid() != killed);
+            assertThat(fixture.output())
+                    .contains("consumer-0 restarted (pid " + consumer.pid() + ", restart #1)");
             Lab.awaitServing(consumer, Duration.ofSeconds(90));
             everyChild.add(consumer.handle());
 
-            AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
-                    .setAcknowledged(40).setWaitSeconds(60).build());
+            AuditResponse audit =
+                    clients.query()
+                            .audit(
+                                    AuditRequest.newBuilder()
+                                            .setAcknowledged(40)
+                                            .setWaitSeconds(60)
+                                            .build());
             assertThat(audit.getStoredDistinct()).isEqualTo(40);
             assertThat(audit.getLost()).isZero();
             assertThat(audit.getDuplicated()).isZero();

@@ -9,8 +9,7 @@ import org.apache.kafka.common.serialization.Serializer;
 /** Kafka serde for the protobuf {@link OrderEvent}, the value of every record on topic "orders". */
 public final class OrderEventSerde {
 
-    private OrderEventSerde() {
-    }
+    private OrderEventSerde() {}
 
     public static final class OrderEventSerializer implements Serializer<OrderEvent> {
         @Override
@@ -20,8 +19,8 @@ public final class OrderEventSerde {
     }
 
     /**
-     * Throws {@link SerializationException} for bytes that are not an OrderEvent, so that the consumer
-     * can route such a poison record to the DLQ instead of skipping it.
+     * Throws {@link SerializationException} for bytes that are not an OrderEvent, so that the
+     * consumer can route such a poison record to the DLQ instead of skipping it.
      */
     public static final class OrderEventDeserializer implements Deserializer<OrderEvent> {
         @Override
@@ -32,7 +31,8 @@ public final class OrderEventSerde {
             try {
                 return OrderEvent.parseFrom(data);
             } catch (InvalidProtocolBufferException e) {
-                throw new SerializationException("not an OrderEvent on " + topic + ": " + e.getMessage(), e);
+                throw new SerializationException(
+                        "not an OrderEvent on " + topic + ": " + e.getMessage(), e);
             }
         }
     }

@@ -5,7 +5,6 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One runtime setting shared by every replica, kept in the compacted topic {@link Topics#SETTINGS}
- * (the pattern Kafka Connect uses for its config topic): {@link #publish} writes a new value,
- * and every replica's reader thread applies the newest value for the key. A restarted pod reads the
+ * (the pattern Kafka Connect uses for its config topic): {@link #publish} writes a new value, and
+ * every replica's reader thread applies the newest value for the key. A restarted pod reads the
  * topic from the beginning and so starts with the newest value, not with the defaults.
  *
  * @param <T> the protobuf message that holds the setting
@@ -53,17 +52,23 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
     private volatile long initialEnd = -1;
     private volatile boolean closed;
 
-    public SharedSettings(KafkaConnection kafka, String key, T defaults, Parser<T> parser, Consumer<T> onChange) {
-        this(kafka, key, defaults, parser, value -> { }, onChange);
+    public SharedSettings(
+            KafkaConnection kafka, String key, T defaults, Parser<T> parser, Consumer<T> onChange) {
+        this(kafka, key, defaults, parser, value -> {}, onChange);
     }
 
     /**
-     * @param validator checks a value read from the topic again (anyone who can write the topic can write a
-     *                  value): it throws IllegalArgumentException for a value that must not apply, which is then
-     *                  ignored with a log line, the current value kept, and the reader goes on
+     * @param validator checks a value read from the topic again (anyone who can write the topic can
+     *     write a value): it throws IllegalArgumentException for a value that must not apply, which
+     *     is then ignored with a log line, the current value kept, and the reader goes on
      */
-    public SharedSettings(KafkaConnection kafka, String key, T defaults, Parser<T> parser, Consumer<T> validator,
-                          Consumer<T> onChange) {
+    public SharedSettings(
+            KafkaConnection kafka,
+            String key,
+            T defaults,
+            Parser<T> parser,
+            Consumer<T> validator,
+            Consumer<T> onChange) {
         this.key = key;
         this.parser = parser;
         this.validator = validator;
@@ -86,7 +91,10 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
         this.readerThread.setDaemon(true);
     }
 
-    /** Starts following the topic; returns once the newest stored value (if any) is applied, or on timeout. */
+    /**
+     * Starts following the topic; returns once the newest stored value (if any) is applied, or on
+     * timeout.
+     */
     public SharedSettings<T> start(Duration initialReadTimeout) {
         readerThread.start();
         long deadline = System.nanoTime() + initialReadTimeout.toNanos();
@@ -95,8 +103,11 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
                 while (initialEnd < 0 || nextOffsetSeen < initialEnd) {
                     long waitMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                     if (waitMs <= 0) {
-                        LOG.warn("settings '{}': topic {} not readable within {}, starting with defaults",
-                                key, Topics.SETTINGS, initialReadTimeout);
+                        LOG.warn(
+                                "settings '{}': topic {} not readable within {}, starting with defaults",
+                                key,
+                                Topics.SETTINGS,
+                                initialReadTimeout);
                         break;
                     }
                     seen.wait(Math.min(waitMs, 200));
@@ -113,21 +124,24 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
     }
 
     /**
-     * Writes a new value durably (acks=all) and waits until this replica's reader applied it,
-     * so that the caller reads its own write.
+     * Writes a new value durably (acks=all) and waits until this replica's reader applied it, so
+     * that the caller reads its own write.
      */
     public T publish(T value, Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         RecordMetadata written;
         try {
-            written = producer.send(new ProducerRecord<>(Topics.SETTINGS, key, value.toByteArray()))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            written =
+                    producer.send(new ProducerRecord<>(Topics.SETTINGS, key, value.toByteArray()))
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("could not write setting " + key + ": " + e.getCause().getMessage(),
+            throw new IllegalStateException(
+                    "could not write setting " + key + ": " + e.getCause().getMessage(),
                     e.getCause());
         }
         if (!awaitSeen(written.offset() + 1, deadline)) {
-            throw new TimeoutException("setting " + key + " written but not read back within " + timeout);
+            throw new TimeoutException(
+                    "setting " + key + " written but not read back within " + timeout);
         }
         return current.get();
     }
@@ -177,7 +191,8 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
 
     private long readEndOffset() {
         try {
-            return reader.endOffsets(List.of(PARTITION), Duration.ofSeconds(2)).getOrDefault(PARTITION, -1L);
+            return reader.endOffsets(List.of(PARTITION), Duration.ofSeconds(2))
+                    .getOrDefault(PARTITION, -1L);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             LOG.debug("settings topic not reachable yet: {}", e.getMessage());
             return -1;
@@ -191,9 +206,17 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
             current.set(value);
             onChange.accept(value);
         } catch (InvalidProtocolBufferException e) {
-            LOG.warn("ignoring unreadable setting '{}' at offset {}: {}", key, record.offset(), e.getMessage());
+            LOG.warn(
+                    "ignoring unreadable setting '{}' at offset {}: {}",
+                    key,
+                    record.offset(),
+                    e.getMessage());
         } catch (IllegalArgumentException e) {
-            LOG.warn("ignoring invalid setting '{}' at offset {} ({}); keeping {}", key, record.offset(), e.getMessage(),
+            LOG.warn(
+                    "ignoring invalid setting '{}' at offset {} ({}); keeping {}",
+                    key,
+                    record.offset(),
+                    e.getMessage(),
                     current.get().toString().replace('\n', ' '));
         } catch (RuntimeException e) {
             LOG.error("applying setting '{}' failed: {}", key, e.toString());

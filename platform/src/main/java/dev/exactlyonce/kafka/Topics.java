@@ -14,35 +14,55 @@ import org.apache.kafka.common.errors.TopicExistsException;
 /** The pipeline's Kafka topics: names, partition counts, and the one place that creates them. */
 public final class Topics {
 
-    /** Orders, keyed by order_id. Three partitions: up to three consumer replicas share the work. */
+    /**
+     * Orders, keyed by order_id. Three partitions: up to three consumer replicas share the work.
+     */
     public static final String ORDERS = "orders";
+
     public static final int ORDERS_PARTITIONS = 3;
-    /** Records that failed max_attempts times or could not be deserialized, with the error in headers. */
+
+    /**
+     * Records that failed max_attempts times or could not be deserialized, with the error in
+     * headers.
+     */
     public static final String DLQ = "orders.dlq";
+
     /**
      * Invoices, written by billing (one per order), keyed by order_id; read with read_committed.
-     * Co-partitioned with "orders": the invoice of an order of partition p goes to partition p, which is
-     * where billing looks up what it already invoiced (so the partition counts must stay equal).
+     * Co-partitioned with "orders": the invoice of an order of partition p goes to partition p,
+     * which is where billing looks up what it already invoiced (so the partition counts must stay
+     * equal).
      */
     public static final String INVOICES = "invoices";
+
     public static final int INVOICES_PARTITIONS = ORDERS_PARTITIONS;
-    /** Orders billing could not invoice: undecodable, or failed max_attempts times; error in headers. */
-    public static final String BILLING_DLQ = "billing.dlq";
-    /** Compacted; the newest value per key ("producer", "consumer", "billing") is the setting every replica applies. */
-    public static final String SETTINGS = "lab.settings";
+
     /**
-     * The lab.settings key under which QueryService's Reset announces a new audit window (a ResetResponse):
-     * billing's retry dedup starts over there, as the consumer's does when Reset empties processed_messages.
+     * Orders billing could not invoice: undecodable, or failed max_attempts times; error in
+     * headers.
+     */
+    public static final String BILLING_DLQ = "billing.dlq";
+
+    /**
+     * Compacted; the newest value per key ("producer", "consumer", "billing") is the setting every
+     * replica applies.
+     */
+    public static final String SETTINGS = "lab.settings";
+
+    /**
+     * The lab.settings key under which QueryService's Reset announces a new audit window (a
+     * ResetResponse): billing's retry dedup starts over there, as the consumer's does when Reset
+     * empties processed_messages.
      */
     public static final String AUDIT_WINDOW_SETTING = "audit-window";
 
     /** Record headers. */
     public static final String HEADER_MESSAGE_ID = "message-id";
+
     public static final String HEADER_TRACEPARENT = "traceparent";
     public static final String HEADER_INVOICE_ID = "invoice-id";
 
-    private Topics() {
-    }
+    private Topics() {}
 
     public static List<NewTopic> definitions() {
         return List.of(
@@ -51,7 +71,10 @@ public final class Topics {
                 new NewTopic(INVOICES, Optional.of(INVOICES_PARTITIONS), Optional.empty()),
                 new NewTopic(BILLING_DLQ, Optional.of(1), Optional.empty()),
                 new NewTopic(SETTINGS, Optional.of(1), Optional.empty())
-                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+                        .configs(
+                                Map.of(
+                                        TopicConfig.CLEANUP_POLICY_CONFIG,
+                                        TopicConfig.CLEANUP_POLICY_COMPACT)));
     }
 
     /** Creates the topics that do not exist yet; safe to call from every replica at start-up. */
@@ -62,8 +85,12 @@ public final class Topics {
                 admin.createTopics(List.of(topic)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("could not create topic " + topic.name() + ": "
-                            + e.getCause().getMessage(), e.getCause());
+                    throw new IllegalStateException(
+                            "could not create topic "
+                                    + topic.name()
+                                    + ": "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
             }
         }

@@ -4,20 +4,24 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import java.util.List;
 
 /**
- * Billing's side of each delivery mode (Kafka to Kafka: orders in, invoices out): the order of steps
- * for one poll batch, as {@code billing/.../BillingStage.java} runs them, shown by
- * QueryService.CompareSemantics. The crash points (AFTER_SEND, BEFORE_COMMIT, AFTER_COMMIT) sit between them.
+ * Billing's side of each delivery mode (Kafka to Kafka: orders in, invoices out): the order of
+ * steps for one poll batch, as {@code billing/.../BillingStage.java} runs them, shown by
+ * QueryService.CompareSemantics. The crash points (AFTER_SEND, BEFORE_COMMIT, AFTER_COMMIT) sit
+ * between them.
  */
 public final class BillingSemantics {
 
     /** One step of billing a poll batch. */
     public enum Step {
         COMMIT_INPUT_OFFSETS("commit the batch's input offsets (consumer.commitSync)"),
-        SEND_INVOICES_NO_WAIT("send one invoice per order to topic invoices, without waiting for acks"),
-        SEND_INVOICES_AND_WAIT("send one invoice per order to topic invoices and wait for every ack"),
-        TRANSACTION("in ONE Kafka transaction (transactional.id billing-<pod>): send the invoices, "
-                + "sendOffsetsToTransaction(offsets, consumer.groupMetadata()) (a zombie's old generation is "
-                + "rejected), commit; on abort seek back to the batch's first offsets");
+        SEND_INVOICES_NO_WAIT(
+                "send one invoice per order to topic invoices, without waiting for acks"),
+        SEND_INVOICES_AND_WAIT(
+                "send one invoice per order to topic invoices and wait for every ack"),
+        TRANSACTION(
+                "in ONE Kafka transaction (transactional.id billing-<pod>): send the invoices, "
+                        + "sendOffsetsToTransaction(offsets, consumer.groupMetadata()) (a zombie's old generation is "
+                        + "rejected), commit; on abort seek back to the batch's first offsets");
 
         private final String description;
 
@@ -30,8 +34,7 @@ public final class BillingSemantics {
         }
     }
 
-    private BillingSemantics() {
-    }
+    private BillingSemantics() {}
 
     public static List<Step> steps(DeliveryMode mode) {
         return switch (mode) {

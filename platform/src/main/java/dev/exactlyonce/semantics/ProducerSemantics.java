@@ -12,24 +12,25 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  */
 public final class ProducerSemantics {
 
-    private ProducerSemantics() {
-    }
+    private ProducerSemantics() {}
 
     /**
      * @param transactionalId the pod's transactional.id, or null when transactions are disabled
-     *                        (exactly-once then degrades to an idempotent producer)
+     *     (exactly-once then degrades to an idempotent producer)
      */
     public static Map<String, String> kafkaSettings(DeliveryMode mode, String transactionalId) {
         Map<String, String> settings = new LinkedHashMap<>();
         switch (mode) {
             case AT_MOST_ONCE -> {
-                // fire and forget: no broker acknowledgement, no retry; a failed send is simply gone
+                // fire and forget: no broker acknowledgement, no retry; a failed send is simply
+                // gone
                 settings.put(ProducerConfig.ACKS_CONFIG, "0");
                 settings.put(ProducerConfig.RETRIES_CONFIG, "0");
                 settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
             }
             case AT_LEAST_ONCE -> {
-                // wait for all in-sync replicas and retry; a retry after a lost ack writes a duplicate
+                // wait for all in-sync replicas and retry; a retry after a lost ack writes a
+                // duplicate
                 settings.put(ProducerConfig.ACKS_CONFIG, "all");
                 settings.put(ProducerConfig.RETRIES_CONFIG, String.valueOf(Integer.MAX_VALUE));
                 settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
@@ -43,8 +44,10 @@ public final class ProducerSemantics {
                 settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
                 if (transactionalId != null) {
                     settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-                    // an open transaction holds back read_committed readers (the LSO) until it ends: if
-                    // the producer dies and no successor fences it, the broker aborts it after this long
+                    // an open transaction holds back read_committed readers (the LSO) until it
+                    // ends: if
+                    // the producer dies and no successor fences it, the broker aborts it after this
+                    // long
                     settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
                 }
             }

@@ -14,13 +14,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The control plane's lock, one gRPC server interceptor in every service (micronaut-grpc adds every
- * {@link ServerInterceptor} bean to the server). Each call is classified by {@link RpcClasses}; a call
- * whose class needs the token ({@link ControlPlaneSettings#requiresToken}) must carry
- * {@code authorization: Bearer <token>}:
+ * {@link ServerInterceptor} bean to the server). Each call is classified by {@link RpcClasses}; a
+ * call whose class needs the token ({@link ControlPlaneSettings#requiresToken}) must carry {@code
+ * authorization: Bearer <token>}:
+ *
  * <ul>
- *   <li>no such header: {@code UNAUTHENTICATED};</li>
- *   <li>a different token: {@code PERMISSION_DENIED} (SHA-256 digests compared in constant time);</li>
- *   <li>no token configured on this server: {@code UNAUTHENTICATED} for every such call (fail closed).</li>
+ *   <li>no such header: {@code UNAUTHENTICATED};
+ *   <li>a different token: {@code PERMISSION_DENIED} (SHA-256 digests compared in constant time);
+ *   <li>no token configured on this server: {@code UNAUTHENTICATED} for every such call (fail
+ *       closed).
  * </ul>
  */
 @Singleton
@@ -37,15 +39,18 @@ public class ControlPlaneGuard implements ServerInterceptor {
     public ControlPlaneGuard(ControlPlaneSettings settings) {
         this.settings = settings;
         this.tokenDigest = settings.hasToken() ? sha256(settings.token().trim()) : null;
-        LOG.info("control plane: {}; placing orders {}, reads {}",
-                settings.hasToken() ? "control calls need the bearer token (app.control.token)"
+        LOG.info(
+                "control plane: {}; placing orders {}, reads {}",
+                settings.hasToken()
+                        ? "control calls need the bearer token (app.control.token)"
                         : "no app.control.token (env APP_CONTROL_TOKEN) set, every control call is refused",
                 settings.ordersRequireToken() ? "needs the token" : "open",
                 settings.readsRequireToken() ? "need the token" : "open");
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
         RpcClass rpcClass = RpcClasses.of(method);
         if (!settings.requiresToken(rpcClass)) {
@@ -57,29 +62,34 @@ public class ControlPlaneGuard implements ServerInterceptor {
         }
         LOG.debug("refused {} ({}): {}", method, rpcClass, refusal);
         call.close(refusal, new Metadata());
-        return new ServerCall.Listener<>() {
-        };
+        return new ServerCall.Listener<>() {};
     }
 
     /** Null when the presented header carries this server's token, else the refusal. */
     Status check(String authorization, String method) {
         if (tokenDigest == null) {
-            return Status.UNAUTHENTICATED.withDescription(method + " is refused: this server has no app.control.token"
-                    + " (env APP_CONTROL_TOKEN), so no call that needs the token can be made");
+            return Status.UNAUTHENTICATED.withDescription(
+                    method
+                            + " is refused: this server has no app.control.token"
+                            + " (env APP_CONTROL_TOKEN), so no call that needs the token can be made");
         }
-        if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return Status.UNAUTHENTICATED.withDescription(method + " needs the header 'authorization: Bearer <token>'");
+        if (authorization == null
+                || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return Status.UNAUTHENTICATED.withDescription(
+                    method + " needs the header 'authorization: Bearer <token>'");
         }
         String presented = authorization.substring(BEARER.length()).trim();
         if (!MessageDigest.isEqual(tokenDigest, sha256(presented))) {
-            return Status.PERMISSION_DENIED.withDescription(method + ": the bearer token is not this server's");
+            return Status.PERMISSION_DENIED.withDescription(
+                    method + ": the bearer token is not this server's");
         }
         return null;
     }
 
     private static byte[] sha256(String text) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }

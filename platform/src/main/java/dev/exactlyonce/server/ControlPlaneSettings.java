@@ -7,10 +7,11 @@ import io.micronaut.core.bind.annotation.Bindable;
 /**
  * {@code app.control.*}: the credential of the control plane, checked by {@link ControlPlaneGuard}.
  *
- * @param token              the bearer token control calls must present (env {@code APP_CONTROL_TOKEN});
- *                           none or blank: every control call is refused
- * @param ordersRequireToken placing orders needs the token too (env {@code APP_CONTROL_ORDERS_REQUIRE_TOKEN})
- * @param readsRequireToken  reads need the token too (env {@code APP_CONTROL_READS_REQUIRE_TOKEN})
+ * @param token the bearer token control calls must present (env {@code APP_CONTROL_TOKEN}); none or
+ *     blank: every control call is refused
+ * @param ordersRequireToken placing orders needs the token too (env {@code
+ *     APP_CONTROL_ORDERS_REQUIRE_TOKEN})
+ * @param readsRequireToken reads need the token too (env {@code APP_CONTROL_READS_REQUIRE_TOKEN})
  */
 @ConfigurationProperties("app.control")
 public record ControlPlaneSettings(
@@ -36,7 +37,12 @@ public record ControlPlaneSettings(
     @Override
     public String toString() {
         // never the token itself: this record may end up in a log line
-        return "ControlPlaneSettings[token=" + (hasToken() ? "set" : "none") + ", ordersRequireToken=" + ordersRequireToken
-                + ", readsRequireToken=" + readsRequireToken + "]";
+        return "ControlPlaneSettings[token="
+                + (hasToken() ? "set" : "none")
+                + ", ordersRequireToken="
+                + ordersRequireToken
+                + ", readsRequireToken="
+                + readsRequireToken
+                + "]";
     }
 }

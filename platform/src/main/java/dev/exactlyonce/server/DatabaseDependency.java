@@ -2,15 +2,16 @@ package dev.exactlyonce.server;
 
 import io.micronaut.context.annotation.Property;
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.jdbc.DataSourceResolver;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
 import java.sql.SQLException;
-import io.micronaut.jdbc.DataSourceResolver;
 import javax.sql.DataSource;
 
 /** PostgreSQL, through the service's connection pool. */
 @Singleton
-// services without JDBC (the producer) lack DataSourceResolver: skip the bean instead of failing to load it
+// services without JDBC (the producer) lack DataSourceResolver: skip the bean instead of failing to
+// load it
 @Requires(classes = DataSourceResolver.class)
 @Requires(beans = DataSource.class)
 public class DatabaseDependency implements Dependency {
@@ -18,8 +19,10 @@ public class DatabaseDependency implements Dependency {
     private final DataSource dataSource;
     private final String url;
 
-    public DatabaseDependency(DataSource dataSource, DataSourceResolver resolver,
-                              @Property(name = "datasources.default.url") String url) {
+    public DatabaseDependency(
+            DataSource dataSource,
+            DataSourceResolver resolver,
+            @Property(name = "datasources.default.url") String url) {
         // the pool itself, not Micronaut Data's proxy that needs a surrounding transaction
         this.dataSource = resolver.resolve(dataSource);
         this.url = url;

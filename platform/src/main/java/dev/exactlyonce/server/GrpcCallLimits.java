@@ -10,9 +10,10 @@ import jakarta.inject.Singleton;
 
 /**
  * Bounds on what one client connection may hold open on a gRPC server, so that no caller can make a
- * service queue without limit: at most {@code app.grpc.max-concurrent-calls-per-connection} calls at once
- * (HTTP/2 MAX_CONCURRENT_STREAMS: further calls wait on the client's side, under their own deadline).
- * Micronaut's {@code grpc.server.*} does not expose the setting, so it is set on the Netty server builder.
+ * service queue without limit: at most {@code app.grpc.max-concurrent-calls-per-connection} calls
+ * at once (HTTP/2 MAX_CONCURRENT_STREAMS: further calls wait on the client's side, under their own
+ * deadline). Micronaut's {@code grpc.server.*} does not expose the setting, so it is set on the
+ * Netty server builder.
  */
 @Singleton
 @Requires(classes = GrpcServerConfiguration.class)
@@ -20,7 +21,9 @@ public class GrpcCallLimits implements BeanCreatedEventListener<GrpcServerConfig
 
     private final int maxConcurrentCallsPerConnection;
 
-    public GrpcCallLimits(@Value("${app.grpc.max-concurrent-calls-per-connection:256}") int maxConcurrentCallsPerConnection) {
+    public GrpcCallLimits(
+            @Value("${app.grpc.max-concurrent-calls-per-connection:256}")
+                    int maxConcurrentCallsPerConnection) {
         this.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection;
     }
 

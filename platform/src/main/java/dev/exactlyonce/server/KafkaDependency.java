@@ -1,7 +1,6 @@
 package dev.exactlyonce.server;
 
 import dev.exactlyonce.kafka.KafkaConnection;
-
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.context.annotation.Requires;
 import jakarta.annotation.PreDestroy;
@@ -12,7 +11,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 
-/** The Kafka cluster; the first successful check also creates the pipeline's topics if they are missing. */
+/**
+ * The Kafka cluster; the first successful check also creates the pipeline's topics if they are
+ * missing.
+ */
 @Singleton
 @Requires(property = "kafka.bootstrap.servers")
 public class KafkaDependency implements Dependency {
@@ -23,10 +25,13 @@ public class KafkaDependency implements Dependency {
 
     public KafkaDependency(KafkaConnection kafka) {
         this.bootstrapServers = kafka.bootstrapServers();
-        this.admin = Admin.create(kafka.with(Map.of(
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000,
-                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000)));
+        this.admin =
+                Admin.create(
+                        kafka.with(
+                                Map.of(
+                                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000,
+                                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000,
+                                        AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000)));
     }
 
     @Override
@@ -41,7 +46,9 @@ public class KafkaDependency implements Dependency {
 
     @Override
     public void check() throws Exception {
-        admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000)).nodes().get(4, TimeUnit.SECONDS);
+        admin.describeCluster(new DescribeClusterOptions().timeoutMs(3_000))
+                .nodes()
+                .get(4, TimeUnit.SECONDS);
         if (!topicsEnsured) {
             Topics.ensureExist(admin, 5_000);
             topicsEnsured = true;

@@ -18,11 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Readiness = every {@link Dependency} reachable. Checked every 2 s; a service whose Kafka or PostgreSQL
- * is unreachable keeps running and retrying with readiness false instead of dying, and says so in one
- * log line per change. Published both as {@code /health/readiness} and as the gRPC health status of
- * the server ("") that Kubernetes' {@code grpc:} readiness probe asks; the service name
- * {@value #LIVENESS} always answers SERVING, for the liveness probe.
+ * Readiness = every {@link Dependency} reachable. Checked every 2 s; a service whose Kafka or
+ * PostgreSQL is unreachable keeps running and retrying with readiness false instead of dying, and
+ * says so in one log line per change. Published both as {@code /health/readiness} and as the gRPC
+ * health status of the server ("") that Kubernetes' {@code grpc:} readiness probe asks; the service
+ * name {@value #LIVENESS} always answers SERVING, for the liveness probe.
  */
 @Singleton
 @io.micronaut.management.health.indicator.annotation.Readiness
@@ -41,7 +41,8 @@ public class Readiness implements HealthIndicator {
         this.dependencies = dependencies;
         this.grpcHealth = grpcHealth;
         grpcHealth.setStatus(LIVENESS, ServingStatus.SERVING);
-        grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+        grpcHealth.setStatus(
+                HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
     }
 
     @Scheduled(fixedDelay = "2s", initialDelay = "0s")
@@ -56,13 +57,17 @@ public class Readiness implements HealthIndicator {
             } catch (Exception e) {
                 String reason = e.getCause() != null ? e.getCause().toString() : e.toString();
                 if (!reason.equals(problems.put(key, reason))) {
-                    LOG.warn("{} at {} is unreachable ({}); retrying every 2 s, readiness false",
-                            key, dependency.location(), reason);
+                    LOG.warn(
+                            "{} at {} is unreachable ({}); retrying every 2 s, readiness false",
+                            key,
+                            dependency.location(),
+                            reason);
                 }
             }
         }
         checkedOnce = true;
-        grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
+        grpcHealth.setStatus(
+                HealthStatusManager.SERVICE_NAME_ALL_SERVICES,
                 isReady() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     }
 
@@ -74,12 +79,19 @@ public class Readiness implements HealthIndicator {
     public Publisher<HealthResult> getResult() {
         Map<String, Object> details = new LinkedHashMap<>();
         for (Dependency dependency : dependencies) {
-            details.put(dependency.name(), Map.of(
-                    "location", dependency.location(),
-                    "status", problems.getOrDefault(dependency.name(), checkedOnce ? "reachable" : "not checked yet")));
+            details.put(
+                    dependency.name(),
+                    Map.of(
+                            "location", dependency.location(),
+                            "status",
+                                    problems.getOrDefault(
+                                            dependency.name(),
+                                            checkedOnce ? "reachable" : "not checked yet")));
         }
-        return Publishers.just(HealthResult.builder("dependencies", isReady() ? HealthStatus.UP : HealthStatus.DOWN)
-                .details(details)
-                .build());
+        return Publishers.just(
+                HealthResult.builder(
+                                "dependencies", isReady() ? HealthStatus.UP : HealthStatus.DOWN)
+                        .details(details)
+                        .build());
     }
 }

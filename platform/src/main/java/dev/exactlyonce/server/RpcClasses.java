@@ -9,17 +9,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The one table of who may call what: every RPC of the contract with its {@link RpcClass}, named through
- * the generated method descriptors (a renamed RPC does not compile here). An RPC missing from the table
- * is {@link RpcClass#CONTROL}: fail closed, so a new RPC needs the token until it is classified on purpose
- * ({@code RpcClassesTest} fails until then). gRPC health and reflection are {@link RpcClass#INFRASTRUCTURE}.
+ * The one table of who may call what: every RPC of the contract with its {@link RpcClass}, named
+ * through the generated method descriptors (a renamed RPC does not compile here). An RPC missing
+ * from the table is {@link RpcClass#CONTROL}: fail closed, so a new RPC needs the token until it is
+ * classified on purpose ({@code RpcClassesTest} fails until then). gRPC health and reflection are
+ * {@link RpcClass#INFRASTRUCTURE}.
  */
 public final class RpcClasses {
 
     private static final Map<String, RpcClass> TABLE = build();
 
-    private RpcClasses() {
-    }
+    private RpcClasses() {}
 
     private static Map<String, RpcClass> build() {
         Map<String, RpcClass> table = new LinkedHashMap<>();
@@ -52,26 +52,32 @@ public final class RpcClasses {
         put(table, QueryServiceGrpc.getListTopicsMethod(), RpcClass.READ);
         put(table, QueryServiceGrpc.getGetConsumerLagMethod(), RpcClass.READ);
         put(table, QueryServiceGrpc.getAuditMethod(), RpcClass.READ);
-        // empties the tables, the dedup table included: every earlier order id would be stored again
+        // empties the tables, the dedup table included: every earlier order id would be stored
+        // again
         put(table, QueryServiceGrpc.getResetMethod(), RpcClass.CONTROL);
         put(table, QueryServiceGrpc.getRecordBenchmarkMethod(), RpcClass.CONTROL);
         return Map.copyOf(table);
     }
 
-    private static void put(Map<String, RpcClass> table, MethodDescriptor<?, ?> method, RpcClass rpcClass) {
+    private static void put(
+            Map<String, RpcClass> table, MethodDescriptor<?, ?> method, RpcClass rpcClass) {
         if (table.put(method.getFullMethodName(), rpcClass) != null) {
             throw new IllegalStateException(method.getFullMethodName() + " is classified twice");
         }
     }
 
-    /** The class of a full method name ({@code exactlyonce.v1.QueryService/Reset}); unknown: CONTROL. */
+    /**
+     * The class of a full method name ({@code exactlyonce.v1.QueryService/Reset}); unknown:
+     * CONTROL.
+     */
     public static RpcClass of(String fullMethodName) {
         RpcClass listed = TABLE.get(fullMethodName);
         if (listed != null) {
             return listed;
         }
         String service = MethodDescriptor.extractFullServiceName(fullMethodName);
-        if ("grpc.health.v1.Health".equals(service) || service != null && service.startsWith("grpc.reflection.")) {
+        if ("grpc.health.v1.Health".equals(service)
+                || service != null && service.startsWith("grpc.reflection.")) {
             return RpcClass.INFRASTRUCTURE;
         }
         return RpcClass.CONTROL;

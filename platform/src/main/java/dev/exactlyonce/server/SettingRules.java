@@ -6,9 +6,9 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
 /**
- * The rules the consumer's and billing's settings share (UpdateConsumerConfig, UpdateBillingConfig):
- * each check returns the value or throws {@link InvalidSetting} naming the field and the reason, which
- * {@link #answerUpdate} turns into INVALID_ARGUMENT.
+ * The rules the consumer's and billing's settings share (UpdateConsumerConfig,
+ * UpdateBillingConfig): each check returns the value or throws {@link InvalidSetting} naming the
+ * field and the reason, which {@link #answerUpdate} turns into INVALID_ARGUMENT.
  */
 public final class SettingRules {
 
@@ -27,17 +27,20 @@ public final class SettingRules {
         T apply() throws Exception;
     }
 
-    private SettingRules() {
-    }
+    private SettingRules() {}
 
     public static DeliveryMode processingMode(DeliveryMode mode) {
         if (mode == DeliveryMode.DELIVERY_MODE_UNSPECIFIED || mode == DeliveryMode.UNRECOGNIZED) {
-            throw new InvalidSetting("processing_mode", "must be AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE");
+            throw new InvalidSetting(
+                    "processing_mode", "must be AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE");
         }
         return mode;
     }
 
-    /** {@code unspecified} and protobuf's UNRECOGNIZED are refused; {@code allowed} names the others. */
+    /**
+     * {@code unspecified} and protobuf's UNRECOGNIZED are refused; {@code allowed} names the
+     * others.
+     */
     public static <P extends Enum<P>> P crashPoint(P point, P unspecified, String allowed) {
         if (point == unspecified || "UNRECOGNIZED".equals(point.name())) {
             throw new InvalidSetting("crash_point", "must be " + allowed);
@@ -47,7 +50,8 @@ public final class SettingRules {
 
     public static int crashAfterMessages(int messages) {
         if (messages < 0) {
-            throw new InvalidSetting("crash_after_messages", "must be >= 0 (0 disarms), was " + messages);
+            throw new InvalidSetting(
+                    "crash_after_messages", "must be >= 0 (0 disarms), was " + messages);
         }
         return messages;
     }
@@ -61,29 +65,39 @@ public final class SettingRules {
 
     public static int maxAttempts(int attempts) {
         if (attempts < 1 || attempts > MAX_ATTEMPTS_LIMIT) {
-            throw new InvalidSetting("max_attempts", "must be between 1 and " + MAX_ATTEMPTS_LIMIT + ", was " + attempts);
+            throw new InvalidSetting(
+                    "max_attempts",
+                    "must be between 1 and " + MAX_ATTEMPTS_LIMIT + ", was " + attempts);
         }
         return attempts;
     }
 
     /**
-     * Answers an Update…Config call: the settings as they now apply; INVALID_ARGUMENT with the field and
-     * the reason; UNAVAILABLE when lab.settings could not store them (nothing changed then).
+     * Answers an Update…Config call: the settings as they now apply; INVALID_ARGUMENT with the
+     * field and the reason; UNAVAILABLE when lab.settings could not store them (nothing changed
+     * then).
      */
     public static <T> void answerUpdate(StreamObserver<T> response, SettingsUpdate<T> update) {
         T updated;
         try {
             updated = update.apply();
         } catch (InvalidSetting e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            response.onError(
+                    Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             response.onError(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
             return;
         } catch (Exception e) {
-            response.onError(Status.UNAVAILABLE.withDescription("settings not stored in " + Topics.SETTINGS + ": "
-                    + e.getMessage()).asRuntimeException());
+            response.onError(
+                    Status.UNAVAILABLE
+                            .withDescription(
+                                    "settings not stored in "
+                                            + Topics.SETTINGS
+                                            + ": "
+                                            + e.getMessage())
+                            .asRuntimeException());
             return;
         }
         response.onNext(updated);

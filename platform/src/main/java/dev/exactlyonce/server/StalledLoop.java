@@ -3,12 +3,14 @@ package dev.exactlyonce.server;
 import java.time.Duration;
 
 /**
- * A processing loop (the consumer's or billing's poll loop) that keeps retrying the same work. Retrying
- * while a dependency is briefly away is normal; retrying for longer than {@code bound} is a stall that an
- * operator must see: this {@link Dependency} then fails, so readiness turns NOT_SERVING with the reason,
- * and the service's metric of stalled seconds (alert rule {@code ProcessingLoopStalled}) rises.
+ * A processing loop (the consumer's or billing's poll loop) that keeps retrying the same work.
+ * Retrying while a dependency is briefly away is normal; retrying for longer than {@code bound} is
+ * a stall that an operator must see: this {@link Dependency} then fails, so readiness turns
+ * NOT_SERVING with the reason, and the service's metric of stalled seconds (alert rule {@code
+ * ProcessingLoopStalled}) rises.
  *
- * <p>The loop calls {@link #retrying} each time an attempt failed and {@link #moving} when one succeeded.
+ * <p>The loop calls {@link #retrying} each time an attempt failed and {@link #moving} when one
+ * succeeded.
  */
 public class StalledLoop implements Dependency {
 
@@ -55,8 +57,10 @@ public class StalledLoop implements Dependency {
         String why = reason;
         double seconds = stalledSeconds();
         if (why != null && seconds > bound.toSeconds()) {
-            throw new IllegalStateException(String.format("stalled for %.0f s (bound %d s): %s", seconds,
-                    bound.toSeconds(), why));
+            throw new IllegalStateException(
+                    String.format(
+                            "stalled for %.0f s (bound %d s): %s",
+                            seconds, bound.toSeconds(), why));
         }
     }
 }

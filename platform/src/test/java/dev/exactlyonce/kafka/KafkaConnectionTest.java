@@ -15,16 +15,20 @@ class KafkaConnectionTest {
 
     @Test
     void securitySettingsFromConfigurationReachEveryClientsProperties() {
-        try (ApplicationContext context = ApplicationContext.run(Map.of(
-                "kafka.bootstrap.servers", "my-cluster-kafka-bootstrap:9093",
-                "kafka.security.protocol", "SASL_SSL",
-                "kafka.sasl.mechanism", "SCRAM-SHA-512",
-                "kafka.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"eo\" password=\"x\";",
-                "kafka.ssl.truststore.type", "PEM",
-                "kafka.ssl.truststore.location", "/etc/kafka-ca/ca.crt"))) {
+        try (ApplicationContext context =
+                ApplicationContext.run(
+                        Map.of(
+                                "kafka.bootstrap.servers", "my-cluster-kafka-bootstrap:9093",
+                                "kafka.security.protocol", "SASL_SSL",
+                                "kafka.sasl.mechanism", "SCRAM-SHA-512",
+                                "kafka.sasl.jaas.config",
+                                        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"eo\" password=\"x\";",
+                                "kafka.ssl.truststore.type", "PEM",
+                                "kafka.ssl.truststore.location", "/etc/kafka-ca/ca.crt"))) {
             KafkaConnection kafka = context.getBean(KafkaConnection.class);
 
-            assertThat(kafka.properties()).containsEntry("bootstrap.servers", "my-cluster-kafka-bootstrap:9093")
+            assertThat(kafka.properties())
+                    .containsEntry("bootstrap.servers", "my-cluster-kafka-bootstrap:9093")
                     .containsEntry("security.protocol", "SASL_SSL")
                     .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
                     .containsEntry("ssl.truststore.type", "PEM")
@@ -32,16 +36,23 @@ class KafkaConnectionTest {
                     .containsKey("sasl.jaas.config");
             // a client's own setting wins, the connection's stay
             assertThat(kafka.with(Map.of("client.id", "x", "security.protocol", "SSL")))
-                    .containsEntry("client.id", "x").containsEntry("security.protocol", "SSL")
+                    .containsEntry("client.id", "x")
+                    .containsEntry("security.protocol", "SSL")
                     .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
         }
     }
 
     @Test
     void theBundledKafkaNeedsNothingButItsAddress() {
-        try (ApplicationContext context = ApplicationContext.run(Map.of("kafka.bootstrap.servers", "127.0.0.1:9092",
-                "kafka.security.protocol", ""))) {
-            assertThat(context.getBean(KafkaConnection.class).map()).containsOnly(Map.entry("bootstrap.servers", "127.0.0.1:9092"));
+        try (ApplicationContext context =
+                ApplicationContext.run(
+                        Map.of(
+                                "kafka.bootstrap.servers",
+                                "127.0.0.1:9092",
+                                "kafka.security.protocol",
+                                ""))) {
+            assertThat(context.getBean(KafkaConnection.class).map())
+                    .containsOnly(Map.entry("bootstrap.servers", "127.0.0.1:9092"));
         }
     }
 }

@@ -1,15 +1,16 @@
 package dev.exactlyonce.producer;
 
 /**
- * The message ids acknowledged recently, so that the acknowledged count counts orders, not calls: a client
- * that retries an order with the same order_id gets the same message id, and its second acknowledgement is
- * not a second order.
+ * The message ids acknowledged recently, so that the acknowledged count counts orders, not calls: a
+ * client that retries an order with the same order_id gets the same message id, and its second
+ * acknowledgement is not a second order.
  *
- * <p>Bounded: it remembers the last {@link #CAPACITY} distinct message ids (FIFO: the oldest is forgotten
- * first), as 64-bit hashes in two primitive arrays allocated once (a ring of insertion order and an
- * open-addressing table at load factor 1/2; 6 MiB in all). A retry of an order acknowledged more than
- * {@code CAPACITY} distinct orders earlier counts again. Two different message ids share a hash with a
- * probability of about 2^-46 within the window (one order then counts once too few).
+ * <p>Bounded: it remembers the last {@link #CAPACITY} distinct message ids (FIFO: the oldest is
+ * forgotten first), as 64-bit hashes in two primitive arrays allocated once (a ring of insertion
+ * order and an open-addressing table at load factor 1/2; 6 MiB in all). A retry of an order
+ * acknowledged more than {@code CAPACITY} distinct orders earlier counts again. Two different
+ * message ids share a hash with a probability of about 2^-46 within the window (one order then
+ * counts once too few).
  */
 final class AcknowledgedOrders {
 
@@ -30,7 +31,9 @@ final class AcknowledgedOrders {
         this(CAPACITY);
     }
 
-    /** @param capacity a power of two */
+    /**
+     * @param capacity a power of two
+     */
     AcknowledgedOrders(int capacity) {
         if (capacity < 1 || Integer.bitCount(capacity) != 1) {
             throw new IllegalArgumentException("capacity must be a power of two, was " + capacity);
@@ -77,7 +80,10 @@ final class AcknowledgedOrders {
         return slot;
     }
 
-    /** Removes the oldest entry and closes the gap it leaves (backward-shift deletion keeps probing exact). */
+    /**
+     * Removes the oldest entry and closes the gap it leaves (backward-shift deletion keeps probing
+     * exact).
+     */
     private void remove(long hash) {
         oldest = (oldest + 1) & (capacity - 1);
         int gap = slotOf(hash);
@@ -85,7 +91,8 @@ final class AcknowledgedOrders {
         while (table[next] != FREE) {
             int home = (int) table[next] & mask;
             // move the entry back when its home is not in (gap, next] (cyclically)
-            boolean movable = gap <= next ? (home <= gap || home > next) : (home <= gap && home > next);
+            boolean movable =
+                    gap <= next ? (home <= gap || home > next) : (home <= gap && home > next);
             if (movable) {
                 table[gap] = table[next];
                 gap = next;

@@ -1,10 +1,9 @@
 package dev.exactlyonce.producer;
 
-import dev.exactlyonce.kafka.KafkaConnection;
-
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.ProducerConfig;
+import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.OrderEventSerde;
 import dev.exactlyonce.semantics.ProducerSemantics;
 import io.grpc.Status;
@@ -31,15 +30,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * What each delivery mode does on the producer — the one file to read.
  *
  * <ul>
- *   <li><b>at-most-once</b> ({@link FireAndForget}): acks=0, no retries; the call answers as soon as the
- *       record is handed to the client. A broker that never got it means the order is gone.</li>
- *   <li><b>at-least-once</b> ({@link AwaitAcknowledgement}): acks=all, retries, no idempotence; the call
- *       answers after the broker's ack. A retry after a lost ack writes the record twice.</li>
+ *   <li><b>at-most-once</b> ({@link FireAndForget}): acks=0, no retries; the call answers as soon
+ *       as the record is handed to the client. A broker that never got it means the order is gone.
+ *   <li><b>at-least-once</b> ({@link AwaitAcknowledgement}): acks=all, retries, no idempotence; the
+ *       call answers after the broker's ack. A retry after a lost ack writes the record twice.
  *   <li><b>exactly-once</b> ({@link Transactional}): idempotent and transactional with this pod's
- *       transactional.id; the call answers after the Kafka transaction holding its records committed.
- *       Concurrent calls share one transaction ({@link GroupCommitter}). With transactions disabled,
- *       exactly-once degrades to an idempotent producer awaiting acks (no duplicates from retries, but
- *       no atomic batches).</li>
+ *       transactional.id; the call answers after the Kafka transaction holding its records
+ *       committed. Concurrent calls share one transaction ({@link GroupCommitter}). With
+ *       transactions disabled, exactly-once degrades to an idempotent producer awaiting acks (no
+ *       duplicates from retries, but no atomic batches).
  * </ul>
  *
  * The Kafka settings of each mode come from {@link ProducerSemantics}, the same map
@@ -51,13 +50,18 @@ public final class DeliveryModes {
     public static final String ACKNOWLEDGED = "ACKNOWLEDGED";
     public static final String COMMITTED = "COMMITTED";
 
-    private DeliveryModes() {
-    }
+    private DeliveryModes() {}
 
-    /** How the records of one call were delivered; a null entry in {@code records} was not acknowledged. */
-    public record Delivered(DeliveryMode mode, boolean transactional, String status, String batchId,
-                            List<RecordMetadata> records) {
-    }
+    /**
+     * How the records of one call were delivered; a null entry in {@code records} was not
+     * acknowledged.
+     */
+    public record Delivered(
+            DeliveryMode mode,
+            boolean transactional,
+            String status,
+            String batchId,
+            List<RecordMetadata> records) {}
 
     /** One mode's way of sending, around one KafkaProducer. */
     public interface Delivery {
@@ -72,84 +76,138 @@ public final class DeliveryModes {
         /** The Kafka producer settings really in use. */
         Map<String, String> kafkaSettings();
 
-        /** Sends the records of one call; completes when the mode's guarantee holds for all of them. */
+        /**
+         * Sends the records of one call; completes when the mode's guarantee holds for all of them.
+         */
         CompletableFuture<Delivered> send(List<OutgoingOrder> orders);
 
-        /** Begins sending; called once the previous delivery is closed (it may share the transactional.id). */
-        default void start() {
-        }
+        /**
+         * Begins sending; called once the previous delivery is closed (it may share the
+         * transactional.id).
+         */
+        default void start() {}
 
         /** New group-commit limits; only the transactional delivery has any. */
-        default void tune(int groupCommitMaxRecords, int groupCommitMaxMs) {
-        }
+        default void tune(int groupCommitMaxRecords, int groupCommitMaxMs) {}
 
-        /** Finishes every send already accepted (no acknowledged order is dropped), then closes the client. */
+        /**
+         * Finishes every send already accepted (no acknowledged order is dropped), then closes the
+         * client.
+         */
         void close();
     }
 
     /** Builds the delivery of the configured mode. */
-    public static Delivery open(ProducerConfig config, KafkaConnection kafka, String podName,
-                                Duration sendTimeout, int lanes, ProducerMetrics metrics) {
+    public static Delivery open(
+            ProducerConfig config,
+            KafkaConnection kafka,
+            String podName,
+            Duration sendTimeout,
+            int lanes,
+            ProducerMetrics metrics) {
         DeliveryMode mode = config.getDeliveryMode();
         boolean transactional = mode == DeliveryMode.EXACTLY_ONCE && config.getEnableTransactions();
         String transactionalId = transactional ? transactionalId(podName) : null;
         Map<String, String> settings = kafkaSettings(config, transactionalId, podName, sendTimeout);
         Supplier<Producer<String, OrderEvent>> client = () -> newClient(kafka, settings);
         return switch (mode) {
-            case AT_MOST_ONCE -> new FireAndForget(mode, client.get(), settings, sendTimeout, metrics);
-            case AT_LEAST_ONCE -> new AwaitAcknowledgement(mode, client.get(), settings, sendTimeout, metrics);
-            case EXACTLY_ONCE -> transactional
-                    ? new Transactional(new GroupCommitter(
-                            laneId -> newClient(kafka, kafkaSettings(config, laneId, podName, sendTimeout)),
-                            transactionalId, lanes, podName, config, sendTimeout, metrics), settings)
-                    : new AwaitAcknowledgement(mode, client.get(), settings, sendTimeout, metrics);
+            case AT_MOST_ONCE ->
+                    new FireAndForget(mode, client.get(), settings, sendTimeout, metrics);
+            case AT_LEAST_ONCE ->
+                    new AwaitAcknowledgement(mode, client.get(), settings, sendTimeout, metrics);
+            case EXACTLY_ONCE ->
+                    transactional
+                            ? new Transactional(
+                                    new GroupCommitter(
+                                            laneId ->
+                                                    newClient(
+                                                            kafka,
+                                                            kafkaSettings(
+                                                                    config,
+                                                                    laneId,
+                                                                    podName,
+                                                                    sendTimeout)),
+                                            transactionalId,
+                                            lanes,
+                                            podName,
+                                            config,
+                                            sendTimeout,
+                                            metrics),
+                                    settings)
+                            : new AwaitAcknowledgement(
+                                    mode, client.get(), settings, sendTimeout, metrics);
             default -> throw new IllegalArgumentException("no delivery for mode " + mode);
         };
     }
 
-    /** Stable for the same pod, unique across pods: a restarted pod fences its zombie predecessor. */
+    /**
+     * Stable for the same pod, unique across pods: a restarted pod fences its zombie predecessor.
+     */
     public static String transactionalId(String podName) {
         return "order-producer-" + podName;
     }
 
     /** The mode's semantics plus batching and the time limits that bound every call. */
-    static Map<String, String> kafkaSettings(ProducerConfig config, String transactionalId, String podName,
-                                             Duration sendTimeout) {
-        Map<String, String> settings = new LinkedHashMap<>(
-                ProducerSemantics.kafkaSettings(config.getDeliveryMode(), transactionalId));
-        settings.put(org.apache.kafka.clients.producer.ProducerConfig.CLIENT_ID_CONFIG,
+    static Map<String, String> kafkaSettings(
+            ProducerConfig config, String transactionalId, String podName, Duration sendTimeout) {
+        Map<String, String> settings =
+                new LinkedHashMap<>(
+                        ProducerSemantics.kafkaSettings(config.getDeliveryMode(), transactionalId));
+        settings.put(
+                org.apache.kafka.clients.producer.ProducerConfig.CLIENT_ID_CONFIG,
                 "order-producer-" + podName + "-" + config.getDeliveryMode().name().toLowerCase());
-        settings.put(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG,
+        settings.put(
+                org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG,
                 String.valueOf(config.getLingerMs()));
-        settings.put(org.apache.kafka.clients.producer.ProducerConfig.BATCH_SIZE_CONFIG,
+        settings.put(
+                org.apache.kafka.clients.producer.ProducerConfig.BATCH_SIZE_CONFIG,
                 String.valueOf(config.getBatchSize()));
         // an unreachable Kafka fails a call after send-timeout instead of hanging it: send() blocks
         // for metadata at most max.block.ms, a record is given up after delivery.timeout.ms
         long timeoutMs = sendTimeout.toMillis();
-        settings.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(timeoutMs));
-        settings.put(org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+        settings.put(
+                org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG,
                 String.valueOf(timeoutMs));
-        settings.put(org.apache.kafka.clients.producer.ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+        settings.put(
+                org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                String.valueOf(timeoutMs));
+        settings.put(
+                org.apache.kafka.clients.producer.ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 String.valueOf(Math.max(1, timeoutMs - config.getLingerMs())));
-        settings.put(org.apache.kafka.clients.producer.ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
+        settings.put(
+                org.apache.kafka.clients.producer.ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
+                "1000");
         if (transactionalId != null) {
-            // back-to-back transactions: the first AddPartitionsToTxn of the next transaction often meets
-            // CONCURRENT_TRANSACTIONS while the coordinator still writes the previous commit's markers,
-            // and waits min(20, retry.backoff.ms) before retrying (KAFKA-5477) — 20 ms per transaction
-            settings.put(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "2");
-            settings.put(org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "20");
+            // back-to-back transactions: the first AddPartitionsToTxn of the next transaction often
+            // meets
+            // CONCURRENT_TRANSACTIONS while the coordinator still writes the previous commit's
+            // markers,
+            // and waits min(20, retry.backoff.ms) before retrying (KAFKA-5477) — 20 ms per
+            // transaction
+            settings.put(
+                    org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "2");
+            settings.put(
+                    org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG,
+                    "20");
         }
         return Collections.unmodifiableMap(settings);
     }
 
-    private static Producer<String, OrderEvent> newClient(KafkaConnection kafka, Map<String, String> settings) {
-        return new KafkaProducer<>(kafka.with(new HashMap<>(settings)), new StringSerializer(), new OrderEventSerde.OrderEventSerializer());
+    private static Producer<String, OrderEvent> newClient(
+            KafkaConnection kafka, Map<String, String> settings) {
+        return new KafkaProducer<>(
+                kafka.with(new HashMap<>(settings)),
+                new StringSerializer(),
+                new OrderEventSerde.OrderEventSerializer());
     }
 
     /** The gRPC status of a failed send: UNAVAILABLE when Kafka could not be reached in time. */
     static Status statusOf(Throwable failure) {
-        return Status.UNAVAILABLE.withDescription((isRetriable(failure)
-                ? "Kafka unreachable or too slow: " : "Kafka refused the record: ") + failure.getMessage());
+        return Status.UNAVAILABLE.withDescription(
+                (isRetriable(failure)
+                                ? "Kafka unreachable or too slow: "
+                                : "Kafka refused the record: ")
+                        + failure.getMessage());
     }
 
     /** Timeouts and lost connections: worth retrying once Kafka is back. */
@@ -162,13 +220,18 @@ public final class DeliveryModes {
         return false;
     }
 
-    // ---- at-most-once -------------------------------------------------------------------------------
+    // ---- at-most-once
+    // -------------------------------------------------------------------------------
 
     /** acks=0: the client does not wait for the broker, and neither does the call. */
     static final class FireAndForget extends SingleClientDelivery {
 
-        FireAndForget(DeliveryMode mode, Producer<String, OrderEvent> client, Map<String, String> settings,
-                      Duration sendTimeout, ProducerMetrics metrics) {
+        FireAndForget(
+                DeliveryMode mode,
+                Producer<String, OrderEvent> client,
+                Map<String, String> settings,
+                Duration sendTimeout,
+                ProducerMetrics metrics) {
             super(mode, client, settings, sendTimeout, metrics);
         }
 
@@ -176,26 +239,37 @@ public final class DeliveryModes {
         public CompletableFuture<Delivered> send(List<OutgoingOrder> orders) {
             try {
                 for (OutgoingOrder order : orders) {
-                    client.send(order.toRecord(mode, ""));   // no callback: nobody waits for the outcome
+                    client.send(
+                            order.toRecord(mode, "")); // no callback: nobody waits for the outcome
                     metrics.sent(mode, 1);
                     order.succeeded(-1, -1);
                 }
-            } catch (RuntimeException e) {                 // e.g. no metadata within max.block.ms
+            } catch (RuntimeException e) { // e.g. no metadata within max.block.ms
                 orders.forEach(order -> order.failed(e));
                 return CompletableFuture.failedFuture(statusOf(e).asRuntimeException());
             }
             return CompletableFuture.completedFuture(
-                    new Delivered(mode, false, SENT, "", Arrays.asList(new RecordMetadata[orders.size()])));
+                    new Delivered(
+                            mode,
+                            false,
+                            SENT,
+                            "",
+                            Arrays.asList(new RecordMetadata[orders.size()])));
         }
     }
 
-    // ---- at-least-once (and exactly-once without transactions: idempotent) ---------------------------
+    // ---- at-least-once (and exactly-once without transactions: idempotent)
+    // ---------------------------
 
     /** acks=all: the call completes when the broker acknowledged every record of it. */
     static final class AwaitAcknowledgement extends SingleClientDelivery {
 
-        AwaitAcknowledgement(DeliveryMode mode, Producer<String, OrderEvent> client, Map<String, String> settings,
-                             Duration sendTimeout, ProducerMetrics metrics) {
+        AwaitAcknowledgement(
+                DeliveryMode mode,
+                Producer<String, OrderEvent> client,
+                Map<String, String> settings,
+                Duration sendTimeout,
+                ProducerMetrics metrics) {
             super(mode, client, settings, sendTimeout, metrics);
         }
 
@@ -208,20 +282,33 @@ public final class DeliveryModes {
                 int index = i;
                 OutgoingOrder order = orders.get(i);
                 try {
-                    client.send(order.toRecord(mode, ""), (metadata, error) -> {
-                        // runs on the client's I/O thread: hand the reply to our own thread at once
-                        if (error != null) {
-                            order.failed(error);
-                            replies.execute(() -> result.completeExceptionally(statusOf(error).asRuntimeException()));
-                            return;
-                        }
-                        order.succeeded(metadata.partition(), metadata.offset());
-                        acknowledged[index] = metadata;
-                        if (pending.decrementAndGet() == 0) {
-                            replies.execute(() -> result.complete(
-                                    new Delivered(mode, false, ACKNOWLEDGED, "", Arrays.asList(acknowledged))));
-                        }
-                    });
+                    client.send(
+                            order.toRecord(mode, ""),
+                            (metadata, error) -> {
+                                // runs on the client's I/O thread: hand the reply to our own thread
+                                // at once
+                                if (error != null) {
+                                    order.failed(error);
+                                    replies.execute(
+                                            () ->
+                                                    result.completeExceptionally(
+                                                            statusOf(error).asRuntimeException()));
+                                    return;
+                                }
+                                order.succeeded(metadata.partition(), metadata.offset());
+                                acknowledged[index] = metadata;
+                                if (pending.decrementAndGet() == 0) {
+                                    replies.execute(
+                                            () ->
+                                                    result.complete(
+                                                            new Delivered(
+                                                                    mode,
+                                                                    false,
+                                                                    ACKNOWLEDGED,
+                                                                    "",
+                                                                    Arrays.asList(acknowledged))));
+                                }
+                            });
                     metrics.sent(mode, 1);
                 } catch (RuntimeException e) {
                     order.failed(e);
@@ -241,17 +328,24 @@ public final class DeliveryModes {
         final Map<String, String> settings;
         final Duration sendTimeout;
         final ProducerMetrics metrics;
+
         /** Replies leave the Kafka I/O thread at once, so that it keeps sending. */
         final ExecutorService replies;
 
-        SingleClientDelivery(DeliveryMode mode, Producer<String, OrderEvent> client, Map<String, String> settings,
-                             Duration sendTimeout, ProducerMetrics metrics) {
+        SingleClientDelivery(
+                DeliveryMode mode,
+                Producer<String, OrderEvent> client,
+                Map<String, String> settings,
+                Duration sendTimeout,
+                ProducerMetrics metrics) {
             this.mode = mode;
             this.client = client;
             this.settings = settings;
             this.sendTimeout = sendTimeout;
             this.metrics = metrics;
-            this.replies = Executors.newSingleThreadExecutor(daemon("producer-replies-" + mode.name().toLowerCase()));
+            this.replies =
+                    Executors.newSingleThreadExecutor(
+                            daemon("producer-replies-" + mode.name().toLowerCase()));
         }
 
         @Override
@@ -276,7 +370,8 @@ public final class DeliveryModes {
 
         @Override
         public void close() {
-            client.close(sendTimeout);   // flushes: every accepted record is sent and its callback runs
+            client.close(
+                    sendTimeout); // flushes: every accepted record is sent and its callback runs
             replies.shutdown();
             try {
                 replies.awaitTermination(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -286,7 +381,8 @@ public final class DeliveryModes {
         }
     }
 
-    // ---- exactly-once -------------------------------------------------------------------------------
+    // ---- exactly-once
+    // -------------------------------------------------------------------------------
 
     /** Kafka transactions: a call's records are committed together, with other calls' records. */
     static final class Transactional implements Delivery {

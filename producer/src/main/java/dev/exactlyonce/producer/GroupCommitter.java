@@ -31,9 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit: the records of concurrent calls share one Kafka transaction, and each call completes
- * only after that transaction committed. One transaction per call would pay a commit round trip
- * (EndTxn, markers) per order — the original lab's bottleneck.
+ * Group commit: the records of concurrent calls share one Kafka transaction, and each call
+ * completes only after that transaction committed. One transaction per call would pay a commit
+ * round trip (EndTxn, markers) per order — the original lab's bottleneck.
  *
  * <p>Calls only enqueue; one committer thread owns the transactional producer (so no lock is held
  * while talking to Kafka) and loops: take the first waiting call, begin a transaction, send records
@@ -44,12 +44,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With {@code lanes > 1} (app.producer.transaction-lanes) several transactional producers take
  * calls from the same queue, so that one transaction fills while another commits; lane 0 keeps the
- * pod's transactional.id, lane k uses it with suffix "-k". Each lane has at most one open transaction.
+ * pod's transactional.id, lane k uses it with suffix "-k". Each lane has at most one open
+ * transaction.
  *
  * <p>Errors, as the KafkaProducer javadoc classifies them: a fenced or fatal producer is closed and
- * a new one initialized (which fences any zombie with the same transactional.id); an abortable error
- * aborts the transaction. Either way every call in the transaction fails and none of its records is
- * visible to read_committed readers.
+ * a new one initialized (which fences any zombie with the same transactional.id); an abortable
+ * error aborts the transaction. Either way every call in the transaction fails and none of its
+ * records is visible to read_committed readers.
  */
 final class GroupCommitter {
 
@@ -59,15 +60,18 @@ final class GroupCommitter {
     private final String batchPrefix;
     private final Duration sendTimeout;
     private final ProducerMetrics metrics;
+
     /**
-     * Orders queued for a transaction, at most {@value #MAX_QUEUED_ORDERS}: past that a call is refused
-     * with RESOURCE_EXHAUSTED (a client may retry it with the same order_id) instead of growing the heap
-     * until the process dies.
+     * Orders queued for a transaction, at most {@value #MAX_QUEUED_ORDERS}: past that a call is
+     * refused with RESOURCE_EXHAUSTED (a client may retry it with the same order_id) instead of
+     * growing the heap until the process dies.
      */
     static final int MAX_QUEUED_ORDERS = 100_000;
+
     private final BlockingQueue<Call> waiting = new LinkedBlockingQueue<>();
     private final AtomicInteger queuedOrders = new AtomicInteger();
-    private final ExecutorService replies = Executors.newSingleThreadExecutor(DeliveryModes.daemon("group-commit-replies"));
+    private final ExecutorService replies =
+            Executors.newSingleThreadExecutor(DeliveryModes.daemon("group-commit-replies"));
     private final List<Lane> lanes = new ArrayList<>();
     private final AtomicLong transactions = new AtomicLong();
     private volatile int maxRecords;
@@ -75,22 +79,28 @@ final class GroupCommitter {
     private volatile boolean draining;
 
     /** One call's records and its reply. */
-    private record Call(List<OutgoingOrder> orders, CompletableFuture<Delivered> result) {
-    }
+    private record Call(List<OutgoingOrder> orders, CompletableFuture<Delivered> result) {}
 
     /**
      * @param newClient a transactional KafkaProducer for a transactional.id
-     * @param lanes     transactional producers committing in turn (1: one transaction at a time)
+     * @param lanes transactional producers committing in turn (1: one transaction at a time)
      */
-    GroupCommitter(Function<String, Producer<String, OrderEvent>> newClient, String transactionalId, int lanes,
-                   String podName, ProducerConfig config, Duration sendTimeout, ProducerMetrics metrics) {
+    GroupCommitter(
+            Function<String, Producer<String, OrderEvent>> newClient,
+            String transactionalId,
+            int lanes,
+            String podName,
+            ProducerConfig config,
+            Duration sendTimeout,
+            ProducerMetrics metrics) {
         this.newClient = newClient;
         this.batchPrefix = podName + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
         this.sendTimeout = sendTimeout;
         this.metrics = metrics;
         tune(config.getGroupCommitMaxRecords(), config.getGroupCommitMaxMs());
         for (int lane = 0; lane < lanes; lane++) {
-            this.lanes.add(new Lane(lane == 0 ? transactionalId : transactionalId + "-" + lane, lane));
+            this.lanes.add(
+                    new Lane(lane == 0 ? transactionalId : transactionalId + "-" + lane, lane));
         }
     }
 
@@ -108,8 +118,13 @@ final class GroupCommitter {
         Call call = new Call(orders, new CompletableFuture<>());
         if (queuedOrders.addAndGet(orders.size()) > MAX_QUEUED_ORDERS) {
             queuedOrders.addAndGet(-orders.size());
-            call.result.completeExceptionally(Status.RESOURCE_EXHAUSTED.withDescription("the group commit has "
-                    + MAX_QUEUED_ORDERS + " orders queued already; retry later with the same order_id").asRuntimeException());
+            call.result.completeExceptionally(
+                    Status.RESOURCE_EXHAUSTED
+                            .withDescription(
+                                    "the group commit has "
+                                            + MAX_QUEUED_ORDERS
+                                            + " orders queued already; retry later with the same order_id")
+                            .asRuntimeException());
             return call.result;
         }
         waiting.add(call);
@@ -150,7 +165,7 @@ final class GroupCommitter {
 
         private final String transactionalId;
         private final Thread thread;
-        private Producer<String, OrderEvent> client;   // touched by this lane's thread only
+        private Producer<String, OrderEvent> client; // touched by this lane's thread only
 
         Lane(String transactionalId, int index) {
             this.transactionalId = transactionalId;
@@ -165,7 +180,8 @@ final class GroupCommitter {
                         if (draining) {
                             break;
                         }
-                        // back off before the next attempt; calls arriving meanwhile wait for it (or its failure)
+                        // back off before the next attempt; calls arriving meanwhile wait for it
+                        // (or its failure)
                         TimeUnit.MILLISECONDS.sleep(500);
                         continue;
                     }
@@ -183,7 +199,10 @@ final class GroupCommitter {
             }
         }
 
-        /** A new producer: initTransactions fences older producers with this transactional.id and aborts their open transaction. */
+        /**
+         * A new producer: initTransactions fences older producers with this transactional.id and
+         * aborts their open transaction.
+         */
         private boolean initialize() {
             Producer<String, OrderEvent> candidate = null;
             try {
@@ -195,7 +214,8 @@ final class GroupCommitter {
                 if (candidate != null) {
                     candidate.close(Duration.ZERO);
                 }
-                failWaiting(DeliveryModes.statusOf(e).augmentDescription("initTransactions failed"));
+                failWaiting(
+                        DeliveryModes.statusOf(e).augmentDescription("initTransactions failed"));
                 return false;
             }
         }
@@ -203,7 +223,8 @@ final class GroupCommitter {
         private void commitGroup(Call first) {
             String batchId = batchPrefix + transactions.incrementAndGet();
             List<Call> calls = new ArrayList<>();
-            calls.add(first);   // from here on, whatever happens, every call in the list gets an answer
+            calls.add(
+                    first); // from here on, whatever happens, every call in the list gets an answer
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             long opened = System.nanoTime();
             long deadline = opened + maxNanos;
@@ -228,34 +249,69 @@ final class GroupCommitter {
                     }
                     calls.add(call);
                 }
-                client.commitTransaction();   // flushes, then EndTxn: all records visible, or none
+                client.commitTransaction(); // flushes, then EndTxn: all records visible, or none
                 metrics.committed(sends.size(), System.nanoTime() - opened);
                 replies.execute(() -> succeed(calls, sends, batchId));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                abandon(calls, Status.UNAVAILABLE.withDescription("the producer is shutting down"), e);
-            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-                     | UnsupportedVersionException e) {
+                abandon(
+                        calls,
+                        Status.UNAVAILABLE.withDescription("the producer is shutting down"),
+                        e);
+            } catch (ProducerFencedException
+                    | OutOfOrderSequenceException
+                    | AuthorizationException
+                    | UnsupportedVersionException e) {
                 // fatal for this producer instance: only a new one can go on
-                LOG.warn("transaction {} failed, producer {} is recreated: {}", batchId, transactionalId, e.toString());
-                abandon(calls, Status.ABORTED.withDescription("transaction aborted, producer " + transactionalId
-                        + " was fenced or failed (" + e.getMessage() + "); it is recreated, retry the call"), e);
+                LOG.warn(
+                        "transaction {} failed, producer {} is recreated: {}",
+                        batchId,
+                        transactionalId,
+                        e.toString());
+                abandon(
+                        calls,
+                        Status.ABORTED.withDescription(
+                                "transaction aborted, producer "
+                                        + transactionalId
+                                        + " was fenced or failed ("
+                                        + e.getMessage()
+                                        + "); it is recreated, retry the call"),
+                        e);
             } catch (TimeoutException e) {
                 // the commit's outcome is unknown and the transaction cannot be aborted: start over
-                abandon(calls, Status.UNAVAILABLE.withDescription("Kafka did not complete transaction " + batchId
-                        + " within " + sendTimeout.toMillis() + " ms: " + e.getMessage()), e);
+                abandon(
+                        calls,
+                        Status.UNAVAILABLE.withDescription(
+                                "Kafka did not complete transaction "
+                                        + batchId
+                                        + " within "
+                                        + sendTimeout.toMillis()
+                                        + " ms: "
+                                        + e.getMessage()),
+                        e);
             } catch (KafkaException e) {
                 // abortable (e.g. a record expired): nothing of this transaction becomes visible
                 Status status = DeliveryModes.isRetriable(e) ? Status.UNAVAILABLE : Status.ABORTED;
-                fail(calls, status.withDescription("transaction " + batchId + " aborted: " + rootMessage(e)), e);
+                fail(
+                        calls,
+                        status.withDescription(
+                                "transaction " + batchId + " aborted: " + rootMessage(e)),
+                        e);
                 try {
                     client.abortTransaction();
                 } catch (KafkaException abortFailed) {
                     closeClient(Duration.ZERO);
                 }
             } catch (RuntimeException e) {
-                LOG.error("transaction {} failed unexpectedly, producer {} is recreated", batchId, transactionalId, e);
-                abandon(calls, Status.ABORTED.withDescription("transaction " + batchId + " aborted: " + e), e);
+                LOG.error(
+                        "transaction {} failed unexpectedly, producer {} is recreated",
+                        batchId,
+                        transactionalId,
+                        e);
+                abandon(
+                        calls,
+                        Status.ABORTED.withDescription("transaction " + batchId + " aborted: " + e),
+                        e);
             }
         }
 
@@ -285,17 +341,25 @@ final class GroupCommitter {
                 order.succeeded(metadata.partition(), metadata.offset());
                 written.add(metadata);
             }
-            call.result.complete(new Delivered(DeliveryMode.EXACTLY_ONCE, true, DeliveryModes.COMMITTED, batchId,
-                    written));
+            call.result.complete(
+                    new Delivered(
+                            DeliveryMode.EXACTLY_ONCE,
+                            true,
+                            DeliveryModes.COMMITTED,
+                            batchId,
+                            written));
         }
     }
 
-    /** Already done: commitTransaction returned only after every send of the transaction completed. */
+    /**
+     * Already done: commitTransaction returned only after every send of the transaction completed.
+     */
     private static RecordMetadata acknowledged(Future<RecordMetadata> send) {
         try {
             return send.get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("a record of a committed transaction failed", e.getCause());
+            throw new IllegalStateException(
+                    "a record of a committed transaction failed", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -304,12 +368,13 @@ final class GroupCommitter {
 
     private void fail(List<Call> calls, Status status, Exception cause) {
         metrics.aborted();
-        replies.execute(() -> {
-            for (Call call : calls) {
-                call.orders.forEach(order -> order.failed(cause));
-                call.result.completeExceptionally(status.asRuntimeException());
-            }
-        });
+        replies.execute(
+                () -> {
+                    for (Call call : calls) {
+                        call.orders.forEach(order -> order.failed(cause));
+                        call.result.completeExceptionally(status.asRuntimeException());
+                    }
+                });
     }
 
     private void failWaiting(Status status) {
@@ -318,10 +383,13 @@ final class GroupCommitter {
         calls.forEach(this::dequeued);
         if (!calls.isEmpty()) {
             RuntimeException cause = status.asRuntimeException();
-            replies.execute(() -> calls.forEach(call -> {
-                call.orders.forEach(order -> order.failed(cause));
-                call.result.completeExceptionally(cause);
-            }));
+            replies.execute(
+                    () ->
+                            calls.forEach(
+                                    call -> {
+                                        call.orders.forEach(order -> order.failed(cause));
+                                        call.result.completeExceptionally(cause);
+                                    }));
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.exactlyonce.producer;
 
-import dev.exactlyonce.kafka.KafkaConnection;
-
 import dev.exactlyonce.grpc.v1.ProducerConfig;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
+import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.SharedSettings;
 import dev.exactlyonce.producer.DeliveryModes.Delivered;
 import dev.exactlyonce.producer.DeliveryModes.Delivery;
@@ -28,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A switch builds the new delivery, swaps it in under the write lock (so no send is half-way
  * into the old one), then closes the old one, which finishes every send it accepted — no
- * acknowledged order is lost — and only then starts the new one: a new transactional producer
- * with the same transactional.id would fence the old one before it committed.
+ * acknowledged order is lost — and only then starts the new one: a new transactional producer with
+ * the same transactional.id would fence the old one before it committed.
  */
 @Singleton
 public class OrderProducer {
@@ -49,9 +48,12 @@ public class OrderProducer {
     private SharedSettings<ProducerConfig> settings;
     private boolean following;
 
-    public OrderProducer(ProducerProperties properties, @Property(name = "app.pod-name") String podName,
-                         KafkaConnection kafka,
-                         ProducerMetrics metrics, KafkaDependency kafkaDependency) {
+    public OrderProducer(
+            ProducerProperties properties,
+            @Property(name = "app.pod-name") String podName,
+            KafkaConnection kafka,
+            ProducerMetrics metrics,
+            KafkaDependency kafkaDependency) {
         this.properties = properties;
         this.podName = podName;
         this.kafka = kafka;
@@ -62,16 +64,27 @@ public class OrderProducer {
     @PostConstruct
     void start() {
         try {
-            kafkaDependency.check();   // creates the topics on a fresh cluster, lab.settings among them
+            kafkaDependency
+                    .check(); // creates the topics on a fresh cluster, lab.settings among them
         } catch (Exception e) {
-            LOG.warn("Kafka at {} not reachable at start ({}); starting with the default settings", kafka.bootstrapServers(),
+            LOG.warn(
+                    "Kafka at {} not reachable at start ({}); starting with the default settings",
+                    kafka.bootstrapServers(),
                     e.toString());
         }
-        settings = new SharedSettings<>(kafka, SETTINGS_KEY, defaults(), ProducerConfig.parser(),
-                ProducerConfigUpdate::checkStored, this::apply);
-        settings.start(Duration.ofSeconds(5));   // Kafka down: start with defaults, apply the stored value later
+        settings =
+                new SharedSettings<>(
+                        kafka,
+                        SETTINGS_KEY,
+                        defaults(),
+                        ProducerConfig.parser(),
+                        ProducerConfigUpdate::checkStored,
+                        this::apply);
+        settings.start(
+                Duration.ofSeconds(
+                        5)); // Kafka down: start with defaults, apply the stored value later
         synchronized (this) {
-            following = true;   // from now on each new value switches; older ones were only read
+            following = true; // from now on each new value switches; older ones were only read
             switchTo(settings.current());
         }
     }
@@ -100,14 +113,22 @@ public class OrderProducer {
         if (current != null && sameClient(before, next)) {
             current.tune(next.getGroupCommitMaxRecords(), next.getGroupCommitMaxMs());
             effective = next;
-            LOG.info("producer settings: group commit {} records / {} ms", next.getGroupCommitMaxRecords(),
+            LOG.info(
+                    "producer settings: group commit {} records / {} ms",
+                    next.getGroupCommitMaxRecords(),
                     next.getGroupCommitMaxMs());
             return;
         }
         Delivery replacement;
         try {
-            replacement = DeliveryModes.open(next, kafka, podName, properties.sendTimeout(),
-                    properties.transactionLanes(), metrics);
+            replacement =
+                    DeliveryModes.open(
+                            next,
+                            kafka,
+                            podName,
+                            properties.sendTimeout(),
+                            properties.transactionLanes(),
+                            metrics);
         } catch (RuntimeException e) {
             LOG.error("cannot build a producer for {}; keeping the current one", next, e);
             return;
@@ -126,21 +147,30 @@ public class OrderProducer {
         }
         replacement.start();
         metrics.activeMode(replacement.mode());
-        LOG.info("producer {} now sends {}{} (transactional.id '{}')", podName, replacement.mode(),
-                replacement.transactional() ? " with transactions" : "", replacement.transactionalId());
+        LOG.info(
+                "producer {} now sends {}{} (transactional.id '{}')",
+                podName,
+                replacement.mode(),
+                replacement.transactional() ? " with transactions" : "",
+                replacement.transactionalId());
     }
 
-    /** Group-commit limits apply to the running producer; everything else needs a new KafkaProducer. */
+    /**
+     * Group-commit limits apply to the running producer; everything else needs a new KafkaProducer.
+     */
     private static boolean sameClient(ProducerConfig a, ProducerConfig b) {
-        return a != null && a.getDeliveryMode() == b.getDeliveryMode()
+        return a != null
+                && a.getDeliveryMode() == b.getDeliveryMode()
                 && a.getEnableTransactions() == b.getEnableTransactions()
-                && a.getLingerMs() == b.getLingerMs() && a.getBatchSize() == b.getBatchSize();
+                && a.getLingerMs() == b.getLingerMs()
+                && a.getBatchSize() == b.getBatchSize();
     }
 
     /**
      * Sends one call's orders with the current mode.
      *
-     * @param atomic all orders in one transaction (PlaceOrderBatch): FAILED_PRECONDITION when not transactional
+     * @param atomic all orders in one transaction (PlaceOrderBatch): FAILED_PRECONDITION when not
+     *     transactional
      */
     public CompletableFuture<Delivered> send(List<OutgoingOrder> orders, boolean atomic) {
         switchLock.readLock().lock();
@@ -148,13 +178,21 @@ public class OrderProducer {
             Delivery delivery = current;
             if (delivery == null) {
                 return CompletableFuture.failedFuture(
-                        Status.UNAVAILABLE.withDescription("the producer is not started").asRuntimeException());
+                        Status.UNAVAILABLE
+                                .withDescription("the producer is not started")
+                                .asRuntimeException());
             }
             if (atomic && !delivery.transactional()) {
-                return CompletableFuture.failedFuture(Status.FAILED_PRECONDITION.withDescription(
-                        "an atomic batch needs Kafka transactions, but the producer runs " + delivery.mode()
-                                + (effective.getEnableTransactions() ? "" : " with enable_transactions=false")
-                                + "; set delivery_mode EXACTLY_ONCE and enable_transactions true").asRuntimeException());
+                return CompletableFuture.failedFuture(
+                        Status.FAILED_PRECONDITION
+                                .withDescription(
+                                        "an atomic batch needs Kafka transactions, but the producer runs "
+                                                + delivery.mode()
+                                                + (effective.getEnableTransactions()
+                                                        ? ""
+                                                        : " with enable_transactions=false")
+                                                + "; set delivery_mode EXACTLY_ONCE and enable_transactions true")
+                                .asRuntimeException());
             }
             return delivery.send(orders);
         } finally {
@@ -167,18 +205,23 @@ public class OrderProducer {
         Delivery delivery = current;
         ProducerConfig.Builder config = effective.toBuilder().setPodName(podName);
         if (delivery != null) {
-            config.setTransactionalId(delivery.transactionalId()).putAllKafkaSettings(delivery.kafkaSettings());
+            config.setTransactionalId(delivery.transactionalId())
+                    .putAllKafkaSettings(delivery.kafkaSettings());
         }
         return config.build();
     }
 
-    /** Stores the change in lab.settings for every replica; returns once this replica applied it. */
+    /**
+     * Stores the change in lab.settings for every replica; returns once this replica applied it.
+     */
     public ProducerConfig update(UpdateProducerConfigRequest request) {
         ProducerConfig merged = ProducerConfigUpdate.merge(settings.current(), request);
         try {
             settings.publish(merged, PUBLISH_TIMEOUT);
         } catch (TimeoutException | IllegalStateException e) {
-            throw Status.UNAVAILABLE.withDescription("could not store the setting in lab.settings: " + e.getMessage())
+            throw Status.UNAVAILABLE
+                    .withDescription(
+                            "could not store the setting in lab.settings: " + e.getMessage())
                     .asRuntimeException();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -27,49 +27,64 @@ public class OrderRecords {
     private final Tracer tracer;
     private final String podName;
 
-    public OrderRecords(OpenTelemetry openTelemetry, @Property(name = "app.pod-name") String podName) {
+    public OrderRecords(
+            OpenTelemetry openTelemetry, @Property(name = "app.pod-name") String podName) {
         this.tracer = openTelemetry.getTracer("dev.exactlyonce.producer");
         this.podName = podName;
     }
 
     /**
-     * A new attempt of an order. A client-supplied order id, scoped to its customer, is the idempotency
-     * key: the message id is derived from both ({@link MessageIds#forClientKey}), so a retry of the same
-     * order carries the same message id and the consumer's dedup stores it once, while another customer's
-     * order with the same order id is another order. A generated order id cannot be retried (the
-     * client never knew it), so its message id is random.
+     * A new attempt of an order. A client-supplied order id, scoped to its customer, is the
+     * idempotency key: the message id is derived from both ({@link MessageIds#forClientKey}), so a
+     * retry of the same order carries the same message id and the consumer's dedup stores it once,
+     * while another customer's order with the same order id is another order. A generated order id
+     * cannot be retried (the client never knew it), so its message id is random.
      */
     public OutgoingOrder prepare(PlaceOrderRequest request) {
         if (request.getOrderId().isEmpty()) {
             return prepare(request, randomId(), randomId());
         }
-        return prepare(request, request.getOrderId(), MessageIds.forClientKey(request.getCustomerId(), request.getOrderId()));
+        return prepare(
+                request,
+                request.getOrderId(),
+                MessageIds.forClientKey(request.getCustomerId(), request.getOrderId()));
     }
 
     /** Another record of the same message (SimulateDuplicate): same order id, same message id. */
     public OutgoingOrder prepare(PlaceOrderRequest request, String orderId, String messageId) {
         Instant now = Instant.now();
-        OrderEvent.Builder event = OrderEvent.newBuilder()
-                .setOrderId(orderId)
-                .setCustomerId(request.getCustomerId())
-                .addAllItems(request.getItemsList())
-                .setTotalAmount(request.getTotalAmount())
-                .setMessageId(messageId)
-                .setProducedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
-                .setProducerId(podName);
-        Span span = tracer.spanBuilder(Topics.ORDERS + " publish")
-                .setSpanKind(SpanKind.PRODUCER)
-                .setAttribute("messaging.system", "kafka")
-                .setAttribute("messaging.destination.name", Topics.ORDERS)
-                .setAttribute("messaging.message.id", messageId)
-                .setAttribute("messaging.kafka.message.key", orderId)
-                .startSpan();
-        return new OutgoingOrder(orderId, messageId, event, traceparent(span.getSpanContext()), span);
+        OrderEvent.Builder event =
+                OrderEvent.newBuilder()
+                        .setOrderId(orderId)
+                        .setCustomerId(request.getCustomerId())
+                        .addAllItems(request.getItemsList())
+                        .setTotalAmount(request.getTotalAmount())
+                        .setMessageId(messageId)
+                        .setProducedAt(
+                                Timestamp.newBuilder()
+                                        .setSeconds(now.getEpochSecond())
+                                        .setNanos(now.getNano()))
+                        .setProducerId(podName);
+        Span span =
+                tracer.spanBuilder(Topics.ORDERS + " publish")
+                        .setSpanKind(SpanKind.PRODUCER)
+                        .setAttribute("messaging.system", "kafka")
+                        .setAttribute("messaging.destination.name", Topics.ORDERS)
+                        .setAttribute("messaging.message.id", messageId)
+                        .setAttribute("messaging.kafka.message.key", orderId)
+                        .startSpan();
+        return new OutgoingOrder(
+                orderId, messageId, event, traceparent(span.getSpanContext()), span);
     }
 
     /** W3C trace context, version 00: {@code 00-<trace id>-<span id>-<flags>}. */
     static String traceparent(SpanContext context) {
-        return "00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex();
+        return "00-"
+                + context.getTraceId()
+                + "-"
+                + context.getSpanId()
+                + "-"
+                + context.getTraceFlags().asHex();
     }
 
     /**

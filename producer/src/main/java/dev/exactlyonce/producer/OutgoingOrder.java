@@ -10,9 +10,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * One order on its way to topic "orders": the event still open for the two fields only the
- * delivery knows when it really sends (its mode and, in a transaction, the batch id), the record
- * headers, and the produce span that ends when the mode's guarantee holds or the send failed.
+ * One order on its way to topic "orders": the event still open for the two fields only the delivery
+ * knows when it really sends (its mode and, in a transaction, the batch id), the record headers,
+ * and the produce span that ends when the mode's guarantee holds or the send failed.
  */
 public final class OutgoingOrder {
 
@@ -22,7 +22,12 @@ public final class OutgoingOrder {
     private final byte[] traceparent;
     private final Span span;
 
-    OutgoingOrder(String orderId, String messageId, OrderEvent.Builder event, String traceparent, Span span) {
+    OutgoingOrder(
+            String orderId,
+            String messageId,
+            OrderEvent.Builder event,
+            String traceparent,
+            Span span) {
         this.orderId = orderId;
         this.messageId = messageId;
         this.event = event;

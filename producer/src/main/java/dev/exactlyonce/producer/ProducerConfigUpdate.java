@@ -1,9 +1,9 @@
 package dev.exactlyonce.producer;
 
+import dev.exactlyonce.contract.OrderContract.Violation;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.ProducerConfig;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
-import dev.exactlyonce.contract.OrderContract.Violation;
 
 /** UpdateProducerConfig's rules: only the fields that are set change, each within its range. */
 final class ProducerConfigUpdate {
@@ -13,8 +13,7 @@ final class ProducerConfigUpdate {
     static final int MAX_LINGER_MS = 1_000;
     static final int MAX_BATCH_SIZE = 16 * 1024 * 1024;
 
-    private ProducerConfigUpdate() {
-    }
+    private ProducerConfigUpdate() {}
 
     /** The stored settings with the update applied; throws INVALID_ARGUMENT naming the field. */
     static ProducerConfig merge(ProducerConfig stored, UpdateProducerConfigRequest update) {
@@ -44,12 +43,20 @@ final class ProducerConfigUpdate {
         return merged.build();
     }
 
-    /** A stored value read back from the settings topic: throws IllegalArgumentException naming a broken field. */
+    /**
+     * A stored value read back from the settings topic: throws IllegalArgumentException naming a
+     * broken field.
+     */
     static void checkStored(ProducerConfig stored) {
-        Violation broken = check(UpdateProducerConfigRequest.newBuilder().setDeliveryMode(stored.getDeliveryMode())
-                .setGroupCommitMaxRecords(stored.getGroupCommitMaxRecords())
-                .setGroupCommitMaxMs(stored.getGroupCommitMaxMs()).setLingerMs(stored.getLingerMs())
-                .setBatchSize(stored.getBatchSize()).build());
+        Violation broken =
+                check(
+                        UpdateProducerConfigRequest.newBuilder()
+                                .setDeliveryMode(stored.getDeliveryMode())
+                                .setGroupCommitMaxRecords(stored.getGroupCommitMaxRecords())
+                                .setGroupCommitMaxMs(stored.getGroupCommitMaxMs())
+                                .setLingerMs(stored.getLingerMs())
+                                .setBatchSize(stored.getBatchSize())
+                                .build());
         if (broken != null) {
             throw new IllegalArgumentException(broken.toString());
         }
@@ -57,19 +64,31 @@ final class ProducerConfigUpdate {
 
     static Violation check(UpdateProducerConfigRequest update) {
         if (update.hasDeliveryMode() && !isMode(update.getDeliveryMode())) {
-            return new Violation("delivery_mode", "must be AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE, got "
-                    + (update.getDeliveryMode() == DeliveryMode.UNRECOGNIZED
-                            ? String.valueOf(update.getDeliveryModeValue()) : update.getDeliveryMode().name()));
+            return new Violation(
+                    "delivery_mode",
+                    "must be AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE, got "
+                            + (update.getDeliveryMode() == DeliveryMode.UNRECOGNIZED
+                                    ? String.valueOf(update.getDeliveryModeValue())
+                                    : update.getDeliveryMode().name()));
         }
         if (update.hasGroupCommitMaxRecords()) {
-            Violation broken = range("group_commit_max_records", update.getGroupCommitMaxRecords(), 1,
-                    MAX_GROUP_COMMIT_RECORDS);
+            Violation broken =
+                    range(
+                            "group_commit_max_records",
+                            update.getGroupCommitMaxRecords(),
+                            1,
+                            MAX_GROUP_COMMIT_RECORDS);
             if (broken != null) {
                 return broken;
             }
         }
         if (update.hasGroupCommitMaxMs()) {
-            Violation broken = range("group_commit_max_ms", update.getGroupCommitMaxMs(), 0, MAX_GROUP_COMMIT_MS);
+            Violation broken =
+                    range(
+                            "group_commit_max_ms",
+                            update.getGroupCommitMaxMs(),
+                            0,
+                            MAX_GROUP_COMMIT_MS);
             if (broken != null) {
                 return broken;
             }
@@ -87,11 +106,14 @@ final class ProducerConfigUpdate {
     }
 
     static boolean isMode(DeliveryMode mode) {
-        return mode == DeliveryMode.AT_MOST_ONCE || mode == DeliveryMode.AT_LEAST_ONCE
+        return mode == DeliveryMode.AT_MOST_ONCE
+                || mode == DeliveryMode.AT_LEAST_ONCE
                 || mode == DeliveryMode.EXACTLY_ONCE;
     }
 
     private static Violation range(String field, int value, int min, int max) {
-        return value < min || value > max ? new Violation(field, "must be " + min + ".." + max + ", got " + value) : null;
+        return value < min || value > max
+                ? new Violation(field, "must be " + min + ".." + max + ", got " + value)
+                : null;
     }
 }

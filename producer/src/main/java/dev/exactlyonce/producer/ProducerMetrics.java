@@ -17,13 +17,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The producer's Micrometer meters (the names the dashboard uses) and GetProducerStats, which reads
- * the same counters: one source of truth. Meters are registered once, so the hot path only increments.
+ * the same counters: one source of truth. Meters are registered once, so the hot path only
+ * increments.
  */
 @Singleton
 public class ProducerMetrics {
 
     static final List<DeliveryMode> MODES =
-            List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
+            List.of(
+                    DeliveryMode.AT_MOST_ONCE,
+                    DeliveryMode.AT_LEAST_ONCE,
+                    DeliveryMode.EXACTLY_ONCE);
 
     private final Map<DeliveryMode, Counter> sent = new EnumMap<>(DeliveryMode.class);
     private final Map<DeliveryMode, Counter> acknowledged = new EnumMap<>(DeliveryMode.class);
@@ -42,11 +46,13 @@ public class ProducerMetrics {
             sent.put(mode, produced(registry, tag, "sent"));
             acknowledged.put(mode, produced(registry, tag, "acknowledged"));
             failed.put(mode, produced(registry, tag, "failed"));
-            latency.put(mode, Timer.builder("orders.produce.latency")
-                    .description("PlaceOrder latency until the mode's guarantee held")
-                    .tag("mode", tag)
-                    .publishPercentileHistogram()
-                    .register(registry));
+            latency.put(
+                    mode,
+                    Timer.builder("orders.produce.latency")
+                            .description("PlaceOrder latency until the mode's guarantee held")
+                            .tag("mode", tag)
+                            .publishPercentileHistogram()
+                            .register(registry));
             AtomicInteger flag = new AtomicInteger();
             active.put(mode, flag);
             Gauge.builder("producer.delivery.mode", flag, AtomicInteger::get)
@@ -56,22 +62,27 @@ public class ProducerMetrics {
         }
         committed = transactions(registry, "committed");
         aborted = transactions(registry, "aborted");
-        transactionDuration = Timer.builder("producer.transaction.duration")
-                .description("From beginTransaction to the end of commitTransaction")
-                .publishPercentileHistogram()
-                .register(registry);
-        transactionRecords = DistributionSummary.builder("producer.transaction.records")
-                .description("Records per committed transaction (group commit at work)")
-                .publishPercentileHistogram()
-                .register(registry);
+        transactionDuration =
+                Timer.builder("producer.transaction.duration")
+                        .description("From beginTransaction to the end of commitTransaction")
+                        .publishPercentileHistogram()
+                        .register(registry);
+        transactionRecords =
+                DistributionSummary.builder("producer.transaction.records")
+                        .description("Records per committed transaction (group commit at work)")
+                        .publishPercentileHistogram()
+                        .register(registry);
     }
 
     private static Counter produced(MeterRegistry registry, String mode, String outcome) {
         return Counter.builder("orders.produced")
-                .description("Orders: sent = records handed to the Kafka client, acknowledged = distinct orders "
-                        + "(message ids) whose call returned success, counted once however often they are retried "
-                        + "or copied (within the last " + AcknowledgedOrders.CAPACITY + " distinct orders), "
-                        + "failed = records whose call returned an error")
+                .description(
+                        "Orders: sent = records handed to the Kafka client, acknowledged = distinct orders "
+                                + "(message ids) whose call returned success, counted once however often they are retried "
+                                + "or copied (within the last "
+                                + AcknowledgedOrders.CAPACITY
+                                + " distinct orders), "
+                                + "failed = records whose call returned an error")
                 .tag("mode", mode)
                 .tag("outcome", outcome)
                 .register(registry);
@@ -89,8 +100,9 @@ public class ProducerMetrics {
     }
 
     /**
-     * A call returned success for these orders: each counts once per message id (see {@link AcknowledgedOrders}),
-     * so a client's retry of an order, or SimulateDuplicate's copies, is not a second acknowledged order.
+     * A call returned success for these orders: each counts once per message id (see {@link
+     * AcknowledgedOrders}), so a client's retry of an order, or SimulateDuplicate's copies, is not
+     * a second acknowledged order.
      */
     void acknowledged(DeliveryMode mode, List<OutgoingOrder> orders, long startedNanos) {
         int firstTime = 0;
@@ -130,8 +142,12 @@ public class ProducerMetrics {
             long s = (long) sent.get(mode).count();
             long a = (long) acknowledged.get(mode).count();
             long f = (long) failed.get(mode).count();
-            stats.addPerMode(ProducerModeStats.newBuilder()
-                    .setDeliveryMode(mode).setSent(s).setAcknowledged(a).setFailed(f));
+            stats.addPerMode(
+                    ProducerModeStats.newBuilder()
+                            .setDeliveryMode(mode)
+                            .setSent(s)
+                            .setAcknowledged(a)
+                            .setFailed(f));
             totalSent += s;
             totalAcknowledged += a;
             totalFailed += f;
@@ -142,7 +158,8 @@ public class ProducerMetrics {
                 .setFailed(totalFailed)
                 .setTransactionsCommitted((long) committed.count())
                 .setTransactionsAborted((long) aborted.count())
-                .setRecordsPerTransaction(transactions == 0 ? 0 : transactionRecords.totalAmount() / transactions)
+                .setRecordsPerTransaction(
+                        transactions == 0 ? 0 : transactionRecords.totalAmount() / transactions)
                 .build();
     }
 }

@@ -6,19 +6,19 @@ import io.micronaut.core.bind.annotation.Bindable;
 import java.time.Duration;
 
 /**
- * The producer's defaults for a fresh cluster ({@code app.producer.*}, e.g. env
- * {@code APP_PRODUCER_DELIVERY_MODE}). Once someone calls UpdateProducerConfig, the value stored in
+ * The producer's defaults for a fresh cluster ({@code app.producer.*}, e.g. env {@code
+ * APP_PRODUCER_DELIVERY_MODE}). Once someone calls UpdateProducerConfig, the value stored in
  * lab.settings wins over these on every replica.
  *
- * @param deliveryMode           AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE
- * @param enableTransactions     exactly-once with Kafka transactions (false: idempotent producer only)
- * @param groupCommitMaxRecords  a group-commit transaction closes after this many records...
- * @param groupCommitMaxMs       ...or this many milliseconds after it opened, whichever comes first
- * @param lingerMs               Kafka linger.ms
- * @param batchSize              Kafka batch.size
- * @param sendTimeout            how long a call may wait for Kafka before it fails with UNAVAILABLE
- * @param transactionLanes       exactly-once: transactional producers committing in turn (1..8); lane 0
- *                               uses transactional.id order-producer-POD, lane k adds "-k"
+ * @param deliveryMode AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE
+ * @param enableTransactions exactly-once with Kafka transactions (false: idempotent producer only)
+ * @param groupCommitMaxRecords a group-commit transaction closes after this many records...
+ * @param groupCommitMaxMs ...or this many milliseconds after it opened, whichever comes first
+ * @param lingerMs Kafka linger.ms
+ * @param batchSize Kafka batch.size
+ * @param sendTimeout how long a call may wait for Kafka before it fails with UNAVAILABLE
+ * @param transactionLanes exactly-once: transactional producers committing in turn (1..8); lane 0
+ *     uses transactional.id order-producer-POD, lane k adds "-k"
  */
 @ConfigurationProperties("app.producer")
 public record ProducerProperties(
@@ -33,7 +33,8 @@ public record ProducerProperties(
 
     public ProducerProperties {
         if (transactionLanes < 1 || transactionLanes > 8) {
-            throw new IllegalArgumentException("app.producer.transaction-lanes must be 1..8, got " + transactionLanes);
+            throw new IllegalArgumentException(
+                    "app.producer.transaction-lanes must be 1..8, got " + transactionLanes);
         }
     }
 }

@@ -21,14 +21,23 @@ class AcknowledgedOrdersTest {
     @Test
     void itRemembersTheNewestCapacityOrdersAndForgetsTheOldestFirst() {
         AcknowledgedOrders acknowledged = new AcknowledgedOrders(8);
-        IntStream.range(0, 8).forEach(i -> assertThat(acknowledged.firstAcknowledgement("m-" + i)).isTrue());
+        IntStream.range(0, 8)
+                .forEach(i -> assertThat(acknowledged.firstAcknowledgement("m-" + i)).isTrue());
 
-        assertThat(acknowledged.firstAcknowledgement("m-8")).as("a ninth order evicts m-0").isTrue();
+        assertThat(acknowledged.firstAcknowledgement("m-8"))
+                .as("a ninth order evicts m-0")
+                .isTrue();
 
         assertThat(acknowledged.size()).isEqualTo(8);
-        IntStream.rangeClosed(1, 8).forEach(i ->
-                assertThat(acknowledged.firstAcknowledgement("m-" + i)).as("m-%d is remembered", i).isFalse());
-        assertThat(acknowledged.firstAcknowledgement("m-0")).as("m-0 was forgotten: it counts again").isTrue();
+        IntStream.rangeClosed(1, 8)
+                .forEach(
+                        i ->
+                                assertThat(acknowledged.firstAcknowledgement("m-" + i))
+                                        .as("m-%d is remembered", i)
+                                        .isFalse());
+        assertThat(acknowledged.firstAcknowledgement("m-0"))
+                .as("m-0 was forgotten: it counts again")
+                .isTrue();
     }
 
     @Test
@@ -40,7 +49,10 @@ class AcknowledgedOrdersTest {
             assertThat(acknowledged.firstAcknowledgement("order-" + i)).isTrue();
             if (i % 97 == 0) {
                 // a retry of a recent order, and one of an order already forgotten
-                assertThat(acknowledged.firstAcknowledgement("order-" + Math.max(0, i - capacity / 2))).isFalse();
+                assertThat(
+                                acknowledged.firstAcknowledgement(
+                                        "order-" + Math.max(0, i - capacity / 2)))
+                        .isFalse();
             }
         }
         assertThat(acknowledged.size()).isEqualTo(capacity);
@@ -53,6 +65,7 @@ class AcknowledgedOrdersTest {
     @Test
     void theDefaultBoundIsTwoToTheEighteenth() {
         assertThat(AcknowledgedOrders.CAPACITY).isEqualTo(262_144);
-        assertThatThrownBy(() -> new AcknowledgedOrders(1000)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new AcknowledgedOrders(1000))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

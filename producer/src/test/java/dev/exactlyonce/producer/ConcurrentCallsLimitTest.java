@@ -25,40 +25,51 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * app.grpc.max-concurrent-calls-per-connection bounds what one connection holds open: with a limit of 1,
- * a call waits behind an open stream (until its own deadline) and goes through once the stream ends.
+ * app.grpc.max-concurrent-calls-per-connection bounds what one connection holds open: with a limit
+ * of 1, a call waits behind an open stream (until its own deadline) and goes through once the
+ * stream ends.
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConcurrentCallsLimitTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(TestInfrastructure.shared().micronautProperties());
+        Map<String, String> properties =
+                new HashMap<>(TestInfrastructure.shared().micronautProperties());
         properties.put("app.grpc.max-concurrent-calls-per-connection", "1");
         return properties;
     }
 
     @Test
     void aCallBeyondTheLimitWaitsUntilAnotherEnds() throws Exception {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        ManagedChannel channel =
+                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
+                        .usePlaintext()
+                        .build();
         try {
             var orders = OrderServiceGrpc.newBlockingStub(channel);
             CompletableFuture<StreamOrdersResponse> summary = new CompletableFuture<>();
-            StreamObserver<PlaceOrderRequest> open = OrderServiceGrpc.newStub(channel)
-                    .streamOrders(OrderServiceTest.observer(summary));
+            StreamObserver<PlaceOrderRequest> open =
+                    OrderServiceGrpc.newStub(channel)
+                            .streamOrders(OrderServiceTest.observer(summary));
             open.onNext(Orders.valid("limit"));
 
-            StatusRuntimeException waited = catchThrowableOfType(StatusRuntimeException.class,
-                    () -> orders.withDeadlineAfter(2, TimeUnit.SECONDS).placeOrder(Orders.valid("limit")));
+            StatusRuntimeException waited =
+                    catchThrowableOfType(
+                            StatusRuntimeException.class,
+                            () ->
+                                    orders.withDeadlineAfter(2, TimeUnit.SECONDS)
+                                            .placeOrder(Orders.valid("limit")));
             assertThat(waited.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
 
             open.onCompleted();
             assertThat(summary.get(30, TimeUnit.SECONDS).getAccepted()).isEqualTo(1);
-            PlaceOrderResponse after = orders.withDeadlineAfter(30, TimeUnit.SECONDS).placeOrder(Orders.valid("limit"));
+            PlaceOrderResponse after =
+                    orders.withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .placeOrder(Orders.valid("limit"));
             assertThat(after.getOrderId()).isNotEmpty();
         } finally {
             channel.shutdownNow();

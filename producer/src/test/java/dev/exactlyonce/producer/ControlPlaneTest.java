@@ -30,20 +30,24 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The control plane is locked: switching the delivery mode needs the bearer token (none:
- * UNAUTHENTICATED, a wrong one: PERMISSION_DENIED); placing orders and reads are open unless
- * {@code app.control.orders-require-token} / {@code reads-require-token}.
+ * UNAUTHENTICATED, a wrong one: PERMISSION_DENIED); placing orders and reads are open unless {@code
+ * app.control.orders-require-token} / {@code reads-require-token}.
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ControlPlaneTest implements TestPropertyProvider {
 
-    private static final UpdateProducerConfigRequest AT_MOST_ONCE = UpdateProducerConfigRequest.newBuilder()
-            .setDeliveryMode(DeliveryMode.AT_MOST_ONCE).build();
-    private static final UpdateProducerConfigRequest EXACTLY_ONCE = UpdateProducerConfigRequest.newBuilder()
-            .setDeliveryMode(DeliveryMode.EXACTLY_ONCE).setEnableTransactions(true).build();
+    private static final UpdateProducerConfigRequest AT_MOST_ONCE =
+            UpdateProducerConfigRequest.newBuilder()
+                    .setDeliveryMode(DeliveryMode.AT_MOST_ONCE)
+                    .build();
+    private static final UpdateProducerConfigRequest EXACTLY_ONCE =
+            UpdateProducerConfigRequest.newBuilder()
+                    .setDeliveryMode(DeliveryMode.EXACTLY_ONCE)
+                    .setEnableTransactions(true)
+                    .build();
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
     private ManagedChannel channel;
     private OrderServiceGrpc.OrderServiceBlockingStub anonymous;
@@ -54,7 +58,8 @@ class ControlPlaneTest implements TestPropertyProvider {
     }
 
     private static Map<String, String> properties(String pod) {
-        Map<String, String> properties = new HashMap<>(TestInfrastructure.shared().micronautProperties());
+        Map<String, String> properties =
+                new HashMap<>(TestInfrastructure.shared().micronautProperties());
         properties.putAll(ControlToken.TEST.serverProperties());
         properties.put("app.pod-name", pod);
         return properties;
@@ -62,7 +67,10 @@ class ControlPlaneTest implements TestPropertyProvider {
 
     @BeforeAll
     void connect() {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        channel =
+                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
+                        .usePlaintext()
+                        .build();
         anonymous = OrderServiceGrpc.newBlockingStub(channel);
     }
 
@@ -73,26 +81,48 @@ class ControlPlaneTest implements TestPropertyProvider {
 
     @Test
     void switchingTheDeliveryModeNeedsTheToken() {
-        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class,
-                () -> anonymous.updateProducerConfig(AT_MOST_ONCE));
+        StatusRuntimeException refused =
+                catchThrowableOfType(
+                        StatusRuntimeException.class,
+                        () -> anonymous.updateProducerConfig(AT_MOST_ONCE));
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(refused.getStatus().getDescription()).contains("authorization: Bearer");
 
-        assertThat(code(() -> new ControlToken("not-the-token").on(anonymous).updateProducerConfig(AT_MOST_ONCE)))
+        assertThat(
+                        code(
+                                () ->
+                                        new ControlToken("not-the-token")
+                                                .on(anonymous)
+                                                .updateProducerConfig(AT_MOST_ONCE)))
                 .isEqualTo(Status.Code.PERMISSION_DENIED);
-        assertThat(anonymous.getProducerConfig(GetProducerConfigRequest.getDefaultInstance()).getDeliveryMode())
-                .as("neither refused call changed anything").isNotEqualTo(DeliveryMode.AT_MOST_ONCE);
+        assertThat(
+                        anonymous
+                                .getProducerConfig(GetProducerConfigRequest.getDefaultInstance())
+                                .getDeliveryMode())
+                .as("neither refused call changed anything")
+                .isNotEqualTo(DeliveryMode.AT_MOST_ONCE);
 
-        assertThat(ControlToken.TEST.on(anonymous).updateProducerConfig(EXACTLY_ONCE).getDeliveryMode())
+        assertThat(
+                        ControlToken.TEST
+                                .on(anonymous)
+                                .updateProducerConfig(EXACTLY_ONCE)
+                                .getDeliveryMode())
                 .isEqualTo(DeliveryMode.EXACTLY_ONCE);
     }
 
     @Test
     void placingOrdersAndReadsAreOpenByDefault() {
         assertThat(anonymous.placeOrder(Orders.valid("control-open")).getMessageId()).isNotEmpty();
-        assertThat(anonymous.placeOrderBatch(PlaceOrderBatchRequest.newBuilder()
-                .addOrders(Orders.valid("control-open")).build()).getOrdersCount()).isEqualTo(1);
-        assertThat(anonymous.getProducerStats(GetProducerStatsRequest.getDefaultInstance())).isNotNull();
+        assertThat(
+                        anonymous
+                                .placeOrderBatch(
+                                        PlaceOrderBatchRequest.newBuilder()
+                                                .addOrders(Orders.valid("control-open"))
+                                                .build())
+                                .getOrdersCount())
+                .isEqualTo(1);
+        assertThat(anonymous.getProducerStats(GetProducerStatsRequest.getDefaultInstance()))
+                .isNotNull();
     }
 
     @Test
@@ -100,20 +130,42 @@ class ControlPlaneTest implements TestPropertyProvider {
         Map<String, Object> properties = new HashMap<>(properties("producer-control-closed-test"));
         properties.put("app.control.orders-require-token", "true");
         properties.put("app.control.reads-require-token", "true");
-        try (EmbeddedServer management = ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
-            ManagedChannel closed = ManagedChannelBuilder.forAddress("127.0.0.1",
-                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort()).usePlaintext().build();
+        try (EmbeddedServer management =
+                ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
+            ManagedChannel closed =
+                    ManagedChannelBuilder.forAddress(
+                                    "127.0.0.1",
+                                    management
+                                            .getApplicationContext()
+                                            .getBean(GrpcEmbeddedServer.class)
+                                            .getPort())
+                            .usePlaintext()
+                            .build();
             try {
                 var stranger = OrderServiceGrpc.newBlockingStub(closed);
-                assertThat(code(() -> stranger.placeOrder(Orders.valid("control-closed")))).isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(code(() -> stranger.getProducerStats(GetProducerStatsRequest.getDefaultInstance())))
+                assertThat(code(() -> stranger.placeOrder(Orders.valid("control-closed"))))
                         .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(code(() -> new ControlToken("not-the-token").on(stranger).placeOrder(Orders.valid("control-closed"))))
+                assertThat(
+                                code(
+                                        () ->
+                                                stranger.getProducerStats(
+                                                        GetProducerStatsRequest
+                                                                .getDefaultInstance())))
+                        .isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(
+                                code(
+                                        () ->
+                                                new ControlToken("not-the-token")
+                                                        .on(stranger)
+                                                        .placeOrder(
+                                                                Orders.valid("control-closed"))))
                         .isEqualTo(Status.Code.PERMISSION_DENIED);
 
                 var holder = ControlToken.TEST.on(stranger);
-                assertThat(holder.placeOrder(Orders.valid("control-closed")).getMessageId()).isNotEmpty();
-                assertThat(holder.getProducerStats(GetProducerStatsRequest.getDefaultInstance())).isNotNull();
+                assertThat(holder.placeOrder(Orders.valid("control-closed")).getMessageId())
+                        .isNotEmpty();
+                assertThat(holder.getProducerStats(GetProducerStatsRequest.getDefaultInstance()))
+                        .isNotNull();
             } finally {
                 closed.shutdownNow();
             }
@@ -121,7 +173,8 @@ class ControlPlaneTest implements TestPropertyProvider {
     }
 
     private static Status.Code code(Runnable call) {
-        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, call::run);
+        StatusRuntimeException refused =
+                catchThrowableOfType(StatusRuntimeException.class, call::run);
         return refused == null ? Status.Code.OK : refused.getStatus().getCode();
     }
 }

@@ -28,16 +28,17 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** gRPC handlers run on the producer's own small pool, not on Micronaut's IO pool, and calls still complete. */
+/**
+ * gRPC handlers run on the producer's own small pool, not on Micronaut's IO pool, and calls still
+ * complete.
+ */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GrpcCallExecutorTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
-    @Inject
-    HandlerThreads handlerThreads;
+    @Inject HandlerThreads handlerThreads;
 
     @Override
     public Map<String, String> getProperties() {
@@ -49,7 +50,10 @@ class GrpcCallExecutorTest implements TestPropertyProvider {
 
     @Test
     void concurrentCallsRunOnTheCallPoolAndComplete() throws Exception {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        ManagedChannel channel =
+                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
+                        .usePlaintext()
+                        .build();
         try {
             var orders = OrderServiceGrpc.newFutureStub(channel);
             List<ListenableFuture<PlaceOrderResponse>> calls = new ArrayList<>();
@@ -62,8 +66,11 @@ class GrpcCallExecutorTest implements TestPropertyProvider {
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        assertThat(handlerThreads.names).isNotEmpty()
-                .allMatch(name -> name.startsWith(GrpcCallExecutor.THREAD_PREFIX), "named " + GrpcCallExecutor.THREAD_PREFIX + "N")
+        assertThat(handlerThreads.names)
+                .isNotEmpty()
+                .allMatch(
+                        name -> name.startsWith(GrpcCallExecutor.THREAD_PREFIX),
+                        "named " + GrpcCallExecutor.THREAD_PREFIX + "N")
                 .hasSizeLessThanOrEqualTo(Math.max(2, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -75,8 +82,8 @@ class GrpcCallExecutorTest implements TestPropertyProvider {
         final Set<String> names = ConcurrentHashMap.newKeySet();
 
         @Override
-        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                           ServerCallHandler<Q, R> next) {
+        public <Q, R> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
             names.add(Thread.currentThread().getName());
             return next.startCall(call, headers);
         }

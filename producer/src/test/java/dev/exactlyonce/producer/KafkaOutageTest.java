@@ -32,44 +32,64 @@ class KafkaOutageTest {
     void failsFastWhileKafkaIsDownAndRecoversByItself() throws Exception {
         Path dataDir = Files.createTempDirectory("producer-outage-");
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, dataDir).start();
-        try (EmbeddedServer management = ApplicationContext.run(EmbeddedServer.class, Map.of(
-                        "kafka.bootstrap.servers", broker.bootstrapServers(),
-                        "app.pod-name", "outage-test",
-                        "app.producer.send-timeout", "2s"), "test");
-             ServiceProbe probe = new ServiceProbe(
-                     management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(),
-                     management.getPort())) {
+        try (EmbeddedServer management =
+                        ApplicationContext.run(
+                                EmbeddedServer.class,
+                                Map.of(
+                                        "kafka.bootstrap.servers", broker.bootstrapServers(),
+                                        "app.pod-name", "outage-test",
+                                        "app.producer.send-timeout", "2s"),
+                                "test");
+                ServiceProbe probe =
+                        new ServiceProbe(
+                                management
+                                        .getApplicationContext()
+                                        .getBean(GrpcEmbeddedServer.class)
+                                        .getPort(),
+                                management.getPort())) {
             var orders = OrderServiceGrpc.newBlockingStub(probe.channel());
-            await().atMost(Duration.ofSeconds(30)).until(() -> probe.health("") == ServingStatus.SERVING);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> probe.health("") == ServingStatus.SERVING);
             assertThat(place(orders).getStatus()).isEqualTo("COMMITTED");
 
             broker.stop();
 
-            // the deadline is only a bound for the test: the producer must answer UNAVAILABLE before it
+            // the deadline is only a bound for the test: the producer must answer UNAVAILABLE
+            // before it
             for (int attempt = 0; attempt < 3; attempt++) {
-                StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () -> place(orders));
+                StatusRuntimeException refused =
+                        catchThrowableOfType(StatusRuntimeException.class, () -> place(orders));
                 assertThat(refused).isNotNull();
                 assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
                 assertThat(refused.getStatus().getDescription()).containsIgnoringCase("kafka");
             }
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                assertThat(probe.health("")).isEqualTo(ServingStatus.NOT_SERVING);
-                assertThat(probe.get("/health/readiness").statusCode()).isEqualTo(503);
-            });
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(
+                            () -> {
+                                assertThat(probe.health("")).isEqualTo(ServingStatus.NOT_SERVING);
+                                assertThat(probe.get("/health/readiness").statusCode())
+                                        .isEqualTo(503);
+                            });
             assertThat(probe.health("liveness")).isEqualTo(ServingStatus.SERVING);
 
             broker.start();
 
-            // until it works again; every failed attempt meanwhile is a quick UNAVAILABLE, never a hang
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                try {
-                    return place(orders).getStatus().equals("COMMITTED");
-                } catch (StatusRuntimeException e) {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    return false;
-                }
-            });
-            await().atMost(Duration.ofSeconds(30)).until(() -> probe.health("") == ServingStatus.SERVING);
+            // until it works again; every failed attempt meanwhile is a quick UNAVAILABLE, never a
+            // hang
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> {
+                                try {
+                                    return place(orders).getStatus().equals("COMMITTED");
+                                } catch (StatusRuntimeException e) {
+                                    assertThat(e.getStatus().getCode())
+                                            .isEqualTo(Status.Code.UNAVAILABLE);
+                                    return false;
+                                }
+                            });
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> probe.health("") == ServingStatus.SERVING);
         } finally {
             broker.stop();
         }

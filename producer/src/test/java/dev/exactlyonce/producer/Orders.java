@@ -6,8 +6,7 @@ import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 /** Valid orders for tests. */
 final class Orders {
 
-    private Orders() {
-    }
+    private Orders() {}
 
     static PlaceOrderRequest valid(String customer) {
         return PlaceOrderRequest.newBuilder()

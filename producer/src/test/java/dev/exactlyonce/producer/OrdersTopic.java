@@ -20,17 +20,23 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /** Reads topic "orders" the way the consumer does (read_committed) or raw (read_uncommitted). */
 final class OrdersTopic implements AutoCloseable {
 
-    static final List<TopicPartition> PARTITIONS = IntStream.range(0, Topics.ORDERS_PARTITIONS)
-            .mapToObj(p -> new TopicPartition(Topics.ORDERS, p)).toList();
+    static final List<TopicPartition> PARTITIONS =
+            IntStream.range(0, Topics.ORDERS_PARTITIONS)
+                    .mapToObj(p -> new TopicPartition(Topics.ORDERS, p))
+                    .toList();
 
     private final KafkaConsumer<String, OrderEvent> consumer;
 
     OrdersTopic(String bootstrapServers, boolean readCommitted) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
+        p.put(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                readCommitted ? "read_committed" : "read_uncommitted");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer = new KafkaConsumer<>(p, new StringDeserializer(), new OrderEventSerde.OrderEventDeserializer());
+        consumer =
+                new KafkaConsumer<>(
+                        p, new StringDeserializer(), new OrderEventSerde.OrderEventDeserializer());
         consumer.assign(PARTITIONS);
     }
 

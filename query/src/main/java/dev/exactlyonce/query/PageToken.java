@@ -11,17 +11,19 @@ public final class PageToken {
 
     private static final String PREFIX = "after:";
 
-    private PageToken() {
-    }
+    private PageToken() {}
 
     public static String after(long lastId) {
-        return Base64.getUrlEncoder().withoutPadding()
+        return Base64.getUrlEncoder()
+                .withoutPadding()
                 .encodeToString((PREFIX + lastId).getBytes(StandardCharsets.UTF_8));
     }
 
     /**
-     * @return the row id the next page starts below; {@link Long#MAX_VALUE} for an empty token (first page)
-     * @throws IllegalArgumentException with the reason when the token was not made by {@link #after}
+     * @return the row id the next page starts below; {@link Long#MAX_VALUE} for an empty token
+     *     (first page)
+     * @throws IllegalArgumentException with the reason when the token was not made by {@link
+     *     #after}
      */
     public static long decode(String token) {
         if (token.isEmpty()) {
@@ -31,7 +33,8 @@ public final class PageToken {
         try {
             text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a token returned by ListOrders (not base64url)");
+            throw new IllegalArgumentException(
+                    "not a token returned by ListOrders (not base64url)");
         }
         if (!text.startsWith(PREFIX)) {
             throw new IllegalArgumentException("not a token returned by ListOrders");
@@ -39,7 +42,8 @@ public final class PageToken {
         try {
             long id = Long.parseLong(text.substring(PREFIX.length()));
             if (id <= 0) {
-                throw new IllegalArgumentException("not a token returned by ListOrders (bad position)");
+                throw new IllegalArgumentException(
+                        "not a token returned by ListOrders (bad position)");
             }
             return id;
         } catch (NumberFormatException e) {

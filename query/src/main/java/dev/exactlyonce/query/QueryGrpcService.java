@@ -55,15 +55,18 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.micronaut.transaction.TransactionOperations;
-import java.sql.Connection;
 import jakarta.inject.Singleton;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** QueryService: what was stored, duplicated or lost, and why. Arguments are checked here, before any work. */
+/**
+ * QueryService: what was stored, duplicated or lost, and why. Arguments are checked here, before
+ * any work.
+ */
 @Singleton
 public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
@@ -74,10 +77,18 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
     static final int MAX_ID_LENGTH = 64;
     static final int DEFAULT_AUDIT_WAIT_SECONDS = 30;
     static final int MAX_AUDIT_WAIT_SECONDS = 600;
-    /** Each lost connection is evicted, and the ones idle longer than 500 ms are checked: three tries suffice. */
+
+    /**
+     * Each lost connection is evicted, and the ones idle longer than 500 ms are checked: three
+     * tries suffice.
+     */
     static final int READ_ATTEMPTS = 3;
+
     static final List<DeliveryMode> MODES =
-            List.of(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
+            List.of(
+                    DeliveryMode.AT_MOST_ONCE,
+                    DeliveryMode.AT_LEAST_ONCE,
+                    DeliveryMode.EXACTLY_ONCE);
 
     private final OrderRepository orders;
     private final ProcessedMessageRepository processedMessages;
@@ -94,12 +105,21 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
     private final AuditWindowAnnouncement windowAnnouncement;
     private final AuditAdmission auditAdmission;
 
-    public QueryGrpcService(OrderRepository orders, ProcessedMessageRepository processedMessages,
-                            CounterRepository counters, BenchmarkRepository benchmarks, StoredOrderConverter converter,
-                            AuditWindows windows, Auditor auditor, TopicCatalog topics, ConsumerLagReader lagReader,
-                            QuerySettings settings, TransactionOperations<Connection> transactions,
-                            KeyConflictRepository keyConflicts, AuditWindowAnnouncement windowAnnouncement,
-                            AuditAdmission auditAdmission) {
+    public QueryGrpcService(
+            OrderRepository orders,
+            ProcessedMessageRepository processedMessages,
+            CounterRepository counters,
+            BenchmarkRepository benchmarks,
+            StoredOrderConverter converter,
+            AuditWindows windows,
+            Auditor auditor,
+            TopicCatalog topics,
+            ConsumerLagReader lagReader,
+            QuerySettings settings,
+            TransactionOperations<Connection> transactions,
+            KeyConflictRepository keyConflicts,
+            AuditWindowAnnouncement windowAnnouncement,
+            AuditAdmission auditAdmission) {
         this.auditAdmission = auditAdmission;
         this.windowAnnouncement = windowAnnouncement;
         this.transactions = transactions;
@@ -124,142 +144,225 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
     @Override
     public void getStats(GetStatsRequest request, StreamObserver<Stats> observer) {
-        answerRead(observer, "GetStats", () -> {
-            OrderTotals totals = counters.totals();
-            ProcessedSpan span = counters.processedSpan();
-            Stats.Builder stats = Stats.newBuilder()
-                    .setTotalOrders(totals.totalRows())
-                    .setDistinctOrders(totals.distinctOrders())
-                    .setDuplicateRows(totals.totalRows() - totals.distinctOrders())
-                    .setProcessedMessages(totals.processedMessages())
-                    .setOrdersPerSecondLastMinute(counters.storedInLastMinute() / 60.0)
-                    .setKeyConflicts(keyConflicts.count());
-            if (span.firstProcessedAt() != null) {
-                stats.setFirstProcessedAt(StoredOrderConverter.timestamp(span.firstProcessedAt()));
-                stats.setLastProcessedAt(StoredOrderConverter.timestamp(span.lastProcessedAt()));
-            }
-            return stats.build();
-        });
+        answerRead(
+                observer,
+                "GetStats",
+                () -> {
+                    OrderTotals totals = counters.totals();
+                    ProcessedSpan span = counters.processedSpan();
+                    Stats.Builder stats =
+                            Stats.newBuilder()
+                                    .setTotalOrders(totals.totalRows())
+                                    .setDistinctOrders(totals.distinctOrders())
+                                    .setDuplicateRows(totals.totalRows() - totals.distinctOrders())
+                                    .setProcessedMessages(totals.processedMessages())
+                                    .setOrdersPerSecondLastMinute(
+                                            counters.storedInLastMinute() / 60.0)
+                                    .setKeyConflicts(keyConflicts.count());
+                    if (span.firstProcessedAt() != null) {
+                        stats.setFirstProcessedAt(
+                                StoredOrderConverter.timestamp(span.firstProcessedAt()));
+                        stats.setLastProcessedAt(
+                                StoredOrderConverter.timestamp(span.lastProcessedAt()));
+                    }
+                    return stats.build();
+                });
     }
 
     @Override
-    public void getDuplicateStats(GetDuplicateStatsRequest request, StreamObserver<DuplicateStats> observer) {
-        answerRead(observer, "GetDuplicateStats", () -> {
-            int limit = request.hasLimit() ? limit("limit", request.getLimit()) : DEFAULT_DUPLICATES;
-            DuplicateTotals totals = counters.duplicateTotals();
-            return DuplicateStats.newBuilder()
-                    .setDuplicatedOrderIds(totals.duplicatedOrders())
-                    .setExtraRows(totals.extraRows())
-                    .addAllDuplicates(counters.mostDuplicated(limit).stream().map(QueryGrpcService::duplicate).toList())
-                    .setExactlyOnceHolds(totals.duplicatedOrders() == 0)
-                    .setKeyConflicts(keyConflicts.count())
-                    .addAllConflicts(keyConflicts.newest(limit).stream().map(QueryGrpcService::keyConflict).toList())
-                    .build();
-        });
+    public void getDuplicateStats(
+            GetDuplicateStatsRequest request, StreamObserver<DuplicateStats> observer) {
+        answerRead(
+                observer,
+                "GetDuplicateStats",
+                () -> {
+                    int limit =
+                            request.hasLimit()
+                                    ? limit("limit", request.getLimit())
+                                    : DEFAULT_DUPLICATES;
+                    DuplicateTotals totals = counters.duplicateTotals();
+                    return DuplicateStats.newBuilder()
+                            .setDuplicatedOrderIds(totals.duplicatedOrders())
+                            .setExtraRows(totals.extraRows())
+                            .addAllDuplicates(
+                                    counters.mostDuplicated(limit).stream()
+                                            .map(QueryGrpcService::duplicate)
+                                            .toList())
+                            .setExactlyOnceHolds(totals.duplicatedOrders() == 0)
+                            .setKeyConflicts(keyConflicts.count())
+                            .addAllConflicts(
+                                    keyConflicts.newest(limit).stream()
+                                            .map(QueryGrpcService::keyConflict)
+                                            .toList())
+                            .build();
+                });
     }
 
     @Override
     public void listOrders(ListOrdersRequest request, StreamObserver<ListOrdersResponse> observer) {
-        answerRead(observer, "ListOrders", () -> {
-            int limit = request.getLimit() == 0 ? DEFAULT_PAGE : limit("limit", request.getLimit());
-            long before;
-            try {
-                before = PageToken.decode(request.getPageToken());
-            } catch (IllegalArgumentException e) {
-                throw invalid("page_token", e.getMessage());
-            }
-            if (request.hasCustomerId()) {
-                id("customer_id", request.getCustomerId());
-            }
-            // one row more than asked tells whether there is a next page
-            List<OrderRow> rows = request.hasCustomerId()
-                    ? orders.newestOfCustomerBefore(request.getCustomerId(), before, limit + 1)
-                    : orders.newestBefore(before, limit + 1);
-            ListOrdersResponse.Builder response = ListOrdersResponse.newBuilder();
-            rows.stream().limit(limit).map(converter::toProto).forEach(response::addOrders);
-            if (rows.size() > limit) {
-                response.setNextPageToken(PageToken.after(rows.get(limit - 1).id()));
-            }
-            return response.build();
-        });
+        answerRead(
+                observer,
+                "ListOrders",
+                () -> {
+                    int limit =
+                            request.getLimit() == 0
+                                    ? DEFAULT_PAGE
+                                    : limit("limit", request.getLimit());
+                    long before;
+                    try {
+                        before = PageToken.decode(request.getPageToken());
+                    } catch (IllegalArgumentException e) {
+                        throw invalid("page_token", e.getMessage());
+                    }
+                    if (request.hasCustomerId()) {
+                        id("customer_id", request.getCustomerId());
+                    }
+                    // one row more than asked tells whether there is a next page
+                    List<OrderRow> rows =
+                            request.hasCustomerId()
+                                    ? orders.newestOfCustomerBefore(
+                                            request.getCustomerId(), before, limit + 1)
+                                    : orders.newestBefore(before, limit + 1);
+                    ListOrdersResponse.Builder response = ListOrdersResponse.newBuilder();
+                    rows.stream().limit(limit).map(converter::toProto).forEach(response::addOrders);
+                    if (rows.size() > limit) {
+                        response.setNextPageToken(PageToken.after(rows.get(limit - 1).id()));
+                    }
+                    return response.build();
+                });
     }
 
     @Override
     public void getOrder(GetOrderRequest request, StreamObserver<GetOrderResponse> observer) {
-        answerRead(observer, "GetOrder", () -> {
-            String orderId = id("order_id", request.getOrderId());
-            List<StoredOrder> rows = orders.rowsOf(orderId).stream().map(converter::toProto).toList();
-            if (rows.isEmpty()) {
-                throw Status.NOT_FOUND.withDescription("order_id: no stored order " + orderId).asRuntimeException();
-            }
-            return GetOrderResponse.newBuilder()
-                    .setOrderId(orderId)
-                    .addAllRows(rows)
-                    .addAllProcessedMessages(processedMessages.ofOrder(orderId).stream().map(converter::toProto).toList())
-                    .build();
-        });
+        answerRead(
+                observer,
+                "GetOrder",
+                () -> {
+                    String orderId = id("order_id", request.getOrderId());
+                    List<StoredOrder> rows =
+                            orders.rowsOf(orderId).stream().map(converter::toProto).toList();
+                    if (rows.isEmpty()) {
+                        throw Status.NOT_FOUND
+                                .withDescription("order_id: no stored order " + orderId)
+                                .asRuntimeException();
+                    }
+                    return GetOrderResponse.newBuilder()
+                            .setOrderId(orderId)
+                            .addAllRows(rows)
+                            .addAllProcessedMessages(
+                                    processedMessages.ofOrder(orderId).stream()
+                                            .map(converter::toProto)
+                                            .toList())
+                            .build();
+                });
     }
 
     @Override
     public void reset(ResetRequest request, StreamObserver<ResetResponse> observer) {
-        answer(observer, "Reset", () -> {
-            AuditWindows.ResetOutcome outcome = windows.reset();
-            ResetResponse.Builder response = ResetResponse.newBuilder()
-                    .setOrdersDeleted(outcome.ordersDeleted())
-                    .setProcessedMessagesDeleted(outcome.processedMessagesDeleted())
-                    .setResetAt(StoredOrderConverter.timestamp(outcome.window().startedAt()));
-            outcome.window().start().forEach(o -> response.addAuditWindowStart(PartitionOffset.newBuilder()
-                    .setTopic(o.topic()).setPartition(o.partition()).setOffset(o.offset())));
-            windowAnnouncement.announce(response.build());
-            return response.build();
-        });
+        answer(
+                observer,
+                "Reset",
+                () -> {
+                    AuditWindows.ResetOutcome outcome = windows.reset();
+                    ResetResponse.Builder response =
+                            ResetResponse.newBuilder()
+                                    .setOrdersDeleted(outcome.ordersDeleted())
+                                    .setProcessedMessagesDeleted(outcome.processedMessagesDeleted())
+                                    .setResetAt(
+                                            StoredOrderConverter.timestamp(
+                                                    outcome.window().startedAt()));
+                    outcome.window()
+                            .start()
+                            .forEach(
+                                    o ->
+                                            response.addAuditWindowStart(
+                                                    PartitionOffset.newBuilder()
+                                                            .setTopic(o.topic())
+                                                            .setPartition(o.partition())
+                                                            .setOffset(o.offset())));
+                    windowAnnouncement.announce(response.build());
+                    return response.build();
+                });
     }
 
     @Override
-    public void compareSemantics(CompareSemanticsRequest request, StreamObserver<CompareSemanticsResponse> observer) {
-        answerRead(observer, "CompareSemantics", () -> {
-            List<BenchmarkRow> latest = benchmarks.latestPerModeAndWorkload();
-            CompareSemanticsResponse.Builder response = CompareSemanticsResponse.newBuilder();
-            for (DeliveryMode mode : MODES) {
-                Guarantees guarantees = Guarantees.of(mode);
-                response.addModes(ModeSemantics.newBuilder()
-                        .setMode(mode)
-                        .setLoss(guarantees.loss())
-                        .setDuplicates(guarantees.duplicates())
-                        .setOrdering(guarantees.ordering())
-                        // the producer's transactional.id is "order-producer-" + its pod name
-                        .putAllProducerSettings(ProducerSemantics.kafkaSettings(mode, "order-producer-<pod>"))
-                        .addAllConsumerSteps(ConsumerSemantics.steps(mode).stream()
-                                .map(ConsumerSemantics.Step::description).toList())
-                        .addAllBillingSteps(BillingSemantics.steps(mode).stream()
-                                .map(BillingSemantics.Step::description).toList())
-                        .addAllLatestBenchmarks(latest.stream().filter(b -> b.mode().equals(mode.name()))
-                                .map(QueryGrpcService::figures).toList()));
-            }
-            return response.build();
-        });
+    public void compareSemantics(
+            CompareSemanticsRequest request, StreamObserver<CompareSemanticsResponse> observer) {
+        answerRead(
+                observer,
+                "CompareSemantics",
+                () -> {
+                    List<BenchmarkRow> latest = benchmarks.latestPerModeAndWorkload();
+                    CompareSemanticsResponse.Builder response =
+                            CompareSemanticsResponse.newBuilder();
+                    for (DeliveryMode mode : MODES) {
+                        Guarantees guarantees = Guarantees.of(mode);
+                        response.addModes(
+                                ModeSemantics.newBuilder()
+                                        .setMode(mode)
+                                        .setLoss(guarantees.loss())
+                                        .setDuplicates(guarantees.duplicates())
+                                        .setOrdering(guarantees.ordering())
+                                        // the producer's transactional.id is "order-producer-" +
+                                        // its pod name
+                                        .putAllProducerSettings(
+                                                ProducerSemantics.kafkaSettings(
+                                                        mode, "order-producer-<pod>"))
+                                        .addAllConsumerSteps(
+                                                ConsumerSemantics.steps(mode).stream()
+                                                        .map(ConsumerSemantics.Step::description)
+                                                        .toList())
+                                        .addAllBillingSteps(
+                                                BillingSemantics.steps(mode).stream()
+                                                        .map(BillingSemantics.Step::description)
+                                                        .toList())
+                                        .addAllLatestBenchmarks(
+                                                latest.stream()
+                                                        .filter(b -> b.mode().equals(mode.name()))
+                                                        .map(QueryGrpcService::figures)
+                                                        .toList()));
+                    }
+                    return response.build();
+                });
     }
 
     @Override
-    public void recordBenchmark(RecordBenchmarkRequest request, StreamObserver<RecordBenchmarkResponse> observer) {
-        answer(observer, "RecordBenchmark", () -> {
-            if (request.getFiguresCount() == 0 || request.getFiguresCount() > 100) {
-                throw invalid("figures", "must hold 1..100 results, has " + request.getFiguresCount());
-            }
-            for (int i = 0; i < request.getFiguresCount(); i++) {
-                validate("figures[" + i + "]", request.getFigures(i));
-            }
-            transactions.executeWrite(status -> {
-                // all or nothing
-                for (BenchmarkFigures f : request.getFiguresList()) {
-                    benchmarks.record(f.getWorkload(), f.getMode().name(), f.getOrders(), f.getAcknowledgedPerSecond(),
-                            f.getStoredPerSecond(), f.getP50Ms(), f.getP95Ms(), f.getP99Ms(), f.getMaxMs(),
-                            f.getVerdict());
-                }
-                return null;
-            });
-            return RecordBenchmarkResponse.newBuilder().setStored(request.getFiguresCount()).build();
-        });
+    public void recordBenchmark(
+            RecordBenchmarkRequest request, StreamObserver<RecordBenchmarkResponse> observer) {
+        answer(
+                observer,
+                "RecordBenchmark",
+                () -> {
+                    if (request.getFiguresCount() == 0 || request.getFiguresCount() > 100) {
+                        throw invalid(
+                                "figures",
+                                "must hold 1..100 results, has " + request.getFiguresCount());
+                    }
+                    for (int i = 0; i < request.getFiguresCount(); i++) {
+                        validate("figures[" + i + "]", request.getFigures(i));
+                    }
+                    transactions.executeWrite(
+                            status -> {
+                                // all or nothing
+                                for (BenchmarkFigures f : request.getFiguresList()) {
+                                    benchmarks.record(
+                                            f.getWorkload(),
+                                            f.getMode().name(),
+                                            f.getOrders(),
+                                            f.getAcknowledgedPerSecond(),
+                                            f.getStoredPerSecond(),
+                                            f.getP50Ms(),
+                                            f.getP95Ms(),
+                                            f.getP99Ms(),
+                                            f.getMaxMs(),
+                                            f.getVerdict());
+                                }
+                                return null;
+                            });
+                    return RecordBenchmarkResponse.newBuilder()
+                            .setStored(request.getFiguresCount())
+                            .build();
+                });
     }
 
     @Override
@@ -268,46 +371,64 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
     }
 
     @Override
-    public void getConsumerLag(GetConsumerLagRequest request, StreamObserver<GetConsumerLagResponse> observer) {
-        answerRead(observer, "GetConsumerLag", () -> {
-            String group = settings.consumerGroupId();
-            if (request.hasGroupId()) {
-                group = request.getGroupId().strip();
-                if (group.isEmpty() || group.length() > 255) {
-                    throw invalid("group_id", "must be 1..255 characters when set");
-                }
-            }
-            return lagReader.lag(group);
-        });
+    public void getConsumerLag(
+            GetConsumerLagRequest request, StreamObserver<GetConsumerLagResponse> observer) {
+        answerRead(
+                observer,
+                "GetConsumerLag",
+                () -> {
+                    String group = settings.consumerGroupId();
+                    if (request.hasGroupId()) {
+                        group = request.getGroupId().strip();
+                        if (group.isEmpty() || group.length() > 255) {
+                            throw invalid("group_id", "must be 1..255 characters when set");
+                        }
+                    }
+                    return lagReader.lag(group);
+                });
     }
 
     /**
-     * At most {@code app.query.max-concurrent-audits} at once (RESOURCE_EXHAUSTED beyond, never queued). The
-     * wait ends at one instant fixed here, so a read tried again on another connection does not wait again.
+     * At most {@code app.query.max-concurrent-audits} at once (RESOURCE_EXHAUSTED beyond, never
+     * queued). The wait ends at one instant fixed here, so a read tried again on another connection
+     * does not wait again.
      */
     @Override
     public void audit(AuditRequest request, StreamObserver<AuditResponse> observer) {
-        answer(observer, "Audit", () -> {
-            int waitSeconds = request.hasWaitSeconds() ? request.getWaitSeconds() : DEFAULT_AUDIT_WAIT_SECONDS;
-            if (waitSeconds < 0 || waitSeconds > MAX_AUDIT_WAIT_SECONDS) {
-                throw invalid("wait_seconds", "must be 0.." + MAX_AUDIT_WAIT_SECONDS + ", was " + waitSeconds);
-            }
-            if (request.hasAcknowledged() && request.getAcknowledged() < 0) {
-                throw invalid("acknowledged", "must be >= 0, was " + request.getAcknowledged());
-            }
-            OptionalLong acknowledged = request.hasAcknowledged()
-                    ? OptionalLong.of(request.getAcknowledged()) : OptionalLong.empty();
-            long waitUntil = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
-            try (AuditAdmission.Slot slot = auditAdmission.enter()) {
-                return readAgainOnLostConnection("Audit", () -> auditor.audit(waitUntil, acknowledged));
-            }
-        });
+        answer(
+                observer,
+                "Audit",
+                () -> {
+                    int waitSeconds =
+                            request.hasWaitSeconds()
+                                    ? request.getWaitSeconds()
+                                    : DEFAULT_AUDIT_WAIT_SECONDS;
+                    if (waitSeconds < 0 || waitSeconds > MAX_AUDIT_WAIT_SECONDS) {
+                        throw invalid(
+                                "wait_seconds",
+                                "must be 0.." + MAX_AUDIT_WAIT_SECONDS + ", was " + waitSeconds);
+                    }
+                    if (request.hasAcknowledged() && request.getAcknowledged() < 0) {
+                        throw invalid(
+                                "acknowledged", "must be >= 0, was " + request.getAcknowledged());
+                    }
+                    OptionalLong acknowledged =
+                            request.hasAcknowledged()
+                                    ? OptionalLong.of(request.getAcknowledged())
+                                    : OptionalLong.empty();
+                    long waitUntil = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
+                    try (AuditAdmission.Slot slot = auditAdmission.enter()) {
+                        return readAgainOnLostConnection(
+                                "Audit", () -> auditor.audit(waitUntil, acknowledged));
+                    }
+                });
     }
 
     /**
-     * A read, tried again on another connection when PostgreSQL closed the one it got: after a restart the
-     * pool hands a connection used in the last 500 ms out unchecked (HikariCP's alive-bypass window), and
-     * a grpcurl user should not see UNAVAILABLE for that. Writes (Reset, RecordBenchmark) are not retried.
+     * A read, tried again on another connection when PostgreSQL closed the one it got: after a
+     * restart the pool hands a connection used in the last 500 ms out unchecked (HikariCP's
+     * alive-bypass window), and a grpcurl user should not see UNAVAILABLE for that. Writes (Reset,
+     * RecordBenchmark) are not retried.
      */
     private static <T> void answerRead(StreamObserver<T> observer, String rpc, Work<T> read) {
         answer(observer, rpc, () -> readAgainOnLostConnection(rpc, read));
@@ -321,7 +442,10 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                 if (attempt == READ_ATTEMPTS || !LostConnection.causedBy(e)) {
                     throw e;
                 }
-                LOG.info("{}: PostgreSQL closed the connection ({}); reading again on another", rpc, e.getMessage());
+                LOG.info(
+                        "{}: PostgreSQL closed the connection ({}); reading again on another",
+                        rpc,
+                        e.getMessage());
             }
         }
     }
@@ -335,13 +459,20 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            observer.onError(Status.CANCELLED.withDescription(rpc + " interrupted").asRuntimeException());
+            observer.onError(
+                    Status.CANCELLED.withDescription(rpc + " interrupted").asRuntimeException());
             return;
         } catch (Exception e) {
             // Kafka or PostgreSQL could not answer: say which, without a stack trace
             LOG.warn("{} failed: {}", rpc, e.toString(), e);
-            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-            observer.onError(Status.UNAVAILABLE.withDescription(rpc + " failed: " + cause.getMessage()).asRuntimeException());
+            Throwable cause =
+                    e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                            ? e.getCause()
+                            : e;
+            observer.onError(
+                    Status.UNAVAILABLE
+                            .withDescription(rpc + " failed: " + cause.getMessage())
+                            .asRuntimeException());
             return;
         }
         observer.onNext(response);
@@ -379,9 +510,17 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
         if (f.getOrders() < 0) {
             throw invalid(field + ".orders", "must be >= 0");
         }
-        double[] values = {f.getAcknowledgedPerSecond(), f.getStoredPerSecond(), f.getP50Ms(), f.getP95Ms(),
-                f.getP99Ms(), f.getMaxMs()};
-        String[] names = {"acknowledged_per_second", "stored_per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms"};
+        double[] values = {
+            f.getAcknowledgedPerSecond(),
+            f.getStoredPerSecond(),
+            f.getP50Ms(),
+            f.getP95Ms(),
+            f.getP99Ms(),
+            f.getMaxMs()
+        };
+        String[] names = {
+            "acknowledged_per_second", "stored_per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms"
+        };
         for (int i = 0; i < values.length; i++) {
             if (!Double.isFinite(values[i]) || values[i] < 0) {
                 throw invalid(field + "." + names[i], "must be finite and >= 0, was " + values[i]);
@@ -393,9 +532,10 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
     }
 
     private static DuplicateOrder duplicate(OrderCount count) {
-        DuplicateOrder.Builder duplicate = DuplicateOrder.newBuilder()
-                .setMessageId(count.messageId())
-                .setCount(count.rowCount());
+        DuplicateOrder.Builder duplicate =
+                DuplicateOrder.newBuilder()
+                        .setMessageId(count.messageId())
+                        .setCount(count.rowCount());
         if (count.orderId() != null) {
             duplicate.setOrderId(count.orderId()).setCustomerId(count.customerId());
         }

@@ -25,8 +25,7 @@ public class StoredOrderConverter {
 
     /** One element of orders.items (JSONB), as the consumer writes it. */
     @Serdeable
-    record Item(String name, int quantity, double price) {
-    }
+    record Item(String name, int quantity, double price) {}
 
     private final JsonMapper json;
 
@@ -62,13 +61,22 @@ public class StoredOrderConverter {
     }
 
     public static Timestamp timestamp(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+        return Timestamp.newBuilder()
+                .setSeconds(instant.getEpochSecond())
+                .setNanos(instant.getNano())
+                .build();
     }
 
     private List<OrderItem> items(OrderRow row) {
         try {
             return json.readValue(row.items(), Argument.listOf(Item.class)).stream()
-                    .map(i -> OrderItem.newBuilder().setName(i.name()).setQuantity(i.quantity()).setPrice(i.price()).build())
+                    .map(
+                            i ->
+                                    OrderItem.newBuilder()
+                                            .setName(i.name())
+                                            .setQuantity(i.quantity())
+                                            .setPrice(i.price())
+                                            .build())
                     .toList();
         } catch (IOException | RuntimeException e) {
             // the row is still worth showing; its items are not in the expected shape

@@ -25,9 +25,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Measures GetStats and Audit at 1,000,000 stored orders (and as many committed Kafka records).
- * Not part of the default run (it takes minutes): {@code mvn -pl query verify -Dgroups=measurement}.
- * Prints the figures and writes them to target/measurement.txt; asserts only correctness, never time.
+ * Measures GetStats and Audit at 1,000,000 stored orders (and as many committed Kafka records). Not
+ * part of the default run (it takes minutes): {@code mvn -pl query verify -Dgroups=measurement}.
+ * Prints the figures and writes them to target/measurement.txt; asserts only correctness, never
+ * time.
  */
 @Tag("measurement")
 @MicronautTest(transactional = false)
@@ -38,7 +39,8 @@ class AtScaleMeasurement extends QueryTestSupport {
 
     @Override
     Map<String, String> extraProperties() {
-        return Map.of("app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1");
+        return Map.of(
+                "app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1");
     }
 
     @Test
@@ -56,8 +58,13 @@ class AtScaleMeasurement extends QueryTestSupport {
         try (KafkaProducer<String, OrderEvent> producer = orderProducer(p)) {
             for (int i = 0; i < ORDERS; i++) {
                 String id = "scale-" + i;
-                OrderEvent event = OrderEvent.newBuilder().setOrderId("order-" + id).setMessageId(id)
-                        .setCustomerId("cust-" + (i % 1000)).setTotalAmount(39.98).build();
+                OrderEvent event =
+                        OrderEvent.newBuilder()
+                                .setOrderId("order-" + id)
+                                .setMessageId(id)
+                                .setCustomerId("cust-" + (i % 1000))
+                                .setTotalAmount(39.98)
+                                .build();
                 var record = new ProducerRecord<>(Topics.ORDERS, "order-" + id, event);
                 record.headers().add(Topics.HEADER_MESSAGE_ID, id.getBytes(StandardCharsets.UTF_8));
                 producer.send(record);
@@ -65,17 +72,28 @@ class AtScaleMeasurement extends QueryTestSupport {
             producer.flush();
         }
         long produced = System.nanoTime();
-        try (Connection c = database(); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO orders (order_id, message_id, customer_id, items, total_amount, kafka_partition, "
-                    + "kafka_offset, produced_at, processing_mode, consumer_id) "
-                    + "SELECT 'order-scale-' || i, 'scale-' || i, 'cust-' || (i % 1000), "
-                    + "'[{\"name\":\"Widget\",\"quantity\":2,\"price\":19.99}]', 39.98, i % 3, i / 3, now(), "
-                    + "'EXACTLY_ONCE', 'scale' FROM generate_series(0, " + (ORDERS - 1) + ") AS i");
-            s.execute("INSERT INTO processed_messages (message_id, order_id, kafka_partition, kafka_offset) "
-                    + "SELECT 'scale-' || i, 'order-scale-' || i, i % 3, i / 3 FROM generate_series(0, " + (ORDERS - 1) + ") AS i");
+        try (Connection c = database();
+                Statement s = c.createStatement()) {
+            s.execute(
+                    "INSERT INTO orders (order_id, message_id, customer_id, items, total_amount, kafka_partition, "
+                            + "kafka_offset, produced_at, processing_mode, consumer_id) "
+                            + "SELECT 'order-scale-' || i, 'scale-' || i, 'cust-' || (i % 1000), "
+                            + "'[{\"name\":\"Widget\",\"quantity\":2,\"price\":19.99}]', 39.98, i % 3, i / 3, now(), "
+                            + "'EXACTLY_ONCE', 'scale' FROM generate_series(0, "
+                            + (ORDERS - 1)
+                            + ") AS i");
+            s.execute(
+                    "INSERT INTO processed_messages (message_id, order_id, kafka_partition, kafka_offset) "
+                            + "SELECT 'scale-' || i, 'order-scale-' || i, i % 3, i / 3 FROM generate_series(0, "
+                            + (ORDERS - 1)
+                            + ") AS i");
             // the counters move as the consumer moves them (the schema has no triggers)
-            s.execute("SELECT count_stored_batch(ARRAY(SELECT 'scale-' || i FROM generate_series(0, "
-                    + (ORDERS - 1) + ") AS i)::varchar[], " + ORDERS + ")");
+            s.execute(
+                    "SELECT count_stored_batch(ARRAY(SELECT 'scale-' || i FROM generate_series(0, "
+                            + (ORDERS - 1)
+                            + ") AS i)::varchar[], "
+                            + ORDERS
+                            + ")");
             s.execute("ANALYZE orders");
         }
         long stored = System.nanoTime();
@@ -103,15 +121,24 @@ class AtScaleMeasurement extends QueryTestSupport {
         assertThat(stats.getTotalOrders()).isEqualTo(ORDERS);
         assertThat(audit.getCommittedInKafka()).isEqualTo(ORDERS);
         assertThat(audit.getVerdict()).isEqualTo("EXACTLY_ONCE");
-        String report = String.format("""
+        String report =
+                String.format(
+                        """
                 measurement at %,d stored orders and %,d committed Kafka records (%s infrastructure)
                   setup: produce %d ms, insert rows %d ms
                   GetStats over gRPC (50 calls): median %.2f ms, p90 %.2f ms, max %.2f ms
                   Audit over gRPC (3 calls): %s ms (verdict %s)
-                """, ORDERS, audit.getCommittedInKafka(), INFRA.kind(),
-                (produced - t0) / 1_000_000, (stored - produced) / 1_000_000,
-                statsMicros[25] / 1000.0, statsMicros[45] / 1000.0, statsMicros[49] / 1000.0,
-                Arrays.toString(auditMillis), audit.getVerdict());
+                """,
+                        ORDERS,
+                        audit.getCommittedInKafka(),
+                        INFRA.kind(),
+                        (produced - t0) / 1_000_000,
+                        (stored - produced) / 1_000_000,
+                        statsMicros[25] / 1000.0,
+                        statsMicros[45] / 1000.0,
+                        statsMicros[49] / 1000.0,
+                        Arrays.toString(auditMillis),
+                        audit.getVerdict());
         System.out.println(report);
         Files.writeString(Path.of("target", "measurement.txt"), report);
     }

@@ -28,9 +28,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Audit's bounds: at most app.query.max-concurrent-audits at once (RESOURCE_EXHAUSTED beyond, never queued),
- * and an audit waiting for a consumer that does not drain stops when its caller cancels or before its
- * deadline. The consumer group here stays at the window start, so every audit has two orders to wait for.
+ * Audit's bounds: at most app.query.max-concurrent-audits at once (RESOURCE_EXHAUSTED beyond, never
+ * queued), and an audit waiting for a consumer that does not drain stops when its caller cancels or
+ * before its deadline. The consumer group here stays at the window start, so every audit has two
+ * orders to wait for.
  */
 @MicronautTest(transactional = false)
 class AuditBoundsTest extends QueryTestSupport {
@@ -42,21 +43,40 @@ class AuditBoundsTest extends QueryTestSupport {
 
     @Override
     Map<String, String> extraProperties() {
-        return Map.of("app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1",
-                "app.query.billing-group-id", "audit-bounds-test-billing", "app.query.max-concurrent-audits", "2");
+        return Map.of(
+                "app.query.consumer-group-id",
+                GROUP,
+                "app.query.producer-address",
+                "127.0.0.1:1",
+                "app.query.billing-group-id",
+                "audit-bounds-test-billing",
+                "app.query.max-concurrent-audits",
+                "2");
     }
 
     @BeforeEach
     void undrainedWindow() throws Exception {
         emptyDatabase();
         ResetResponse window = query().reset(ResetRequest.getDefaultInstance());
-        // the group stays at the window start (so reading its lag is cheap) and never reaches the two orders
+        // the group stays at the window start (so reading its lag is cheap) and never reaches the
+        // two orders
         Map<TopicPartition, Long> atWindowStart = new HashMap<>();
-        window.getAuditWindowStartList().stream().filter(o -> o.getTopic().equals(Topics.ORDERS))
-                .forEach(o -> atWindowStart.put(new TopicPartition(Topics.ORDERS, o.getPartition()), o.getOffset()));
+        window.getAuditWindowStartList().stream()
+                .filter(o -> o.getTopic().equals(Topics.ORDERS))
+                .forEach(
+                        o ->
+                                atWindowStart.put(
+                                        new TopicPartition(Topics.ORDERS, o.getPartition()),
+                                        o.getOffset()));
         commitGroupOffsets(GROUP, atWindowStart);
-        produce(List.of("bounds-" + System.nanoTime() + "-a", "bounds-" + System.nanoTime() + "-b"));
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        produce(
+                List.of(
+                        "bounds-" + System.nanoTime() + "-a",
+                        "bounds-" + System.nanoTime() + "-b"));
+        channel =
+                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
+                        .usePlaintext()
+                        .build();
     }
 
     @AfterEach
@@ -71,17 +91,33 @@ class AuditBoundsTest extends QueryTestSupport {
         CompletableFuture<AuditResponse> second = auditInBackground(600);
 
         // both are waiting for the group to drain: a third is refused at once, not queued
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> QueryServiceTest.assertStatus(
-                () -> query().audit(AuditRequest.newBuilder().setWaitSeconds(0).build()),
-                Status.Code.RESOURCE_EXHAUSTED, "Audit"));
+        await().atMost(Duration.ofSeconds(60))
+                .untilAsserted(
+                        () ->
+                                QueryServiceTest.assertStatus(
+                                        () ->
+                                                query().audit(
+                                                                AuditRequest.newBuilder()
+                                                                        .setWaitSeconds(0)
+                                                                        .build()),
+                                        Status.Code.RESOURCE_EXHAUSTED,
+                                        "Audit"));
         assertThat(first).isNotDone();
         assertThat(second).isNotDone();
 
         calls.forEach(call -> call.cancel(null));
 
         // the cancelled audits stopped waiting (they would wait 600 s) and gave their slots back
-        AuditResponse next = await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
-                .until(() -> query().audit(AuditRequest.newBuilder().setWaitSeconds(0).build()), a -> true);
+        AuditResponse next =
+                await().atMost(Duration.ofSeconds(20))
+                        .ignoreExceptions()
+                        .until(
+                                () ->
+                                        query().audit(
+                                                        AuditRequest.newBuilder()
+                                                                .setWaitSeconds(0)
+                                                                .build()),
+                                a -> true);
         assertThat(next.getDrained()).isFalse();
         assertThat(next.getVerdict()).startsWith("NOT_DRAINED (");
         assertThat(first).isCompletedExceptionally();
@@ -92,37 +128,48 @@ class AuditBoundsTest extends QueryTestSupport {
     void anAuditWaitsNoLongerThanItsCallDeadlineAllows() {
         long started = System.nanoTime();
 
-        AuditResponse audit = QueryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(8, TimeUnit.SECONDS)
-                .audit(AuditRequest.newBuilder().setWaitSeconds(600).build());
+        AuditResponse audit =
+                QueryServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(8, TimeUnit.SECONDS)
+                        .audit(AuditRequest.newBuilder().setWaitSeconds(600).build());
 
-        // it waited about half the deadline, then judged and answered in time instead of DEADLINE_EXCEEDED
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofSeconds(3))
+        // it waited about half the deadline, then judged and answered in time instead of
+        // DEADLINE_EXCEEDED
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isGreaterThan(Duration.ofSeconds(3))
                 .isLessThan(Duration.ofSeconds(8));
         assertThat(audit.getDrained()).isFalse();
         assertThat(audit.getVerdict()).isEqualTo("NOT_DRAINED (2 in flight)");
     }
 
-    /** An audit on its own cancellable context, so that the test can cancel it as a client would. */
+    /**
+     * An audit on its own cancellable context, so that the test can cancel it as a client would.
+     */
     private CompletableFuture<AuditResponse> auditInBackground(int waitSeconds) {
         CompletableFuture<AuditResponse> answer = new CompletableFuture<>();
         Context.CancellableContext call = Context.current().withCancellation();
         calls.add(call);
-        call.run(() -> QueryServiceGrpc.newStub(channel).audit(
-                AuditRequest.newBuilder().setWaitSeconds(waitSeconds).build(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(AuditResponse value) {
-                        answer.complete(value);
-                    }
+        call.run(
+                () ->
+                        QueryServiceGrpc.newStub(channel)
+                                .audit(
+                                        AuditRequest.newBuilder()
+                                                .setWaitSeconds(waitSeconds)
+                                                .build(),
+                                        new StreamObserver<>() {
+                                            @Override
+                                            public void onNext(AuditResponse value) {
+                                                answer.complete(value);
+                                            }
 
-                    @Override
-                    public void onError(Throwable t) {
-                        answer.completeExceptionally(t);
-                    }
+                                            @Override
+                                            public void onError(Throwable t) {
+                                                answer.completeExceptionally(t);
+                                            }
 
-                    @Override
-                    public void onCompleted() {
-                    }
-                }));
+                                            @Override
+                                            public void onCompleted() {}
+                                        }));
         return answer;
     }
 }

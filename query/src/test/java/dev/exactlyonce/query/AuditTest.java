@@ -19,10 +19,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,8 +39,13 @@ class AuditTest extends QueryTestSupport {
     @Override
     Map<String, String> extraProperties() {
         // nothing listens there: the audit must say that the producer's count is unavailable
-        return Map.of("app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1",
-                "app.query.billing-group-id", BILLING_GROUP);
+        return Map.of(
+                "app.query.consumer-group-id",
+                GROUP,
+                "app.query.producer-address",
+                "127.0.0.1:1",
+                "app.query.billing-group-id",
+                BILLING_GROUP);
     }
 
     @BeforeEach
@@ -83,11 +88,12 @@ class AuditTest extends QueryTestSupport {
         assertThat(audit.getAcknowledgedSource()).startsWith("unavailable");
         assertThat(audit.hasWindowStart()).isTrue();
         assertThat(audit.getOutOfKafkaOrder()).isZero();
-        assertThat(audit.getInvoices().getVerdict()).isEqualTo("NO_BILLING (group " + BILLING_GROUP
-                + " has committed no offsets)");
+        assertThat(audit.getInvoices().getVerdict())
+                .isEqualTo("NO_BILLING (group " + BILLING_GROUP + " has committed no offsets)");
 
         // the caller saw 8 acknowledgements: 2 orders never reached Kafka (at-most-once producer)
-        AuditResponse withAcks = audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(8).build());
+        AuditResponse withAcks =
+                audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(8).build());
         assertThat(withAcks.getAcknowledgedSource()).isEqualTo("request");
         assertThat(withAcks.getVerdict()).isEqualTo("AT_MOST_ONCE (2 lost)");
     }
@@ -114,13 +120,15 @@ class AuditTest extends QueryTestSupport {
         List<String> ids = ids("loss", 7);
         produce(ids);
         store(ids.subList(0, 4));
-        // the consumer gave up on one record and dead-lettered it beside the rows: not lost, but named
+        // the consumer gave up on one record and dead-lettered it beside the rows: not lost, but
+        // named
         insertDeadLetter(ids.get(4), 0, 4);
         consumerCaughtUp();
 
         AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(5).build());
 
-        assertThat(audit.getVerdict()).isEqualTo("AT_MOST_ONCE (2 lost), NOT_STORED (1 dead-lettered)");
+        assertThat(audit.getVerdict())
+                .isEqualTo("AT_MOST_ONCE (2 lost), NOT_STORED (1 dead-lettered)");
         assertThat(audit.getCommittedInKafka()).isEqualTo(7);
         assertThat(audit.getStoredDistinct()).isEqualTo(4);
         assertThat(audit.getDeadLettered()).isEqualTo(1);
@@ -137,7 +145,8 @@ class AuditTest extends QueryTestSupport {
         insertDeadLetter(ids.get(3), 1, 11);
         consumerCaughtUp();
 
-        AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(4).build());
+        AuditResponse audit =
+                audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(4).build());
 
         assertThat(audit.getVerdict()).isEqualTo("STORED_ONCE_EXCEPT (1 dead-lettered)");
         assertThat(audit.getDeadLettered()).isEqualTo(1);
@@ -145,9 +154,11 @@ class AuditTest extends QueryTestSupport {
         assertThat(audit.getLost()).isZero();
         assertThat(audit.getDrained()).isTrue();
 
-        // a record so broken that it has no message id is named too (each such dead letter is one order)
+        // a record so broken that it has no message id is named too (each such dead letter is one
+        // order)
         insertDeadLetter(null, 2, 12);
-        AuditResponse unreadable = audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(4).build());
+        AuditResponse unreadable =
+                audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(4).build());
         assertThat(unreadable.getVerdict()).isEqualTo("STORED_ONCE_EXCEPT (2 dead-lettered)");
     }
 
@@ -157,11 +168,17 @@ class AuditTest extends QueryTestSupport {
         produce(ids);
         // the consumer is still at the window start: none of the window's orders read yet
         Map<TopicPartition, Long> atWindowStart = new HashMap<>();
-        windowStart.getAuditWindowStartList().stream().filter(o -> o.getTopic().equals(Topics.ORDERS))
-                .forEach(o -> atWindowStart.put(new TopicPartition(Topics.ORDERS, o.getPartition()), o.getOffset()));
+        windowStart.getAuditWindowStartList().stream()
+                .filter(o -> o.getTopic().equals(Topics.ORDERS))
+                .forEach(
+                        o ->
+                                atWindowStart.put(
+                                        new TopicPartition(Topics.ORDERS, o.getPartition()),
+                                        o.getOffset()));
         commitGroupOffsets(GROUP, atWindowStart);
 
-        AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(0).setAcknowledged(4).build());
+        AuditResponse audit =
+                audit(AuditRequest.newBuilder().setWaitSeconds(0).setAcknowledged(4).build());
 
         assertThat(audit.getVerdict()).isEqualTo("NOT_DRAINED (4 in flight)");
         assertThat(audit.getDrained()).isFalse();
@@ -180,7 +197,8 @@ class AuditTest extends QueryTestSupport {
         insertRetentionGap(GROUP, 1, 100, 105);
         insertRetentionGap("another-group", 1, 0, 1000);
 
-        AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(8).build());
+        AuditResponse audit =
+                audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(8).build());
 
         assertThat(audit.getRetentionSkipped()).isEqualTo(5);
         assertThat(audit.getLost()).as("skipped by retention is named, not lost").isZero();
@@ -188,7 +206,8 @@ class AuditTest extends QueryTestSupport {
 
         query().reset(ResetRequest.getDefaultInstance());
         assertThat(audit(AuditRequest.newBuilder().setWaitSeconds(0).build()).getRetentionSkipped())
-                .as("Reset empties the gaps with the orders").isZero();
+                .as("Reset empties the gaps with the orders")
+                .isZero();
     }
 
     @Test
@@ -198,7 +217,9 @@ class AuditTest extends QueryTestSupport {
         Map<TopicPartition, Long> ends = endOffsets(Topics.ORDERS);
         // the consumer has not reached the newest record of each partition that holds one of ours
         Map<TopicPartition, Long> positions = new HashMap<>(ends);
-        positions.put(new TopicPartition(Topics.ORDERS, 0), ends.get(new TopicPartition(Topics.ORDERS, 0)) - 1);
+        positions.put(
+                new TopicPartition(Topics.ORDERS, 0),
+                ends.get(new TopicPartition(Topics.ORDERS, 0)) - 1);
         commitGroupOffsets(GROUP, positions);
         store(ids); // everything except what is in flight may be stored; storing all is fine too
 
@@ -218,14 +239,18 @@ class AuditTest extends QueryTestSupport {
         produce(ids);
         store(ids);
         consumerCaughtUp();
-        // billing: orders 0..3 invoiced, order 0 twice (a replayed batch), order 4 dead-lettered, order 5 nothing
-        invoice(Topics.INVOICES, List.of(ids.get(0), ids.get(1), ids.get(2), ids.get(3), ids.get(0)));
+        // billing: orders 0..3 invoiced, order 0 twice (a replayed batch), order 4 dead-lettered,
+        // order 5 nothing
+        invoice(
+                Topics.INVOICES,
+                List.of(ids.get(0), ids.get(1), ids.get(2), ids.get(3), ids.get(0)));
         invoice(Topics.BILLING_DLQ, List.of(ids.get(4)));
         // an invoice of an order from before the window does not count
         invoice(Topics.INVOICES, List.of("from-an-earlier-window"));
         commitGroupOffsets(BILLING_GROUP, endOffsets(Topics.ORDERS));
 
-        InvoiceAudit invoices = audit(AuditRequest.newBuilder().setWaitSeconds(5).build()).getInvoices();
+        InvoiceAudit invoices =
+                audit(AuditRequest.newBuilder().setWaitSeconds(5).build()).getInvoices();
 
         assertThat(invoices.getGroupId()).isEqualTo(BILLING_GROUP);
         assertThat(invoices.getInvoicesTotal()).isEqualTo(5);
@@ -236,7 +261,8 @@ class AuditTest extends QueryTestSupport {
         assertThat(invoices.getLost()).isEqualTo(1);
         assertThat(invoices.getDrained()).isTrue();
         assertThat(invoices.getVerdict())
-                .isEqualTo("AT_LEAST_ONCE (1 duplicated), AT_MOST_ONCE (1 lost), NOT_STORED (1 dead-lettered)");
+                .isEqualTo(
+                        "AT_LEAST_ONCE (1 duplicated), AT_MOST_ONCE (1 lost), NOT_STORED (1 dead-lettered)");
     }
 
     @Test
@@ -246,12 +272,17 @@ class AuditTest extends QueryTestSupport {
         store(ids);
         consumerCaughtUp();
         Map<TopicPartition, Long> positions = new HashMap<>(endOffsets(Topics.ORDERS));
-        TopicPartition behind = positions.keySet().stream().filter(tp -> positions.get(tp) > 0).findFirst().orElseThrow();
+        TopicPartition behind =
+                positions.keySet().stream()
+                        .filter(tp -> positions.get(tp) > 0)
+                        .findFirst()
+                        .orElseThrow();
         positions.put(behind, positions.get(behind) - 1);
         commitGroupOffsets(BILLING_GROUP, positions);
         invoice(Topics.INVOICES, ids);
 
-        InvoiceAudit invoices = audit(AuditRequest.newBuilder().setWaitSeconds(0).build()).getInvoices();
+        InvoiceAudit invoices =
+                audit(AuditRequest.newBuilder().setWaitSeconds(0).build()).getInvoices();
 
         assertThat(invoices.getDrained()).isFalse();
         assertThat(invoices.getInFlightRecords()).isEqualTo(1);
@@ -263,11 +294,19 @@ class AuditTest extends QueryTestSupport {
     private void invoice(String topic, List<String> messageIds) throws Exception {
         java.util.Properties p = new java.util.Properties();
         p.putAll(producerProperties());
-        try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (var producer =
+                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             for (String id : messageIds) {
-                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, "order-" + id,
-                        Invoice.newBuilder().setInvoiceId("inv-" + id).setOrderId("order-" + id).setMessageId(id)
-                                .build().toByteArray());
+                ProducerRecord<String, byte[]> record =
+                        new ProducerRecord<>(
+                                topic,
+                                "order-" + id,
+                                Invoice.newBuilder()
+                                        .setInvoiceId("inv-" + id)
+                                        .setOrderId("order-" + id)
+                                        .setMessageId(id)
+                                        .build()
+                                        .toByteArray());
                 record.headers().add(Topics.HEADER_MESSAGE_ID, id.getBytes(StandardCharsets.UTF_8));
                 producer.send(record).get();
             }
@@ -279,15 +318,23 @@ class AuditTest extends QueryTestSupport {
     }
 
     private static List<String> ids(String prefix, int count) {
-        return new ArrayList<>(IntStream.range(0, count).mapToObj(i -> prefix + "-" + System.nanoTime() + "-" + i).toList());
+        return new ArrayList<>(
+                IntStream.range(0, count)
+                        .mapToObj(i -> prefix + "-" + System.nanoTime() + "-" + i)
+                        .toList());
     }
 
     @Test
     void aPartitionsRowsStoredAfterANewerOffsetAreOutOfKafkaOrder() throws Exception {
         // partition 0 stored as offsets 0, 1, 2, then 1 again (a replay); partition 1 in order
-        insertRows(List.of(new Row("o-0", "m-0", "c", 0, 0), new Row("o-1", "m-1", "c", 0, 1),
-                new Row("o-a", "m-a", "c", 1, 0), new Row("o-2", "m-2", "c", 0, 2), new Row("o-b", "m-b", "c", 1, 1),
-                new Row("o-1", "m-1", "c", 0, 1)));
+        insertRows(
+                List.of(
+                        new Row("o-0", "m-0", "c", 0, 0),
+                        new Row("o-1", "m-1", "c", 0, 1),
+                        new Row("o-a", "m-a", "c", 1, 0),
+                        new Row("o-2", "m-2", "c", 0, 2),
+                        new Row("o-b", "m-b", "c", 1, 1),
+                        new Row("o-1", "m-1", "c", 0, 1)));
 
         AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(0).build());
 

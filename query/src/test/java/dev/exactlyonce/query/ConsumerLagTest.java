@@ -80,11 +80,15 @@ class ConsumerLagTest extends QueryTestSupport {
     void kafkaOffsetsAheadOfTheDatabaseAfterAnAtLeastOncePeriodWin() throws Exception {
         produce(List.of("lag-s-1", "lag-s-2", "lag-s-3", "lag-s-4", "lag-s-5", "lag-s-6"));
         Map<TopicPartition, Long> ends = endOffsets(Topics.ORDERS);
-        // exactly-once stored offsets long ago, then at-least-once consumed to the end (Kafka offsets only):
+        // exactly-once stored offsets long ago, then at-least-once consumed to the end (Kafka
+        // offsets only):
         // the consumer seeks to the larger of the two, so the stale database offsets are not lag
         commitGroupOffsets("lag-stale-group", ends);
         for (var entry : ends.entrySet()) {
-            insertDbOffset("lag-stale-group", entry.getKey().partition(), Math.max(0, entry.getValue() - 4));
+            insertDbOffset(
+                    "lag-stale-group",
+                    entry.getKey().partition(),
+                    Math.max(0, entry.getValue() - 4));
         }
 
         GetConsumerLagResponse lag = lag("lag-stale-group");
@@ -104,14 +108,27 @@ class ConsumerLagTest extends QueryTestSupport {
             // an aborted transaction: its records and its marker are not lag
             producer.beginTransaction();
             for (int i = 0; i < 3; i++) {
-                producer.send(new ProducerRecord<>(Topics.ORDERS, 0, "k", orderRecord(Topics.ORDERS, "tx-a", "tx-a-" + i).value()));
+                producer.send(
+                        new ProducerRecord<>(
+                                Topics.ORDERS,
+                                0,
+                                "k",
+                                orderRecord(Topics.ORDERS, "tx-a", "tx-a-" + i).value()));
             }
             producer.flush();
             producer.abortTransaction();
             producer.beginTransaction();
             RecordMetadata last = null;
             for (int i = 0; i < 2; i++) {
-                last = producer.send(new ProducerRecord<>(Topics.ORDERS, 0, "k", orderRecord(Topics.ORDERS, "tx-c", "tx-c-" + i).value())).get();
+                last =
+                        producer.send(
+                                        new ProducerRecord<>(
+                                                Topics.ORDERS,
+                                                0,
+                                                "k",
+                                                orderRecord(Topics.ORDERS, "tx-c", "tx-c-" + i)
+                                                        .value()))
+                                .get();
             }
             producer.commitTransaction();
             lastCommittedOffset = last.offset();
@@ -131,9 +148,13 @@ class ConsumerLagTest extends QueryTestSupport {
     }
 
     private GetConsumerLagResponse lag(String group) {
-        GetConsumerLagResponse lag = query().getConsumerLag(GetConsumerLagRequest.newBuilder().setGroupId(group).build());
+        GetConsumerLagResponse lag =
+                query().getConsumerLag(
+                                GetConsumerLagRequest.newBuilder().setGroupId(group).build());
         assertThat(lag.getGroupId()).isEqualTo(group);
-        assertThat(lag.getPartitionsList()).extracting(PartitionLag::getPartition).containsExactly(0, 1, 2);
+        assertThat(lag.getPartitionsList())
+                .extracting(PartitionLag::getPartition)
+                .containsExactly(0, 1, 2);
         return lag;
     }
 }

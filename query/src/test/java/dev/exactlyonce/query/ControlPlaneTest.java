@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The control plane is locked: Reset (which empties the dedup table too) and RecordBenchmark need the
- * bearer token (none: UNAUTHENTICATED, a wrong one: PERMISSION_DENIED); reads are open unless
+ * The control plane is locked: Reset (which empties the dedup table too) and RecordBenchmark need
+ * the bearer token (none: UNAUTHENTICATED, a wrong one: PERMISSION_DENIED); reads are open unless
  * {@code app.control.reads-require-token}.
  */
 @MicronautTest(transactional = false)
@@ -32,19 +32,35 @@ class ControlPlaneTest extends QueryTestSupport {
 
     @Test
     void resetAndRecordBenchmarkNeedTheToken() {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        ManagedChannel channel =
+                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
+                        .usePlaintext()
+                        .build();
         try {
-            var anonymous = QueryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-            assertThat(code(() -> anonymous.reset(ResetRequest.getDefaultInstance()))).isEqualTo(Status.Code.UNAUTHENTICATED);
-            assertThat(code(() -> anonymous.recordBenchmark(RecordBenchmarkRequest.getDefaultInstance())))
+            var anonymous =
+                    QueryServiceGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(60, TimeUnit.SECONDS);
+            assertThat(code(() -> anonymous.reset(ResetRequest.getDefaultInstance())))
+                    .isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(
+                            code(
+                                    () ->
+                                            anonymous.recordBenchmark(
+                                                    RecordBenchmarkRequest.getDefaultInstance())))
                     .isEqualTo(Status.Code.UNAUTHENTICATED);
 
             var wrong = new ControlToken("not-the-token").on(anonymous);
-            assertThat(code(() -> wrong.reset(ResetRequest.getDefaultInstance()))).isEqualTo(Status.Code.PERMISSION_DENIED);
-            assertThat(code(() -> wrong.recordBenchmark(RecordBenchmarkRequest.getDefaultInstance())))
+            assertThat(code(() -> wrong.reset(ResetRequest.getDefaultInstance())))
+                    .isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(
+                            code(
+                                    () ->
+                                            wrong.recordBenchmark(
+                                                    RecordBenchmarkRequest.getDefaultInstance())))
                     .isEqualTo(Status.Code.PERMISSION_DENIED);
 
-            assertThat(ControlToken.TEST.on(anonymous).reset(ResetRequest.getDefaultInstance())).isNotNull();
+            assertThat(ControlToken.TEST.on(anonymous).reset(ResetRequest.getDefaultInstance()))
+                    .isNotNull();
         } finally {
             channel.shutdownNow();
         }
@@ -52,9 +68,14 @@ class ControlPlaneTest extends QueryTestSupport {
 
     @Test
     void readsAreOpenByDefault() {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext().build();
+        ManagedChannel channel =
+                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
+                        .usePlaintext()
+                        .build();
         try {
-            var anonymous = QueryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+            var anonymous =
+                    QueryServiceGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(60, TimeUnit.SECONDS);
             assertThat(anonymous.getStats(GetStatsRequest.getDefaultInstance())).isNotNull();
             assertThat(anonymous.listTopics(ListTopicsRequest.getDefaultInstance())).isNotNull();
         } finally {
@@ -66,13 +87,28 @@ class ControlPlaneTest extends QueryTestSupport {
     void readsNeedTheTokenWhenSwitched() {
         Map<String, Object> properties = new HashMap<>(getProperties());
         properties.put("app.control.reads-require-token", "true");
-        try (EmbeddedServer management = ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
-            ManagedChannel closed = ManagedChannelBuilder.forAddress("127.0.0.1",
-                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort()).usePlaintext().build();
+        try (EmbeddedServer management =
+                ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
+            ManagedChannel closed =
+                    ManagedChannelBuilder.forAddress(
+                                    "127.0.0.1",
+                                    management
+                                            .getApplicationContext()
+                                            .getBean(GrpcEmbeddedServer.class)
+                                            .getPort())
+                            .usePlaintext()
+                            .build();
             try {
-                var reader = QueryServiceGrpc.newBlockingStub(closed).withDeadlineAfter(60, TimeUnit.SECONDS);
-                assertThat(code(() -> reader.getStats(GetStatsRequest.getDefaultInstance()))).isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(ControlToken.TEST.on(reader).getStats(GetStatsRequest.getDefaultInstance())).isNotNull();
+                var reader =
+                        QueryServiceGrpc.newBlockingStub(closed)
+                                .withDeadlineAfter(60, TimeUnit.SECONDS);
+                assertThat(code(() -> reader.getStats(GetStatsRequest.getDefaultInstance())))
+                        .isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(
+                                ControlToken.TEST
+                                        .on(reader)
+                                        .getStats(GetStatsRequest.getDefaultInstance()))
+                        .isNotNull();
             } finally {
                 closed.shutdownNow();
             }
@@ -80,7 +116,8 @@ class ControlPlaneTest extends QueryTestSupport {
     }
 
     private static Status.Code code(Runnable call) {
-        StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, call::run);
+        StatusRuntimeException refused =
+                catchThrowableOfType(StatusRuntimeException.class, call::run);
         return refused == null ? Status.Code.OK : refused.getStatus().getCode();
     }
 }

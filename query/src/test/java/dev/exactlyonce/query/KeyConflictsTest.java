@@ -21,10 +21,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A key reused for another order, as the consumer leaves it: the first order stored, the second refused
- * and recorded in order_conflicts, both records in Kafka under one message id. GetStats, GetDuplicateStats
- * and Audit report the conflict; the audit counts the refused order as accounted for, not lost, and not
- * as a duplicate.
+ * A key reused for another order, as the consumer leaves it: the first order stored, the second
+ * refused and recorded in order_conflicts, both records in Kafka under one message id. GetStats,
+ * GetDuplicateStats and Audit report the conflict; the audit counts the refused order as accounted
+ * for, not lost, and not as a duplicate.
  */
 @MicronautTest(transactional = false)
 class KeyConflictsTest extends QueryTestSupport {
@@ -35,7 +35,8 @@ class KeyConflictsTest extends QueryTestSupport {
 
     @Override
     Map<String, String> extraProperties() {
-        return Map.of("app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1");
+        return Map.of(
+                "app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1");
     }
 
     @BeforeEach
@@ -49,7 +50,12 @@ class KeyConflictsTest extends QueryTestSupport {
         String reusedKey = "m-" + System.nanoTime();
         List<String> messageIds = List.of(reusedKey, reusedKey + "-b", reusedKey + "-c");
         // the second record of the reused key: same message id, another order
-        produce(List.of(messageIds.get(0), messageIds.get(1), messageIds.get(2), messageIds.get(0)));
+        produce(
+                List.of(
+                        messageIds.get(0),
+                        messageIds.get(1),
+                        messageIds.get(2),
+                        messageIds.get(0)));
         insertRows(messageIds.stream().map(id -> Row.of("order-" + id, id, "cust-1")).toList());
         insertConflict(reusedKey, "order-" + reusedKey, 1, 42, "cust-2");
         commitGroupOffsets(GROUP, endOffsets(Topics.ORDERS));
@@ -59,8 +65,11 @@ class KeyConflictsTest extends QueryTestSupport {
         assertThat(stats.getDuplicateRows()).isZero();
         assertThat(stats.getKeyConflicts()).isEqualTo(1);
 
-        DuplicateStats duplicates = query().getDuplicateStats(GetDuplicateStatsRequest.getDefaultInstance());
-        assertThat(duplicates.getExactlyOnceHolds()).as("a refused order is not a duplicate").isTrue();
+        DuplicateStats duplicates =
+                query().getDuplicateStats(GetDuplicateStatsRequest.getDefaultInstance());
+        assertThat(duplicates.getExactlyOnceHolds())
+                .as("a refused order is not a duplicate")
+                .isTrue();
         assertThat(duplicates.getKeyConflicts()).isEqualTo(1);
         KeyConflict conflict = duplicates.getConflicts(0);
         assertThat(conflict.getOrderId()).isEqualTo("order-" + reusedKey);
@@ -74,26 +83,37 @@ class KeyConflictsTest extends QueryTestSupport {
         assertThat(conflict.hasDetectedAt()).isTrue();
 
         // the client placed 4 orders and saw each acknowledged: 3 stored, 1 refused and recorded
-        AuditResponse audit = query().audit(AuditRequest.newBuilder().setWaitSeconds(5).setAcknowledged(4).build());
+        AuditResponse audit =
+                query().audit(
+                                AuditRequest.newBuilder()
+                                        .setWaitSeconds(5)
+                                        .setAcknowledged(4)
+                                        .build());
         assertThat(audit.getKeyConflicts()).isEqualTo(1);
         assertThat(audit.getKeyConflictRecords()).isEqualTo(1);
         assertThat(audit.getCommittedInKafka()).isEqualTo(3);
         assertThat(audit.getStoredDistinct()).isEqualTo(3);
         assertThat(audit.getLost()).isZero();
         assertThat(audit.getDuplicated()).isZero();
-        assertThat(audit.getVerdict()).as("a refused order is named, never exactly once")
+        assertThat(audit.getVerdict())
+                .as("a refused order is named, never exactly once")
                 .isEqualTo("STORED_ONCE_EXCEPT (1 key conflict)");
     }
 
     @Test
     void resetEmptiesTheConflictsWithTheOrders() throws Exception {
         insertConflict("m-" + System.nanoTime(), "order-x", 0, 7, "cust-2");
-        assertThat(query().getStats(GetStatsRequest.getDefaultInstance()).getKeyConflicts()).isEqualTo(1);
+        assertThat(query().getStats(GetStatsRequest.getDefaultInstance()).getKeyConflicts())
+                .isEqualTo(1);
 
         query().reset(ResetRequest.getDefaultInstance());
 
-        assertThat(query().getStats(GetStatsRequest.getDefaultInstance()).getKeyConflicts()).isZero();
-        assertThat(query().getDuplicateStats(GetDuplicateStatsRequest.getDefaultInstance()).getConflictsList()).isEmpty();
+        assertThat(query().getStats(GetStatsRequest.getDefaultInstance()).getKeyConflicts())
+                .isZero();
+        assertThat(
+                        query().getDuplicateStats(GetDuplicateStatsRequest.getDefaultInstance())
+                                .getConflictsList())
+                .isEmpty();
     }
 
     private static byte[] fingerprint(int seed) {
@@ -103,12 +123,15 @@ class KeyConflictsTest extends QueryTestSupport {
     }
 
     /** An order_conflicts row as the consumer writes it. */
-    private static void insertConflict(String messageId, String orderId, int partition, long offset, String customer)
+    private static void insertConflict(
+            String messageId, String orderId, int partition, long offset, String customer)
             throws Exception {
-        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO order_conflicts (message_id, order_id, stored_fingerprint, offered_fingerprint, "
-                        + "kafka_partition, kafka_offset, customer_id, items, total_amount, processing_mode, consumer_id) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), 5.50, 'EXACTLY_ONCE', 'consumer-test')")) {
+        try (Connection c = database();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "INSERT INTO order_conflicts (message_id, order_id, stored_fingerprint, offered_fingerprint, "
+                                        + "kafka_partition, kafka_offset, customer_id, items, total_amount, processing_mode, consumer_id) "
+                                        + "VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), 5.50, 'EXACTLY_ONCE', 'consumer-test')")) {
             ps.setString(1, messageId);
             ps.setString(2, orderId);
             ps.setBytes(3, STORED);

@@ -17,10 +17,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * PostgreSQL closes the query service's connections under it, as a restart or a failover does. The pool
- * hands a connection used in the last 500 ms out again without checking it (HikariCP's alive-bypass
- * window), so the next read meets a dead socket: it must be answered on a fresh connection, not with
- * UNAVAILABLE. One pooled connection makes that the connection every call gets.
+ * PostgreSQL closes the query service's connections under it, as a restart or a failover does. The
+ * pool hands a connection used in the last 500 ms out again without checking it (HikariCP's
+ * alive-bypass window), so the next read meets a dead socket: it must be answered on a fresh
+ * connection, not with UNAVAILABLE. One pooled connection makes that the connection every call
+ * gets.
  */
 @MicronautTest(transactional = false)
 class LostConnectionTest extends QueryTestSupport {
@@ -29,12 +30,19 @@ class LostConnectionTest extends QueryTestSupport {
 
     @Override
     Map<String, String> extraProperties() {
-        return Map.of("datasources.default.maximum-pool-size", "1",
-                "datasources.default.minimum-idle", "1",
-                "datasources.default.data-source-properties.ApplicationName", APPLICATION_NAME,
-                "app.query.consumer-group-id", "lost-connection-test-group",
-                "app.query.billing-group-id", "lost-connection-test-billing",
-                "app.query.producer-address", "127.0.0.1:1");
+        return Map.of(
+                "datasources.default.maximum-pool-size",
+                "1",
+                "datasources.default.minimum-idle",
+                "1",
+                "datasources.default.data-source-properties.ApplicationName",
+                APPLICATION_NAME,
+                "app.query.consumer-group-id",
+                "lost-connection-test-group",
+                "app.query.billing-group-id",
+                "lost-connection-test-billing",
+                "app.query.producer-address",
+                "127.0.0.1:1");
     }
 
     @BeforeEach
@@ -46,7 +54,8 @@ class LostConnectionTest extends QueryTestSupport {
 
     @Test
     void readsAreAnsweredAfterPostgresClosedThePooledConnection() throws Exception {
-        assertThat(query().getStats(GetStatsRequest.getDefaultInstance()).getTotalOrders()).isEqualTo(1);
+        assertThat(query().getStats(GetStatsRequest.getDefaultInstance()).getTotalOrders())
+                .isEqualTo(1);
         assertThat(terminateQueryBackends()).isEqualTo(1);
 
         Stats stats = query().getStats(GetStatsRequest.getDefaultInstance());
@@ -57,10 +66,16 @@ class LostConnectionTest extends QueryTestSupport {
 
     @Test
     void anAuditIsAnsweredAfterPostgresClosedThePooledConnection() throws Exception {
-        assertThat(query().getStats(GetStatsRequest.getDefaultInstance()).getTotalOrders()).isEqualTo(1);
+        assertThat(query().getStats(GetStatsRequest.getDefaultInstance()).getTotalOrders())
+                .isEqualTo(1);
         assertThat(terminateQueryBackends()).isEqualTo(1);
 
-        AuditResponse audit = query().audit(AuditRequest.newBuilder().setWaitSeconds(0).setAcknowledged(1).build());
+        AuditResponse audit =
+                query().audit(
+                                AuditRequest.newBuilder()
+                                        .setWaitSeconds(0)
+                                        .setAcknowledged(1)
+                                        .build());
 
         assertThat(audit.getStoredRows()).isEqualTo(1);
         assertThat(audit.getStoredDistinct()).isEqualTo(1);
@@ -68,9 +83,14 @@ class LostConnectionTest extends QueryTestSupport {
 
     /** What a restart does to every session, without the downtime: pg_terminate_backend (57P01). */
     private static int terminateQueryBackends() throws Exception {
-        try (Connection c = database(); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
-                     + " WHERE application_name = '" + APPLICATION_NAME + "'")) {
+        try (Connection c = database();
+                Statement s = c.createStatement();
+                ResultSet r =
+                        s.executeQuery(
+                                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+                                        + " WHERE application_name = '"
+                                        + APPLICATION_NAME
+                                        + "'")) {
             r.next();
             return r.getInt(1);
         }

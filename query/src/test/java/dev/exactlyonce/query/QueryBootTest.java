@@ -11,16 +11,16 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** The service boots against real Kafka and PostgreSQL and answers what grpcurl and Prometheus ask. */
+/**
+ * The service boots against real Kafka and PostgreSQL and answers what grpcurl and Prometheus ask.
+ */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QueryBootTest implements TestPropertyProvider {
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
-    @Inject
-    EmbeddedServer managementServer;
+    @Inject EmbeddedServer managementServer;
 
     @Override
     public Map<String, String> getProperties() {
@@ -29,7 +29,8 @@ class QueryBootTest implements TestPropertyProvider {
 
     @Test
     void servesHealthReflectionAndMetrics() throws Exception {
-        try (ServiceProbe probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort())) {
+        try (ServiceProbe probe =
+                new ServiceProbe(grpcServer.getPort(), managementServer.getPort())) {
             probe.assertServes("exactlyonce.v1.QueryService");
         }
     }

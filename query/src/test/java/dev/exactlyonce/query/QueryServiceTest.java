@@ -36,9 +36,9 @@ import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -55,8 +55,7 @@ import org.junit.jupiter.api.Test;
 @MicronautTest(transactional = false)
 class QueryServiceTest extends QueryTestSupport {
 
-    @Inject
-    EmbeddedServer managementServer;
+    @Inject EmbeddedServer managementServer;
 
     @BeforeEach
     void knownDataSet() throws Exception {
@@ -81,7 +80,8 @@ class QueryServiceTest extends QueryTestSupport {
         assertThat(stats.getProcessedMessages()).isEqualTo(4);
         assertThat(stats.getOrdersPerSecondLastMinute()).isEqualTo(5 / 60.0);
         assertThat(stats.hasFirstProcessedAt()).isTrue();
-        assertThat(stats.getLastProcessedAt().getSeconds()).isGreaterThanOrEqualTo(stats.getFirstProcessedAt().getSeconds());
+        assertThat(stats.getLastProcessedAt().getSeconds())
+                .isGreaterThanOrEqualTo(stats.getFirstProcessedAt().getSeconds());
     }
 
     @Test
@@ -90,18 +90,33 @@ class QueryServiceTest extends QueryTestSupport {
 
         assertThat(duplicates.getDuplicatedOrderIds()).isEqualTo(1);
         assertThat(duplicates.getExtraRows()).isEqualTo(1);
-        assertThat(duplicates.getDuplicatesList()).containsExactly(DuplicateOrder.newBuilder()
-                .setMessageId("m-2").setOrderId("o-2").setCustomerId("cust-b").setCount(2).build());
+        assertThat(duplicates.getDuplicatesList())
+                .containsExactly(
+                        DuplicateOrder.newBuilder()
+                                .setMessageId("m-2")
+                                .setOrderId("o-2")
+                                .setCustomerId("cust-b")
+                                .setCount(2)
+                                .build());
         assertThat(duplicates.getExactlyOnceHolds()).isFalse();
     }
 
     @Test
     void listOrdersPagesNewestFirstAndFiltersByCustomer() {
-        ListOrdersResponse first = query().listOrders(ListOrdersRequest.newBuilder().setLimit(2).build());
-        ListOrdersResponse second = query().listOrders(ListOrdersRequest.newBuilder().setLimit(2)
-                .setPageToken(first.getNextPageToken()).build());
-        ListOrdersResponse third = query().listOrders(ListOrdersRequest.newBuilder().setLimit(2)
-                .setPageToken(second.getNextPageToken()).build());
+        ListOrdersResponse first =
+                query().listOrders(ListOrdersRequest.newBuilder().setLimit(2).build());
+        ListOrdersResponse second =
+                query().listOrders(
+                                ListOrdersRequest.newBuilder()
+                                        .setLimit(2)
+                                        .setPageToken(first.getNextPageToken())
+                                        .build());
+        ListOrdersResponse third =
+                query().listOrders(
+                                ListOrdersRequest.newBuilder()
+                                        .setLimit(2)
+                                        .setPageToken(second.getNextPageToken())
+                                        .build());
 
         assertThat(orderIds(first)).containsExactly("o-5", "o-3");
         assertThat(orderIds(second)).containsExactly("o-2", "o-2");
@@ -110,46 +125,92 @@ class QueryServiceTest extends QueryTestSupport {
         StoredOrder newest = first.getOrders(0);
         assertThat(newest.getMessageId()).isEqualTo("m-5");
         assertThat(newest.getCustomerId()).isEqualTo("cust-a");
-        assertThat(newest.getItemsList()).containsExactly(
-                OrderItem.newBuilder().setName("Widget").setQuantity(2).setPrice(19.99).build());
+        assertThat(newest.getItemsList())
+                .containsExactly(
+                        OrderItem.newBuilder()
+                                .setName("Widget")
+                                .setQuantity(2)
+                                .setPrice(19.99)
+                                .build());
         assertThat(newest.getTotalAmount()).isEqualTo(39.98);
         assertThat(newest.getProcessingMode()).isEqualTo(DeliveryMode.EXACTLY_ONCE);
 
-        ListOrdersResponse customerA = query().listOrders(ListOrdersRequest.newBuilder().setCustomerId("cust-a").build());
+        ListOrdersResponse customerA =
+                query().listOrders(ListOrdersRequest.newBuilder().setCustomerId("cust-a").build());
         assertThat(orderIds(customerA)).containsExactly("o-5", "o-3", "o-1");
         assertThat(customerA.getNextPageToken()).isEmpty();
     }
 
     @Test
     void getOrderShowsEveryStoredRowAndItsDedupRecord() {
-        GetOrderResponse order = query().getOrder(GetOrderRequest.newBuilder().setOrderId("o-2").build());
+        GetOrderResponse order =
+                query().getOrder(GetOrderRequest.newBuilder().setOrderId("o-2").build());
 
-        assertThat(order.getRowsList()).hasSize(2).allSatisfy(row -> assertThat(row.getMessageId()).isEqualTo("m-2"));
-        assertThat(order.getProcessedMessagesList()).singleElement()
+        assertThat(order.getRowsList())
+                .hasSize(2)
+                .allSatisfy(row -> assertThat(row.getMessageId()).isEqualTo("m-2"));
+        assertThat(order.getProcessedMessagesList())
+                .singleElement()
                 .satisfies(p -> assertThat(p.getMessageId()).isEqualTo("m-2"));
 
-        assertStatus(() -> query().getOrder(GetOrderRequest.newBuilder().setOrderId("o-4").build()),
-                Status.Code.NOT_FOUND, "order_id");
+        assertStatus(
+                () -> query().getOrder(GetOrderRequest.newBuilder().setOrderId("o-4").build()),
+                Status.Code.NOT_FOUND,
+                "order_id");
     }
 
     @Test
     void invalidArgumentsNameTheField() {
-        assertStatus(() -> query().getOrder(GetOrderRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT, "order_id");
-        assertStatus(() -> query().listOrders(ListOrdersRequest.newBuilder().setLimit(501).build()),
-                Status.Code.INVALID_ARGUMENT, "limit");
-        assertStatus(() -> query().listOrders(ListOrdersRequest.newBuilder().setLimit(-1).build()),
-                Status.Code.INVALID_ARGUMENT, "limit");
-        assertStatus(() -> query().listOrders(ListOrdersRequest.newBuilder().setPageToken("not a token").build()),
-                Status.Code.INVALID_ARGUMENT, "page_token");
-        assertStatus(() -> query().listOrders(ListOrdersRequest.newBuilder().setPageToken(
-                java.util.Base64.getUrlEncoder().encodeToString("after:-5".getBytes())).build()),
-                Status.Code.INVALID_ARGUMENT, "page_token");
-        assertStatus(() -> query().getDuplicateStats(GetDuplicateStatsRequest.newBuilder().setLimit(0).build()),
-                Status.Code.INVALID_ARGUMENT, "limit");
-        assertStatus(() -> query().recordBenchmark(RecordBenchmarkRequest.newBuilder()
-                        .addFigures(BenchmarkFigures.newBuilder().setWorkload("x").setP99Ms(Double.NaN)
-                                .setMode(DeliveryMode.AT_LEAST_ONCE)).build()),
-                Status.Code.INVALID_ARGUMENT, "figures[0].p99_ms");
+        assertStatus(
+                () -> query().getOrder(GetOrderRequest.getDefaultInstance()),
+                Status.Code.INVALID_ARGUMENT,
+                "order_id");
+        assertStatus(
+                () -> query().listOrders(ListOrdersRequest.newBuilder().setLimit(501).build()),
+                Status.Code.INVALID_ARGUMENT,
+                "limit");
+        assertStatus(
+                () -> query().listOrders(ListOrdersRequest.newBuilder().setLimit(-1).build()),
+                Status.Code.INVALID_ARGUMENT,
+                "limit");
+        assertStatus(
+                () ->
+                        query().listOrders(
+                                        ListOrdersRequest.newBuilder()
+                                                .setPageToken("not a token")
+                                                .build()),
+                Status.Code.INVALID_ARGUMENT,
+                "page_token");
+        assertStatus(
+                () ->
+                        query().listOrders(
+                                        ListOrdersRequest.newBuilder()
+                                                .setPageToken(
+                                                        java.util.Base64.getUrlEncoder()
+                                                                .encodeToString(
+                                                                        "after:-5".getBytes()))
+                                                .build()),
+                Status.Code.INVALID_ARGUMENT,
+                "page_token");
+        assertStatus(
+                () ->
+                        query().getDuplicateStats(
+                                        GetDuplicateStatsRequest.newBuilder().setLimit(0).build()),
+                Status.Code.INVALID_ARGUMENT,
+                "limit");
+        assertStatus(
+                () ->
+                        query().recordBenchmark(
+                                        RecordBenchmarkRequest.newBuilder()
+                                                .addFigures(
+                                                        BenchmarkFigures.newBuilder()
+                                                                .setWorkload("x")
+                                                                .setP99Ms(Double.NaN)
+                                                                .setMode(
+                                                                        DeliveryMode.AT_LEAST_ONCE))
+                                                .build()),
+                Status.Code.INVALID_ARGUMENT,
+                "figures[0].p99_ms");
     }
 
     @Test
@@ -161,51 +222,94 @@ class QueryServiceTest extends QueryTestSupport {
 
         assertThat(reset.getOrdersDeleted()).isEqualTo(5);
         assertThat(reset.getProcessedMessagesDeleted()).isEqualTo(4);
-        assertThat(reset.getAuditWindowStartList()).filteredOn(o -> o.getTopic().equals(Topics.ORDERS))
+        assertThat(reset.getAuditWindowStartList())
+                .filteredOn(o -> o.getTopic().equals(Topics.ORDERS))
                 .hasSize(Topics.ORDERS_PARTITIONS)
-                .allSatisfy(o -> assertThat(o.getOffset())
-                        .isEqualTo(ends.get(new org.apache.kafka.common.TopicPartition(Topics.ORDERS, o.getPartition()))));
-        // the PostgreSQL leg's dead letters are rows (dead_letters), emptied by Reset: orders.dlq is no part of a window
-        assertThat(reset.getAuditWindowStartList()).extracting(o -> o.getTopic()).doesNotContain(Topics.DLQ)
+                .allSatisfy(
+                        o ->
+                                assertThat(o.getOffset())
+                                        .isEqualTo(
+                                                ends.get(
+                                                        new org.apache.kafka.common.TopicPartition(
+                                                                Topics.ORDERS, o.getPartition()))));
+        // the PostgreSQL leg's dead letters are rows (dead_letters), emptied by Reset: orders.dlq
+        // is no part of a window
+        assertThat(reset.getAuditWindowStartList())
+                .extracting(o -> o.getTopic())
+                .doesNotContain(Topics.DLQ)
                 .contains(Topics.INVOICES, Topics.BILLING_DLQ);
         Stats stats = query().getStats(GetStatsRequest.getDefaultInstance());
         assertThat(stats.getTotalOrders()).isZero();
         assertThat(stats.getProcessedMessages()).isZero();
         assertThat(stats.getOrdersPerSecondLastMinute()).isZero();
         assertThat(stats.hasFirstProcessedAt()).isFalse();
-        assertThat(query().getDuplicateStats(GetDuplicateStatsRequest.getDefaultInstance()).getExactlyOnceHolds()).isTrue();
+        assertThat(
+                        query().getDuplicateStats(GetDuplicateStatsRequest.getDefaultInstance())
+                                .getExactlyOnceHolds())
+                .isTrue();
         // announced to the other services (billing's retry dedup starts over at the window)
-        try (SharedSettings<ResetResponse> announced = new SharedSettings<>(
-                KafkaConnection.plaintext(INFRA.bootstrapServers()), Topics.AUDIT_WINDOW_SETTING,
-                ResetResponse.getDefaultInstance(), ResetResponse.parser(), value -> { }).start(Duration.ofSeconds(10))) {
-            assertThat(announced.current().getAuditWindowStartList()).isEqualTo(reset.getAuditWindowStartList());
+        try (SharedSettings<ResetResponse> announced =
+                new SharedSettings<>(
+                                KafkaConnection.plaintext(INFRA.bootstrapServers()),
+                                Topics.AUDIT_WINDOW_SETTING,
+                                ResetResponse.getDefaultInstance(),
+                                ResetResponse.parser(),
+                                value -> {})
+                        .start(Duration.ofSeconds(10))) {
+            assertThat(announced.current().getAuditWindowStartList())
+                    .isEqualTo(reset.getAuditWindowStartList());
         }
     }
 
     @Test
     void compareSemanticsShowsTheModeClassesAndTheLatestBenchmark() {
-        BenchmarkFigures older = BenchmarkFigures.newBuilder().setWorkload("PlaceOrder x64").setMode(DeliveryMode.EXACTLY_ONCE)
-                .setOrders(1000).setAcknowledgedPerSecond(900).setStoredPerSecond(800).setP50Ms(3).setP95Ms(9)
-                .setP99Ms(15).setMaxMs(40).setVerdict("EXACTLY_ONCE").build();
+        BenchmarkFigures older =
+                BenchmarkFigures.newBuilder()
+                        .setWorkload("PlaceOrder x64")
+                        .setMode(DeliveryMode.EXACTLY_ONCE)
+                        .setOrders(1000)
+                        .setAcknowledgedPerSecond(900)
+                        .setStoredPerSecond(800)
+                        .setP50Ms(3)
+                        .setP95Ms(9)
+                        .setP99Ms(15)
+                        .setMaxMs(40)
+                        .setVerdict("EXACTLY_ONCE")
+                        .build();
         query().recordBenchmark(RecordBenchmarkRequest.newBuilder().addFigures(older).build());
-        query().recordBenchmark(RecordBenchmarkRequest.newBuilder()
-                .addFigures(older.toBuilder().setAcknowledgedPerSecond(1200)).build());
+        query().recordBenchmark(
+                        RecordBenchmarkRequest.newBuilder()
+                                .addFigures(older.toBuilder().setAcknowledgedPerSecond(1200))
+                                .build());
 
         var response = query().compareSemantics(CompareSemanticsRequest.getDefaultInstance());
 
-        assertThat(response.getModesList()).extracting(ModeSemantics::getMode)
-                .containsExactly(DeliveryMode.AT_MOST_ONCE, DeliveryMode.AT_LEAST_ONCE, DeliveryMode.EXACTLY_ONCE);
+        assertThat(response.getModesList())
+                .extracting(ModeSemantics::getMode)
+                .containsExactly(
+                        DeliveryMode.AT_MOST_ONCE,
+                        DeliveryMode.AT_LEAST_ONCE,
+                        DeliveryMode.EXACTLY_ONCE);
         for (ModeSemantics mode : response.getModesList()) {
             assertThat(mode.getProducerSettingsMap())
-                    .isEqualTo(ProducerSemantics.kafkaSettings(mode.getMode(), "order-producer-<pod>"));
-            assertThat(mode.getConsumerStepsList()).isEqualTo(ConsumerSemantics.steps(mode.getMode()).stream()
-                    .map(ConsumerSemantics.Step::description).toList());
-            assertThat(mode.getBillingStepsList()).isEqualTo(BillingSemantics.steps(mode.getMode()).stream()
-                    .map(BillingSemantics.Step::description).toList());
+                    .isEqualTo(
+                            ProducerSemantics.kafkaSettings(
+                                    mode.getMode(), "order-producer-<pod>"));
+            assertThat(mode.getConsumerStepsList())
+                    .isEqualTo(
+                            ConsumerSemantics.steps(mode.getMode()).stream()
+                                    .map(ConsumerSemantics.Step::description)
+                                    .toList());
+            assertThat(mode.getBillingStepsList())
+                    .isEqualTo(
+                            BillingSemantics.steps(mode.getMode()).stream()
+                                    .map(BillingSemantics.Step::description)
+                                    .toList());
             assertThat(mode.getLoss()).isNotBlank();
         }
         ModeSemantics exactlyOnce = response.getModes(2);
-        assertThat(exactlyOnce.getLatestBenchmarksList()).singleElement()
+        assertThat(exactlyOnce.getLatestBenchmarksList())
+                .singleElement()
                 .satisfies(b -> assertThat(b.getAcknowledgedPerSecond()).isEqualTo(1200));
         assertThat(response.getModes(0).getLatestBenchmarksList()).isEmpty();
     }
@@ -215,44 +319,78 @@ class QueryServiceTest extends QueryTestSupport {
         var cluster = query().listTopics(ListTopicsRequest.getDefaultInstance());
         var topics = cluster.getTopicsList();
 
-        TopicInfo orders = topics.stream().filter(t -> t.getName().equals(Topics.ORDERS)).findFirst().orElseThrow();
+        TopicInfo orders =
+                topics.stream()
+                        .filter(t -> t.getName().equals(Topics.ORDERS))
+                        .findFirst()
+                        .orElseThrow();
         assertThat(orders.getPartitionCount()).isEqualTo(Topics.ORDERS_PARTITIONS);
-        assertThat(orders.getPartitionsList()).allSatisfy(p -> {
-            assertThat(p.getLeader()).isGreaterThanOrEqualTo(0);
-            assertThat(p.getIsrList()).containsExactlyElementsOf(p.getReplicasList());
-            assertThat(p.getEndOffset()).isGreaterThanOrEqualTo(p.getStartOffset());
-        });
-        assertThat(topics).extracting(TopicInfo::getName).contains(Topics.DLQ, Topics.SETTINGS, Topics.BILLING_DLQ);
-        TopicInfo invoices = topics.stream().filter(t -> t.getName().equals(Topics.INVOICES)).findFirst().orElseThrow();
+        assertThat(orders.getPartitionsList())
+                .allSatisfy(
+                        p -> {
+                            assertThat(p.getLeader()).isGreaterThanOrEqualTo(0);
+                            assertThat(p.getIsrList())
+                                    .containsExactlyElementsOf(p.getReplicasList());
+                            assertThat(p.getEndOffset()).isGreaterThanOrEqualTo(p.getStartOffset());
+                        });
+        assertThat(topics)
+                .extracting(TopicInfo::getName)
+                .contains(Topics.DLQ, Topics.SETTINGS, Topics.BILLING_DLQ);
+        TopicInfo invoices =
+                topics.stream()
+                        .filter(t -> t.getName().equals(Topics.INVOICES))
+                        .findFirst()
+                        .orElseThrow();
         assertThat(invoices.getPartitionCount()).isEqualTo(Topics.INVOICES_PARTITIONS);
-        // the testkit's single broker: one copy of everything, and a Kafka 4 cluster runs transactions v2
+        // the testkit's single broker: one copy of everything, and a Kafka 4 cluster runs
+        // transactions v2
         assertThat(orders.getReplicationFactor()).isEqualTo(1);
         assertThat(orders.getMinInsyncReplicas()).isEqualTo(1);
         assertThat(cluster.getBrokersCount()).isEqualTo(1);
         assertThat(cluster.getControllerId()).isEqualTo(cluster.getBrokers(0).getId());
-        assertThat(cluster.getFinalizedFeaturesMap()).containsEntry("transaction.version", 2).containsKey("metadata.version");
+        assertThat(cluster.getFinalizedFeaturesMap())
+                .containsEntry("transaction.version", 2)
+                .containsKey("metadata.version");
     }
 
     @Test
     void pagingReturnsEveryRowOnceWhileRowsAreInserted() throws Exception {
-        List<Row> existing = IntStream.range(0, 300).mapToObj(i -> Row.of("p-" + i, "pm-" + i, "cust-p")).toList();
+        List<Row> existing =
+                IntStream.range(0, 300)
+                        .mapToObj(i -> Row.of("p-" + i, "pm-" + i, "cust-p"))
+                        .toList();
         insertRows(existing);
-        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-            for (int batch = 0; batch < 20; batch++) {
-                int b = batch;
-                try {
-                    insertRows(IntStream.range(0, 10).mapToObj(i -> Row.of("new-" + b + "-" + i, "nm-" + b + "-" + i, "cust-p")).toList());
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        });
+        CompletableFuture<Void> writer =
+                CompletableFuture.runAsync(
+                        () -> {
+                            for (int batch = 0; batch < 20; batch++) {
+                                int b = batch;
+                                try {
+                                    insertRows(
+                                            IntStream.range(0, 10)
+                                                    .mapToObj(
+                                                            i ->
+                                                                    Row.of(
+                                                                            "new-" + b + "-" + i,
+                                                                            "nm-" + b + "-" + i,
+                                                                            "cust-p"))
+                                                    .toList());
+                                } catch (Exception e) {
+                                    throw new IllegalStateException(e);
+                                }
+                            }
+                        });
 
         List<String> seen = new ArrayList<>();
         String token = "";
         do {
-            ListOrdersResponse page = query().listOrders(ListOrdersRequest.newBuilder()
-                    .setLimit(37).setCustomerId("cust-p").setPageToken(token).build());
+            ListOrdersResponse page =
+                    query().listOrders(
+                                    ListOrdersRequest.newBuilder()
+                                            .setLimit(37)
+                                            .setCustomerId("cust-p")
+                                            .setPageToken(token)
+                                            .build());
             page.getOrdersList().forEach(o -> seen.add(o.getOrderId()));
             token = page.getNextPageToken();
         } while (!token.isEmpty());
@@ -266,12 +404,16 @@ class QueryServiceTest extends QueryTestSupport {
     void prometheusExportsItsMetricNames() throws Exception {
         query().getStats(GetStatsRequest.getDefaultInstance());
         query().listOrders(ListOrdersRequest.getDefaultInstance());
-        try (ServiceProbe probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort())) {
+        try (ServiceProbe probe =
+                new ServiceProbe(grpcServer.getPort(), managementServer.getPort())) {
             var response = probe.get("/prometheus");
             assertThat(response.statusCode()).isEqualTo(200);
             Set<String> names = new TreeSet<>();
-            response.body().lines().filter(l -> !l.isBlank() && !l.startsWith("#"))
-                    .map(l -> l.split("[{ ]", 2)[0]).forEach(names::add);
+            response.body()
+                    .lines()
+                    .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                    .map(l -> l.split("[{ ]", 2)[0])
+                    .forEach(names::add);
             assertThat(names).contains("jvm_memory_used_bytes");
             Path file = Path.of("target", "prometheus-metric-names.txt");
             Files.createDirectories(file.getParent());
@@ -284,9 +426,12 @@ class QueryServiceTest extends QueryTestSupport {
     }
 
     static void assertStatus(ThrowingCallable call, Status.Code code, String field) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-            assertThat(e.getStatus().getCode()).isEqualTo(code);
-            assertThat(e.getStatus().getDescription()).startsWith(field + ":");
-        });
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(code);
+                            assertThat(e.getStatus().getDescription()).startsWith(field + ":");
+                        });
     }
 }

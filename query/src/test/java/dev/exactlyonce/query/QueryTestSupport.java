@@ -1,14 +1,16 @@
 package dev.exactlyonce.query;
 
+import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
+import dev.exactlyonce.kafka.OrderEventSerde;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.Infrastructure;
 import dev.exactlyonce.testkit.TestInfrastructure;
-import io.micronaut.grpc.server.GrpcEmbeddedServer;
-import io.micronaut.test.support.TestPropertyProvider;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.micronaut.grpc.server.GrpcEmbeddedServer;
+import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -35,8 +37,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.TestInstance;
-import dev.exactlyonce.grpc.v1.OrderEvent;
-import dev.exactlyonce.kafka.OrderEventSerde;
 
 /**
  * What the query tests share: the testkit's Kafka and PostgreSQL with the consumer's real schema
@@ -48,16 +48,18 @@ abstract class QueryTestSupport implements TestPropertyProvider {
 
     static final Infrastructure INFRA = TestInfrastructure.shared();
 
-    @Inject
-    GrpcEmbeddedServer grpcServer;
+    @Inject GrpcEmbeddedServer grpcServer;
 
     private ManagedChannel channel;
     private Admin admin;
 
     @Override
     public Map<String, String> getProperties() {
-        Flyway.configure().dataSource(INFRA.jdbcUrl(), INFRA.jdbcUser(), INFRA.jdbcPassword())
-                .locations("classpath:db/migration").load().migrate();
+        Flyway.configure()
+                .dataSource(INFRA.jdbcUrl(), INFRA.jdbcUser(), INFRA.jdbcPassword())
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
         try {
             Topics.ensureExist(admin(), 10_000);
         } catch (Exception e) {
@@ -75,15 +77,22 @@ abstract class QueryTestSupport implements TestPropertyProvider {
 
     QueryServiceGrpc.QueryServiceBlockingStub query() {
         if (channel == null) {
-            channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort()).usePlaintext()
-                    .intercept(ControlToken.TEST).build();
+            channel =
+                    ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
+                            .usePlaintext()
+                            .intercept(ControlToken.TEST)
+                            .build();
         }
         return QueryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
     Admin admin() {
         if (admin == null) {
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, INFRA.bootstrapServers()));
+            admin =
+                    Admin.create(
+                            Map.of(
+                                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                    INFRA.bootstrapServers()));
         }
         return admin;
     }
@@ -98,7 +107,8 @@ abstract class QueryTestSupport implements TestPropertyProvider {
         }
     }
 
-    // PostgreSQL --------------------------------------------------------------------------------------
+    // PostgreSQL
+    // --------------------------------------------------------------------------------------
 
     static Connection database() throws SQLException {
         return DriverManager.getConnection(INFRA.jdbcUrl(), INFRA.jdbcUser(), INFRA.jdbcPassword());
@@ -106,16 +116,20 @@ abstract class QueryTestSupport implements TestPropertyProvider {
 
     /** Empties every table the consumer and the query service write, as a fresh schema. */
     static void emptyDatabase() throws SQLException {
-        try (Connection c = database(); Statement s = c.createStatement()) {
-            s.execute("TRUNCATE processed_messages, order_conflicts, orders, order_counts, orders_per_second, kafka_offsets, "
-                    + "audit_windows, benchmark_results, dead_letters, retention_gaps");
-            s.execute("UPDATE order_totals SET total_rows = 0, distinct_orders = 0, processed_messages = 0");
+        try (Connection c = database();
+                Statement s = c.createStatement()) {
+            s.execute(
+                    "TRUNCATE processed_messages, order_conflicts, orders, order_counts, orders_per_second, kafka_offsets, "
+                            + "audit_windows, benchmark_results, dead_letters, retention_gaps");
+            s.execute(
+                    "UPDATE order_totals SET total_rows = 0, distinct_orders = 0, processed_messages = 0");
         }
     }
 
     /**
-     * A stored row, as the consumer writes it. Like the consumer, each call moves the GetStats counters in
-     * the same transaction as its rows (count_stored_batch with the rows' message ids, V5).
+     * A stored row, as the consumer writes it. Like the consumer, each call moves the GetStats
+     * counters in the same transaction as its rows (count_stored_batch with the rows' message ids,
+     * V5).
      */
     record Row(String orderId, String messageId, String customerId, int partition, long offset) {
         static Row of(String orderId, String messageId, String customerId) {
@@ -124,10 +138,12 @@ abstract class QueryTestSupport implements TestPropertyProvider {
     }
 
     static void insertRows(List<Row> rows) throws SQLException {
-        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO orders (order_id, message_id, customer_id, items, total_amount, kafka_partition, "
-                        + "kafka_offset, produced_at, processing_mode, consumer_id) "
-                        + "VALUES (?, ?, ?, CAST(? AS jsonb), ?, ?, ?, ?, 'EXACTLY_ONCE', 'consumer-test')")) {
+        try (Connection c = database();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "INSERT INTO orders (order_id, message_id, customer_id, items, total_amount, kafka_partition, "
+                                        + "kafka_offset, produced_at, processing_mode, consumer_id) "
+                                        + "VALUES (?, ?, ?, CAST(? AS jsonb), ?, ?, ?, ?, 'EXACTLY_ONCE', 'consumer-test')")) {
             c.setAutoCommit(false);
             for (Row row : rows) {
                 ps.setString(1, row.orderId());
@@ -147,8 +163,10 @@ abstract class QueryTestSupport implements TestPropertyProvider {
     }
 
     static void insertProcessed(String messageId, String orderId) throws SQLException {
-        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO processed_messages (message_id, order_id, kafka_partition, kafka_offset) VALUES (?, ?, 0, 0)")) {
+        try (Connection c = database();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "INSERT INTO processed_messages (message_id, order_id, kafka_partition, kafka_offset) VALUES (?, ?, 0, 0)")) {
             c.setAutoCommit(false);
             ps.setString(1, messageId);
             ps.setString(2, orderId);
@@ -158,20 +176,27 @@ abstract class QueryTestSupport implements TestPropertyProvider {
         }
     }
 
-    private static void countStored(Connection c, String[] storedMessageIds, long firstSeenMessages) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count_stored_batch(?::varchar[], ?)")) {
+    private static void countStored(Connection c, String[] storedMessageIds, long firstSeenMessages)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT count_stored_batch(?::varchar[], ?)")) {
             ps.setArray(1, c.createArrayOf("varchar", storedMessageIds));
             ps.setLong(2, firstSeenMessages);
             ps.execute();
         }
     }
 
-    /** A dead letter as the consumer writes it, beside the batch's rows; {@code messageId} may be null (unreadable). */
+    /**
+     * A dead letter as the consumer writes it, beside the batch's rows; {@code messageId} may be
+     * null (unreadable).
+     */
     static void insertDeadLetter(String messageId, int partition, long offset) throws SQLException {
-        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO dead_letters (kafka_partition, kafka_offset, message_id, reason, attempts, record_value, "
-                        + "processing_mode, consumer_id) VALUES (?, ?, ?, 'test: breaks the order contract', 1, ?, "
-                        + "'EXACTLY_ONCE', 'consumer-test')")) {
+        try (Connection c = database();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "INSERT INTO dead_letters (kafka_partition, kafka_offset, message_id, reason, attempts, record_value, "
+                                        + "processing_mode, consumer_id) VALUES (?, ?, ?, 'test: breaks the order contract', 1, ?, "
+                                        + "'EXACTLY_ONCE', 'consumer-test')")) {
             ps.setInt(1, partition);
             ps.setLong(2, offset);
             ps.setString(3, messageId);
@@ -180,10 +205,16 @@ abstract class QueryTestSupport implements TestPropertyProvider {
         }
     }
 
-    /** A retention gap as the consumer records it: [from, to) of a partition deleted before the group read it. */
-    static void insertRetentionGap(String group, int partition, long from, long to) throws SQLException {
-        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO retention_gaps (consumer_group, kafka_partition, from_offset, to_offset) VALUES (?, ?, ?, ?)")) {
+    /**
+     * A retention gap as the consumer records it: [from, to) of a partition deleted before the
+     * group read it.
+     */
+    static void insertRetentionGap(String group, int partition, long from, long to)
+            throws SQLException {
+        try (Connection c = database();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "INSERT INTO retention_gaps (consumer_group, kafka_partition, from_offset, to_offset) VALUES (?, ?, ?, ?)")) {
             ps.setString(1, group);
             ps.setInt(2, partition);
             ps.setLong(3, from);
@@ -193,9 +224,11 @@ abstract class QueryTestSupport implements TestPropertyProvider {
     }
 
     static void insertDbOffset(String group, int partition, long nextOffset) throws SQLException {
-        try (Connection c = database(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO kafka_offsets (consumer_group, topic, kafka_partition, next_offset, owner, generation) "
-                        + "VALUES (?, 'orders', ?, ?, 'consumer-test', 1)")) {
+        try (Connection c = database();
+                PreparedStatement ps =
+                        c.prepareStatement(
+                                "INSERT INTO kafka_offsets (consumer_group, topic, kafka_partition, next_offset, owner, generation) "
+                                        + "VALUES (?, 'orders', ?, ?, 'consumer-test', 1)")) {
             ps.setString(1, group);
             ps.setInt(2, partition);
             ps.setLong(3, nextOffset);
@@ -203,7 +236,8 @@ abstract class QueryTestSupport implements TestPropertyProvider {
         }
     }
 
-    // Kafka -------------------------------------------------------------------------------------------
+    // Kafka
+    // -------------------------------------------------------------------------------------------
 
     static Properties producerProperties() {
         Properties p = new Properties();
@@ -214,18 +248,27 @@ abstract class QueryTestSupport implements TestPropertyProvider {
     }
 
     static KafkaProducer<String, OrderEvent> orderProducer(Properties properties) {
-        return new KafkaProducer<>(properties, new StringSerializer(), new OrderEventSerde.OrderEventSerializer());
+        return new KafkaProducer<>(
+                properties, new StringSerializer(), new OrderEventSerde.OrderEventSerializer());
     }
 
-    static ProducerRecord<String, OrderEvent> orderRecord(String topic, String orderId, String messageId) {
-        OrderEvent event = OrderEvent.newBuilder().setOrderId(orderId).setMessageId(messageId).setCustomerId("cust-1")
-                .setTotalAmount(10).build();
+    static ProducerRecord<String, OrderEvent> orderRecord(
+            String topic, String orderId, String messageId) {
+        OrderEvent event =
+                OrderEvent.newBuilder()
+                        .setOrderId(orderId)
+                        .setMessageId(messageId)
+                        .setCustomerId("cust-1")
+                        .setTotalAmount(10)
+                        .build();
         ProducerRecord<String, OrderEvent> record = new ProducerRecord<>(topic, orderId, event);
         record.headers().add(Topics.HEADER_MESSAGE_ID, messageId.getBytes(StandardCharsets.UTF_8));
         return record;
     }
 
-    /** Writes one record per message id to topic orders (partition by key) and waits for the acks. */
+    /**
+     * Writes one record per message id to topic orders (partition by key) and waits for the acks.
+     */
     static void produce(List<String> messageIds) {
         try (var producer = orderProducer(producerProperties())) {
             for (String id : messageIds) {
@@ -237,8 +280,16 @@ abstract class QueryTestSupport implements TestPropertyProvider {
 
     Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        admin().describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
-                .forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        admin().describeTopics(List.of(topic))
+                .allTopicNames()
+                .get()
+                .get(topic)
+                .partitions()
+                .forEach(
+                        p ->
+                                request.put(
+                                        new TopicPartition(topic, p.partition()),
+                                        OffsetSpec.latest()));
         Map<TopicPartition, Long> ends = new HashMap<>();
         admin().listOffsets(request).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
         return ends;

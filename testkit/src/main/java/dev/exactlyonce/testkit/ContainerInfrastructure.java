@@ -7,22 +7,28 @@ import org.testcontainers.utility.DockerImageName;
 /** The official apache/kafka and postgres images through Testcontainers. */
 final class ContainerInfrastructure implements Infrastructure {
 
-    /** Same Kafka version as the clients and the embedded broker; same PostgreSQL major as zonky's binaries. */
+    /**
+     * Same Kafka version as the clients and the embedded broker; same PostgreSQL major as zonky's
+     * binaries.
+     */
     static final String KAFKA_IMAGE = "apache/kafka:" + EmbeddedKafkaBroker.kafkaVersion();
+
     static final String POSTGRES_IMAGE = "postgres:17";
 
     private final KafkaContainer kafka;
     private final PostgreSQLContainer<?> postgres;
 
     ContainerInfrastructure() {
-        kafka = new KafkaContainer(DockerImageName.parse(KAFKA_IMAGE))
-                .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
-                .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
-                .withEnv("KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS", "1000");
-        postgres = new PostgreSQLContainer<>(DockerImageName.parse(POSTGRES_IMAGE))
-                .withDatabaseName(EmbeddedPostgresDatabase.DATABASE)
-                .withUsername(EmbeddedPostgresDatabase.USER)
-                .withPassword(EmbeddedPostgresDatabase.PASSWORD);
+        kafka =
+                new KafkaContainer(DockerImageName.parse(KAFKA_IMAGE))
+                        .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+                        .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+                        .withEnv("KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS", "1000");
+        postgres =
+                new PostgreSQLContainer<>(DockerImageName.parse(POSTGRES_IMAGE))
+                        .withDatabaseName(EmbeddedPostgresDatabase.DATABASE)
+                        .withUsername(EmbeddedPostgresDatabase.USER)
+                        .withPassword(EmbeddedPostgresDatabase.PASSWORD);
         kafka.start();
         postgres.start();
     }

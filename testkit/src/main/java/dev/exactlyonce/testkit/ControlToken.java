@@ -11,16 +11,20 @@ import io.grpc.stub.AbstractStub;
 import java.util.Map;
 
 /**
- * The control plane's credential on the client side: sends {@code authorization: Bearer <token>} with
- * every call of a channel ({@code ManagedChannelBuilder.intercept(token)}) or a stub ({@link #on}).
- * {@link #TEST} is the one tests use; a service under test gets it through {@link #serverProperties()}.
+ * The control plane's credential on the client side: sends {@code authorization: Bearer <token>}
+ * with every call of a channel ({@code ManagedChannelBuilder.intercept(token)}) or a stub ({@link
+ * #on}). {@link #TEST} is the one tests use; a service under test gets it through {@link
+ * #serverProperties()}.
  */
 public record ControlToken(String value) implements ClientInterceptor {
 
-    /** The token every service test configures ({@code app.control.token}) and its clients present. */
+    /**
+     * The token every service test configures ({@code app.control.token}) and its clients present.
+     */
     public static final ControlToken TEST = new ControlToken("testkit-control-token-not-a-secret");
 
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     public ControlToken {
         if (value == null || value.isBlank()) {
@@ -40,7 +44,8 @@ public record ControlToken(String value) implements ClientInterceptor {
     }
 
     @Override
-    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+    public <Q, R> ClientCall<Q, R> interceptCall(
+            MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
         return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
             @Override
             public void start(Listener<R> listener, Metadata headers) {

@@ -7,7 +7,8 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** Kafka and PostgreSQL in this JVM / as a child process, no Docker needed. */
-public record EmbeddedInfrastructure(EmbeddedKafkaBroker kafka, EmbeddedPostgresDatabase postgres, Path dataDir)
+public record EmbeddedInfrastructure(
+        EmbeddedKafkaBroker kafka, EmbeddedPostgresDatabase postgres, Path dataDir)
         implements Infrastructure {
 
     @Override

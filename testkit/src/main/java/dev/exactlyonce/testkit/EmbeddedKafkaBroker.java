@@ -1,8 +1,8 @@
 package dev.exactlyonce.testkit;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,16 +16,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One KRaft Kafka node (combined broker and controller) running in this JVM, from Kafka's own server
- * classes, with transactions enabled: a whole single-node cluster for the tests, or one node of the
- * lab's three (each in its own process, so a drill can SIGKILL it). It can be stopped and started again
- * on the same ports and data directory. A fresh data directory is formatted at the newest production
- * metadata version, whose default feature levels include {@code transaction.version=2} (KIP-890,
- * transactions v2), unless {@link #withTransactionVersion} asks for the old protocol.
+ * One KRaft Kafka node (combined broker and controller) running in this JVM, from Kafka's own
+ * server classes, with transactions enabled: a whole single-node cluster for the tests, or one node
+ * of the lab's three (each in its own process, so a drill can SIGKILL it). It can be stopped and
+ * started again on the same ports and data directory. A fresh data directory is formatted at the
+ * newest production metadata version, whose default feature levels include {@code
+ * transaction.version=2} (KIP-890, transactions v2), unless {@link #withTransactionVersion} asks
+ * for the old protocol.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
     /** Any stable id works; it only has to stay the same across restarts of one data directory. */
     private static final String CLUSTER_ID = "ExactlyOnceLab0000001A";
 
@@ -63,7 +65,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
-    /** Formats a fresh data directory with this {@code transaction.version} (1: the pre-KIP-890 protocol). */
+    /**
+     * Formats a fresh data directory with this {@code transaction.version} (1: the pre-KIP-890
+     * protocol).
+     */
     public EmbeddedKafkaBroker withTransactionVersion(short version) {
         this.transactionVersion = version;
         return this;
@@ -84,7 +89,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             LOG.info("embedded Kafka {} listening on {}", kafkaVersion(), bootstrapServers());
             return this;
         } catch (Exception e) {
-            throw new IllegalStateException("embedded Kafka could not start on port " + port + ": " + e, e);
+            throw new IllegalStateException(
+                    "embedded Kafka could not start on port " + port + ": " + e, e);
         }
     }
 
@@ -122,14 +128,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private void format() throws Exception {
-        Formatter formatter = new Formatter()
-                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                .setClusterId(CLUSTER_ID)
-                .setNodeId(nodeId)
-                .setControllerListenerName("CONTROLLER")
-                .setMetadataLogDirectory(dataDir.toString())
-                .addDirectory(dataDir.toString())
-                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION);
+        Formatter formatter =
+                new Formatter()
+                        .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                        .setClusterId(CLUSTER_ID)
+                        .setNodeId(nodeId)
+                        .setControllerListenerName("CONTROLLER")
+                        .setMetadataLogDirectory(dataDir.toString())
+                        .addDirectory(dataDir.toString())
+                        .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION);
         if (transactionVersion != TRANSACTION_VERSION_DEFAULT) {
             formatter.setFeatureLevel("transaction.version", transactionVersion);
         }
@@ -140,16 +147,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(nodeId));
-        p.put("controller.quorum.voters", topology != null ? topology.voters() : nodeId + "@127.0.0.1:" + controllerPort);
-        StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put(
+                "controller.quorum.voters",
+                topology != null ? topology.voters() : nodeId + "@127.0.0.1:" + controllerPort);
+        StringBuilder listeners =
+                new StringBuilder(
+                        "PLAINTEXT://127.0.0.1:"
+                                + port
+                                + ",CONTROLLER://127.0.0.1:"
+                                + controllerPort);
         StringBuilder advertised = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);
         StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         if (topology != null) {
-            // one listener per service link, advertised at the link's fault proxy (see KafkaTopology)
+            // one listener per service link, advertised at the link's fault proxy (see
+            // KafkaTopology)
             for (String link : topology.links()) {
                 String listener = "LINK_" + link;
-                listeners.append(',').append(listener).append("://127.0.0.1:").append(topology.linkPort(link, nodeId));
-                advertised.append(',').append(listener).append("://127.0.0.1:").append(topology.linkProxyPort(link, nodeId));
+                listeners
+                        .append(',')
+                        .append(listener)
+                        .append("://127.0.0.1:")
+                        .append(topology.linkPort(link, nodeId));
+                advertised
+                        .append(',')
+                        .append(listener)
+                        .append("://127.0.0.1:")
+                        .append(topology.linkProxyPort(link, nodeId));
                 protocols.append(',').append(listener).append(":PLAINTEXT");
             }
         }
@@ -161,8 +184,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("log.dirs", dataDir.toString());
         p.put("num.partitions", "1");
         p.put("auto.create.topics.enable", "false");
-        // every topic, the internal ones (offsets, transaction state) included, has one copy per node and
-        // needs min.insync.replicas of them for an acks=all write; a replica that fell out of sync never leads
+        // every topic, the internal ones (offsets, transaction state) included, has one copy per
+        // node and
+        // needs min.insync.replicas of them for an acks=all write; a replica that fell out of sync
+        // never leads
         String replicas = String.valueOf(topology != null ? topology.replicationFactor() : 1);
         String minInsync = String.valueOf(topology != null ? topology.minInsyncReplicas() : 1);
         p.put("default.replication.factor", replicas);

@@ -37,16 +37,17 @@ public final class EmbeddedPostgresDatabase implements AutoCloseable {
         try {
             Files.createDirectories(dataDir);
             boolean fresh = !Files.exists(dataDir.resolve("PG_VERSION"));
-            postgres = EmbeddedPostgres.builder()
-                    .setPort(port)
-                    .setDataDirectory(dataDir)
-                    .setCleanDataDirectory(false)
-                    .setServerConfig("max_connections", "200")
-                    .setServerConfig("listen_addresses", "127.0.0.1")
-                    .start();
+            postgres =
+                    EmbeddedPostgres.builder()
+                            .setPort(port)
+                            .setDataDirectory(dataDir)
+                            .setCleanDataDirectory(false)
+                            .setServerConfig("max_connections", "200")
+                            .setServerConfig("listen_addresses", "127.0.0.1")
+                            .start();
             if (fresh) {
                 try (Connection c = postgres.getPostgresDatabase().getConnection();
-                     Statement s = c.createStatement()) {
+                        Statement s = c.createStatement()) {
                     s.execute("CREATE DATABASE " + DATABASE);
                     s.execute("ALTER USER " + USER + " PASSWORD '" + PASSWORD + "'");
                 }
@@ -54,7 +55,8 @@ public final class EmbeddedPostgresDatabase implements AutoCloseable {
             LOG.info("embedded PostgreSQL {} listening on {}", serverVersion(), jdbcUrl());
             return this;
         } catch (IOException | SQLException e) {
-            throw new IllegalStateException("embedded PostgreSQL could not start on port " + port + ": " + e, e);
+            throw new IllegalStateException(
+                    "embedded PostgreSQL could not start on port " + port + ": " + e, e);
         }
     }
 

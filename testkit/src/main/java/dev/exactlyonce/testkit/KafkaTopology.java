@@ -6,10 +6,11 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * Where the nodes of a KRaft cluster listen, and how much it replicates. Every node is a combined broker
- * and controller (KRaft voter): node {@code n} (1-based) takes client port {@code firstClientPort + n - 1}
- * and controller port {@code firstClientPort + 100 + n - 1}, so the lab's ports stay predictable
- * (9092, 9093, 9094 for clients; 9192, 9193, 9194 for the controller quorum).
+ * Where the nodes of a KRaft cluster listen, and how much it replicates. Every node is a combined
+ * broker and controller (KRaft voter): node {@code n} (1-based) takes client port {@code
+ * firstClientPort + n - 1} and controller port {@code firstClientPort + 100 + n - 1}, so the lab's
+ * ports stay predictable (9092, 9093, 9094 for clients; 9192, 9193, 9194 for the controller
+ * quorum).
  *
  * <p>With three nodes everything is replicated three times and a write needs two in-sync copies
  * ({@code min.insync.replicas=2}): one broker can die without losing an acknowledged record or
@@ -24,10 +25,11 @@ public record KafkaTopology(int brokers, int firstClientPort, List<String> links
     static final int MAX_LINKS = 8;
 
     /**
-     * @param links names of per-service links (e.g. PRODUCER, CONSUMER): each node gets one more listener
-     *        per link, bound on {@link #linkPort} and advertised as {@link #linkProxyPort}, where a fault
-     *        proxy forwards to it; a service bootstrapped through its link's proxies then reaches every
-     *        node only through them, so one service's Kafka connections can be cut alone
+     * @param links names of per-service links (e.g. PRODUCER, CONSUMER): each node gets one more
+     *     listener per link, bound on {@link #linkPort} and advertised as {@link #linkProxyPort},
+     *     where a fault proxy forwards to it; a service bootstrapped through its link's proxies
+     *     then reaches every node only through them, so one service's Kafka connections can be cut
+     *     alone
      */
     public KafkaTopology {
         if (brokers != 1 && brokers != 3) {
@@ -55,11 +57,14 @@ public record KafkaTopology(int brokers, int firstClientPort, List<String> links
 
     /** The bootstrap servers a service behind {@code link} uses: the link's proxies. */
     public String linkBootstrapServers(String link) {
-        return IntStream.rangeClosed(1, brokers).mapToObj(n -> "127.0.0.1:" + linkProxyPort(link, n))
+        return IntStream.rangeClosed(1, brokers)
+                .mapToObj(n -> "127.0.0.1:" + linkProxyPort(link, n))
                 .collect(Collectors.joining(","));
     }
 
-    /** Every port this layout needs free: clients, controllers, link listeners and their proxies. */
+    /**
+     * Every port this layout needs free: clients, controllers, link listeners and their proxies.
+     */
     public List<Integer> ports() {
         List<Integer> ports = new ArrayList<>();
         for (int node = 1; node <= brokers; node++) {
@@ -95,12 +100,14 @@ public record KafkaTopology(int brokers, int firstClientPort, List<String> links
 
     /** controller.quorum.voters: every node votes. */
     public String voters() {
-        return IntStream.rangeClosed(1, brokers).mapToObj(n -> n + "@127.0.0.1:" + controllerPort(n))
+        return IntStream.rangeClosed(1, brokers)
+                .mapToObj(n -> n + "@127.0.0.1:" + controllerPort(n))
                 .collect(Collectors.joining(","));
     }
 
     public String bootstrapServers() {
-        return IntStream.rangeClosed(1, brokers).mapToObj(n -> "127.0.0.1:" + clientPort(n))
+        return IntStream.rangeClosed(1, brokers)
+                .mapToObj(n -> "127.0.0.1:" + clientPort(n))
                 .collect(Collectors.joining(","));
     }
 

@@ -1,5 +1,8 @@
 package dev.exactlyonce.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -9,9 +12,6 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,10 +27,12 @@ public final class ServiceProbe implements AutoCloseable {
 
     private final ManagedChannel channel;
     private final int managementPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public ServiceProbe(int grpcPort, int managementPort) {
-        this.channel = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        this.channel =
+                ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         this.managementPort = managementPort;
     }
 
@@ -40,7 +42,8 @@ public final class ServiceProbe implements AutoCloseable {
 
     /** grpc.health.v1.Health/Check for a service name ("" = the whole server). */
     public ServingStatus health(String service) {
-        return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+        return HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(5, TimeUnit.SECONDS)
                 .check(HealthCheckRequest.newBuilder().setService(service).build())
                 .getStatus();
     }
@@ -48,34 +51,42 @@ public final class ServiceProbe implements AutoCloseable {
     /** What {@code grpcurl -plaintext host:port list} prints, through grpc.reflection.v1. */
     public List<String> listServices() throws Exception {
         CompletableFuture<List<String>> result = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
-                .withDeadlineAfter(5, TimeUnit.SECONDS)
-                .serverReflectionInfo(new StreamObserver<>() {
-                    @Override
-                    public void onNext(ServerReflectionResponse response) {
-                        result.complete(response.getListServicesResponse().getServiceList().stream()
-                                .map(s -> s.getName()).sorted().toList());
-                    }
+        StreamObserver<ServerReflectionRequest> requests =
+                ServerReflectionGrpc.newStub(channel)
+                        .withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .serverReflectionInfo(
+                                new StreamObserver<>() {
+                                    @Override
+                                    public void onNext(ServerReflectionResponse response) {
+                                        result.complete(
+                                                response
+                                                        .getListServicesResponse()
+                                                        .getServiceList()
+                                                        .stream()
+                                                        .map(s -> s.getName())
+                                                        .sorted()
+                                                        .toList());
+                                    }
 
-                    @Override
-                    public void onError(Throwable t) {
-                        result.completeExceptionally(t);
-                    }
+                                    @Override
+                                    public void onError(Throwable t) {
+                                        result.completeExceptionally(t);
+                                    }
 
-                    @Override
-                    public void onCompleted() {
-                        result.complete(List.of());
-                    }
-                });
+                                    @Override
+                                    public void onCompleted() {
+                                        result.complete(List.of());
+                                    }
+                                });
         requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
         requests.onCompleted();
         return result.get(5, TimeUnit.SECONDS);
     }
 
     /**
-     * What every service answers once Kafka and PostgreSQL are reachable: readiness ("") and liveness
-     * over gRPC health, its service over reflection (what {@code grpcurl list} shows), and the
-     * management endpoints Kubernetes and Prometheus use.
+     * What every service answers once Kafka and PostgreSQL are reachable: readiness ("") and
+     * liveness over gRPC health, its service over reflection (what {@code grpcurl list} shows), and
+     * the management endpoints Kubernetes and Prometheus use.
      */
     public void assertServes(String grpcService) throws Exception {
         await().atMost(Duration.ofSeconds(30))
@@ -91,11 +102,21 @@ public final class ServiceProbe implements AutoCloseable {
     }
 
     /**
-     * The management port answers health and Prometheus only: every other endpoint Micronaut has is off
-     * unless configured on, so it answers 404 (or 401 where security is on), never data or an action.
+     * The management port answers health and Prometheus only: every other endpoint Micronaut has is
+     * off unless configured on, so it answers 404 (or 401 where security is on), never data or an
+     * action.
      */
-    public void assertManagementIsHealthAndPrometheusOnly() throws IOException, InterruptedException {
-        for (String path : List.of("/beans", "/threaddump", "/env", "/loggers", "/info", "/routes", "/caches")) {
+    public void assertManagementIsHealthAndPrometheusOnly()
+            throws IOException, InterruptedException {
+        for (String path :
+                List.of(
+                        "/beans",
+                        "/threaddump",
+                        "/env",
+                        "/loggers",
+                        "/info",
+                        "/routes",
+                        "/caches")) {
             assertThat(get(path).statusCode()).as("GET " + path).isIn(404, 401);
         }
         for (String path : List.of("/refresh", "/stop", "/loggers/ROOT")) {
@@ -107,15 +128,22 @@ public final class ServiceProbe implements AutoCloseable {
 
     /** GET on the management port; returns status code and body. */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** POST with an empty JSON body on the management port. */
     public HttpResponse<String> post(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Override

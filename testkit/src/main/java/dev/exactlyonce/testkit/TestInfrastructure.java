@@ -18,8 +18,7 @@ public final class TestInfrastructure {
     private static final Logger LOG = LoggerFactory.getLogger(TestInfrastructure.class);
     private static Infrastructure shared;
 
-    private TestInfrastructure() {
-    }
+    private TestInfrastructure() {}
 
     public static synchronized Infrastructure shared() {
         if (shared == null) {
@@ -30,16 +29,24 @@ public final class TestInfrastructure {
     }
 
     static Infrastructure start(String choice) {
-        boolean containers = switch (choice) {
-            case "containers" -> true;
-            case "embedded" -> false;
-            case "auto" -> dockerAvailable();
-            default -> throw new IllegalArgumentException("-Dtestkit must be containers, embedded or auto, not " + choice);
-        };
+        boolean containers =
+                switch (choice) {
+                    case "containers" -> true;
+                    case "embedded" -> false;
+                    case "auto" -> dockerAvailable();
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "-Dtestkit must be containers, embedded or auto, not "
+                                            + choice);
+                };
         long started = System.nanoTime();
         Infrastructure infrastructure = containers ? new ContainerInfrastructure() : embedded();
-        LOG.info("testkit: {} Kafka at {} and PostgreSQL at {} (-Dtestkit={}), ready in {} ms",
-                infrastructure.kind(), infrastructure.bootstrapServers(), infrastructure.jdbcUrl(), choice,
+        LOG.info(
+                "testkit: {} Kafka at {} and PostgreSQL at {} (-Dtestkit={}), ready in {} ms",
+                infrastructure.kind(),
+                infrastructure.bootstrapServers(),
+                infrastructure.jdbcUrl(),
+                choice,
                 (System.nanoTime() - started) / 1_000_000);
         return infrastructure;
     }

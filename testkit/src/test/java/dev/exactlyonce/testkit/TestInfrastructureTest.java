@@ -32,10 +32,15 @@ class TestInfrastructureTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
         }
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "probe-" + topic),
-                new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(
+                        Map.of(
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                infra.bootstrapServers(),
+                                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                                "probe-" + topic),
+                        new StringSerializer(),
+                        new StringSerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(topic, "k", "committed"));
@@ -48,7 +53,8 @@ class TestInfrastructureTest {
             producer.commitTransaction();
         }
 
-        assertThat(readAll(topic, "read_committed")).containsExactly("committed", "committed-after-abort");
+        assertThat(readAll(topic, "read_committed"))
+                .containsExactly("committed", "committed-after-abort");
         assertThat(readAll(topic, "read_uncommitted")).contains("aborted");
     }
 
@@ -60,8 +66,13 @@ class TestInfrastructureTest {
                 .table("testkit_schema_history")
                 .load()
                 .migrate();
-        try (Connection c = DriverManager.getConnection(infra.jdbcUrl(), infra.jdbcUser(), infra.jdbcPassword());
-             ResultSet rs = c.createStatement().executeQuery("SELECT note, current_setting('server_version_num') FROM probe")) {
+        try (Connection c =
+                        DriverManager.getConnection(
+                                infra.jdbcUrl(), infra.jdbcUser(), infra.jdbcPassword());
+                ResultSet rs =
+                        c.createStatement()
+                                .executeQuery(
+                                        "SELECT note, current_setting('server_version_num') FROM probe")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isEqualTo("migrated");
             assertThat(Integer.parseInt(rs.getString(2)) / 10000).isEqualTo(17);
@@ -70,12 +81,19 @@ class TestInfrastructureTest {
 
     private List<String> readAll(String topic, String isolation) {
         List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation),
-                new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                infra.bootstrapServers(),
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                "probe-" + UUID.randomUUID(),
+                                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                                "earliest",
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                isolation),
+                        new StringDeserializer(),
+                        new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             // read until the consumer has reached the end of the (read_committed) log
@@ -83,7 +101,8 @@ class TestInfrastructureTest {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
                 if (!consumer.assignment().isEmpty()) {
                     var end = consumer.endOffsets(consumer.assignment());
-                    if (consumer.assignment().stream().allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
+                    if (consumer.assignment().stream()
+                            .allMatch(tp -> consumer.position(tp) >= end.get(tp))) {
                         break;
                     }
                 }

@@ -51,7 +51,8 @@ public final class Bench {
     private final Progress progress;
     private final Optional<Lab> lab;
 
-    public Bench(PipelineClients clients, Optional<Lab> lab, BenchSettings settings, Progress progress) {
+    public Bench(
+            PipelineClients clients, Optional<Lab> lab, BenchSettings settings, Progress progress) {
         this.clients = clients;
         this.modes = new PipelineModes(clients);
         this.lab = lab;
@@ -60,27 +61,37 @@ public final class Bench {
     }
 
     /**
-     * The threads that run the virtual clients' callbacks (each sends the client's next order). grpc-java's
-     * default is a cached pool that wakes an idle thread for nearly every call event; on 2 cores those
-     * wake-ups cost the load generator more CPU than the calls themselves (see the producer's
-     * GrpcCallExecutor). Named grpc-* so that {@link CpuAccount} counts them as the load generator. The
-     * same generator serves every mode.
+     * The threads that run the virtual clients' callbacks (each sends the client's next order).
+     * grpc-java's default is a cached pool that wakes an idle thread for nearly every call event;
+     * on 2 cores those wake-ups cost the load generator more CPU than the calls themselves (see the
+     * producer's GrpcCallExecutor). Named grpc-* so that {@link CpuAccount} counts them as the load
+     * generator. The same generator serves every mode.
      */
     private static ForkJoinPool loadGeneratorThreads() {
-        return new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()), pool -> {
-            ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-            thread.setName("grpc-load-generator-" + thread.getPoolIndex());
-            thread.setDaemon(true);
-            return thread;
-        }, null, true);
+        return new ForkJoinPool(
+                Math.max(2, Runtime.getRuntime().availableProcessors()),
+                pool -> {
+                    ForkJoinWorkerThread thread =
+                            ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+                    thread.setName("grpc-load-generator-" + thread.getPoolIndex());
+                    thread.setDaemon(true);
+                    return thread;
+                },
+                null,
+                true);
     }
 
     public List<BenchResult> run() throws Exception {
         ForkJoinPool callbacks = loadGeneratorThreads();
-        List<ManagedChannel> channels = IntStream.range(0, settings.channels())
-                .mapToObj(i -> PipelineClients.channel(clients.endpoints().host(), clients.endpoints().producerPort(),
-                        callbacks))
-                .toList();
+        List<ManagedChannel> channels =
+                IntStream.range(0, settings.channels())
+                        .mapToObj(
+                                i ->
+                                        PipelineClients.channel(
+                                                clients.endpoints().host(),
+                                                clients.endpoints().producerPort(),
+                                                callbacks))
+                        .toList();
         List<BenchResult> results = new ArrayList<>();
         try {
             for (DeliveryMode mode : settings.modes()) {
@@ -102,30 +113,50 @@ public final class Bench {
     }
 
     /**
-     * Like the drill's clients: retries with the same order ids, except at-most-once (whose promise is to
-     * never send twice); a deadline per attempt as long as the calls' were before retries (a stream of
-     * 1000 orders takes far longer than one order).
+     * Like the drill's clients: retries with the same order ids, except at-most-once (whose promise
+     * is to never send twice); a deadline per attempt as long as the calls' were before retries (a
+     * stream of 1000 orders takes far longer than one order).
      */
     static RetryingOrderClient.Policy retryPolicy(DeliveryMode mode, Workload workload) {
-        Duration deadline = workload == Workload.PLACE_ORDER ? Duration.ofSeconds(60) : Duration.ofMinutes(5);
+        Duration deadline =
+                workload == Workload.PLACE_ORDER ? Duration.ofSeconds(60) : Duration.ofMinutes(5);
         RetryingOrderClient.Policy standard = RetryingOrderClient.Policy.standard();
-        return mode == DeliveryMode.AT_MOST_ONCE ? RetryingOrderClient.Policy.noRetries(deadline)
-                : new RetryingOrderClient.Policy(standard.maxAttempts(), deadline, standard.initialBackoff(),
+        return mode == DeliveryMode.AT_MOST_ONCE
+                ? RetryingOrderClient.Policy.noRetries(deadline)
+                : new RetryingOrderClient.Policy(
+                        standard.maxAttempts(),
+                        deadline,
+                        standard.initialBackoff(),
                         standard.maxBackoff());
     }
 
-    private BenchResult measure(DeliveryMode mode, Workload workload, List<ManagedChannel> channels) throws Exception {
+    private BenchResult measure(DeliveryMode mode, Workload workload, List<ManagedChannel> channels)
+            throws Exception {
         String name = mode + " " + settings.describe(workload);
-        int concurrency = workload == Workload.PLACE_ORDER ? settings.clients() : settings.streams();
+        int concurrency =
+                workload == Workload.PLACE_ORDER ? settings.clients() : settings.streams();
         String orderIds = "bench-" + mode.name().toLowerCase().replace('_', '-');
-        OrderLoad load = new OrderLoad(channels, workload, concurrency, settings.streamBatch(),
-                new SampleOrders(orderIds), RetryingOrderClient.of(retryPolicy(mode, workload)));
+        OrderLoad load =
+                new OrderLoad(
+                        channels,
+                        workload,
+                        concurrency,
+                        settings.streamBatch(),
+                        new SampleOrders(orderIds),
+                        RetryingOrderClient.of(retryPolicy(mode, workload)));
         if (!settings.warmup().isZero()) {
             progress.line("%s: warming up for %s", name, Progress.seconds(settings.warmup()));
-            // order ids of its own: a measured order with a warm-up order's id would be a client's retry of
+            // order ids of its own: a measured order with a warm-up order's id would be a client's
+            // retry of
             // it, which exactly-once billing rightly does not invoice again
-            new OrderLoad(channels, workload, concurrency, settings.streamBatch(), new SampleOrders(orderIds + "-warmup"),
-                    RetryingOrderClient.of(retryPolicy(mode, workload))).run(Budget.duration(settings.warmup()), new LoadMeter());
+            new OrderLoad(
+                            channels,
+                            workload,
+                            concurrency,
+                            settings.streamBatch(),
+                            new SampleOrders(orderIds + "-warmup"),
+                            RetryingOrderClient.of(retryPolicy(mode, workload)))
+                    .run(Budget.duration(settings.warmup()), new LoadMeter());
             // a quiet pipeline: the warm-up's orders must not land in this run's window
             modes.awaitDrained(STORE_TIMEOUT);
         }
@@ -137,12 +168,22 @@ public final class Bench {
         long start = System.nanoTime();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         long[] previous = {0};
-        ticker.scheduleAtFixedRate(() -> {
-            long now = meter.acknowledged();
-            progress.live(String.format(Locale.ROOT, "  %s  %5.1f s  acknowledged %,d  %,d/s", name,
-                    (System.nanoTime() - start) / 1e9, now, now - previous[0]));
-            previous[0] = now;
-        }, 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleAtFixedRate(
+                () -> {
+                    long now = meter.acknowledged();
+                    progress.live(
+                            String.format(
+                                    Locale.ROOT,
+                                    "  %s  %5.1f s  acknowledged %,d  %,d/s",
+                                    name,
+                                    (System.nanoTime() - start) / 1e9,
+                                    now,
+                                    now - previous[0]));
+                    previous[0] = now;
+                },
+                1,
+                1,
+                TimeUnit.SECONDS);
         try {
             load.run(settings.budget(), meter);
         } finally {
@@ -156,35 +197,70 @@ public final class Bench {
         long invoicedAtNanos = awaitInvoiced() - start;
         Map<String, Double> cpu = CpuAccount.between(cpuBefore, CpuAccount.snapshot(lab));
         long auditStart = System.nanoTime();
-        AuditResponse audit = clients.query().audit(AuditRequest.newBuilder()
-                .setAcknowledged(acknowledged).setWaitSeconds(60).build());
+        AuditResponse audit =
+                clients.query()
+                        .audit(
+                                AuditRequest.newBuilder()
+                                        .setAcknowledged(acknowledged)
+                                        .setWaitSeconds(60)
+                                        .build());
         double auditSeconds = (System.nanoTime() - auditStart) / 1e9;
-        BenchResult result = new BenchResult(mode.name(), settings.describe(workload), acknowledged, meter.failed(),
-                load.retries() - retriesBefore, sendNanos / 1e9, storedAtNanos / 1e9, perSecond(acknowledged, sendNanos),
-                perSecond(audit.getStoredDistinct(), storedAtNanos),
-                meter.percentileMillis(50), meter.percentileMillis(95), meter.percentileMillis(99), meter.maxMillis(),
-                audit.getStoredRows(), audit.getStoredDistinct(), audit.getLost(), audit.getDuplicated(),
-                audit.getVerdict(), invoicedAtNanos / 1e9,
-                perSecond(audit.getInvoices().getInvoicesDistinct(), invoicedAtNanos),
-                audit.getInvoices().getInvoicesDistinct(), audit.getInvoices().getVerdict(), residentMemory(), cpu);
-        progress.line("%s: %,d acknowledged (%,.0f/s), stored %,.0f/s, p50 %.1f ms, p99 %.1f ms, %s; invoiced %,.0f/s, %s;"
+        BenchResult result =
+                new BenchResult(
+                        mode.name(),
+                        settings.describe(workload),
+                        acknowledged,
+                        meter.failed(),
+                        load.retries() - retriesBefore,
+                        sendNanos / 1e9,
+                        storedAtNanos / 1e9,
+                        perSecond(acknowledged, sendNanos),
+                        perSecond(audit.getStoredDistinct(), storedAtNanos),
+                        meter.percentileMillis(50),
+                        meter.percentileMillis(95),
+                        meter.percentileMillis(99),
+                        meter.maxMillis(),
+                        audit.getStoredRows(),
+                        audit.getStoredDistinct(),
+                        audit.getLost(),
+                        audit.getDuplicated(),
+                        audit.getVerdict(),
+                        invoicedAtNanos / 1e9,
+                        perSecond(audit.getInvoices().getInvoicesDistinct(), invoicedAtNanos),
+                        audit.getInvoices().getInvoicesDistinct(),
+                        audit.getInvoices().getVerdict(),
+                        residentMemory(),
+                        cpu);
+        progress.line(
+                "%s: %,d acknowledged (%,.0f/s), stored %,.0f/s, p50 %.1f ms, p99 %.1f ms, %s; invoiced %,.0f/s, %s;"
                         + " audited in %.1f s",
-                name, acknowledged, result.acknowledgedPerSecond(), result.storedPerSecond(), result.p50Ms(),
-                result.p99Ms(), audit.getVerdict(), result.invoicedPerSecond(), result.invoiceVerdict(), auditSeconds);
+                name,
+                acknowledged,
+                result.acknowledgedPerSecond(),
+                result.storedPerSecond(),
+                result.p50Ms(),
+                result.p99Ms(),
+                audit.getVerdict(),
+                result.invoicedPerSecond(),
+                result.invoiceVerdict(),
+                auditSeconds);
         return result;
     }
 
     /**
-     * Polls the stored count (constant-time counters) until it reaches {@code acknowledged}, or stops
-     * growing while the consumer has no lag (at-most-once may legitimately store fewer). Returns the
-     * time of the last observed growth.
+     * Polls the stored count (constant-time counters) until it reaches {@code acknowledged}, or
+     * stops growing while the consumer has no lag (at-most-once may legitimately store fewer).
+     * Returns the time of the last observed growth.
      */
     private long awaitStored(long acknowledged, long start) throws InterruptedException {
         long deadline = System.nanoTime() + STORE_TIMEOUT.toNanos();
         long stored = -1;
         long changedAt = start;
         while (System.nanoTime() < deadline) {
-            long now = clients.query().getStats(GetStatsRequest.getDefaultInstance()).getDistinctOrders();
+            long now =
+                    clients.query()
+                            .getStats(GetStatsRequest.getDefaultInstance())
+                            .getDistinctOrders();
             if (now != stored) {
                 stored = now;
                 changedAt = System.nanoTime();
@@ -193,7 +269,10 @@ public final class Bench {
                 return changedAt;
             }
             if (System.nanoTime() - changedAt > QUIET_PERIOD.toNanos()
-                    && clients.query().getConsumerLag(GetConsumerLagRequest.getDefaultInstance()).getTotalLag() == 0) {
+                    && clients.query()
+                                    .getConsumerLag(GetConsumerLagRequest.getDefaultInstance())
+                                    .getTotalLag()
+                            == 0) {
                 return changedAt;
             }
             Thread.sleep(50);
@@ -203,8 +282,12 @@ public final class Bench {
 
     /** When billing's group first had no lag (polled every 50 ms), or the timeout. */
     private long awaitInvoiced() throws InterruptedException {
-        String group = clients.billing().getBillingConfig(GetBillingConfigRequest.getDefaultInstance()).getGroupId();
-        GetConsumerLagRequest billingLag = GetConsumerLagRequest.newBuilder().setGroupId(group).build();
+        String group =
+                clients.billing()
+                        .getBillingConfig(GetBillingConfigRequest.getDefaultInstance())
+                        .getGroupId();
+        GetConsumerLagRequest billingLag =
+                GetConsumerLagRequest.newBuilder().setGroupId(group).build();
         long deadline = System.nanoTime() + STORE_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (clients.query().getConsumerLag(billingLag).getTotalLag() == 0) {
@@ -215,33 +298,50 @@ public final class Bench {
         return System.nanoTime();
     }
 
-    /** Resident memory of the lab's children right after the run (empty against remote services). */
+    /**
+     * Resident memory of the lab's children right after the run (empty against remote services).
+     */
     private Map<String, Long> residentMemory() {
         Map<String, Long> rss = new LinkedHashMap<>();
-        lab.ifPresent(l -> {
-            for (SupervisedProcess child : l.children()) {
-                long kib = ProcessMemory.residentKiB(child.pid());
-                if (kib > 0) {
-                    rss.put(child.name(), kib / 1024);
-                }
-            }
-        });
+        lab.ifPresent(
+                l -> {
+                    for (SupervisedProcess child : l.children()) {
+                        long kib = ProcessMemory.residentKiB(child.pid());
+                        if (kib > 0) {
+                            rss.put(child.name(), kib / 1024);
+                        }
+                    }
+                });
         return rss;
     }
 
     private void record(List<BenchResult> results) {
         Instant now = Instant.now();
-        Timestamp measuredAt = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
+        Timestamp measuredAt =
+                Timestamp.newBuilder()
+                        .setSeconds(now.getEpochSecond())
+                        .setNanos(now.getNano())
+                        .build();
         RecordBenchmarkRequest.Builder request = RecordBenchmarkRequest.newBuilder();
         for (BenchResult r : results) {
-            request.addFigures(BenchmarkFigures.newBuilder()
-                    .setWorkload(r.workload()).setMode(DeliveryMode.valueOf(r.mode())).setOrders(r.acknowledged())
-                    .setAcknowledgedPerSecond(r.acknowledgedPerSecond()).setStoredPerSecond(r.storedPerSecond())
-                    .setP50Ms(r.p50Ms()).setP95Ms(r.p95Ms()).setP99Ms(r.p99Ms()).setMaxMs(r.maxMs())
-                    .setVerdict(r.verdict()).setMeasuredAt(measuredAt));
+            request.addFigures(
+                    BenchmarkFigures.newBuilder()
+                            .setWorkload(r.workload())
+                            .setMode(DeliveryMode.valueOf(r.mode()))
+                            .setOrders(r.acknowledged())
+                            .setAcknowledgedPerSecond(r.acknowledgedPerSecond())
+                            .setStoredPerSecond(r.storedPerSecond())
+                            .setP50Ms(r.p50Ms())
+                            .setP95Ms(r.p95Ms())
+                            .setP99Ms(r.p99Ms())
+                            .setMaxMs(r.maxMs())
+                            .setVerdict(r.verdict())
+                            .setMeasuredAt(measuredAt));
         }
         int stored = clients.query().recordBenchmark(request.build()).getStored();
-        progress.line("recorded %d result(s) with the query service: CompareSemantics shows them", stored);
+        progress.line(
+                "recorded %d result(s) with the query service: CompareSemantics shows them",
+                stored);
     }
 
     private static double perSecond(long count, long nanos) {

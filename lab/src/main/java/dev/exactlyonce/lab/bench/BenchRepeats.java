@@ -21,26 +21,60 @@ import java.util.function.ToDoubleFunction;
  */
 public record BenchRepeats(List<List<BenchResult>> runs) {
 
-    static final List<String> HEADER = List.of("mode", "workload", "runs", "stored/s median", "stored/s min–max",
-            "acked/s median", "p99 ms median", "p99 ms min–max", "lost", "duplicated");
+    static final List<String> HEADER =
+            List.of(
+                    "mode",
+                    "workload",
+                    "runs",
+                    "stored/s median",
+                    "stored/s min–max",
+                    "acked/s median",
+                    "p99 ms median",
+                    "p99 ms min–max",
+                    "lost",
+                    "duplicated");
 
     public List<List<String>> rows() {
         Map<String, List<BenchResult>> byRow = new LinkedHashMap<>();
-        runs.forEach(run -> run.forEach(r -> byRow.computeIfAbsent(r.mode() + "\t" + r.workload(), k -> new ArrayList<>()).add(r)));
+        runs.forEach(
+                run ->
+                        run.forEach(
+                                r ->
+                                        byRow.computeIfAbsent(
+                                                        r.mode() + "\t" + r.workload(),
+                                                        k -> new ArrayList<>())
+                                                .add(r)));
         List<List<String>> rows = new ArrayList<>();
-        byRow.forEach((key, results) -> {
-            String[] id = key.split("\t");
-            rows.add(List.of(id[0], id[1], String.valueOf(results.size()),
-                    whole(median(results, BenchResult::storedPerSecond)), spread(results, BenchResult::storedPerSecond, "%,.0f"),
-                    whole(median(results, BenchResult::acknowledgedPerSecond)),
-                    String.format(Locale.ROOT, "%.1f", median(results, BenchResult::p99Ms)), spread(results, BenchResult::p99Ms, "%.1f"),
-                    String.valueOf(results.stream().mapToLong(BenchResult::lost).sum()),
-                    String.valueOf(results.stream().mapToLong(BenchResult::duplicated).sum())));
-        });
+        byRow.forEach(
+                (key, results) -> {
+                    String[] id = key.split("\t");
+                    rows.add(
+                            List.of(
+                                    id[0],
+                                    id[1],
+                                    String.valueOf(results.size()),
+                                    whole(median(results, BenchResult::storedPerSecond)),
+                                    spread(results, BenchResult::storedPerSecond, "%,.0f"),
+                                    whole(median(results, BenchResult::acknowledgedPerSecond)),
+                                    String.format(
+                                            Locale.ROOT,
+                                            "%.1f",
+                                            median(results, BenchResult::p99Ms)),
+                                    spread(results, BenchResult::p99Ms, "%.1f"),
+                                    String.valueOf(
+                                            results.stream().mapToLong(BenchResult::lost).sum()),
+                                    String.valueOf(
+                                            results.stream()
+                                                    .mapToLong(BenchResult::duplicated)
+                                                    .sum())));
+                });
         return rows;
     }
 
-    /** Per workload: the median over runs of (exactly-once stored/s ÷ at-least-once stored/s) of the same run. */
+    /**
+     * Per workload: the median over runs of (exactly-once stored/s ÷ at-least-once stored/s) of the
+     * same run.
+     */
     public Map<String, double[]> exactlyOnceRatios() {
         Map<String, List<Double>> ratios = new LinkedHashMap<>();
         for (List<BenchResult> run : runs) {
@@ -48,32 +82,70 @@ public record BenchRepeats(List<List<BenchResult>> runs) {
                 if (!eo.mode().equals("EXACTLY_ONCE")) {
                     continue;
                 }
-                run.stream().filter(r -> r.mode().equals("AT_LEAST_ONCE") && r.workload().equals(eo.workload())).findFirst()
-                        .ifPresent(alo -> ratios.computeIfAbsent(eo.workload(), k -> new ArrayList<>())
-                                .add(eo.storedPerSecond() / Math.max(1, alo.storedPerSecond())));
+                run.stream()
+                        .filter(
+                                r ->
+                                        r.mode().equals("AT_LEAST_ONCE")
+                                                && r.workload().equals(eo.workload()))
+                        .findFirst()
+                        .ifPresent(
+                                alo ->
+                                        ratios.computeIfAbsent(
+                                                        eo.workload(), k -> new ArrayList<>())
+                                                .add(
+                                                        eo.storedPerSecond()
+                                                                / Math.max(
+                                                                        1, alo.storedPerSecond())));
             }
         }
         Map<String, double[]> summary = new LinkedHashMap<>();
-        ratios.forEach((workload, values) -> {
-            double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            summary.put(workload, new double[] {medianOf(sorted), sorted[0], sorted[sorted.length - 1]});
-        });
+        ratios.forEach(
+                (workload, values) -> {
+                    double[] sorted =
+                            values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                    summary.put(
+                            workload,
+                            new double[] {medianOf(sorted), sorted[0], sorted[sorted.length - 1]});
+                });
         return summary;
     }
 
     public void print(PrintStream out) {
         TextTable.print(out, HEADER, rows(), 2, HEADER.size() - 1);
-        exactlyOnceRatios().forEach((workload, r) -> out.printf(Locale.ROOT,
-                "exactly-once / at-least-once stored/s, %s: median %.2f (min %.2f, max %.2f)%n", workload, r[0], r[1], r[2]));
+        exactlyOnceRatios()
+                .forEach(
+                        (workload, r) ->
+                                out.printf(
+                                        Locale.ROOT,
+                                        "exactly-once / at-least-once stored/s, %s: median %.2f (min %.2f, max %.2f)%n",
+                                        workload,
+                                        r[0],
+                                        r[1],
+                                        r[2]));
     }
 
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        StringBuilder md = new StringBuilder("| " + String.join(" | ", HEADER) + " |\n|" + " --- |".repeat(HEADER.size()) + "\n");
+        StringBuilder md =
+                new StringBuilder(
+                        "| "
+                                + String.join(" | ", HEADER)
+                                + " |\n|"
+                                + " --- |".repeat(HEADER.size())
+                                + "\n");
         rows().forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
         md.append('\n');
-        exactlyOnceRatios().forEach((workload, r) -> md.append(String.format(Locale.ROOT,
-                "exactly-once / at-least-once stored/s, %s: median %.2f (min %.2f, max %.2f)%n%n", workload, r[0], r[1], r[2])));
+        exactlyOnceRatios()
+                .forEach(
+                        (workload, r) ->
+                                md.append(
+                                        String.format(
+                                                Locale.ROOT,
+                                                "exactly-once / at-least-once stored/s, %s: median %.2f (min %.2f, max %.2f)%n%n",
+                                                workload,
+                                                r[0],
+                                                r[1],
+                                                r[2])));
         Files.writeString(dir.resolve("repeats.md"), md);
     }
 
@@ -86,9 +158,11 @@ public record BenchRepeats(List<List<BenchResult>> runs) {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    private static String spread(List<BenchResult> results, ToDoubleFunction<BenchResult> value, String format) {
+    private static String spread(
+            List<BenchResult> results, ToDoubleFunction<BenchResult> value, String format) {
         double[] values = results.stream().mapToDouble(value).toArray();
-        return String.format(Locale.ROOT, format, Arrays.stream(values).min().orElse(0)) + "–"
+        return String.format(Locale.ROOT, format, Arrays.stream(values).min().orElse(0))
+                + "–"
                 + String.format(Locale.ROOT, format, Arrays.stream(values).max().orElse(0));
     }
 

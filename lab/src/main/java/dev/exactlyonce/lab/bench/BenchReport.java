@@ -16,50 +16,91 @@ import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
 
-/** The bench table: printed, and written as bench.json, bench.csv and bench.png (throughput per mode). */
+/**
+ * The bench table: printed, and written as bench.json, bench.csv and bench.png (throughput per
+ * mode).
+ */
 public record BenchReport(List<BenchResult> results) {
 
-    static final List<String> HEADER = List.of("mode", "workload", "acknowledged", "retries", "ack/s", "stored/s", "p50 ms",
-            "p95 ms", "p99 ms", "max ms", "stored", "distinct", "lost", "dup", "verdict", "invoiced/s", "invoices verdict",
-            "RSS MiB");
+    static final List<String> HEADER =
+            List.of(
+                    "mode",
+                    "workload",
+                    "acknowledged",
+                    "retries",
+                    "ack/s",
+                    "stored/s",
+                    "p50 ms",
+                    "p95 ms",
+                    "p99 ms",
+                    "max ms",
+                    "stored",
+                    "distinct",
+                    "lost",
+                    "dup",
+                    "verdict",
+                    "invoiced/s",
+                    "invoices verdict",
+                    "RSS MiB");
 
     private static List<String> cells(BenchResult r) {
-        return List.of(r.mode(), r.workload(), String.format(Locale.ROOT, "%,d", r.acknowledged()),
+        return List.of(
+                r.mode(),
+                r.workload(),
+                String.format(Locale.ROOT, "%,d", r.acknowledged()),
                 String.format(Locale.ROOT, "%,d", r.retries()),
                 String.format(Locale.ROOT, "%,.0f", r.acknowledgedPerSecond()),
                 String.format(Locale.ROOT, "%,.0f", r.storedPerSecond()),
-                String.format(Locale.ROOT, "%.1f", r.p50Ms()), String.format(Locale.ROOT, "%.1f", r.p95Ms()),
-                String.format(Locale.ROOT, "%.1f", r.p99Ms()), String.format(Locale.ROOT, "%.1f", r.maxMs()),
-                String.valueOf(r.storedRows()), String.valueOf(r.storedDistinct()), String.valueOf(r.lost()),
-                String.valueOf(r.duplicated()), r.verdict(),
-                String.format(Locale.ROOT, "%,.0f", r.invoicedPerSecond()), r.invoiceVerdict(),
-                r.residentMemoryMiB().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                String.format(Locale.ROOT, "%.1f", r.p50Ms()),
+                String.format(Locale.ROOT, "%.1f", r.p95Ms()),
+                String.format(Locale.ROOT, "%.1f", r.p99Ms()),
+                String.format(Locale.ROOT, "%.1f", r.maxMs()),
+                String.valueOf(r.storedRows()),
+                String.valueOf(r.storedDistinct()),
+                String.valueOf(r.lost()),
+                String.valueOf(r.duplicated()),
+                r.verdict(),
+                String.format(Locale.ROOT, "%,.0f", r.invoicedPerSecond()),
+                r.invoiceVerdict(),
+                r.residentMemoryMiB().entrySet().stream()
+                        .map(e -> e.getKey() + " " + e.getValue())
                         .collect(Collectors.joining(", ")));
     }
 
     public void print(PrintStream out) {
         TextTable.print(out, HEADER, results.stream().map(BenchReport::cells).toList(), 2, 13);
         out.println();
-        out.printf(Locale.ROOT, "CPU from the first order sent to the last stored, %% of one core (this machine: %d cores = %d%%)%n",
-                Runtime.getRuntime().availableProcessors(), 100 * Runtime.getRuntime().availableProcessors());
+        out.printf(
+                Locale.ROOT,
+                "CPU from the first order sent to the last stored, %% of one core (this machine: %d cores = %d%%)%n",
+                Runtime.getRuntime().availableProcessors(),
+                100 * Runtime.getRuntime().availableProcessors());
         List<String> accounts = cpuAccounts();
         List<String> header = cpuHeader(accounts);
         List<List<String>> rows = new ArrayList<>();
         for (BenchResult r : results) {
             List<String> row = new ArrayList<>(List.of(r.mode(), r.workload()));
             accounts.forEach(account -> row.add(percent(r.cpuPercentOfCore().get(account))));
-            row.add(percent(r.cpuPercentOfCore().values().stream().mapToDouble(Double::doubleValue).sum()));
+            row.add(
+                    percent(
+                            r.cpuPercentOfCore().values().stream()
+                                    .mapToDouble(Double::doubleValue)
+                                    .sum()));
             rows.add(row);
         }
         TextTable.print(out, header, rows, 2, header.size() - 1);
         out.println();
-        out.println("CPU per stored order, µs (the same CPU over the orders stored in that time; also cpu-per-order.md)");
+        out.println(
+                "CPU per stored order, µs (the same CPU over the orders stored in that time; also cpu-per-order.md)");
         TextTable.print(out, header, cpuPerOrderRows(accounts), 2, header.size() - 1);
     }
 
     /** The processes the CPU tables have a column for, in the order the runs reported them. */
     private List<String> cpuAccounts() {
-        return results.stream().flatMap(r -> r.cpuPercentOfCore().keySet().stream()).distinct().toList();
+        return results.stream()
+                .flatMap(r -> r.cpuPercentOfCore().keySet().stream())
+                .distinct()
+                .toList();
     }
 
     private static List<String> cpuHeader(List<String> accounts) {
@@ -69,13 +110,22 @@ public record BenchReport(List<BenchResult> results) {
         return header;
     }
 
-    /** CPU time per stored order by process: % of one core × the run's seconds ÷ distinct orders stored. */
+    /**
+     * CPU time per stored order by process: % of one core × the run's seconds ÷ distinct orders
+     * stored.
+     */
     private List<List<String>> cpuPerOrderRows(List<String> accounts) {
         List<List<String>> rows = new ArrayList<>();
         for (BenchResult r : results) {
             List<String> row = new ArrayList<>(List.of(r.mode(), r.workload()));
-            accounts.forEach(account -> row.add(microsPerOrder(r, r.cpuPercentOfCore().get(account))));
-            row.add(microsPerOrder(r, r.cpuPercentOfCore().values().stream().mapToDouble(Double::doubleValue).sum()));
+            accounts.forEach(
+                    account -> row.add(microsPerOrder(r, r.cpuPercentOfCore().get(account))));
+            row.add(
+                    microsPerOrder(
+                            r,
+                            r.cpuPercentOfCore().values().stream()
+                                    .mapToDouble(Double::doubleValue)
+                                    .sum()));
             rows.add(row);
         }
         return rows;
@@ -89,15 +139,31 @@ public record BenchReport(List<BenchResult> results) {
         return String.format(Locale.ROOT, "%.1f", cpuSeconds * 1e6 / r.storedDistinct());
     }
 
-    static final List<String> REPLICATION_HEADER = List.of("mode", "workload", "stored/s 1 broker", "stored/s 3 brokers",
-            "3 / 1", "p99 ms 1 broker", "p99 ms 3 brokers");
+    static final List<String> REPLICATION_HEADER =
+            List.of(
+                    "mode",
+                    "workload",
+                    "stored/s 1 broker",
+                    "stored/s 3 brokers",
+                    "3 / 1",
+                    "p99 ms 1 broker",
+                    "p99 ms 3 brokers");
 
-    /** Per mode and workload: stored orders/s and p99 on one broker and on three, and the ratio; printed and written as replication-cost.md. */
-    public static void printReplicationCost(PrintStream out, BenchReport one, BenchReport three, Path dir) throws IOException {
+    /**
+     * Per mode and workload: stored orders/s and p99 on one broker and on three, and the ratio;
+     * printed and written as replication-cost.md.
+     */
+    public static void printReplicationCost(
+            PrintStream out, BenchReport one, BenchReport three, Path dir) throws IOException {
         List<List<String>> rows = replicationCost(one, three);
         TextTable.print(out, REPLICATION_HEADER, rows, 2, 6);
-        StringBuilder md = new StringBuilder("| " + String.join(" | ", REPLICATION_HEADER) + " |\n|"
-                + " --- |".repeat(REPLICATION_HEADER.size()) + "\n");
+        StringBuilder md =
+                new StringBuilder(
+                        "| "
+                                + String.join(" | ", REPLICATION_HEADER)
+                                + " |\n|"
+                                + " --- |".repeat(REPLICATION_HEADER.size())
+                                + "\n");
         rows.forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
         java.nio.file.Files.createDirectories(dir);
         java.nio.file.Files.writeString(dir.resolve("replication-cost.md"), md);
@@ -107,13 +173,39 @@ public record BenchReport(List<BenchResult> results) {
         List<List<String>> rows = new ArrayList<>();
         for (BenchResult single : one.results()) {
             three.results().stream()
-                    .filter(r -> r.mode().equals(single.mode()) && r.workload().equals(single.workload()))
-                    .findFirst().ifPresent(replicated -> rows.add(List.of(single.mode(), single.workload(),
-                            String.format(Locale.ROOT, "%,.0f", single.storedPerSecond()),
-                            String.format(Locale.ROOT, "%,.0f", replicated.storedPerSecond()),
-                            String.format(Locale.ROOT, "%.2f", replicated.storedPerSecond() / Math.max(1, single.storedPerSecond())),
-                            String.format(Locale.ROOT, "%.1f", single.p99Ms()),
-                            String.format(Locale.ROOT, "%.1f", replicated.p99Ms()))));
+                    .filter(
+                            r ->
+                                    r.mode().equals(single.mode())
+                                            && r.workload().equals(single.workload()))
+                    .findFirst()
+                    .ifPresent(
+                            replicated ->
+                                    rows.add(
+                                            List.of(
+                                                    single.mode(),
+                                                    single.workload(),
+                                                    String.format(
+                                                            Locale.ROOT,
+                                                            "%,.0f",
+                                                            single.storedPerSecond()),
+                                                    String.format(
+                                                            Locale.ROOT,
+                                                            "%,.0f",
+                                                            replicated.storedPerSecond()),
+                                                    String.format(
+                                                            Locale.ROOT,
+                                                            "%.2f",
+                                                            replicated.storedPerSecond()
+                                                                    / Math.max(
+                                                                            1,
+                                                                            single
+                                                                                    .storedPerSecond())),
+                                                    String.format(
+                                                            Locale.ROOT, "%.1f", single.p99Ms()),
+                                                    String.format(
+                                                            Locale.ROOT,
+                                                            "%.1f",
+                                                            replicated.p99Ms()))));
         }
         return rows;
     }
@@ -124,47 +216,94 @@ public record BenchReport(List<BenchResult> results) {
 
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("bench.json").toFile(), results);
+        new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(dir.resolve("bench.json").toFile(), results);
         List<String> csv = new ArrayList<>();
-        csv.add("mode,workload,acknowledged,failed,retries,send_seconds,end_to_end_seconds,acknowledged_per_second,"
-                + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,"
-                + "invoiced_seconds,invoiced_per_second,invoices_distinct,invoice_verdict,rss_mib,cpu_percent_of_core");
+        csv.add(
+                "mode,workload,acknowledged,failed,retries,send_seconds,end_to_end_seconds,acknowledged_per_second,"
+                        + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,"
+                        + "invoiced_seconds,invoiced_per_second,invoices_distinct,invoice_verdict,rss_mib,cpu_percent_of_core");
         for (BenchResult r : results) {
-            csv.add(String.join(",", r.mode(), quoted(r.workload()), String.valueOf(r.acknowledged()),
-                    String.valueOf(r.failed()), String.valueOf(r.retries()), number(r.sendSeconds()), number(r.endToEndSeconds()),
-                    number(r.acknowledgedPerSecond()), number(r.storedPerSecond()), number(r.p50Ms()), number(r.p95Ms()),
-                    number(r.p99Ms()), number(r.maxMs()), String.valueOf(r.storedRows()), String.valueOf(r.storedDistinct()),
-                    String.valueOf(r.lost()), String.valueOf(r.duplicated()), quoted(r.verdict()),
-                    number(r.invoicedSeconds()), number(r.invoicedPerSecond()), String.valueOf(r.invoicesDistinct()),
-                    quoted(r.invoiceVerdict()), quoted(r.residentMemoryMiB().toString()), quoted(cpu(r))));
+            csv.add(
+                    String.join(
+                            ",",
+                            r.mode(),
+                            quoted(r.workload()),
+                            String.valueOf(r.acknowledged()),
+                            String.valueOf(r.failed()),
+                            String.valueOf(r.retries()),
+                            number(r.sendSeconds()),
+                            number(r.endToEndSeconds()),
+                            number(r.acknowledgedPerSecond()),
+                            number(r.storedPerSecond()),
+                            number(r.p50Ms()),
+                            number(r.p95Ms()),
+                            number(r.p99Ms()),
+                            number(r.maxMs()),
+                            String.valueOf(r.storedRows()),
+                            String.valueOf(r.storedDistinct()),
+                            String.valueOf(r.lost()),
+                            String.valueOf(r.duplicated()),
+                            quoted(r.verdict()),
+                            number(r.invoicedSeconds()),
+                            number(r.invoicedPerSecond()),
+                            String.valueOf(r.invoicesDistinct()),
+                            quoted(r.invoiceVerdict()),
+                            quoted(r.residentMemoryMiB().toString()),
+                            quoted(cpu(r))));
         }
         Files.write(dir.resolve("bench.csv"), csv);
         List<String> accounts = cpuAccounts();
         List<String> header = cpuHeader(accounts);
-        StringBuilder md = new StringBuilder("CPU per stored order, µs\n\n| " + String.join(" | ", header) + " |\n|"
-                + " --- |".repeat(header.size()) + "\n");
-        cpuPerOrderRows(accounts).forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
+        StringBuilder md =
+                new StringBuilder(
+                        "CPU per stored order, µs\n\n| "
+                                + String.join(" | ", header)
+                                + " |\n|"
+                                + " --- |".repeat(header.size())
+                                + "\n");
+        cpuPerOrderRows(accounts)
+                .forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
         Files.writeString(dir.resolve("cpu-per-order.md"), md);
-        BitmapEncoder.saveBitmap(chart(), dir.resolve("bench.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+        BitmapEncoder.saveBitmap(
+                chart(), dir.resolve("bench.png").toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private CategoryChart chart() {
-        CategoryChart chart = new CategoryChartBuilder().width(1200).height(600)
-                .title("Orders per second by delivery mode").xAxisTitle("mode and workload")
-                .yAxisTitle("orders/s").build();
+        CategoryChart chart =
+                new CategoryChartBuilder()
+                        .width(1200)
+                        .height(600)
+                        .title("Orders per second by delivery mode")
+                        .xAxisTitle("mode and workload")
+                        .yAxisTitle("orders/s")
+                        .build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-        List<String> categories = results.stream()
-                .map(r -> abbreviation(r.mode()) + " " + r.workload().split(" ")[0])
-                .toList();
-        chart.addSeries("acknowledged/s", categories, results.stream().map(BenchResult::acknowledgedPerSecond).toList());
-        chart.addSeries("stored/s (end to end)", categories, results.stream().map(BenchResult::storedPerSecond).toList());
-        chart.addSeries("invoiced/s (end to end)", categories, results.stream().map(BenchResult::invoicedPerSecond).toList());
+        List<String> categories =
+                results.stream()
+                        .map(r -> abbreviation(r.mode()) + " " + r.workload().split(" ")[0])
+                        .toList();
+        chart.addSeries(
+                "acknowledged/s",
+                categories,
+                results.stream().map(BenchResult::acknowledgedPerSecond).toList());
+        chart.addSeries(
+                "stored/s (end to end)",
+                categories,
+                results.stream().map(BenchResult::storedPerSecond).toList());
+        chart.addSeries(
+                "invoiced/s (end to end)",
+                categories,
+                results.stream().map(BenchResult::invoicedPerSecond).toList());
         return chart;
     }
 
     /** Initials (AMO, ALO, EO): short enough for six bars side by side. */
     private static String abbreviation(String mode) {
-        return java.util.Arrays.stream(mode.split("_")).map(word -> word.substring(0, 1)).collect(Collectors.joining());
+        return java.util.Arrays.stream(mode.split("_"))
+                .map(word -> word.substring(0, 1))
+                .collect(Collectors.joining());
     }
 
     private static String cpu(BenchResult r) {

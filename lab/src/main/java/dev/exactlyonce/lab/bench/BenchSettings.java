@@ -10,13 +10,22 @@ import java.util.List;
  * @param streams concurrent StreamOrders streams, each sending {@code streamBatch} orders
  * @param channels gRPC connections the load is spread over
  */
-public record BenchSettings(List<DeliveryMode> modes, List<Workload> workloads, int clients, int streams,
-                            int streamBatch, long orders, Duration duration, Duration warmup, int channels,
-                            boolean record) {
+public record BenchSettings(
+        List<DeliveryMode> modes,
+        List<Workload> workloads,
+        int clients,
+        int streams,
+        int streamBatch,
+        long orders,
+        Duration duration,
+        Duration warmup,
+        int channels,
+        boolean record) {
 
     public BenchSettings {
         if (clients < 1 || streams < 1 || streamBatch < 1 || channels < 1) {
-            throw new IllegalArgumentException("clients, streams, stream-batch and channels must be >= 1");
+            throw new IllegalArgumentException(
+                    "clients, streams, stream-batch and channels must be >= 1");
         }
         if (orders < 0 || (orders == 0 && duration.isZero())) {
             throw new IllegalArgumentException("give --orders N or a non-zero --duration");

@@ -10,12 +10,15 @@ final class LoadMeter {
 
     private final LongAdder acknowledged = new LongAdder();
     private final LongAdder failed = new LongAdder();
-    private final Histogram latencyMicros = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(5), 3);
+    private final Histogram latencyMicros =
+            new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(5), 3);
 
     void acknowledged(long orders, long latencyNanos) {
         acknowledged.add(orders);
-        latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(),
-                Math.max(1, TimeUnit.NANOSECONDS.toMicros(latencyNanos))));
+        latencyMicros.recordValue(
+                Math.min(
+                        latencyMicros.getHighestTrackableValue(),
+                        Math.max(1, TimeUnit.NANOSECONDS.toMicros(latencyNanos))));
     }
 
     void failed(long orders) {

@@ -11,13 +11,21 @@ import java.util.List;
  * @param kills SIGKILLs of a consumer per SIGKILL scenario
  * @param recoveryTimeout how long a restart, a crash or draining may take
  */
-public record DrillSettings(List<Scenario> scenarios, int orders, int crashAfter, int clients, int kills,
-                            Duration recoveryTimeout) {
+public record DrillSettings(
+        List<Scenario> scenarios,
+        int orders,
+        int crashAfter,
+        int clients,
+        int kills,
+        Duration recoveryTimeout) {
 
     public DrillSettings {
         if (orders < 1 || crashAfter < 1 || crashAfter >= orders) {
-            throw new IllegalArgumentException("need 1 <= crash-after < orders, got crash-after " + crashAfter
-                    + " and orders " + orders);
+            throw new IllegalArgumentException(
+                    "need 1 <= crash-after < orders, got crash-after "
+                            + crashAfter
+                            + " and orders "
+                            + orders);
         }
         if (clients < 1 || kills < 0) {
             throw new IllegalArgumentException("clients must be >= 1 and kills >= 0");

@@ -7,18 +7,20 @@ import java.util.List;
 
 /**
  * What a drill does to the pipeline while orders flow. The crash faults are the consumer's (or
- * billing's) own one-shot crash drill (it halts between two steps of its mode). The external faults strike at a
- * random moment of the stream: SIGKILL is what {@code kill -9} / {@code kubectl delete pod
- * --grace-period=0 --force} does; a restart stops the database and starts it again; the broker faults
- * aim at the Kafka node that matters at that moment (the leader of an {@code orders} partition, the
- * producer's transaction coordinator, the consumer group's coordinator), bounce every node cleanly one
- * after the other, or keep two of three nodes down (below {@code min.insync.replicas}).
+ * billing's) own one-shot crash drill (it halts between two steps of its mode). The external faults
+ * strike at a random moment of the stream: SIGKILL is what {@code kill -9} / {@code kubectl delete
+ * pod --grace-period=0 --force} does; a restart stops the database and starts it again; the broker
+ * faults aim at the Kafka node that matters at that moment (the leader of an {@code orders}
+ * partition, the producer's transaction coordinator, the consumer group's coordinator), bounce
+ * every node cleanly one after the other, or keep two of three nodes down (below {@code
+ * min.insync.replicas}).
  */
 public enum Fault {
     CRASH_BEFORE_DB_COMMIT(CrashPoint.BEFORE_DB_COMMIT),
     CRASH_AFTER_DB_COMMIT(CrashPoint.AFTER_DB_COMMIT),
     CRASH_AFTER_OFFSET_COMMIT(CrashPoint.AFTER_OFFSET_COMMIT),
-    // billing's own one-shot crash drill, between the steps of its mode (see BillingStage); judged on the invoice leg
+    // billing's own one-shot crash drill, between the steps of its mode (see BillingStage); judged
+    // on the invoice leg
     BILLING_CRASH_AFTER_SEND(BillingCrashPoint.AFTER_SEND),
     BILLING_CRASH_BEFORE_COMMIT(BillingCrashPoint.BEFORE_COMMIT),
     BILLING_CRASH_AFTER_COMMIT(BillingCrashPoint.AFTER_COMMIT),
@@ -38,23 +40,57 @@ public enum Fault {
     NET_CUT_QUERY,
     NET_SLOW_POSTGRES,
     NET_SLOW_KAFKA,
-    // an order that breaks the order contract, written to topic orders by a foreign writer (see PoisonOrder)
+    // an order that breaks the order contract, written to topic orders by a foreign writer (see
+    // PoisonOrder)
     POISON_ORDER;
 
-    /** Network faults: each needs the lab's fault proxies (--network-faults; the drill turns them on). */
-    public static final List<Fault> NETWORK = List.of(NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
-            NET_COMMIT_UNKNOWN_POSTGRES, NET_PARTITION_CONSUMER_KAFKA, NET_CUT_QUERY, NET_SLOW_POSTGRES, NET_SLOW_KAFKA);
+    /**
+     * Network faults: each needs the lab's fault proxies (--network-faults; the drill turns them
+     * on).
+     */
+    public static final List<Fault> NETWORK =
+            List.of(
+                    NET_CUT_PRODUCER_KAFKA,
+                    NET_LOST_REPLIES,
+                    NET_COMMIT_UNKNOWN_POSTGRES,
+                    NET_PARTITION_CONSUMER_KAFKA,
+                    NET_CUT_QUERY,
+                    NET_SLOW_POSTGRES,
+                    NET_SLOW_KAFKA);
 
-    public static final List<Fault> BROKER = List.of(SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR,
-            SIGKILL_GROUP_COORDINATOR, ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN);
-    public static final List<Fault> EXTERNAL = List.of(SIGKILL_CONSUMER, SIGKILL_BILLING, SIGKILL_PRODUCER, RESTART_POSTGRES,
-            SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR, SIGKILL_GROUP_COORDINATOR,
-            ROLLING_RESTART_KAFKA, TWO_BROKERS_DOWN, NET_CUT_PRODUCER_KAFKA, NET_LOST_REPLIES,
-            NET_COMMIT_UNKNOWN_POSTGRES, NET_PARTITION_CONSUMER_KAFKA, NET_CUT_QUERY, NET_SLOW_POSTGRES, NET_SLOW_KAFKA,
-            POISON_ORDER);
-    public static final List<Fault> CRASHES = List.of(CRASH_BEFORE_DB_COMMIT, CRASH_AFTER_DB_COMMIT, CRASH_AFTER_OFFSET_COMMIT);
-    public static final List<Fault> BILLING_CRASHES = List.of(BILLING_CRASH_AFTER_SEND, BILLING_CRASH_BEFORE_COMMIT,
-            BILLING_CRASH_AFTER_COMMIT);
+    public static final List<Fault> BROKER =
+            List.of(
+                    SIGKILL_PARTITION_LEADER,
+                    SIGKILL_TRANSACTION_COORDINATOR,
+                    SIGKILL_GROUP_COORDINATOR,
+                    ROLLING_RESTART_KAFKA,
+                    TWO_BROKERS_DOWN);
+    public static final List<Fault> EXTERNAL =
+            List.of(
+                    SIGKILL_CONSUMER,
+                    SIGKILL_BILLING,
+                    SIGKILL_PRODUCER,
+                    RESTART_POSTGRES,
+                    SIGKILL_PARTITION_LEADER,
+                    SIGKILL_TRANSACTION_COORDINATOR,
+                    SIGKILL_GROUP_COORDINATOR,
+                    ROLLING_RESTART_KAFKA,
+                    TWO_BROKERS_DOWN,
+                    NET_CUT_PRODUCER_KAFKA,
+                    NET_LOST_REPLIES,
+                    NET_COMMIT_UNKNOWN_POSTGRES,
+                    NET_PARTITION_CONSUMER_KAFKA,
+                    NET_CUT_QUERY,
+                    NET_SLOW_POSTGRES,
+                    NET_SLOW_KAFKA,
+                    POISON_ORDER);
+    public static final List<Fault> CRASHES =
+            List.of(CRASH_BEFORE_DB_COMMIT, CRASH_AFTER_DB_COMMIT, CRASH_AFTER_OFFSET_COMMIT);
+    public static final List<Fault> BILLING_CRASHES =
+            List.of(
+                    BILLING_CRASH_AFTER_SEND,
+                    BILLING_CRASH_BEFORE_COMMIT,
+                    BILLING_CRASH_AFTER_COMMIT);
 
     private final CrashPoint crashPoint;
     private final BillingCrashPoint billingCrashPoint;
@@ -101,7 +137,9 @@ public enum Fault {
         return switch (this) {
             case SIGKILL_CONSUMER -> "SIGKILL consumer x" + times;
             case SIGKILL_BILLING -> "SIGKILL billing x" + times;
-            case BILLING_CRASH_AFTER_SEND, BILLING_CRASH_BEFORE_COMMIT, BILLING_CRASH_AFTER_COMMIT ->
+            case BILLING_CRASH_AFTER_SEND,
+                    BILLING_CRASH_BEFORE_COMMIT,
+                    BILLING_CRASH_AFTER_COMMIT ->
                     "billing crash " + billingCrashPoint.name();
             case SIGKILL_PRODUCER -> "SIGKILL producer x" + times;
             case RESTART_POSTGRES -> "restart PostgreSQL x" + times;
@@ -124,8 +162,8 @@ public enum Fault {
 
     /**
      * The faults that show each mode's character: at-most-once loses the batch whose offsets were
-     * committed before the write; at-least-once writes twice the batch whose offsets were not committed
-     * yet; exactly-once survives a crash at every point.
+     * committed before the write; at-least-once writes twice the batch whose offsets were not
+     * committed yet; exactly-once survives a crash at every point.
      */
     public static List<Fault> crashesFor(DeliveryMode mode) {
         return switch (mode) {
@@ -137,8 +175,9 @@ public enum Fault {
     }
 
     /**
-     * Billing's telling crashes: at-most-once loses the batch whose offsets it committed before sending;
-     * at-least-once invoices twice the batch it sent before committing; exactly-once survives every point.
+     * Billing's telling crashes: at-most-once loses the batch whose offsets it committed before
+     * sending; at-least-once invoices twice the batch it sent before committing; exactly-once
+     * survives every point.
      */
     public static List<Fault> billingCrashesFor(DeliveryMode mode) {
         return switch (mode) {

@@ -8,18 +8,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Faults on the kind cluster: {@code kubectl delete pod --grace-period=0 --force} of a component's pods
- * is the SIGKILL of the services and of a Kafka broker; the workload controllers bring new pods, a crash
- * drill's halt bumps the container's restart count. PostgreSQL is restarted with a plain (graceful)
- * delete: a forced one removes the pod from the API at once, so the StatefulSet can start the successor
- * on the same volume while the old postmaster is still stopping, and PostgreSQL's postmaster.pid check
- * cannot see a process of another container's PID namespace. The image's stop signal (SIGINT) makes
- * that a fast shutdown: open transactions are rolled back, as after a crash, but the data directory is
- * closed cleanly before the next server opens it.
+ * Faults on the kind cluster: {@code kubectl delete pod --grace-period=0 --force} of a component's
+ * pods is the SIGKILL of the services and of a Kafka broker; the workload controllers bring new
+ * pods, a crash drill's halt bumps the container's restart count. PostgreSQL is restarted with a
+ * plain (graceful) delete: a forced one removes the pod from the API at once, so the StatefulSet
+ * can start the successor on the same volume while the old postmaster is still stopping, and
+ * PostgreSQL's postmaster.pid check cannot see a process of another container's PID namespace. The
+ * image's stop signal (SIGINT) makes that a fast shutdown: open transactions are rolled back, as
+ * after a crash, but the data directory is closed cleanly before the next server opens it.
  */
 public final class KubectlFaults implements PipelineFaults {
 
@@ -38,10 +38,19 @@ public final class KubectlFaults implements PipelineFaults {
     }
 
     @Override
-    public void awaitConsumerRestarted(String before, Duration timeout) throws IOException, InterruptedException {
-        await("consumer pods replaced or restarted").atMost(timeout).pollInterval(Duration.ofMillis(500))
+    public void awaitConsumerRestarted(String before, Duration timeout)
+            throws IOException, InterruptedException {
+        await("consumer pods replaced or restarted")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> !consumerInstances().equals(before));
-        kubectl("wait", "--for=condition=Ready", "pod", "-l", COMPONENT + "=consumer", "--timeout=" + timeout.toSeconds() + "s");
+        kubectl(
+                "wait",
+                "--for=condition=Ready",
+                "pod",
+                "-l",
+                COMPONENT + "=consumer",
+                "--timeout=" + timeout.toSeconds() + "s");
     }
 
     @Override
@@ -50,52 +59,109 @@ public final class KubectlFaults implements PipelineFaults {
     }
 
     @Override
-    public void awaitBillingRestarted(String before, Duration timeout) throws IOException, InterruptedException {
-        await("billing pods replaced or restarted").atMost(timeout).pollInterval(Duration.ofMillis(500))
+    public void awaitBillingRestarted(String before, Duration timeout)
+            throws IOException, InterruptedException {
+        await("billing pods replaced or restarted")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> !billingInstances().equals(before));
-        kubectl("wait", "--for=condition=Ready", "pod", "-l", COMPONENT + "=billing", "--timeout=" + timeout.toSeconds() + "s");
+        kubectl(
+                "wait",
+                "--for=condition=Ready",
+                "pod",
+                "-l",
+                COMPONENT + "=billing",
+                "--timeout=" + timeout.toSeconds() + "s");
     }
 
     @Override
     public String inject(Fault fault, Duration timeout) throws IOException, InterruptedException {
-        String component = switch (fault) {
-            case SIGKILL_CONSUMER -> "consumer";
-            case SIGKILL_BILLING -> "billing";
-            case SIGKILL_PRODUCER -> "producer";
-            case RESTART_POSTGRES -> "postgres";
-            // on kind the drill cannot ask which node leads or coordinates: it kills one broker pod at random
-            case SIGKILL_PARTITION_LEADER, SIGKILL_TRANSACTION_COORDINATOR, SIGKILL_GROUP_COORDINATOR -> "kafka";
-            case ROLLING_RESTART_KAFKA -> {
-                kubectl("rollout", "restart", "statefulset", "-l", COMPONENT + "=kafka");
-                kubectl("rollout", "status", "statefulset", "-l", COMPONENT + "=kafka", "--timeout=" + timeout.toSeconds() + "s");
-                kubectl("wait", "--for=condition=Ready", "pod", "-l", SERVICES, "--timeout=" + timeout.toSeconds() + "s");
-                yield null;
-            }
-            case POISON_ORDER -> {
-                // a record that is not an OrderEvent at all, from the broker pod's own console producer
-                String pod = randomPod("kafka");
-                kubectl("exec", pod, "--", "sh", "-c", "echo 'poison-kind:not an OrderEvent' | "
-                        + "/opt/kafka/bin/kafka-console-producer.sh --bootstrap-server localhost:9092 --topic "
-                        + Topics.ORDERS + " --property parse.key=true --property key.separator=:");
-                yield null;
-            }
-            default -> throw new IllegalArgumentException(fault + " is not a fault the drill can inject on kind");
-        };
+        String component =
+                switch (fault) {
+                    case SIGKILL_CONSUMER -> "consumer";
+                    case SIGKILL_BILLING -> "billing";
+                    case SIGKILL_PRODUCER -> "producer";
+                    case RESTART_POSTGRES -> "postgres";
+                    // on kind the drill cannot ask which node leads or coordinates: it kills one
+                    // broker pod at random
+                    case SIGKILL_PARTITION_LEADER,
+                            SIGKILL_TRANSACTION_COORDINATOR,
+                            SIGKILL_GROUP_COORDINATOR ->
+                            "kafka";
+                    case ROLLING_RESTART_KAFKA -> {
+                        kubectl("rollout", "restart", "statefulset", "-l", COMPONENT + "=kafka");
+                        kubectl(
+                                "rollout",
+                                "status",
+                                "statefulset",
+                                "-l",
+                                COMPONENT + "=kafka",
+                                "--timeout=" + timeout.toSeconds() + "s");
+                        kubectl(
+                                "wait",
+                                "--for=condition=Ready",
+                                "pod",
+                                "-l",
+                                SERVICES,
+                                "--timeout=" + timeout.toSeconds() + "s");
+                        yield null;
+                    }
+                    case POISON_ORDER -> {
+                        // a record that is not an OrderEvent at all, from the broker pod's own
+                        // console producer
+                        String pod = randomPod("kafka");
+                        kubectl(
+                                "exec",
+                                pod,
+                                "--",
+                                "sh",
+                                "-c",
+                                "echo 'poison-kind:not an OrderEvent' | "
+                                        + "/opt/kafka/bin/kafka-console-producer.sh --bootstrap-server localhost:9092 --topic "
+                                        + Topics.ORDERS
+                                        + " --property parse.key=true --property key.separator=:");
+                        yield null;
+                    }
+                    default ->
+                            throw new IllegalArgumentException(
+                                    fault + " is not a fault the drill can inject on kind");
+                };
         if (component == null) {
-            return fault == Fault.POISON_ORDER ? "wrote a record that is not an OrderEvent to " + Topics.ORDERS
-                    + " with kafka-console-producer" : "kubectl rollout restart of the Kafka StatefulSet";
+            return fault == Fault.POISON_ORDER
+                    ? "wrote a record that is not an OrderEvent to "
+                            + Topics.ORDERS
+                            + " with kafka-console-producer"
+                    : "kubectl rollout restart of the Kafka StatefulSet";
         }
         String before = instances(component);
         String deleted = kubectl(deletion(fault, component)).trim();
-        await(component + " pods replaced").atMost(timeout).pollInterval(Duration.ofMillis(500))
+        await(component + " pods replaced")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> !instances(component).equals(before));
-        kubectl("wait", "--for=condition=Ready", "pod", "-l", COMPONENT + "=" + component, "--timeout=" + timeout.toSeconds() + "s");
-        kubectl("wait", "--for=condition=Ready", "pod", "-l", SERVICES, "--timeout=" + timeout.toSeconds() + "s");
+        kubectl(
+                "wait",
+                "--for=condition=Ready",
+                "pod",
+                "-l",
+                COMPONENT + "=" + component,
+                "--timeout=" + timeout.toSeconds() + "s");
+        kubectl(
+                "wait",
+                "--for=condition=Ready",
+                "pod",
+                "-l",
+                SERVICES,
+                "--timeout=" + timeout.toSeconds() + "s");
         return deleted;
     }
 
-    /** The kubectl arguments that take the fault's pods down: forced (SIGKILL) except for PostgreSQL. */
-    private String[] deletion(Fault fault, String component) throws IOException, InterruptedException {
+    /**
+     * The kubectl arguments that take the fault's pods down: forced (SIGKILL) except for
+     * PostgreSQL.
+     */
+    private String[] deletion(Fault fault, String component)
+            throws IOException, InterruptedException {
         List<String> arguments = new ArrayList<>(List.of("delete", "pod"));
         if (fault != Fault.RESTART_POSTGRES) {
             arguments.addAll(List.of("--grace-period=0", "--force"));
@@ -110,14 +176,28 @@ public final class KubectlFaults implements PipelineFaults {
     }
 
     private String randomPod(String component) throws IOException, InterruptedException {
-        String[] pods = kubectl("get", "pods", "-l", COMPONENT + "=" + component, "-o",
-                "jsonpath={.items[*].metadata.name}").trim().split("\\s+");
+        String[] pods =
+                kubectl(
+                                "get",
+                                "pods",
+                                "-l",
+                                COMPONENT + "=" + component,
+                                "-o",
+                                "jsonpath={.items[*].metadata.name}")
+                        .trim()
+                        .split("\\s+");
         return pods[ThreadLocalRandom.current().nextInt(pods.length)];
     }
 
     private String instances(String component) throws IOException, InterruptedException {
-        return kubectl("get", "pods", "-l", COMPONENT + "=" + component, "-o",
-                "jsonpath={range .items[*]}{.metadata.uid}:{.status.containerStatuses[0].restartCount} {end}").trim();
+        return kubectl(
+                        "get",
+                        "pods",
+                        "-l",
+                        COMPONENT + "=" + component,
+                        "-o",
+                        "jsonpath={range .items[*]}{.metadata.uid}:{.status.containerStatuses[0].restartCount} {end}")
+                .trim();
     }
 
     private String kubectl(String... args) throws IOException, InterruptedException {

@@ -17,24 +17,36 @@ import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 
 /**
- * Faults in the lab: kill -9 of a child (the lab's supervisor restarts it), stop/start of the database
- * on the same port and data, and the broker faults, each aimed through Kafka's admin API at the node
- * that matters at that moment. A fault is over when every Kafka replica is back in sync and every
- * service answers SERVING again.
+ * Faults in the lab: kill -9 of a child (the lab's supervisor restarts it), stop/start of the
+ * database on the same port and data, and the broker faults, each aimed through Kafka's admin API
+ * at the node that matters at that moment. A fault is over when every Kafka replica is back in sync
+ * and every service answers SERVING again.
  */
 public final class LabFaults implements PipelineFaults {
 
-    /** How long TWO_BROKERS_DOWN keeps the two nodes down: past the clients' deadline and several transactions. */
+    /**
+     * How long TWO_BROKERS_DOWN keeps the two nodes down: past the clients' deadline and several
+     * transactions.
+     */
     static final Duration TWO_DOWN_FOR = Duration.ofSeconds(10);
+
     /** The consumer's group id (its default; the lab does not change it). */
     static final String CONSUMER_GROUP = "orders-consumer";
-    /** The producer's transactional.ids start with this (lane 0: order-producer-POD, lane k: "-k"). */
+
+    /**
+     * The producer's transactional.ids start with this (lane 0: order-producer-POD, lane k: "-k").
+     */
     static final String PRODUCER_TRANSACTIONAL_ID_PREFIX = "order-producer-";
 
     /** Longer than the clients' per-call deadline: every call in flight fails and is retried. */
     static final Duration PRODUCER_CUT_FOR = Duration.ofSeconds(12);
-    /** Longer than the consumer's session timeout (10 s): the group rebalances without the partitioned member. */
+
+    /**
+     * Longer than the consumer's session timeout (10 s): the group rebalances without the
+     * partitioned member.
+     */
     static final Duration CONSUMER_PARTITION_FOR = Duration.ofSeconds(15);
+
     static final Duration REPLIES_DROPPED_FOR = Duration.ofSeconds(2);
     static final Duration QUERY_CUT_FOR = Duration.ofSeconds(5);
     static final Duration SLOW_FOR = Duration.ofSeconds(5);
@@ -48,14 +60,22 @@ public final class LabFaults implements PipelineFaults {
 
     @Override
     public String consumerInstances() {
-        return lab.consumers().stream().map(c -> c.name() + "#" + c.restarts()).collect(Collectors.joining(","));
+        return lab.consumers().stream()
+                .map(c -> c.name() + "#" + c.restarts())
+                .collect(Collectors.joining(","));
     }
 
     @Override
-    public void awaitConsumerRestarted(String before, Duration timeout) throws InterruptedException {
+    public void awaitConsumerRestarted(String before, Duration timeout)
+            throws InterruptedException {
         long start = System.nanoTime();
-        await("a consumer restart").atMost(timeout).pollInterval(Duration.ofMillis(100))
-                .until(() -> !consumerInstances().equals(before) && lab.consumers().stream().allMatch(c -> c.pid() > 0));
+        await("a consumer restart")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () ->
+                                !consumerInstances().equals(before)
+                                        && lab.consumers().stream().allMatch(c -> c.pid() > 0));
         for (SupervisedProcess consumer : lab.consumers()) {
             Lab.awaitServing(consumer, timeout.minusNanos(System.nanoTime() - start));
         }
@@ -63,14 +83,21 @@ public final class LabFaults implements PipelineFaults {
 
     @Override
     public String billingInstances() {
-        return lab.billings().stream().map(b -> b.name() + "#" + b.restarts()).collect(Collectors.joining(","));
+        return lab.billings().stream()
+                .map(b -> b.name() + "#" + b.restarts())
+                .collect(Collectors.joining(","));
     }
 
     @Override
     public void awaitBillingRestarted(String before, Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
-        await("a billing restart").atMost(timeout).pollInterval(Duration.ofMillis(100))
-                .until(() -> !billingInstances().equals(before) && lab.billings().stream().allMatch(b -> b.pid() > 0));
+        await("a billing restart")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () ->
+                                !billingInstances().equals(before)
+                                        && lab.billings().stream().allMatch(b -> b.pid() > 0));
         for (SupervisedProcess billing : lab.billings()) {
             Lab.awaitServing(billing, timeout.minusNanos(System.nanoTime() - start));
         }
@@ -79,83 +106,123 @@ public final class LabFaults implements PipelineFaults {
     @Override
     public String inject(Fault fault, Duration timeout) throws Exception {
         KafkaCluster kafka = lab.kafka();
-        String what = switch (fault) {
-            case SIGKILL_CONSUMER -> {
-                List<SupervisedProcess> consumers = lab.consumers();
-                yield kill(consumers.get(ThreadLocalRandom.current().nextInt(consumers.size())), timeout);
-            }
-            case SIGKILL_PRODUCER -> kill(lab.child("producer-0"), timeout);
-            case SIGKILL_BILLING -> {
-                // with several replicas the survivors take the killed one's partitions over: a rebalance
-                List<SupervisedProcess> billings = lab.billings();
-                yield kill(billings.get(ThreadLocalRandom.current().nextInt(billings.size())), timeout);
-            }
-            case RESTART_POSTGRES -> {
-                lab.postgres().stop();
-                lab.postgres().start();
-                yield "restarted PostgreSQL";
-            }
-            case SIGKILL_PARTITION_LEADER -> {
-                int partition = ThreadLocalRandom.current().nextInt(Topics.ORDERS_PARTITIONS);
-                int leader = kafka.leaderOf(Topics.ORDERS, partition);
-                yield kill(kafka.node(leader), timeout) + ", leader of " + Topics.ORDERS + "-" + partition;
-            }
-            case SIGKILL_TRANSACTION_COORDINATOR -> {
-                String transactionalId = openProducerTransaction(kafka);
-                int coordinator = kafka.admin().describeTransactions(List.of(transactionalId)).description(transactionalId)
-                        .get().coordinatorId();
-                yield kill(kafka.node(coordinator), timeout) + ", coordinator of " + transactionalId;
-            }
-            case SIGKILL_GROUP_COORDINATOR -> {
-                int coordinator = kafka.admin().describeConsumerGroups(List.of(CONSUMER_GROUP)).describedGroups()
-                        .get(CONSUMER_GROUP).get().coordinator().id();
-                yield kill(kafka.node(coordinator), timeout) + ", coordinator of group " + CONSUMER_GROUP;
-            }
-            case ROLLING_RESTART_KAFKA -> {
-                List<String> bounced = new ArrayList<>();
-                for (SupervisedProcess node : kafka.nodes()) {
-                    int restarts = node.restarts();
-                    long pid = node.terminate();
-                    await(node.name() + " back").atMost(timeout).pollInterval(Duration.ofMillis(100))
-                            .until(() -> node.restarts() > restarts && node.pid() > 0);
-                    // the next node goes only once this one is a full replica again, as a careful operator does
-                    awaitInSync(kafka, timeout);
-                    bounced.add("kill -TERM " + pid + " (" + node.name() + ")");
-                }
-                yield "rolling restart: " + String.join(", ", bounced);
-            }
-            case TWO_BROKERS_DOWN -> {
-                List<SupervisedProcess> nodes = new ArrayList<>(kafka.nodes());
-                if (nodes.size() < 3) {
-                    throw new IllegalArgumentException(fault + " needs --brokers 3");
-                }
-                Collections.shuffle(nodes);
-                List<SupervisedProcess> down = nodes.subList(0, 2);
-                List<String> killed = new ArrayList<>();
-                try {
-                    for (SupervisedProcess node : down) {
-                        node.hold();
-                        killed.add("kill -9 " + node.kill() + " (" + node.name() + ")");
+        String what =
+                switch (fault) {
+                    case SIGKILL_CONSUMER -> {
+                        List<SupervisedProcess> consumers = lab.consumers();
+                        yield kill(
+                                consumers.get(
+                                        ThreadLocalRandom.current().nextInt(consumers.size())),
+                                timeout);
                     }
-                    Thread.sleep(TWO_DOWN_FOR.toMillis());
-                } finally {
-                    down.forEach(SupervisedProcess::release);
-                }
-                for (SupervisedProcess node : down) {
-                    await(node.name() + " back").atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> node.pid() > 0);
-                }
-                yield String.join(", ", killed) + ", both kept down " + TWO_DOWN_FOR.toSeconds() + " s";
-            }
-            case NET_CUT_PRODUCER_KAFKA -> cut(List.of("producer-kafka"), PRODUCER_CUT_FOR, true);
-            case NET_LOST_REPLIES -> lostReplies(List.of("client-producer"));
-            case NET_COMMIT_UNKNOWN_POSTGRES -> lostReplies(linksOf("consumer-", "-postgres"));
-            case NET_PARTITION_CONSUMER_KAFKA -> cut(List.of("consumer-0-kafka"), CONSUMER_PARTITION_FOR, false);
-            case NET_CUT_QUERY -> cut(List.of("query-0-postgres", "query-kafka"), QUERY_CUT_FOR, true);
-            case NET_SLOW_POSTGRES -> slow(linksOf("", "-postgres"));
-            case NET_SLOW_KAFKA -> slow(linksOf("", "-kafka"));
-            case POISON_ORDER -> PoisonOrder.write(kafka.bootstrapServers());
-            default -> throw new IllegalArgumentException(fault + " is not an external fault");
-        };
+                    case SIGKILL_PRODUCER -> kill(lab.child("producer-0"), timeout);
+                    case SIGKILL_BILLING -> {
+                        // with several replicas the survivors take the killed one's partitions
+                        // over: a rebalance
+                        List<SupervisedProcess> billings = lab.billings();
+                        yield kill(
+                                billings.get(ThreadLocalRandom.current().nextInt(billings.size())),
+                                timeout);
+                    }
+                    case RESTART_POSTGRES -> {
+                        lab.postgres().stop();
+                        lab.postgres().start();
+                        yield "restarted PostgreSQL";
+                    }
+                    case SIGKILL_PARTITION_LEADER -> {
+                        int partition =
+                                ThreadLocalRandom.current().nextInt(Topics.ORDERS_PARTITIONS);
+                        int leader = kafka.leaderOf(Topics.ORDERS, partition);
+                        yield kill(kafka.node(leader), timeout)
+                                + ", leader of "
+                                + Topics.ORDERS
+                                + "-"
+                                + partition;
+                    }
+                    case SIGKILL_TRANSACTION_COORDINATOR -> {
+                        String transactionalId = openProducerTransaction(kafka);
+                        int coordinator =
+                                kafka.admin()
+                                        .describeTransactions(List.of(transactionalId))
+                                        .description(transactionalId)
+                                        .get()
+                                        .coordinatorId();
+                        yield kill(kafka.node(coordinator), timeout)
+                                + ", coordinator of "
+                                + transactionalId;
+                    }
+                    case SIGKILL_GROUP_COORDINATOR -> {
+                        int coordinator =
+                                kafka.admin()
+                                        .describeConsumerGroups(List.of(CONSUMER_GROUP))
+                                        .describedGroups()
+                                        .get(CONSUMER_GROUP)
+                                        .get()
+                                        .coordinator()
+                                        .id();
+                        yield kill(kafka.node(coordinator), timeout)
+                                + ", coordinator of group "
+                                + CONSUMER_GROUP;
+                    }
+                    case ROLLING_RESTART_KAFKA -> {
+                        List<String> bounced = new ArrayList<>();
+                        for (SupervisedProcess node : kafka.nodes()) {
+                            int restarts = node.restarts();
+                            long pid = node.terminate();
+                            await(node.name() + " back")
+                                    .atMost(timeout)
+                                    .pollInterval(Duration.ofMillis(100))
+                                    .until(() -> node.restarts() > restarts && node.pid() > 0);
+                            // the next node goes only once this one is a full replica again, as a
+                            // careful operator does
+                            awaitInSync(kafka, timeout);
+                            bounced.add("kill -TERM " + pid + " (" + node.name() + ")");
+                        }
+                        yield "rolling restart: " + String.join(", ", bounced);
+                    }
+                    case TWO_BROKERS_DOWN -> {
+                        List<SupervisedProcess> nodes = new ArrayList<>(kafka.nodes());
+                        if (nodes.size() < 3) {
+                            throw new IllegalArgumentException(fault + " needs --brokers 3");
+                        }
+                        Collections.shuffle(nodes);
+                        List<SupervisedProcess> down = nodes.subList(0, 2);
+                        List<String> killed = new ArrayList<>();
+                        try {
+                            for (SupervisedProcess node : down) {
+                                node.hold();
+                                killed.add("kill -9 " + node.kill() + " (" + node.name() + ")");
+                            }
+                            Thread.sleep(TWO_DOWN_FOR.toMillis());
+                        } finally {
+                            down.forEach(SupervisedProcess::release);
+                        }
+                        for (SupervisedProcess node : down) {
+                            await(node.name() + " back")
+                                    .atMost(timeout)
+                                    .pollInterval(Duration.ofMillis(100))
+                                    .until(() -> node.pid() > 0);
+                        }
+                        yield String.join(", ", killed)
+                                + ", both kept down "
+                                + TWO_DOWN_FOR.toSeconds()
+                                + " s";
+                    }
+                    case NET_CUT_PRODUCER_KAFKA ->
+                            cut(List.of("producer-kafka"), PRODUCER_CUT_FOR, true);
+                    case NET_LOST_REPLIES -> lostReplies(List.of("client-producer"));
+                    case NET_COMMIT_UNKNOWN_POSTGRES ->
+                            lostReplies(linksOf("consumer-", "-postgres"));
+                    case NET_PARTITION_CONSUMER_KAFKA ->
+                            cut(List.of("consumer-0-kafka"), CONSUMER_PARTITION_FOR, false);
+                    case NET_CUT_QUERY ->
+                            cut(List.of("query-0-postgres", "query-kafka"), QUERY_CUT_FOR, true);
+                    case NET_SLOW_POSTGRES -> slow(linksOf("", "-postgres"));
+                    case NET_SLOW_KAFKA -> slow(linksOf("", "-kafka"));
+                    case POISON_ORDER -> PoisonOrder.write(kafka.bootstrapServers());
+                    default ->
+                            throw new IllegalArgumentException(fault + " is not an external fault");
+                };
         if (Fault.BROKER.contains(fault)) {
             awaitInSync(kafka, timeout);
         }
@@ -167,22 +234,36 @@ public final class LabFaults implements PipelineFaults {
     }
 
     private NetworkLinks network() {
-        return lab.network().orElseThrow(() -> new IllegalStateException("network faults need the lab's fault proxies (--network-faults)"));
+        return lab.network()
+                .orElseThrow(
+                        () ->
+                                new IllegalStateException(
+                                        "network faults need the lab's fault proxies (--network-faults)"));
     }
 
-    /** The links whose names start and end so, e.g. ("consumer-", "-postgres"); only those of running replicas. */
+    /**
+     * The links whose names start and end so, e.g. ("consumer-", "-postgres"); only those of
+     * running replicas.
+     */
     private List<String> linksOf(String prefix, String suffix) {
-        return network().names().stream().filter(n -> n.startsWith(prefix) && n.endsWith(suffix))
-                .filter(n -> !n.startsWith("consumer-") || lab.consumers().stream().anyMatch(c -> n.startsWith(c.name() + "-")))
+        return network().names().stream()
+                .filter(n -> n.startsWith(prefix) && n.endsWith(suffix))
+                .filter(
+                        n ->
+                                !n.startsWith("consumer-")
+                                        || lab.consumers().stream()
+                                                .anyMatch(c -> n.startsWith(c.name() + "-")))
                 .toList();
     }
 
     /**
-     * A partition of {@code links} for {@code duration}: both directions silent, established connections
-     * included. With {@code reset} the connections are then closed with RST, as after a middlebox lost
-     * their state; without it they resume, the way TCP survives a short partition — a zombie wakes up.
+     * A partition of {@code links} for {@code duration}: both directions silent, established
+     * connections included. With {@code reset} the connections are then closed with RST, as after a
+     * middlebox lost their state; without it they resume, the way TCP survives a short partition —
+     * a zombie wakes up.
      */
-    private String cut(List<String> links, Duration duration, boolean reset) throws InterruptedException {
+    private String cut(List<String> links, Duration duration, boolean reset)
+            throws InterruptedException {
         NetworkLinks network = network();
         links.forEach(network::partition);
         Thread.sleep(duration.toMillis());
@@ -190,17 +271,29 @@ public final class LabFaults implements PipelineFaults {
             links.forEach(network::reset);
         }
         links.forEach(network::heal);
-        return "partitioned " + String.join(", ", links) + " for " + duration.toSeconds() + " s" + (reset ? ", then reset" : ", then healed");
+        return "partitioned "
+                + String.join(", ", links)
+                + " for "
+                + duration.toSeconds()
+                + " s"
+                + (reset ? ", then reset" : ", then healed");
     }
 
-    /** Requests still arrive and take effect, their answers do not; then every connection is reset: unknown outcomes. */
+    /**
+     * Requests still arrive and take effect, their answers do not; then every connection is reset:
+     * unknown outcomes.
+     */
     private String lostReplies(List<String> links) throws InterruptedException {
         NetworkLinks network = network();
         links.forEach(network::dropReplies);
         Thread.sleep(REPLIES_DROPPED_FOR.toMillis());
         links.forEach(network::reset);
         links.forEach(network::heal);
-        return "dropped the replies on " + String.join(", ", links) + " for " + REPLIES_DROPPED_FOR.toSeconds() + " s, then reset";
+        return "dropped the replies on "
+                + String.join(", ", links)
+                + " for "
+                + REPLIES_DROPPED_FOR.toSeconds()
+                + " s, then reset";
     }
 
     private String slow(List<String> links) throws InterruptedException {
@@ -211,28 +304,52 @@ public final class LabFaults implements PipelineFaults {
         } finally {
             links.forEach(l -> network.delay(l, Duration.ZERO));
         }
-        return "+" + ADDED_LATENCY.toMillis() + " ms each way on " + String.join(", ", links) + " for " + SLOW_FOR.toSeconds() + " s";
+        return "+"
+                + ADDED_LATENCY.toMillis()
+                + " ms each way on "
+                + String.join(", ", links)
+                + " for "
+                + SLOW_FOR.toSeconds()
+                + " s";
     }
 
-    /** A transactional.id of the producer with a transaction open right now (or, failing that, any of its ids). */
+    /**
+     * A transactional.id of the producer with a transaction open right now (or, failing that, any
+     * of its ids).
+     */
     private static String openProducerTransaction(KafkaCluster kafka) throws Exception {
-        List<TransactionListing> producers = kafka.admin().listTransactions().all().get().stream()
-                .filter(t -> t.transactionalId().startsWith(PRODUCER_TRANSACTIONAL_ID_PREFIX)).toList();
-        return producers.stream().filter(t -> t.state() == TransactionState.ONGOING).findAny()
+        List<TransactionListing> producers =
+                kafka.admin().listTransactions().all().get().stream()
+                        .filter(
+                                t ->
+                                        t.transactionalId()
+                                                .startsWith(PRODUCER_TRANSACTIONAL_ID_PREFIX))
+                        .toList();
+        return producers.stream()
+                .filter(t -> t.state() == TransactionState.ONGOING)
+                .findAny()
                 .or(() -> producers.stream().findAny())
                 .map(TransactionListing::transactionalId)
-                .orElseThrow(() -> new IllegalStateException("the producer has no transactional.id yet (not in exactly-once?)"));
+                .orElseThrow(
+                        () ->
+                                new IllegalStateException(
+                                        "the producer has no transactional.id yet (not in exactly-once?)"));
     }
 
     private static void awaitInSync(KafkaCluster kafka, Duration timeout) {
-        await("every Kafka replica in sync").atMost(timeout).pollInterval(Duration.ofMillis(250))
+        await("every Kafka replica in sync")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(250))
                 .until(kafka::fullyReplicated);
     }
 
-    private static String kill(SupervisedProcess victim, Duration timeout) throws InterruptedException {
+    private static String kill(SupervisedProcess victim, Duration timeout)
+            throws InterruptedException {
         int restarts = victim.restarts();
         long pid = victim.kill();
-        await(victim.name() + " restarted").atMost(timeout).pollInterval(Duration.ofMillis(100))
+        await(victim.name() + " restarted")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> victim.restarts() > restarts && victim.pid() > 0);
         return "kill -9 " + pid + " (" + victim.name() + ")";
     }

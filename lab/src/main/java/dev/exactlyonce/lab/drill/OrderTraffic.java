@@ -14,11 +14,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A few concurrent clients placing at least {@code planned} orders, one per PlaceOrder call or
- * {@code ordersPerCall} per PlaceOrderBatch call, retrying like real clients ({@link RetryingOrderClient}:
- * UNAVAILABLE, DEADLINE_EXCEEDED and ABORTED again with the same order ids); counts the orders the
- * producer acknowledged (any attempt returned OK), which is what the audit must find stored, and keeps the
- * calls it did not, whose orders must be all stored or none. While held open the clients go on past
- * {@code planned}: a drill's strikes then all fall inside the stream, however long each recovery takes.
+ * {@code ordersPerCall} per PlaceOrderBatch call, retrying like real clients ({@link
+ * RetryingOrderClient}: UNAVAILABLE, DEADLINE_EXCEEDED and ABORTED again with the same order ids);
+ * counts the orders the producer acknowledged (any attempt returned OK), which is what the audit
+ * must find stored, and keeps the calls it did not, whose orders must be all stored or none. While
+ * held open the clients go on past {@code planned}: a drill's strikes then all fall inside the
+ * stream, however long each recovery takes.
  */
 final class OrderTraffic {
 
@@ -30,17 +31,24 @@ final class OrderTraffic {
     private final RetryingOrderClient retrying;
     private final AtomicLong nextCall = new AtomicLong();
     private final AtomicLong acknowledged = new AtomicLong();
-    private final Queue<List<PlaceOrderRequest>> unacknowledgedCalls = new ConcurrentLinkedQueue<>();
+    private final Queue<List<PlaceOrderRequest>> unacknowledgedCalls =
+            new ConcurrentLinkedQueue<>();
     private volatile boolean heldOpen;
     private volatile boolean done;
 
     /**
-     * @param ordersPerCall 1: PlaceOrder; more: PlaceOrderBatch (exactly-once only: one transaction per batch)
-     * @param retrying      the retry policy and its counter; {@link RetryingOrderClient.Policy#noRetries} for a
-     *                      client that must not send anything twice
+     * @param ordersPerCall 1: PlaceOrder; more: PlaceOrderBatch (exactly-once only: one transaction
+     *     per batch)
+     * @param retrying the retry policy and its counter; {@link
+     *     RetryingOrderClient.Policy#noRetries} for a client that must not send anything twice
      */
-    OrderTraffic(ManagedChannel channel, int clients, long planned, int ordersPerCall, SampleOrders orders,
-                 RetryingOrderClient retrying) {
+    OrderTraffic(
+            ManagedChannel channel,
+            int clients,
+            long planned,
+            int ordersPerCall,
+            SampleOrders orders,
+            RetryingOrderClient retrying) {
         this.channel = channel;
         this.clients = clients;
         this.planned = planned;
@@ -49,7 +57,10 @@ final class OrderTraffic {
         this.retrying = retrying;
     }
 
-    /** Keeps the clients sending past the planned count until {@link #release()}; call before {@link #run()}. */
+    /**
+     * Keeps the clients sending past the planned count until {@link #release()}; call before {@link
+     * #run()}.
+     */
     void holdOpen() {
         heldOpen = true;
     }
@@ -82,18 +93,25 @@ final class OrderTraffic {
     }
 
     private void sendCalls() throws InterruptedException {
-        // wait-for-ready: while a killed producer restarts, an attempt waits for it (up to its deadline)
-        OrderServiceGrpc.OrderServiceBlockingStub stub = OrderServiceGrpc.newBlockingStub(channel).withWaitForReady();
-        for (long call = nextCall.getAndIncrement(); call * ordersPerCall < planned || heldOpen;
-             call = nextCall.getAndIncrement()) {
+        // wait-for-ready: while a killed producer restarts, an attempt waits for it (up to its
+        // deadline)
+        OrderServiceGrpc.OrderServiceBlockingStub stub =
+                OrderServiceGrpc.newBlockingStub(channel).withWaitForReady();
+        for (long call = nextCall.getAndIncrement();
+                call * ordersPerCall < planned || heldOpen;
+                call = nextCall.getAndIncrement()) {
             List<PlaceOrderRequest> placed = new ArrayList<>(ordersPerCall);
             for (int i = 0; i < ordersPerCall; i++) {
                 placed.add(orders.order(call * ordersPerCall + i));
             }
-            PlaceOrderBatchRequest batch = PlaceOrderBatchRequest.newBuilder().addAllOrders(placed).build();
-            RetryingOrderClient.Outcome<?> outcome = retrying.call(deadline -> ordersPerCall == 1
-                    ? stub.withDeadline(deadline).placeOrder(placed.get(0))
-                    : stub.withDeadline(deadline).placeOrderBatch(batch));
+            PlaceOrderBatchRequest batch =
+                    PlaceOrderBatchRequest.newBuilder().addAllOrders(placed).build();
+            RetryingOrderClient.Outcome<?> outcome =
+                    retrying.call(
+                            deadline ->
+                                    ordersPerCall == 1
+                                            ? stub.withDeadline(deadline).placeOrder(placed.get(0))
+                                            : stub.withDeadline(deadline).placeOrderBatch(batch));
             if (outcome.acknowledged()) {
                 acknowledged.addAndGet(ordersPerCall);
             } else {
@@ -126,7 +144,9 @@ final class OrderTraffic {
         return unacknowledgedCalls.stream().mapToLong(List::size).sum();
     }
 
-    /** Attempts sent again after UNAVAILABLE, DEADLINE_EXCEEDED or ABORTED, with the same order ids. */
+    /**
+     * Attempts sent again after UNAVAILABLE, DEADLINE_EXCEEDED or ABORTED, with the same order ids.
+     */
     long retries() {
         return retrying.retries();
     }

@@ -13,24 +13,30 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP proxy on loopback that one service's connections to one server pass through, so that the lab
- * can break exactly that link while everything else keeps working. Nothing needs root or a kernel
- * feature, and it acts on established connections as well as new ones:
+ * A TCP proxy on loopback that one service's connections to one server pass through, so that the
+ * lab can break exactly that link while everything else keeps working. Nothing needs root or a
+ * kernel feature, and it acts on established connections as well as new ones:
+ *
  * <ul>
- *   <li>{@link #partition()}: a black hole in both directions. Bytes already sent wait in the kernel's
- *       buffers, as on a real partition; the peers see no error, only silence, until their own
- *       timeouts fire. {@link #heal()} lets the waiting bytes through.</li>
+ *   <li>{@link #partition()}: a black hole in both directions. Bytes already sent wait in the
+ *       kernel's buffers, as on a real partition; the peers see no error, only silence, until their
+ *       own timeouts fire. {@link #heal()} lets the waiting bytes through.
  *   <li>{@link #dropReplies()}: a black hole from the server to the client only: a request (a
- *       COMMIT, a produce) still reaches the server and takes effect, its answer never arrives — the
- *       unknown-outcome window.</li>
- *   <li>{@link #reset()}: every open connection is closed with a TCP RST (what a crashed middlebox or
- *       a cut cable followed by a timeout looks like to the peers).</li>
- *   <li>{@link #delay(Duration)}: each chunk waits this long before it is passed on, in each direction.</li>
+ *       COMMIT, a produce) still reaches the server and takes effect, its answer never arrives —
+ *       the unknown-outcome window.
+ *   <li>{@link #reset()}: every open connection is closed with a TCP RST (what a crashed middlebox
+ *       or a cut cable followed by a timeout looks like to the peers).
+ *   <li>{@link #delay(Duration)}: each chunk waits this long before it is passed on, in each
+ *       direction.
  * </ul>
  */
 public final class FaultyLink implements AutoCloseable {
 
-    private enum State { OPEN, PARTITIONED, REPLIES_DROPPED }
+    private enum State {
+        OPEN,
+        PARTITIONED,
+        REPLIES_DROPPED
+    }
 
     private final String name;
     private final int targetPort;
@@ -113,42 +119,51 @@ public final class FaultyLink implements AutoCloseable {
                 pump(client, upstream, false);
                 pump(upstream, client, true);
             } catch (IOException e) {
-                // the server is down (the client then sees its connection closed) or the link was closed
+                // the server is down (the client then sees its connection closed) or the link was
+                // closed
             }
         }
     }
 
     private void pump(Socket from, Socket to, boolean reply) {
-        Thread pump = new Thread(() -> {
-            byte[] buffer = new byte[64 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    awaitPassable(reply);
-                    long delay = delayNanos;
-                    if (delay > 0) {
-                        Thread.sleep(delay / 1_000_000, (int) (delay % 1_000_000));
-                    }
-                    out.write(buffer, 0, n);
-                    out.flush();
-                }
-            } catch (IOException | InterruptedException e) {
-                // reset, closed by a peer, or the link closed
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-                sockets.remove(from);
-                sockets.remove(to);
-            }
-        }, "link-" + name + (reply ? "-reply" : "-request"));
+        Thread pump =
+                new Thread(
+                        () -> {
+                            byte[] buffer = new byte[64 * 1024];
+                            try (InputStream in = from.getInputStream();
+                                    OutputStream out = to.getOutputStream()) {
+                                int n;
+                                while ((n = in.read(buffer)) >= 0) {
+                                    awaitPassable(reply);
+                                    long delay = delayNanos;
+                                    if (delay > 0) {
+                                        Thread.sleep(delay / 1_000_000, (int) (delay % 1_000_000));
+                                    }
+                                    out.write(buffer, 0, n);
+                                    out.flush();
+                                }
+                            } catch (IOException | InterruptedException e) {
+                                // reset, closed by a peer, or the link closed
+                            } finally {
+                                closeQuietly(from);
+                                closeQuietly(to);
+                                sockets.remove(from);
+                                sockets.remove(to);
+                            }
+                        },
+                        "link-" + name + (reply ? "-reply" : "-request"));
         pump.setDaemon(true);
         pump.start();
     }
 
-    /** Blocks while this direction is cut; what was read waits here, the rest in the kernel's buffers. */
+    /**
+     * Blocks while this direction is cut; what was read waits here, the rest in the kernel's
+     * buffers.
+     */
     private void awaitPassable(boolean reply) throws InterruptedException {
         synchronized (gate) {
-            while (!closed && (state == State.PARTITIONED || (reply && state == State.REPLIES_DROPPED))) {
+            while (!closed
+                    && (state == State.PARTITIONED || (reply && state == State.REPLIES_DROPPED))) {
                 gate.wait();
             }
         }

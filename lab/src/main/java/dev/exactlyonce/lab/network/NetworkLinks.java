@@ -9,48 +9,63 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every link of the lab that a drill can break, each a set of {@link FaultyLink} proxies: a service's
- * connections to Kafka (one proxy per broker, through the broker's listener for that service), a
- * service's connections to PostgreSQL, and the drill clients' connections to the producer. Link names
- * read like the picture: {@code producer-kafka}, {@code consumer-0-kafka}, {@code consumer-0-postgres},
- * {@code query-postgres}, {@code client-producer}.
+ * Every link of the lab that a drill can break, each a set of {@link FaultyLink} proxies: a
+ * service's connections to Kafka (one proxy per broker, through the broker's listener for that
+ * service), a service's connections to PostgreSQL, and the drill clients' connections to the
+ * producer. Link names read like the picture: {@code producer-kafka}, {@code consumer-0-kafka},
+ * {@code consumer-0-postgres}, {@code query-postgres}, {@code client-producer}.
  *
- * <p>Why proxies and not network namespaces or iptables: they need no root and no kernel feature, work
- * the same on a laptop and in CI, act per service rather than per port (all services share 127.0.0.1),
- * and hold established connections as well as new ones.
+ * <p>Why proxies and not network namespaces or iptables: they need no root and no kernel feature,
+ * work the same on a laptop and in CI, act per service rather than per port (all services share
+ * 127.0.0.1), and hold established connections as well as new ones.
  */
 public final class NetworkLinks implements AutoCloseable {
 
     /** The Kafka listeners each node opens, one per service replica that can sit behind a proxy. */
-    public static final List<String> KAFKA_LINKS = List.of("PRODUCER", "CONSUMER0", "CONSUMER1", "CONSUMER2", "QUERY", "BILLING");
+    public static final List<String> KAFKA_LINKS =
+            List.of("PRODUCER", "CONSUMER0", "CONSUMER1", "CONSUMER2", "QUERY", "BILLING");
+
     /** PostgreSQL's proxies listen from the database port + this on: consumer-0..2, then query. */
     public static final int POSTGRES_PROXY_OFFSET = 100;
 
     private final Map<String, List<FaultyLink>> links = new LinkedHashMap<>();
 
-    private NetworkLinks() {
-    }
+    private NetworkLinks() {}
 
     /**
-     * @param clientProducerPort where the drill's clients reach the producer through a proxy (0: any free port)
+     * @param clientProducerPort where the drill's clients reach the producer through a proxy (0:
+     *     any free port)
      */
-    public static NetworkLinks start(KafkaTopology kafka, int postgresPort, int producerGrpcPort, int clientProducerPort)
+    public static NetworkLinks start(
+            KafkaTopology kafka, int postgresPort, int producerGrpcPort, int clientProducerPort)
             throws IOException {
         NetworkLinks network = new NetworkLinks();
         try {
             for (String listener : kafka.links()) {
                 List<FaultyLink> proxies = new ArrayList<>();
                 for (int node = 1; node <= kafka.brokers(); node++) {
-                    proxies.add(new FaultyLink(kafkaLinkName(listener) + "-" + node, kafka.linkProxyPort(listener, node),
-                            kafka.linkPort(listener, node)));
+                    proxies.add(
+                            new FaultyLink(
+                                    kafkaLinkName(listener) + "-" + node,
+                                    kafka.linkProxyPort(listener, node),
+                                    kafka.linkPort(listener, node)));
                 }
                 network.links.put(kafkaLinkName(listener), proxies);
             }
             for (String service : postgresClients()) {
-                network.links.put(service + "-postgres", List.of(new FaultyLink(service + "-postgres",
-                        postgresProxyPort(postgresPort, service), postgresPort)));
+                network.links.put(
+                        service + "-postgres",
+                        List.of(
+                                new FaultyLink(
+                                        service + "-postgres",
+                                        postgresProxyPort(postgresPort, service),
+                                        postgresPort)));
             }
-            network.links.put("client-producer", List.of(new FaultyLink("client-producer", clientProducerPort, producerGrpcPort)));
+            network.links.put(
+                    "client-producer",
+                    List.of(
+                            new FaultyLink(
+                                    "client-producer", clientProducerPort, producerGrpcPort)));
             return network;
         } catch (IOException e) {
             network.close();
@@ -60,7 +75,9 @@ public final class NetworkLinks implements AutoCloseable {
 
     /** The Kafka listener of a service replica: consumer-1 → CONSUMER1, producer-0 → PRODUCER. */
     public static String kafkaListener(String pod) {
-        return pod.startsWith("consumer-") ? pod.replace("-", "").toUpperCase() : pod.replaceAll("-\\d+$", "").toUpperCase();
+        return pod.startsWith("consumer-")
+                ? pod.replace("-", "").toUpperCase()
+                : pod.replaceAll("-\\d+$", "").toUpperCase();
     }
 
     /** The services that reach PostgreSQL through a proxy of their own. */
@@ -68,7 +85,10 @@ public final class NetworkLinks implements AutoCloseable {
         return List.of("consumer-0", "consumer-1", "consumer-2", "query-0");
     }
 
-    /** Whether this pod reaches PostgreSQL through a proxy of its own (the consumers and the query do). */
+    /**
+     * Whether this pod reaches PostgreSQL through a proxy of its own (the consumers and the query
+     * do).
+     */
     public static boolean usesPostgres(String pod) {
         return postgresClients().contains(pod);
     }

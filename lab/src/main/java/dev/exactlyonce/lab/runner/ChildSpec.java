@@ -7,11 +7,17 @@ import java.util.Map;
 
 /**
  * One child JVM (a service replica or a Kafka node; its name is the pod name): what follows the JVM
- * options on its command line ({@code -jar service.jar}, or {@code -cp ... MainClass args}), JVM options,
- * environment, ports (0 where it has no gRPC server) and log file.
+ * options on its command line ({@code -jar service.jar}, or {@code -cp ... MainClass args}), JVM
+ * options, environment, ports (0 where it has no gRPC server) and log file.
  */
-public record ChildSpec(String name, List<String> launch, List<String> jvmOptions, Map<String, String> environment,
-                        int grpcPort, int managementPort, Path logFile) {
+public record ChildSpec(
+        String name,
+        List<String> launch,
+        List<String> jvmOptions,
+        Map<String, String> environment,
+        int grpcPort,
+        int managementPort,
+        Path logFile) {
 
     public ChildSpec {
         launch = List.copyOf(launch);

@@ -14,10 +14,11 @@ import java.util.Base64;
 import java.util.Set;
 
 /**
- * The lab's control-plane token: a fresh one per {@code lab up} (32 random bytes, base64url), kept in
- * {@value #NAME} in the data directory, readable by its owner only (rw-------). The services get it as
- * APP_CONTROL_TOKEN in their environment (never on a command line, which {@code ps} shows); grpcurl
- * reads it with {@code $(cat FILE)}, {@code lab drill/bench --against} with {@code --control-token-file}.
+ * The lab's control-plane token: a fresh one per {@code lab up} (32 random bytes, base64url), kept
+ * in {@value #NAME} in the data directory, readable by its owner only (rw-------). The services get
+ * it as APP_CONTROL_TOKEN in their environment (never on a command line, which {@code ps} shows);
+ * grpcurl reads it with {@code $(cat FILE)}, {@code lab drill/bench --against} with {@code
+ * --control-token-file}.
  */
 public final class ControlTokenFile {
 
@@ -25,15 +26,17 @@ public final class ControlTokenFile {
     static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private ControlTokenFile() {
-    }
+    private ControlTokenFile() {}
 
     /** Where a lab with this data directory keeps its token. */
     public static Path in(Path dataDir) {
         return dataDir.resolve(NAME);
     }
 
-    /** A new random token, written to {@code file} (replacing an earlier run's) with owner-only permissions. */
+    /**
+     * A new random token, written to {@code file} (replacing an earlier run's) with owner-only
+     * permissions.
+     */
     public static ControlToken create(Path file) throws IOException {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
@@ -62,8 +65,11 @@ public final class ControlTokenFile {
             }
             return new ControlToken(token);
         } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("no control token file " + file
-                    + " (lab up writes one into its data directory; on kind: see docs/security.md)", e);
+            throw new IllegalArgumentException(
+                    "no control token file "
+                            + file
+                            + " (lab up writes one into its data directory; on kind: see docs/security.md)",
+                    e);
         }
     }
 }

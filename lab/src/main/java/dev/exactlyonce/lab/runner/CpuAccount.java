@@ -13,12 +13,14 @@ import java.util.Optional;
 
 /**
  * Where the machine's cores went during a run: CPU time per process of the pipeline, read twice
- * ({@link #snapshot}) and turned into "% of one core" over the wall time in between ({@link #between}).
+ * ({@link #snapshot}) and turned into "% of one core" over the wall time in between ({@link
+ * #between}).
  *
- * <p>Accounts: each service child by name, the Kafka nodes together ({@link #KAFKA}: their own JVMs), PostgreSQL (the postmaster and its backends, found through
- * {@code postmaster.pid} in the lab's data directory), and this JVM split in two — the load generator
- * (its gRPC client threads, named {@code grpc-*}) and the rest (the fault proxies when on, the drill or
- * bench bookkeeping, GC and JIT). Against remote services only the load generator is seen.
+ * <p>Accounts: each service child by name, the Kafka nodes together ({@link #KAFKA}: their own
+ * JVMs), PostgreSQL (the postmaster and its backends, found through {@code postmaster.pid} in the
+ * lab's data directory), and this JVM split in two — the load generator (its gRPC client threads,
+ * named {@code grpc-*}) and the rest (the fault proxies when on, the drill or bench bookkeeping, GC
+ * and JIT). Against remote services only the load generator is seen.
  */
 public final class CpuAccount {
 
@@ -28,11 +30,9 @@ public final class CpuAccount {
     public static final String POSTGRES = "postgresql";
 
     /** CPU time per account at one instant. */
-    public record Snapshot(long wallNanos, Map<String, Long> cpuNanos) {
-    }
+    public record Snapshot(long wallNanos, Map<String, Long> cpuNanos) {}
 
-    private CpuAccount() {
-    }
+    private CpuAccount() {}
 
     public static Snapshot snapshot(Optional<Lab> lab) {
         Map<String, Long> cpu = new LinkedHashMap<>();
@@ -47,24 +47,40 @@ public final class CpuAccount {
             }
             cpu.put(KAFKA, kafka);
             for (SupervisedProcess child : lab.get().children()) {
-                ProcessHandle.of(child.pid()).ifPresent(process -> cpu.put(child.name(), cpuNanos(process)));
+                ProcessHandle.of(child.pid())
+                        .ifPresent(process -> cpu.put(child.name(), cpuNanos(process)));
             }
-            postmaster(lab.get().dataDir().resolve("postgres")).ifPresent(postmaster -> cpu.put(POSTGRES,
-                    cpuNanos(postmaster) + postmaster.descendants().mapToLong(CpuAccount::cpuNanos).sum()));
+            postmaster(lab.get().dataDir().resolve("postgres"))
+                    .ifPresent(
+                            postmaster ->
+                                    cpu.put(
+                                            POSTGRES,
+                                            cpuNanos(postmaster)
+                                                    + postmaster
+                                                            .descendants()
+                                                            .mapToLong(CpuAccount::cpuNanos)
+                                                            .sum()));
         }
         return new Snapshot(System.nanoTime(), cpu);
     }
 
-    /** Per account, percent of one core between two snapshots (200 = both cores of a 2-core machine). */
+    /**
+     * Per account, percent of one core between two snapshots (200 = both cores of a 2-core
+     * machine).
+     */
     public static Map<String, Double> between(Snapshot before, Snapshot after) {
         double wall = Math.max(1, after.wallNanos() - before.wallNanos());
         Map<String, Double> percent = new LinkedHashMap<>();
-        after.cpuNanos().forEach((account, nanos) -> {
-            Long earlier = before.cpuNanos().get(account);
-            if (earlier != null) {   // a process restarted in between has no comparable figure
-                percent.put(account, Math.max(0, nanos - earlier) * 100 / wall);
-            }
-        });
+        after.cpuNanos()
+                .forEach(
+                        (account, nanos) -> {
+                            Long earlier = before.cpuNanos().get(account);
+                            if (earlier
+                                    != null) { // a process restarted in between has no comparable
+                                // figure
+                                percent.put(account, Math.max(0, nanos - earlier) * 100 / wall);
+                            }
+                        });
         return percent;
     }
 

@@ -17,16 +17,17 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.FeatureMetadata;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.clients.admin.ListTopicsOptions;
 
 /**
- * The lab's Kafka: one supervised child JVM per KRaft node (combined broker and controller), like one
- * pod per broker, so a drill can SIGKILL a node or bounce it with SIGTERM and the supervisor starts it
- * again on the same ports and data. Also the admin questions a broker drill asks: who leads a partition,
- * which node coordinates a transactional.id or a consumer group, are all replicas back in sync.
+ * The lab's Kafka: one supervised child JVM per KRaft node (combined broker and controller), like
+ * one pod per broker, so a drill can SIGKILL a node or bounce it with SIGTERM and the supervisor
+ * starts it again on the same ports and data. Also the admin questions a broker drill asks: who
+ * leads a partition, which node coordinates a transactional.id or a consumer group, are all
+ * replicas back in sync.
  */
 public final class KafkaCluster implements AutoCloseable {
 
@@ -34,11 +35,21 @@ public final class KafkaCluster implements AutoCloseable {
     private final List<SupervisedProcess> nodes = new ArrayList<>();
     private Admin admin;
 
-    KafkaCluster(KafkaTopology topology, Path dataDir, short transactionVersion, Path logDir, Progress progress) {
+    KafkaCluster(
+            KafkaTopology topology,
+            Path dataDir,
+            short transactionVersion,
+            Path logDir,
+            Progress progress) {
         this.topology = topology;
         for (int node = 1; node <= topology.brokers(); node++) {
-            ChildSpec spec = KafkaNodeProcess.spec(topology, node, dataDir.resolve("kafka-" + (node - 1)),
-                    transactionVersion, logDir.resolve("kafka-" + (node - 1) + ".log"));
+            ChildSpec spec =
+                    KafkaNodeProcess.spec(
+                            topology,
+                            node,
+                            dataDir.resolve("kafka-" + (node - 1)),
+                            transactionVersion,
+                            logDir.resolve("kafka-" + (node - 1) + ".log"));
             nodes.add(new SupervisedProcess(spec, progress));
         }
     }
@@ -48,8 +59,13 @@ public final class KafkaCluster implements AutoCloseable {
         for (int node = 1; node <= nodes.size(); node++) {
             SupervisedProcess process = nodes.get(node - 1);
             process.start();
-            progress.line("started %s (pid %d) node.id %d, client 127.0.0.1:%d, controller 127.0.0.1:%d, log %s",
-                    process.name(), process.pid(), node, topology.clientPort(node), topology.controllerPort(node),
+            progress.line(
+                    "started %s (pid %d) node.id %d, client 127.0.0.1:%d, controller 127.0.0.1:%d, log %s",
+                    process.name(),
+                    process.pid(),
+                    node,
+                    topology.clientPort(node),
+                    topology.controllerPort(node),
                     process.spec().logFile());
         }
         Properties props = new Properties();
@@ -75,23 +91,33 @@ public final class KafkaCluster implements AutoCloseable {
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("Kafka did not form a cluster of " + topology.brokers() + " within "
-                + Progress.seconds(timeout) + " (" + last + "); see " + nodes.get(0).spec().logFile());
+        throw new IllegalStateException(
+                "Kafka did not form a cluster of "
+                        + topology.brokers()
+                        + " within "
+                        + Progress.seconds(timeout)
+                        + " ("
+                        + last
+                        + "); see "
+                        + nodes.get(0).spec().logFile());
     }
 
     /**
-     * The finalized feature levels, e.g. {@code metadata.version=27, transaction.version=2}: what the
-     * cluster really runs, not what the release could.
+     * The finalized feature levels, e.g. {@code metadata.version=27, transaction.version=2}: what
+     * the cluster really runs, not what the release could.
      */
     public Map<String, Short> finalizedFeatures() throws InterruptedException, ExecutionException {
         FeatureMetadata features = admin.describeFeatures().featureMetadata().get();
         Map<String, Short> levels = new TreeMap<>();
-        features.finalizedFeatures().forEach((name, range) -> levels.put(name, range.maxVersionLevel()));
+        features.finalizedFeatures()
+                .forEach((name, range) -> levels.put(name, range.maxVersionLevel()));
         return levels;
     }
 
     static String describe(Map<String, Short> features) {
-        return features.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "));
+        return features.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(", "));
     }
 
     public KafkaTopology topology() {
@@ -116,8 +142,10 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     /** The node id leading a partition, or -1 while it has no leader. */
-    public int leaderOf(String topic, int partition) throws InterruptedException, ExecutionException {
-        TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+    public int leaderOf(String topic, int partition)
+            throws InterruptedException, ExecutionException {
+        TopicDescription description =
+                admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
         Node leader = description.partitions().get(partition).leader();
         return leader == null ? -1 : leader.id();
     }
@@ -125,11 +153,15 @@ public final class KafkaCluster implements AutoCloseable {
     /** True when every partition of every topic has a leader and all its replicas in sync. */
     public boolean fullyReplicated() {
         try {
-            var names = admin.listTopics(new ListTopicsOptions().listInternal(true))
-                    .names().get(5, TimeUnit.SECONDS);
-            for (TopicDescription description : admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS).values()) {
+            var names =
+                    admin.listTopics(new ListTopicsOptions().listInternal(true))
+                            .names()
+                            .get(5, TimeUnit.SECONDS);
+            for (TopicDescription description :
+                    admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS).values()) {
                 for (TopicPartitionInfo partition : description.partitions()) {
-                    if (partition.leader() == null || partition.isr().size() < partition.replicas().size()) {
+                    if (partition.leader() == null
+                            || partition.isr().size() < partition.replicas().size()) {
                         return false;
                     }
                 }
@@ -152,7 +184,10 @@ public final class KafkaCluster implements AutoCloseable {
         if (admin != null) {
             admin.close(Duration.ofSeconds(1));
         }
-        List<Thread> stoppers = nodes.stream().map(n -> new Thread(() -> n.stop(grace), "stop-" + n.name())).toList();
+        List<Thread> stoppers =
+                nodes.stream()
+                        .map(n -> new Thread(() -> n.stop(grace), "stop-" + n.name()))
+                        .toList();
         stoppers.forEach(Thread::start);
         for (Thread stopper : stoppers) {
             try {

@@ -24,10 +24,10 @@ import java.util.stream.Stream;
 
 /**
  * The whole pipeline on one machine: a KRaft Kafka cluster of 1 or 3 nodes, each its own supervised
- * child JVM ({@link KafkaCluster}), PostgreSQL 17 (its own server process, run from this JVM), and the
- * producer, consumer replicas and query as supervised child JVMs from their runnable jars.
- * {@link #close()} stops the services (SIGTERM, then SIGKILL), then Kafka and PostgreSQL, and deletes a
- * temporary data directory.
+ * child JVM ({@link KafkaCluster}), PostgreSQL 17 (its own server process, run from this JVM), and
+ * the producer, consumer replicas and query as supervised child JVMs from their runnable jars.
+ * {@link #close()} stops the services (SIGTERM, then SIGKILL), then Kafka and PostgreSQL, and
+ * deletes a temporary data directory.
  */
 public final class Lab implements AutoCloseable {
 
@@ -39,12 +39,19 @@ public final class Lab implements AutoCloseable {
     private final boolean temporaryData;
     private final KafkaCluster kafka;
     private final EmbeddedPostgresDatabase postgres;
-    /** This run's control-plane token, in {@link #controlTokenFile()}; every service gets it as APP_CONTROL_TOKEN. */
+
+    /**
+     * This run's control-plane token, in {@link #controlTokenFile()}; every service gets it as
+     * APP_CONTROL_TOKEN.
+     */
     private final ControlToken controlToken;
+
     /** With --network-faults: the proxies every service's connections pass through; else null. */
     private NetworkLinks network;
+
     private final List<SupervisedProcess> children = new CopyOnWriteArrayList<>();
-    // Ctrl-C at any moment, even during start-up, stops what was started: no orphan JVMs or PostgreSQL
+    // Ctrl-C at any moment, even during start-up, stops what was started: no orphan JVMs or
+    // PostgreSQL
     private final Thread shutdownHook = new Thread(this::close, "lab-shutdown");
     private volatile boolean closed;
 
@@ -52,10 +59,19 @@ public final class Lab implements AutoCloseable {
         this.settings = settings;
         this.progress = progress;
         this.temporaryData = settings.dataDir() == null;
-        this.dataDir = temporaryData ? Files.createTempDirectory("exactly-once-lab-") : settings.dataDir().toAbsolutePath();
-        this.kafka = new KafkaCluster(settings.kafkaTopology(), dataDir.resolve("kafka"), settings.transactionVersion(),
-                dataDir.resolve("logs"), progress);
-        this.postgres = new EmbeddedPostgresDatabase(settings.postgresPort(), dataDir.resolve("postgres"));
+        this.dataDir =
+                temporaryData
+                        ? Files.createTempDirectory("exactly-once-lab-")
+                        : settings.dataDir().toAbsolutePath();
+        this.kafka =
+                new KafkaCluster(
+                        settings.kafkaTopology(),
+                        dataDir.resolve("kafka"),
+                        settings.transactionVersion(),
+                        dataDir.resolve("logs"),
+                        progress);
+        this.postgres =
+                new EmbeddedPostgresDatabase(settings.postgresPort(), dataDir.resolve("postgres"));
         Files.createDirectories(dataDir);
         this.controlToken = ControlTokenFile.create(controlTokenFile());
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -77,33 +93,66 @@ public final class Lab implements AutoCloseable {
 
     private void startAll() throws Exception {
         long start = System.nanoTime();
-        progress.line("data directory %s%s", dataDir, temporaryData ? " (temporary; --data DIR keeps it)" : "");
-        progress.line("control token (new for this run, owner-only) in %s: control calls need"
-                + " -H \"authorization: Bearer $(cat %s)\"", controlTokenFile(), controlTokenFile());
+        progress.line(
+                "data directory %s%s",
+                dataDir, temporaryData ? " (temporary; --data DIR keeps it)" : "");
+        progress.line(
+                "control token (new for this run, owner-only) in %s: control calls need"
+                        + " -H \"authorization: Bearer $(cat %s)\"",
+                controlTokenFile(), controlTokenFile());
         int brokers = settings.brokers();
-        progress.line("starting Kafka %s: %d KRaft node%s (broker + controller each)%s", KafkaCluster.kafkaVersion(),
-                brokers, brokers == 1 ? "" : "s", brokers == 1 ? ", replication factor 1"
-                        : ", replication factor " + brokers + ", min.insync.replicas " + settings.kafkaTopology().minInsyncReplicas()
-                        + ", unclean leader election off");
+        progress.line(
+                "starting Kafka %s: %d KRaft node%s (broker + controller each)%s",
+                KafkaCluster.kafkaVersion(),
+                brokers,
+                brokers == 1 ? "" : "s",
+                brokers == 1
+                        ? ", replication factor 1"
+                        : ", replication factor "
+                                + brokers
+                                + ", min.insync.replicas "
+                                + settings.kafkaTopology().minInsyncReplicas()
+                                + ", unclean leader election off");
         kafka.start(progress);
         // PostgreSQL starts while the Kafka JVMs boot
         progress.step("starting PostgreSQL on " + postgres.jdbcUrl(), "ready", postgres::start);
-        progress.step("waiting for Kafka on " + kafka.bootstrapServers(), "ready", () -> {
-            kafka.awaitBrokers(SERVING_TIMEOUT);
-            return null;
-        });
+        progress.step(
+                "waiting for Kafka on " + kafka.bootstrapServers(),
+                "ready",
+                () -> {
+                    kafka.awaitBrokers(SERVING_TIMEOUT);
+                    return null;
+                });
         progress.line("Kafka features: %s", KafkaCluster.describe(kafka.finalizedFeatures()));
         if (settings.networkFaults()) {
-            network = NetworkLinks.start(settings.kafkaTopology(), postgres.port(), settings.ports().producerGrpc(), 0);
-            progress.line("fault proxies on every link: %s (drill clients reach the producer at 127.0.0.1:%d)",
+            network =
+                    NetworkLinks.start(
+                            settings.kafkaTopology(),
+                            postgres.port(),
+                            settings.ports().producerGrpc(),
+                            0);
+            progress.line(
+                    "fault proxies on every link: %s (drill clients reach the producer at 127.0.0.1:%d)",
                     String.join(", ", network.names()), network.clientProducerPort());
         }
-        progress.step("creating topics " + Topics.ORDERS + ", " + Topics.DLQ + ", " + Topics.INVOICES + ", "
-                + Topics.BILLING_DLQ + ", " + Topics.SETTINGS, "done", () -> {
-            createTopics();
-            return null;
-        });
-        List<SupervisedProcess> planned = childSpecs().stream().map(spec -> new SupervisedProcess(spec, progress)).toList();
+        progress.step(
+                "creating topics "
+                        + Topics.ORDERS
+                        + ", "
+                        + Topics.DLQ
+                        + ", "
+                        + Topics.INVOICES
+                        + ", "
+                        + Topics.BILLING_DLQ
+                        + ", "
+                        + Topics.SETTINGS,
+                "done",
+                () -> {
+                    createTopics();
+                    return null;
+                });
+        List<SupervisedProcess> planned =
+                childSpecs().stream().map(spec -> new SupervisedProcess(spec, progress)).toList();
         // all at once: the JVMs start in parallel; the consumer's Flyway migration runs meanwhile
         for (SupervisedProcess child : planned) {
             if (closed) {
@@ -111,15 +160,22 @@ public final class Lab implements AutoCloseable {
             }
             children.add(child);
             child.start();
-            progress.line("started %s (pid %d) gRPC 127.0.0.1:%d, management 127.0.0.1:%d, log %s",
-                    child.name(), child.pid(), child.spec().grpcPort(), child.spec().managementPort(),
+            progress.line(
+                    "started %s (pid %d) gRPC 127.0.0.1:%d, management 127.0.0.1:%d, log %s",
+                    child.name(),
+                    child.pid(),
+                    child.spec().grpcPort(),
+                    child.spec().managementPort(),
                     child.spec().logFile());
         }
         for (SupervisedProcess child : children) {
-            progress.step("waiting for " + child.name() + " to answer SERVING", "SERVING", () -> {
-                awaitServing(child, SERVING_TIMEOUT);
-                return null;
-            });
+            progress.step(
+                    "waiting for " + child.name() + " to answer SERVING",
+                    "SERVING",
+                    () -> {
+                        awaitServing(child, SERVING_TIMEOUT);
+                        return null;
+                    });
         }
         progress.line("ready in %s", Progress.seconds(System.nanoTime() - start));
     }
@@ -131,25 +187,65 @@ public final class Lab implements AutoCloseable {
     List<ChildSpec> childSpecs() {
         ServicePorts ports = settings.ports();
         List<ChildSpec> specs = new ArrayList<>();
-        specs.add(spec("producer", "producer-0", ports.producerGrpc(), ports.producerManagement(), Map.of()));
+        specs.add(
+                spec(
+                        "producer",
+                        "producer-0",
+                        ports.producerGrpc(),
+                        ports.producerManagement(),
+                        Map.of()));
         for (int i = 0; i < settings.consumers(); i++) {
-            specs.add(spec("consumer", "consumer-" + i, ports.consumerGrpc(i), ports.consumerManagement(i), Map.of()));
+            specs.add(
+                    spec(
+                            "consumer",
+                            "consumer-" + i,
+                            ports.consumerGrpc(i),
+                            ports.consumerManagement(i),
+                            Map.of()));
         }
         for (int i = 0; i < settings.billingReplicas(); i++) {
-            specs.add(spec("billing", "billing-" + i, ports.billingGrpc(i), ports.billingManagement(i), Map.of()));
+            specs.add(
+                    spec(
+                            "billing",
+                            "billing-" + i,
+                            ports.billingGrpc(i),
+                            ports.billingManagement(i),
+                            Map.of()));
         }
-        specs.add(spec("query", "query-0", ports.queryGrpc(), ports.queryManagement(),
-                Map.of("PRODUCER_ADDRESS", "127.0.0.1:" + ports.producerGrpc())));
+        specs.add(
+                spec(
+                        "query",
+                        "query-0",
+                        ports.queryGrpc(),
+                        ports.queryManagement(),
+                        Map.of("PRODUCER_ADDRESS", "127.0.0.1:" + ports.producerGrpc())));
         return specs;
     }
 
-    private ChildSpec spec(String service, String podName, int grpcPort, int managementPort, Map<String, String> extra) {
+    private ChildSpec spec(
+            String service,
+            String podName,
+            int grpcPort,
+            int managementPort,
+            Map<String, String> extra) {
         Map<String, String> env = new LinkedHashMap<>();
         if (settings.networkFaults()) {
-            env.put("KAFKA_BOOTSTRAP_SERVERS", settings.kafkaTopology().linkBootstrapServers(NetworkLinks.kafkaListener(podName)));
+            env.put(
+                    "KAFKA_BOOTSTRAP_SERVERS",
+                    settings.kafkaTopology()
+                            .linkBootstrapServers(NetworkLinks.kafkaListener(podName)));
             // only the consumer and the query use PostgreSQL
-            env.put("JDBC_URL", !NetworkLinks.usesPostgres(podName) ? postgres.jdbcUrl() : postgres.jdbcUrl().replace(
-                    ":" + postgres.port() + "/", ":" + NetworkLinks.postgresProxyPort(postgres.port(), podName) + "/"));
+            env.put(
+                    "JDBC_URL",
+                    !NetworkLinks.usesPostgres(podName)
+                            ? postgres.jdbcUrl()
+                            : postgres.jdbcUrl()
+                                    .replace(
+                                            ":" + postgres.port() + "/",
+                                            ":"
+                                                    + NetworkLinks.postgresProxyPort(
+                                                            postgres.port(), podName)
+                                                    + "/"));
         } else {
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
             env.put("JDBC_URL", postgres.jdbcUrl());
@@ -163,21 +259,34 @@ public final class Lab implements AutoCloseable {
         env.put("POD_NAME", podName);
         // the environment, not the command line: ps shows command lines to every user
         env.put("APP_CONTROL_TOKEN", controlToken.value());
-        env.put("OTEL_TRACES_EXPORTER", System.getenv().getOrDefault("OTEL_TRACES_EXPORTER", "none"));
-        // glibc gives each busy thread its own malloc arena (up to 8 per core). On the query service 55 MiB
-        // of its 491 MiB resident were outside what the JVM tracks (heap 256 + metaspace 53 + direct buffers
-        // 53 + code 20 MiB committed); in the full bench its peak was 522 MiB with the default, 472 with two
+        env.put(
+                "OTEL_TRACES_EXPORTER",
+                System.getenv().getOrDefault("OTEL_TRACES_EXPORTER", "none"));
+        // glibc gives each busy thread its own malloc arena (up to 8 per core). On the query
+        // service 55 MiB
+        // of its 491 MiB resident were outside what the JVM tracks (heap 256 + metaspace 53 +
+        // direct buffers
+        // 53 + code 20 MiB committed); in the full bench its peak was 522 MiB with the default, 472
+        // with two
         env.put("MALLOC_ARENA_MAX", System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2"));
         env.putAll(extra);
-        return new ChildSpec(podName, ChildSpec.jar(settings.jars().jar(service)), settings.jvmOptions(), env, grpcPort,
-                managementPort, dataDir.resolve("logs").resolve(podName + ".log"));
+        return new ChildSpec(
+                podName,
+                ChildSpec.jar(settings.jars().jar(service)),
+                settings.jvmOptions(),
+                env,
+                grpcPort,
+                managementPort,
+                dataDir.resolve("logs").resolve(podName + ".log"));
     }
 
     /** Waits until the child's gRPC health for the whole server ("") answers SERVING. */
-    public static void awaitServing(SupervisedProcess child, Duration timeout) throws InterruptedException {
+    public static void awaitServing(SupervisedProcess child, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer yet";
-        try (ServiceProbe probe = new ServiceProbe(child.spec().grpcPort(), child.spec().managementPort())) {
+        try (ServiceProbe probe =
+                new ServiceProbe(child.spec().grpcPort(), child.spec().managementPort())) {
             while (System.nanoTime() < deadline) {
                 try {
                     ServingStatus status = probe.health("");
@@ -191,18 +300,30 @@ public final class Lab implements AutoCloseable {
                 Thread.sleep(250);
             }
         }
-        throw new IllegalStateException(child.name() + " did not answer SERVING within " + Progress.seconds(timeout)
-                + " (last: " + last + "); see " + child.spec().logFile());
+        throw new IllegalStateException(
+                child.name()
+                        + " did not answer SERVING within "
+                        + Progress.seconds(timeout)
+                        + " (last: "
+                        + last
+                        + "); see "
+                        + child.spec().logFile());
     }
 
     private static void requireFreePorts(LabSettings settings) {
         Map<Integer, String> wanted = new LinkedHashMap<>();
-        settings.kafkaTopology().ports().forEach(port -> wanted.put(port, "Kafka (--kafka-port and up)"));
+        settings.kafkaTopology()
+                .ports()
+                .forEach(port -> wanted.put(port, "Kafka (--kafka-port and up)"));
         if (settings.networkFaults()) {
             for (int i = 0; i < ServicePorts.MAX_CONSUMERS; i++) {
-                wanted.put(NetworkLinks.postgresProxyPort(settings.postgresPort(), "consumer-" + i), "PostgreSQL fault proxy");
+                wanted.put(
+                        NetworkLinks.postgresProxyPort(settings.postgresPort(), "consumer-" + i),
+                        "PostgreSQL fault proxy");
             }
-            wanted.put(NetworkLinks.postgresProxyPort(settings.postgresPort(), "query-0"), "PostgreSQL fault proxy");
+            wanted.put(
+                    NetworkLinks.postgresProxyPort(settings.postgresPort(), "query-0"),
+                    "PostgreSQL fault proxy");
         }
         wanted.put(settings.postgresPort(), "PostgreSQL (--postgres-port)");
         ServicePorts ports = settings.ports();
@@ -210,23 +331,30 @@ public final class Lab implements AutoCloseable {
         wanted.put(ports.producerManagement(), "producer management (--management-base-port)");
         for (int i = 0; i < settings.consumers(); i++) {
             wanted.put(ports.consumerGrpc(i), "consumer-" + i + " gRPC (--grpc-base-port)");
-            wanted.put(ports.consumerManagement(i), "consumer-" + i + " management (--management-base-port)");
+            wanted.put(
+                    ports.consumerManagement(i),
+                    "consumer-" + i + " management (--management-base-port)");
         }
         for (int i = 0; i < settings.billingReplicas(); i++) {
             wanted.put(ports.billingGrpc(i), "billing-" + i + " gRPC (--grpc-base-port)");
-            wanted.put(ports.billingManagement(i), "billing-" + i + " management (--management-base-port)");
+            wanted.put(
+                    ports.billingManagement(i),
+                    "billing-" + i + " management (--management-base-port)");
         }
         wanted.put(ports.queryGrpc(), "query gRPC (--grpc-base-port)");
         wanted.put(ports.queryManagement(), "query management (--management-base-port)");
         List<String> busy = new ArrayList<>();
-        wanted.forEach((port, what) -> {
-            if (port != 0 && !isFree(port)) {
-                busy.add(port + " for " + what);
-            }
-        });
+        wanted.forEach(
+                (port, what) -> {
+                    if (port != 0 && !isFree(port)) {
+                        busy.add(port + " for " + what);
+                    }
+                });
         if (!busy.isEmpty()) {
-            throw new IllegalStateException("port(s) in use: " + String.join(", ", busy)
-                    + " — is another lab or the kind cluster running? Stop it or choose other ports.");
+            throw new IllegalStateException(
+                    "port(s) in use: "
+                            + String.join(", ", busy)
+                            + " — is another lab or the kind cluster running? Stop it or choose other ports.");
         }
     }
 
@@ -243,11 +371,19 @@ public final class Lab implements AutoCloseable {
         return Endpoints.of("127.0.0.1", settings.ports(), settings.consumers());
     }
 
-    /** What the drill's clients use: the producer through the client-producer fault proxy when there is one. */
+    /**
+     * What the drill's clients use: the producer through the client-producer fault proxy when there
+     * is one.
+     */
     public Endpoints clientEndpoints() {
         Endpoints direct = endpoints();
-        return network == null ? direct
-                : new Endpoints(direct.host(), network.clientProducerPort(), direct.consumerPorts(), direct.billingPort(),
+        return network == null
+                ? direct
+                : new Endpoints(
+                        direct.host(),
+                        network.clientProducerPort(),
+                        direct.consumerPorts(),
+                        direct.billingPort(),
                         direct.queryPort());
     }
 
@@ -256,7 +392,9 @@ public final class Lab implements AutoCloseable {
     }
 
     public SupervisedProcess child(String name) {
-        return children.stream().filter(c -> c.name().equals(name)).findFirst()
+        return children.stream()
+                .filter(c -> c.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no child " + name));
     }
 
@@ -287,7 +425,10 @@ public final class Lab implements AutoCloseable {
         return controlToken;
     }
 
-    /** The owner-only file with this run's control-plane token: {@code <data directory>/control-token}. */
+    /**
+     * The owner-only file with this run's control-plane token: {@code <data
+     * directory>/control-token}.
+     */
     public Path controlTokenFile() {
         return ControlTokenFile.in(dataDir);
     }
@@ -320,11 +461,19 @@ public final class Lab implements AutoCloseable {
         }
         closed = true;
         long start = System.nanoTime();
-        progress.line("stopping the services (SIGTERM, SIGKILL after %s)", Progress.seconds(settings.stopGrace()));
-        // in parallel: each JVM's graceful shutdown takes a moment, and they do not depend on each other
-        List<Thread> stoppers = children.stream()
-                .map(child -> new Thread(() -> child.stop(settings.stopGrace()), "stop-" + child.name()))
-                .toList();
+        progress.line(
+                "stopping the services (SIGTERM, SIGKILL after %s)",
+                Progress.seconds(settings.stopGrace()));
+        // in parallel: each JVM's graceful shutdown takes a moment, and they do not depend on each
+        // other
+        List<Thread> stoppers =
+                children.stream()
+                        .map(
+                                child ->
+                                        new Thread(
+                                                () -> child.stop(settings.stopGrace()),
+                                                "stop-" + child.name()))
+                        .toList();
         stoppers.forEach(Thread::start);
         for (Thread stopper : stoppers) {
             try {

@@ -1,103 +1,217 @@
 package dev.exactlyonce.lab.runner;
 
+import dev.exactlyonce.lab.network.NetworkLinks;
+import dev.exactlyonce.testkit.KafkaTopology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import dev.exactlyonce.lab.network.NetworkLinks;
-import dev.exactlyonce.testkit.KafkaTopology;
 
 /**
  * Everything {@link Lab} needs to start the pipeline.
  *
- * @param dataDir where Kafka, PostgreSQL and the logs live; null = a fresh temporary directory, deleted at the end
- * @param brokers Kafka nodes, 1 or 3 (each its own supervised process), on kafkaPort, kafkaPort+1, kafkaPort+2
+ * @param dataDir where Kafka, PostgreSQL and the logs live; null = a fresh temporary directory,
+ *     deleted at the end
+ * @param brokers Kafka nodes, 1 or 3 (each its own supervised process), on kafkaPort, kafkaPort+1,
+ *     kafkaPort+2
  * @param consumers consumer replicas, 1..3
- * @param billingReplicas billing replicas, 1..3 (more than one shares the orders partitions: a kill is a rebalance)
+ * @param billingReplicas billing replicas, 1..3 (more than one shares the orders partitions: a kill
+ *     is a rebalance)
  * @param jvmOptions options of every child JVM (heap size first)
  * @param stopGrace how long a child may take to stop after SIGTERM before it gets SIGKILL
- * @param transactionVersion the {@code transaction.version} a fresh cluster is formatted with (2: KIP-890's
- *        transactions v2, Kafka 4's default; 1: the old protocol, for comparison)
+ * @param transactionVersion the {@code transaction.version} a fresh cluster is formatted with (2:
+ *     KIP-890's transactions v2, Kafka 4's default; 1: the old protocol, for comparison)
  * @param networkFaults every service reaches Kafka and PostgreSQL through fault proxies of its own
- *        ({@code NetworkLinks}), so that a drill can cut or slow one link; off, they connect directly
+ *     ({@code NetworkLinks}), so that a drill can cut or slow one link; off, they connect directly
  */
-public record LabSettings(Path dataDir, int brokers, int kafkaPort, int postgresPort, ServicePorts ports, int consumers,
-                          int billingReplicas,
-                          ServiceJars jars, List<String> jvmOptions, Duration stopGrace, short transactionVersion,
-                          boolean networkFaults) {
+public record LabSettings(
+        Path dataDir,
+        int brokers,
+        int kafkaPort,
+        int postgresPort,
+        ServicePorts ports,
+        int consumers,
+        int billingReplicas,
+        ServiceJars jars,
+        List<String> jvmOptions,
+        Duration stopGrace,
+        short transactionVersion,
+        boolean networkFaults) {
 
     /**
-     * Three brokers by default: replication is what makes a broker's death survivable, and killing one
-     * is an exercise of the lab. {@code --brokers 1} is the lighter laptop set-up.
+     * Three brokers by default: replication is what makes a broker's death survivable, and killing
+     * one is an exercise of the lab. {@code --brokers 1} is the lighter laptop set-up.
      */
     public static final int DEFAULT_BROKERS = 3;
 
     /**
-     * A 256 MiB heap, together with two malloc arenas (MALLOC_ARENA_MAX, set by {@link Lab}), keeps each
-     * service's resident memory under 512 MiB under full load (with 384 MiB and G1 the query service reached
-     * 549 MiB, with 256 MiB alone 522 MiB); the serial collector is what the JVM picks by itself in a container
-     * with fewer than two CPUs, and on this 2-core machine it leaves the most CPU to the pipeline.
+     * A 256 MiB heap, together with two malloc arenas (MALLOC_ARENA_MAX, set by {@link Lab}), keeps
+     * each service's resident memory under 512 MiB under full load (with 384 MiB and G1 the query
+     * service reached 549 MiB, with 256 MiB alone 522 MiB); the serial collector is what the JVM
+     * picks by itself in a container with fewer than two CPUs, and on this 2-core machine it leaves
+     * the most CPU to the pipeline.
      */
-    public static final String DEFAULT_JVM_OPTIONS_TEXT = "-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
-    public static final List<String> DEFAULT_JVM_OPTIONS = List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
+    public static final String DEFAULT_JVM_OPTIONS_TEXT =
+            "-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
+
+    public static final List<String> DEFAULT_JVM_OPTIONS =
+            List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
 
     public LabSettings {
         if (consumers < 1 || consumers > ServicePorts.MAX_CONSUMERS) {
-            throw new IllegalArgumentException("consumers must be 1.." + ServicePorts.MAX_CONSUMERS + ", was " + consumers);
+            throw new IllegalArgumentException(
+                    "consumers must be 1.." + ServicePorts.MAX_CONSUMERS + ", was " + consumers);
         }
         if (billingReplicas < 1 || billingReplicas > ServicePorts.MAX_CONSUMERS) {
-            throw new IllegalArgumentException("billing replicas must be 1.." + ServicePorts.MAX_CONSUMERS + ", was " + billingReplicas);
+            throw new IllegalArgumentException(
+                    "billing replicas must be 1.."
+                            + ServicePorts.MAX_CONSUMERS
+                            + ", was "
+                            + billingReplicas);
         }
         if (brokers != 1 && brokers != 3) {
             throw new IllegalArgumentException("brokers must be 1 or 3, was " + brokers);
         }
         if (transactionVersion != 1 && transactionVersion != 2) {
-            throw new IllegalArgumentException("transaction.version must be 1 or 2, was " + transactionVersion);
+            throw new IllegalArgumentException(
+                    "transaction.version must be 1 or 2, was " + transactionVersion);
         }
         jvmOptions = List.copyOf(jvmOptions);
     }
 
-    /** The defaults of {@code lab up}: the ports of ARCHITECTURE.md, one consumer, a temporary data directory. */
+    /**
+     * The defaults of {@code lab up}: the ports of ARCHITECTURE.md, one consumer, a temporary data
+     * directory.
+     */
     public static LabSettings defaults() {
-        return new LabSettings(null, DEFAULT_BROKERS, 9092, 5432, ServicePorts.DEFAULT, 1, 1,
-                ServiceJars.nextToLab(), DEFAULT_JVM_OPTIONS, Duration.ofSeconds(15), (short) 2, false);
+        return new LabSettings(
+                null,
+                DEFAULT_BROKERS,
+                9092,
+                5432,
+                ServicePorts.DEFAULT,
+                1,
+                1,
+                ServiceJars.nextToLab(),
+                DEFAULT_JVM_OPTIONS,
+                Duration.ofSeconds(15),
+                (short) 2,
+                false);
     }
 
     public LabSettings withDataDir(Path dir) {
-        return new LabSettings(dir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars,
-                jvmOptions, stopGrace, transactionVersion, networkFaults);
+        return new LabSettings(
+                dir,
+                brokers,
+                kafkaPort,
+                postgresPort,
+                ports,
+                consumers,
+                billingReplicas,
+                jars,
+                jvmOptions,
+                stopGrace,
+                transactionVersion,
+                networkFaults);
     }
 
     public LabSettings withPorts(int kafka, int postgres, ServicePorts services) {
-        return new LabSettings(dataDir, brokers, kafka, postgres, services, consumers, billingReplicas, jars,
-                jvmOptions, stopGrace, transactionVersion, networkFaults);
+        return new LabSettings(
+                dataDir,
+                brokers,
+                kafka,
+                postgres,
+                services,
+                consumers,
+                billingReplicas,
+                jars,
+                jvmOptions,
+                stopGrace,
+                transactionVersion,
+                networkFaults);
     }
 
     public LabSettings withConsumers(int replicas) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, replicas, billingReplicas, jars,
-                jvmOptions, stopGrace, transactionVersion, networkFaults);
+        return new LabSettings(
+                dataDir,
+                brokers,
+                kafkaPort,
+                postgresPort,
+                ports,
+                replicas,
+                billingReplicas,
+                jars,
+                jvmOptions,
+                stopGrace,
+                transactionVersion,
+                networkFaults);
     }
 
     public LabSettings withBrokers(int nodes) {
-        return new LabSettings(dataDir, nodes, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars,
-                jvmOptions, stopGrace, transactionVersion, networkFaults);
+        return new LabSettings(
+                dataDir,
+                nodes,
+                kafkaPort,
+                postgresPort,
+                ports,
+                consumers,
+                billingReplicas,
+                jars,
+                jvmOptions,
+                stopGrace,
+                transactionVersion,
+                networkFaults);
     }
 
     public LabSettings withTransactionVersion(short version) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars,
-                jvmOptions, stopGrace, version, networkFaults);
+        return new LabSettings(
+                dataDir,
+                brokers,
+                kafkaPort,
+                postgresPort,
+                ports,
+                consumers,
+                billingReplicas,
+                jars,
+                jvmOptions,
+                stopGrace,
+                version,
+                networkFaults);
     }
 
     public LabSettings withBillingReplicas(int replicas) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, replicas, jars, jvmOptions,
-                stopGrace, transactionVersion, networkFaults);
+        return new LabSettings(
+                dataDir,
+                brokers,
+                kafkaPort,
+                postgresPort,
+                ports,
+                consumers,
+                replicas,
+                jars,
+                jvmOptions,
+                stopGrace,
+                transactionVersion,
+                networkFaults);
     }
 
     public LabSettings withNetworkFaults(boolean proxies) {
-        return new LabSettings(dataDir, brokers, kafkaPort, postgresPort, ports, consumers, billingReplicas, jars,
-                jvmOptions, stopGrace, transactionVersion, proxies);
+        return new LabSettings(
+                dataDir,
+                brokers,
+                kafkaPort,
+                postgresPort,
+                ports,
+                consumers,
+                billingReplicas,
+                jars,
+                jvmOptions,
+                stopGrace,
+                transactionVersion,
+                proxies);
     }
 
     public KafkaTopology kafkaTopology() {
-        return new KafkaTopology(brokers, kafkaPort, networkFaults ? NetworkLinks.KAFKA_LINKS : List.of());
+        return new KafkaTopology(
+                brokers, kafkaPort, networkFaults ? NetworkLinks.KAFKA_LINKS : List.of());
     }
 }

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * gRPC clients of a running pipeline: the producer, every consumer replica, billing, the query service;
- * with a control token, every call carries it ({@code authorization: Bearer ...}), so control calls pass
- * and so do orders and reads where the services are switched to need it.
+ * gRPC clients of a running pipeline: the producer, every consumer replica, billing, the query
+ * service; with a control token, every call carries it ({@code authorization: Bearer ...}), so
+ * control calls pass and so do orders and reads where the services are switched to need it.
  */
 public final class PipelineClients implements AutoCloseable {
 
@@ -40,22 +40,34 @@ public final class PipelineClients implements AutoCloseable {
     private PipelineClients(Endpoints endpoints, ClientInterceptor[] credentials) {
         this.endpoints = endpoints;
         this.producer = channel(endpoints.host(), endpoints.producerPort(), credentials);
-        endpoints.consumerPorts().forEach(port -> consumers.add(channel(endpoints.host(), port, credentials)));
+        endpoints
+                .consumerPorts()
+                .forEach(port -> consumers.add(channel(endpoints.host(), port, credentials)));
         this.billing = channel(endpoints.host(), endpoints.billingPort(), credentials);
         this.query = channel(endpoints.host(), endpoints.queryPort(), credentials);
     }
 
     private static ManagedChannel channel(String host, int port, ClientInterceptor[] credentials) {
-        return ManagedChannelBuilder.forAddress(host, port).usePlaintext().intercept(credentials).build();
+        return ManagedChannelBuilder.forAddress(host, port)
+                .usePlaintext()
+                .intercept(credentials)
+                .build();
     }
 
     public static ManagedChannel channel(String host, int port) {
         return ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
     }
 
-    /** A channel whose call callbacks run on {@code callbacks} instead of grpc-java's default cached pool. */
-    public static ManagedChannel channel(String host, int port, java.util.concurrent.Executor callbacks) {
-        return ManagedChannelBuilder.forAddress(host, port).usePlaintext().executor(callbacks).build();
+    /**
+     * A channel whose call callbacks run on {@code callbacks} instead of grpc-java's default cached
+     * pool.
+     */
+    public static ManagedChannel channel(
+            String host, int port, java.util.concurrent.Executor callbacks) {
+        return ManagedChannelBuilder.forAddress(host, port)
+                .usePlaintext()
+                .executor(callbacks)
+                .build();
     }
 
     public Endpoints endpoints() {
@@ -67,7 +79,8 @@ public final class PipelineClients implements AutoCloseable {
     }
 
     public OrderServiceGrpc.OrderServiceBlockingStub producer() {
-        return OrderServiceGrpc.newBlockingStub(producer).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        return OrderServiceGrpc.newBlockingStub(producer)
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
     /** The first consumer replica (on kind: the Service, any replica). */
@@ -82,7 +95,8 @@ public final class PipelineClients implements AutoCloseable {
 
     /** Billing (on kind: the Service, any replica). */
     public BillingControlGrpc.BillingControlBlockingStub billing() {
-        return BillingControlGrpc.newBlockingStub(billing).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        return BillingControlGrpc.newBlockingStub(billing)
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
     public int consumerCount() {
@@ -91,7 +105,8 @@ public final class PipelineClients implements AutoCloseable {
 
     /** Query calls may wait (Audit waits for the consumer to drain), hence the longer deadline. */
     public QueryServiceGrpc.QueryServiceBlockingStub query() {
-        return QueryServiceGrpc.newBlockingStub(query).withDeadlineAfter(10 * DEADLINE_SECONDS, TimeUnit.SECONDS);
+        return QueryServiceGrpc.newBlockingStub(query)
+                .withDeadlineAfter(10 * DEADLINE_SECONDS, TimeUnit.SECONDS);
     }
 
     @Override

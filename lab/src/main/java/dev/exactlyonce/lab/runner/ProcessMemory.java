@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resident memory of a process, from {@code /proc/<pid>/status} (Linux); -1 where that is not available. */
+/**
+ * Resident memory of a process, from {@code /proc/<pid>/status} (Linux); -1 where that is not
+ * available.
+ */
 public final class ProcessMemory {
 
-    private ProcessMemory() {
-    }
+    private ProcessMemory() {}
 
     public static long residentKiB(long pid) {
         Path status = Path.of("/proc", String.valueOf(pid), "status");

@@ -21,7 +21,10 @@ public final class Progress {
     private final boolean terminal = System.console() != null;
     private boolean liveShown;
 
-    /** A progress line that replaces itself on a terminal (carriage return), one line per update otherwise. */
+    /**
+     * A progress line that replaces itself on a terminal (carriage return), one line per update
+     * otherwise.
+     */
     public void live(String text) {
         synchronized (out) {
             if (terminal) {

@@ -22,8 +22,11 @@ public final class SampleOrders {
         return PlaceOrderRequest.newBuilder()
                 .setOrderId(run + "-" + n)
                 .setCustomerId("cust-" + (n % 100))
-                .addItems(OrderItem.newBuilder().setName(PRODUCTS[(int) (n % PRODUCTS.length)])
-                        .setQuantity(quantity).setPrice(price))
+                .addItems(
+                        OrderItem.newBuilder()
+                                .setName(PRODUCTS[(int) (n % PRODUCTS.length)])
+                                .setQuantity(quantity)
+                                .setPrice(price))
                 .setTotalAmount(Math.round(quantity * price * 100) / 100.0)
                 .build();
     }

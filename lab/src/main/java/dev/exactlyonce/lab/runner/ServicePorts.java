@@ -2,9 +2,9 @@ package dev.exactlyonce.lab.runner;
 
 /**
  * Where the services listen, the layout of ARCHITECTURE.md: producer gRPC base+0, consumer base+1,
- * billing base+2, query base+3, management ports likewise from their own base. Consumer and billing replica i
- * add 10*i (consumer-1 on 8011/9011, billing-1 on 8012/9012), so three replicas fit without overlapping the
- * producer or the query.
+ * billing base+2, query base+3, management ports likewise from their own base. Consumer and billing
+ * replica i add 10*i (consumer-1 on 8011/9011, billing-1 on 8012/9012), so three replicas fit
+ * without overlapping the producer or the query.
  */
 public record ServicePorts(int grpcBase, int managementBase) {
 

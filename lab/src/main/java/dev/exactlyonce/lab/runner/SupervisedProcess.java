@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A child JVM restarted like a Kubernetes container with {@code restartPolicy: Always}: whenever it
- * exits (a crash drill's halt, {@code kill -9}), the exit code is printed and it is started again after
- * a back-off: 1 s, doubling up to 16 s only while it keeps dying within 10 s of its start (a crash loop),
- * so that drills killing a healthy child see it back quickly every time.
- * Its output is appended to its log file, with a marker line per start.
+ * exits (a crash drill's halt, {@code kill -9}), the exit code is printed and it is started again
+ * after a back-off: 1 s, doubling up to 16 s only while it keeps dying within 10 s of its start (a
+ * crash loop), so that drills killing a healthy child see it back quickly every time. Its output is
+ * appended to its log file, with a marker line per start.
  */
 public final class SupervisedProcess {
 
@@ -29,8 +29,10 @@ public final class SupervisedProcess {
     private Instant startedAt;
     private int restarts;
     private boolean stopping;
+
     /** While held, an exited child is not restarted (a broker kept down by a drill). */
     private boolean held;
+
     private Thread watcher;
 
     public SupervisedProcess(ChildSpec spec, Progress progress) {
@@ -84,7 +86,10 @@ public final class SupervisedProcess {
         }
     }
 
-    /** SIGTERM, like a pod's clean stop (a rolling restart); the supervisor restarts the child afterwards. */
+    /**
+     * SIGTERM, like a pod's clean stop (a rolling restart); the supervisor restarts the child
+     * afterwards.
+     */
     public long terminate() {
         synchronized (lock) {
             long pid = process.pid();
@@ -108,7 +113,10 @@ public final class SupervisedProcess {
         }
     }
 
-    /** SIGTERM (the services shut down gracefully and leave the consumer group), SIGKILL after {@code grace}. */
+    /**
+     * SIGTERM (the services shut down gracefully and leave the consumer group), SIGKILL after
+     * {@code grace}.
+     */
     public void stop(Duration grace) {
         Process current;
         synchronized (lock) {
@@ -122,7 +130,9 @@ public final class SupervisedProcess {
         current.destroy();
         try {
             if (!current.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                progress.line("  %s did not stop within %s; SIGKILL", spec.name(), Progress.seconds(grace));
+                progress.line(
+                        "  %s did not stop within %s; SIGKILL",
+                        spec.name(), Progress.seconds(grace));
                 current.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
             if (watcher != null) {
@@ -136,12 +146,22 @@ public final class SupervisedProcess {
 
     private void launch() throws IOException {
         Files.createDirectories(spec.logFile().getParent());
-        Files.writeString(spec.logFile(), "===== " + Instant.now() + " starting " + spec.name() + " (restart " + restarts
-                + ") =====\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        ProcessBuilder builder = new ProcessBuilder(spec.command(java))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(nullFile()));
+        Files.writeString(
+                spec.logFile(),
+                "===== "
+                        + Instant.now()
+                        + " starting "
+                        + spec.name()
+                        + " (restart "
+                        + restarts
+                        + ") =====\n",
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+        ProcessBuilder builder =
+                new ProcessBuilder(spec.command(java))
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
+                        .redirectInput(ProcessBuilder.Redirect.from(nullFile()));
         builder.environment().putAll(spec.environment());
         process = builder.start();
         startedAt = Instant.now();
@@ -164,21 +184,35 @@ public final class SupervisedProcess {
                     backoff = FIRST_BACKOFF;
                 }
                 restarts++;
-                progress.line("%s (pid %d) exited with code %d%s after %s; restart #%d in %s",
-                        spec.name(), current.pid(), code, signal(code), Progress.seconds(uptime), restarts,
+                progress.line(
+                        "%s (pid %d) exited with code %d%s after %s; restart #%d in %s",
+                        spec.name(),
+                        current.pid(),
+                        code,
+                        signal(code),
+                        Progress.seconds(uptime),
+                        restarts,
                         Progress.seconds(backoff));
                 try {
                     // wait() releases the lock, so stop() can end the back-off early
                     long deadline = System.nanoTime() + backoff.toNanos();
                     while (!stopping && (held || System.nanoTime() < deadline)) {
                         // held: wait for release() (or stop()), which notify
-                        lock.wait(held ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                        lock.wait(
+                                held
+                                        ? 0
+                                        : Math.max(
+                                                1,
+                                                TimeUnit.NANOSECONDS.toMillis(
+                                                        deadline - System.nanoTime())));
                     }
                     if (stopping) {
                         return;
                     }
                     launch();
-                    progress.line("%s restarted (pid %d, restart #%d)", spec.name(), process.pid(), restarts);
+                    progress.line(
+                            "%s restarted (pid %d, restart #%d)",
+                            spec.name(), process.pid(), restarts);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -187,7 +221,10 @@ public final class SupervisedProcess {
                     return;
                 }
             }
-            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            backoff =
+                    backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                            ? MAX_BACKOFF
+                            : backoff.multipliedBy(2);
         }
     }
 
@@ -212,6 +249,7 @@ public final class SupervisedProcess {
     }
 
     private static java.io.File nullFile() {
-        return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+        return new java.io.File(
+                System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
     }
 }

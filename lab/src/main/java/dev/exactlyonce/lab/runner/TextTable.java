@@ -5,15 +5,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The console tables of `lab drill` and `lab bench`: columns as wide as their widest cell, numbers right-aligned. */
+/**
+ * The console tables of `lab drill` and `lab bench`: columns as wide as their widest cell, numbers
+ * right-aligned.
+ */
 public final class TextTable {
 
-    private TextTable() {
-    }
+    private TextTable() {}
 
-    /** Prints the header and rows; columns {@code firstNumber..lastNumber} (inclusive) are right-aligned. */
-    public static void print(PrintStream out, List<String> header, List<List<String>> rows,
-                             int firstNumber, int lastNumber) {
+    /**
+     * Prints the header and rows; columns {@code firstNumber..lastNumber} (inclusive) are
+     * right-aligned.
+     */
+    public static void print(
+            PrintStream out,
+            List<String> header,
+            List<List<String>> rows,
+            int firstNumber,
+            int lastNumber) {
         List<List<String>> table = new ArrayList<>();
         table.add(header);
         table.addAll(rows);
@@ -27,7 +36,11 @@ public final class TextTable {
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < line.size(); i++) {
                 boolean number = i >= firstNumber && i <= lastNumber;
-                text.append(String.format(Locale.ROOT, (number ? "%" : "%-") + widths[i] + "s  ", line.get(i)));
+                text.append(
+                        String.format(
+                                Locale.ROOT,
+                                (number ? "%" : "%-") + widths[i] + "s  ",
+                                line.get(i)));
             }
             out.println(text.toString().stripTrailing());
         }

@@ -10,18 +10,44 @@ import org.junit.jupiter.api.Test;
 class BenchRepeatsTest {
 
     private static BenchResult result(String mode, double storedPerSecond, double p99) {
-        return new BenchResult(mode, "PlaceOrder x64 clients", 1000, 0, 0, 1, 1, storedPerSecond, storedPerSecond,
-                1, 2, p99, p99, 1000, 1000, 0, 0, "EXACTLY_ONCE", 1, storedPerSecond, 1000, "EXACTLY_ONCE", Map.of(), Map.of());
+        return new BenchResult(
+                mode,
+                "PlaceOrder x64 clients",
+                1000,
+                0,
+                0,
+                1,
+                1,
+                storedPerSecond,
+                storedPerSecond,
+                1,
+                2,
+                p99,
+                p99,
+                1000,
+                1000,
+                0,
+                0,
+                "EXACTLY_ONCE",
+                1,
+                storedPerSecond,
+                1000,
+                "EXACTLY_ONCE",
+                Map.of(),
+                Map.of());
     }
 
     private static List<BenchResult> run(double atLeastOnce, double exactlyOnce) {
-        return List.of(result("AT_LEAST_ONCE", atLeastOnce, 10), result("EXACTLY_ONCE", exactlyOnce, 20));
+        return List.of(
+                result("AT_LEAST_ONCE", atLeastOnce, 10), result("EXACTLY_ONCE", exactlyOnce, 20));
     }
 
     @Test
     void theRatioIsTheMedianOfEachRunsOwnRatioNotTheRatioOfMedians() {
         // run 2's at-least-once is an outlier: per-run ratios 0.9, 0.5, 0.95 → median 0.9
-        BenchRepeats repeats = new BenchRepeats(List.of(run(10_000, 9_000), run(20_000, 10_000), run(10_000, 9_500)));
+        BenchRepeats repeats =
+                new BenchRepeats(
+                        List.of(run(10_000, 9_000), run(20_000, 10_000), run(10_000, 9_500)));
 
         double[] ratio = repeats.exactlyOnceRatios().get("PlaceOrder x64 clients");
 
@@ -32,13 +58,25 @@ class BenchRepeatsTest {
 
     @Test
     void eachRowHasItsMedianAndSpread() {
-        BenchRepeats repeats = new BenchRepeats(List.of(run(10_000, 9_000), run(20_000, 10_000), run(12_000, 9_500)));
+        BenchRepeats repeats =
+                new BenchRepeats(
+                        List.of(run(10_000, 9_000), run(20_000, 10_000), run(12_000, 9_500)));
 
         List<List<String>> rows = repeats.rows();
 
         assertThat(rows).hasSize(2);
-        assertThat(rows.get(0)).containsExactly("AT_LEAST_ONCE", "PlaceOrder x64 clients", "3", "12,000", "10,000–20,000",
-                "12,000", "10.0", "10.0–10.0", "0", "0");
+        assertThat(rows.get(0))
+                .containsExactly(
+                        "AT_LEAST_ONCE",
+                        "PlaceOrder x64 clients",
+                        "3",
+                        "12,000",
+                        "10,000–20,000",
+                        "12,000",
+                        "10.0",
+                        "10.0–10.0",
+                        "0",
+                        "0");
         assertThat(BenchRepeats.medianOf(new double[] {1, 2, 3, 4})).isEqualTo(2.5);
     }
 }

@@ -29,9 +29,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The drill's client loop on its own, against a plain gRPC server that answers every PlaceOrder: the
- * planned count is exact, and a held-open stream goes on past it until released (so a drill's last
- * strike still falls inside the traffic).
+ * The drill's client loop on its own, against a plain gRPC server that answers every PlaceOrder:
+ * the planned count is exact, and a held-open stream goes on past it until released (so a drill's
+ * last strike still falls inside the traffic).
  */
 class OrderTrafficTest {
 
@@ -44,31 +44,55 @@ class OrderTrafficTest {
 
     @BeforeEach
     void startServer() throws Exception {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(new OrderServiceGrpc.OrderServiceImplBase() {
-                    @Override
-                    public void placeOrder(PlaceOrderRequest request, StreamObserver<PlaceOrderResponse> answer) {
-                        received.incrementAndGet();
-                        answer.onNext(PlaceOrderResponse.getDefaultInstance());
-                        answer.onCompleted();
-                    }
+        server =
+                NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                        .addService(
+                                new OrderServiceGrpc.OrderServiceImplBase() {
+                                    @Override
+                                    public void placeOrder(
+                                            PlaceOrderRequest request,
+                                            StreamObserver<PlaceOrderResponse> answer) {
+                                        received.incrementAndGet();
+                                        answer.onNext(PlaceOrderResponse.getDefaultInstance());
+                                        answer.onCompleted();
+                                    }
 
-                    /** Every fourth batch call fails, as calls cut by a producer kill do. */
-                    @Override
-                    public void placeOrderBatch(PlaceOrderBatchRequest request, StreamObserver<PlaceOrderBatchResponse> answer) {
-                        if (batchCalls.incrementAndGet() % 4 == 0) {
-                            request.getOrdersList().forEach(o -> failedOrderIds.add(o.getOrderId()));
-                            answer.onError(Status.UNAVAILABLE.withDescription("producer killed").asRuntimeException());
-                            return;
-                        }
-                        request.getOrdersList().forEach(o -> acknowledgedOrderIds.add(o.getOrderId()));
-                        received.addAndGet(request.getOrdersCount());
-                        answer.onNext(PlaceOrderBatchResponse.getDefaultInstance());
-                        answer.onCompleted();
-                    }
-                })
-                .build().start();
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+                                    /**
+                                     * Every fourth batch call fails, as calls cut by a producer
+                                     * kill do.
+                                     */
+                                    @Override
+                                    public void placeOrderBatch(
+                                            PlaceOrderBatchRequest request,
+                                            StreamObserver<PlaceOrderBatchResponse> answer) {
+                                        if (batchCalls.incrementAndGet() % 4 == 0) {
+                                            request.getOrdersList()
+                                                    .forEach(
+                                                            o ->
+                                                                    failedOrderIds.add(
+                                                                            o.getOrderId()));
+                                            answer.onError(
+                                                    Status.UNAVAILABLE
+                                                            .withDescription("producer killed")
+                                                            .asRuntimeException());
+                                            return;
+                                        }
+                                        request.getOrdersList()
+                                                .forEach(
+                                                        o ->
+                                                                acknowledgedOrderIds.add(
+                                                                        o.getOrderId()));
+                                        received.addAndGet(request.getOrdersCount());
+                                        answer.onNext(PlaceOrderBatchResponse.getDefaultInstance());
+                                        answer.onCompleted();
+                                    }
+                                })
+                        .build()
+                        .start();
+        channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
+                        .usePlaintext()
+                        .build();
     }
 
     @AfterEach
@@ -79,8 +103,14 @@ class OrderTrafficTest {
 
     @Test
     void sendsExactlyThePlannedOrders() throws Exception {
-        OrderTraffic traffic = new OrderTraffic(channel, 4, 120, 1, new SampleOrders("traffic-test"),
-                retrying(RetryingOrderClient.Policy.standard()));
+        OrderTraffic traffic =
+                new OrderTraffic(
+                        channel,
+                        4,
+                        120,
+                        1,
+                        new SampleOrders("traffic-test"),
+                        retrying(RetryingOrderClient.Policy.standard()));
 
         traffic.run();
 
@@ -92,16 +122,24 @@ class OrderTrafficTest {
 
     @Test
     void aHeldOpenStreamGoesOnPastThePlanUntilReleased() throws Exception {
-        OrderTraffic traffic = new OrderTraffic(channel, 4, 50, 1, new SampleOrders("traffic-test"),
-                retrying(RetryingOrderClient.Policy.standard()));
+        OrderTraffic traffic =
+                new OrderTraffic(
+                        channel,
+                        4,
+                        50,
+                        1,
+                        new SampleOrders("traffic-test"),
+                        retrying(RetryingOrderClient.Policy.standard()));
         traffic.holdOpen();
-        Thread clients = new Thread(() -> {
-            try {
-                traffic.run();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        Thread clients =
+                new Thread(
+                        () -> {
+                            try {
+                                traffic.run();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
         clients.start();
 
         await().atMost(Duration.ofSeconds(30)).until(() -> traffic.acknowledged() >= 500);
@@ -116,8 +154,14 @@ class OrderTrafficTest {
 
     @Test
     void batchCallsCountOrdersAndKeepTheOrdersOfEachFailedCall() throws Exception {
-        OrderTraffic traffic = new OrderTraffic(channel, 2, 100, 5, new SampleOrders("traffic-test"),
-                retrying(RetryingOrderClient.Policy.noRetries(Duration.ofSeconds(30))));
+        OrderTraffic traffic =
+                new OrderTraffic(
+                        channel,
+                        2,
+                        100,
+                        5,
+                        new SampleOrders("traffic-test"),
+                        retrying(RetryingOrderClient.Policy.noRetries(Duration.ofSeconds(30))));
 
         traffic.run();
 
@@ -125,42 +169,65 @@ class OrderTrafficTest {
         assertThat(traffic.sent()).isEqualTo(100);
         assertThat(traffic.acknowledged()).isEqualTo(75).isEqualTo(received.get());
         assertThat(traffic.failed()).isEqualTo(25);
-        assertThat(traffic.unacknowledgedCalls()).hasSize(5).allSatisfy(call -> assertThat(call).hasSize(5));
+        assertThat(traffic.unacknowledgedCalls())
+                .hasSize(5)
+                .allSatisfy(call -> assertThat(call).hasSize(5));
     }
 
     @Test
-    void aRetryingClientSendsAFailedCallAgainWithTheSameOrderIdsUntilAcknowledged() throws Exception {
-        OrderTraffic traffic = new OrderTraffic(channel, 2, 100, 5, new SampleOrders("traffic-test"),
-                retrying(RetryingOrderClient.Policy.standard()));
+    void aRetryingClientSendsAFailedCallAgainWithTheSameOrderIdsUntilAcknowledged()
+            throws Exception {
+        OrderTraffic traffic =
+                new OrderTraffic(
+                        channel,
+                        2,
+                        100,
+                        5,
+                        new SampleOrders("traffic-test"),
+                        retrying(RetryingOrderClient.Policy.standard()));
 
         traffic.run();
 
-        // 20 calls; the server failed every 4th attempt: 26 attempts, 6 of them failed and sent again
+        // 20 calls; the server failed every 4th attempt: 26 attempts, 6 of them failed and sent
+        // again
         assertThat(batchCalls).hasValue(26);
         assertThat(traffic.retries()).isEqualTo(6);
         assertThat(traffic.acknowledged()).isEqualTo(100).isEqualTo(traffic.sent());
         assertThat(traffic.unacknowledgedCalls()).isEmpty();
         assertThat(failedOrderIds).hasSize(30);
-        assertThat(acknowledgedOrderIds).hasSize(100).containsAll(failedOrderIds).doesNotHaveDuplicates();
+        assertThat(acknowledgedOrderIds)
+                .hasSize(100)
+                .containsAll(failedOrderIds)
+                .doesNotHaveDuplicates();
     }
 
     /** Real gRPC calls, but the backoff is not slept: the policy's own test covers the waiting. */
     private static RetryingOrderClient retrying(RetryingOrderClient.Policy policy) {
-        return new RetryingOrderClient(policy, pause -> { }, (delay, task) -> task.run(), () -> 0.5);
+        return new RetryingOrderClient(policy, pause -> {}, (delay, task) -> task.run(), () -> 0.5);
     }
 
     @Test
     void unacknowledgedBatchesAreClassifiedByWhatWasStored() {
         SampleOrders orders = new SampleOrders("traffic-test");
-        List<List<PlaceOrderRequest>> calls = List.of(
-                List.of(orders.order(0), orders.order(1)),     // both stored
-                List.of(orders.order(2), orders.order(3)),     // neither
-                List.of(orders.order(4), orders.order(5)));    // one of two: a broken transaction
-        Set<String> stored = Set.of(orders.order(0).getOrderId(), orders.order(1).getOrderId(), orders.order(4).getOrderId());
+        List<List<PlaceOrderRequest>> calls =
+                List.of(
+                        List.of(orders.order(0), orders.order(1)), // both stored
+                        List.of(orders.order(2), orders.order(3)), // neither
+                        List.of(
+                                orders.order(4),
+                                orders.order(5))); // one of two: a broken transaction
+        Set<String> stored =
+                Set.of(
+                        orders.order(0).getOrderId(),
+                        orders.order(1).getOrderId(),
+                        orders.order(4).getOrderId());
 
-        Drill.UnacknowledgedBatches batches = Drill.UnacknowledgedBatches.of(calls, stored::contains);
+        Drill.UnacknowledgedBatches batches =
+                Drill.UnacknowledgedBatches.of(calls, stored::contains);
 
         assertThat(batches).isEqualTo(new Drill.UnacknowledgedBatches(1, 1, 1));
-        assertThat(batches.toString()).isEqualTo("3 unacknowledged PlaceOrderBatch calls: 1 entirely stored, 1 entirely absent, 1 partly");
+        assertThat(batches.toString())
+                .isEqualTo(
+                        "3 unacknowledged PlaceOrderBatch calls: 1 entirely stored, 1 entirely absent, 1 partly");
     }
 }

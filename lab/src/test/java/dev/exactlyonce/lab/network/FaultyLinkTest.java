@@ -18,9 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The proxy against a real TCP server that counts the bytes it received and echoes them: a partition
- * silences an established connection in both directions until healed, dropped replies let requests
- * take effect without answers, a reset reaches the client as a connection reset, a delay delays.
+ * The proxy against a real TCP server that counts the bytes it received and echoes them: a
+ * partition silences an established connection in both directions until healed, dropped replies let
+ * requests take effect without answers, a reset reaches the client as a connection reset, a delay
+ * delays.
  */
 class FaultyLinkTest {
 
@@ -31,29 +32,37 @@ class FaultyLinkTest {
     @BeforeEach
     void start() throws IOException {
         echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread server = new Thread(() -> {
-            while (!echo.isClosed()) {
-                try {
-                    Socket socket = echo.accept();
-                    Thread connection = new Thread(() -> {
-                        try (socket; InputStream in = socket.getInputStream(); OutputStream out = socket.getOutputStream()) {
-                            int b;
-                            while ((b = in.read()) >= 0) {
-                                received.incrementAndGet();
-                                out.write(b);
-                                out.flush();
+        Thread server =
+                new Thread(
+                        () -> {
+                            while (!echo.isClosed()) {
+                                try {
+                                    Socket socket = echo.accept();
+                                    Thread connection =
+                                            new Thread(
+                                                    () -> {
+                                                        try (socket;
+                                                                InputStream in =
+                                                                        socket.getInputStream();
+                                                                OutputStream out =
+                                                                        socket.getOutputStream()) {
+                                                            int b;
+                                                            while ((b = in.read()) >= 0) {
+                                                                received.incrementAndGet();
+                                                                out.write(b);
+                                                                out.flush();
+                                                            }
+                                                        } catch (IOException ignored) {
+                                                            // the client went away
+                                                        }
+                                                    });
+                                    connection.setDaemon(true);
+                                    connection.start();
+                                } catch (IOException e) {
+                                    return;
+                                }
                             }
-                        } catch (IOException ignored) {
-                            // the client went away
-                        }
-                    });
-                    connection.setDaemon(true);
-                    connection.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
+                        });
         server.setDaemon(true);
         server.start();
         link = new FaultyLink("test", 0, echo.getLocalPort());
@@ -78,7 +87,8 @@ class FaultyLinkTest {
             assertThat(roundTrip(client, 'a')).isEqualTo('a');
             link.partition();
             client.getOutputStream().write('b');
-            assertThatThrownBy(() -> client.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+            assertThatThrownBy(() -> client.getInputStream().read())
+                    .isInstanceOf(SocketTimeoutException.class);
             assertThat(received).hasValue(1);
             link.heal();
             client.setSoTimeout(5_000);
@@ -92,7 +102,8 @@ class FaultyLinkTest {
         try (Socket client = connect()) {
             link.dropReplies();
             client.getOutputStream().write('c');
-            assertThatThrownBy(() -> client.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+            assertThatThrownBy(() -> client.getInputStream().read())
+                    .isInstanceOf(SocketTimeoutException.class);
             // the server did get it: the outcome is unknown only to the client
             assertThat(received).hasValue(1);
         }
@@ -103,14 +114,18 @@ class FaultyLinkTest {
         try (Socket client = connect()) {
             assertThat(roundTrip(client, 'a')).isEqualTo('a');
             link.reset();
-            assertThatThrownBy(() -> {
-                for (int i = 0; i < 100; i++) {
-                    roundTrip(client, 'x');
-                }
-            }).isInstanceOfAny(SocketException.class, IOException.class);
+            assertThatThrownBy(
+                            () -> {
+                                for (int i = 0; i < 100; i++) {
+                                    roundTrip(client, 'x');
+                                }
+                            })
+                    .isInstanceOfAny(SocketException.class, IOException.class);
         }
         try (Socket again = connect()) {
-            assertThat(roundTrip(again, 'd')).as("new connections pass after a reset").isEqualTo('d');
+            assertThat(roundTrip(again, 'd'))
+                    .as("new connections pass after a reset")
+                    .isEqualTo('d');
         }
     }
 
@@ -120,7 +135,8 @@ class FaultyLinkTest {
         try (Socket client = connect()) {
             long start = System.nanoTime();
             roundTrip(client, 'e');
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(200));
         }
     }
 

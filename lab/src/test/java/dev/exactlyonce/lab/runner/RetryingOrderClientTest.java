@@ -19,16 +19,24 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RetryingOrderClientTest {
 
     private static final RetryingOrderClient.Policy POLICY =
-            new RetryingOrderClient.Policy(4, Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofMillis(300));
+            new RetryingOrderClient.Policy(
+                    4, Duration.ofSeconds(10), Duration.ofMillis(50), Duration.ofMillis(300));
 
     private final List<Duration> pauses = new ArrayList<>();
 
-    /** Pauses recorded instead of slept, the async backoff run at once, "random" at the top of its range. */
+    /**
+     * Pauses recorded instead of slept, the async backoff run at once, "random" at the top of its
+     * range.
+     */
     private RetryingOrderClient client(RetryingOrderClient.Policy policy) {
-        return new RetryingOrderClient(policy, pauses::add, (delay, task) -> {
-            pauses.add(delay);
-            task.run();
-        }, () -> 0.999);
+        return new RetryingOrderClient(
+                policy,
+                pauses::add,
+                (delay, task) -> {
+                    pauses.add(delay);
+                    task.run();
+                },
+                () -> 0.999);
     }
 
     static Stream<Arguments> statuses() {
@@ -48,15 +56,17 @@ class RetryingOrderClientTest {
 
     @ParameterizedTest(name = "{0} retried: {1}")
     @MethodSource("statuses")
-    void onlyTheThreeUnknownOutcomeStatusesAreRetriedAndAtMostMaxAttemptsTimes(Status.Code code, boolean retried)
-            throws Exception {
+    void onlyTheThreeUnknownOutcomeStatusesAreRetriedAndAtMostMaxAttemptsTimes(
+            Status.Code code, boolean retried) throws Exception {
         RetryingOrderClient retrying = client(POLICY);
         AtomicInteger attempts = new AtomicInteger();
 
-        RetryingOrderClient.Outcome<String> outcome = retrying.call(deadline -> {
-            attempts.incrementAndGet();
-            throw Status.fromCode(code).asRuntimeException();
-        });
+        RetryingOrderClient.Outcome<String> outcome =
+                retrying.call(
+                        deadline -> {
+                            attempts.incrementAndGet();
+                            throw Status.fromCode(code).asRuntimeException();
+                        });
 
         assertThat(outcome.acknowledged()).isFalse();
         assertThat(outcome.failure().getCode()).isEqualTo(code);
@@ -70,38 +80,57 @@ class RetryingOrderClientTest {
         RetryingOrderClient retrying = client(POLICY);
         List<Deadline> deadlines = new ArrayList<>();
 
-        RetryingOrderClient.Outcome<String> outcome = retrying.call(deadline -> {
-            deadlines.add(deadline);
-            if (deadlines.size() < 3) {
-                throw Status.DEADLINE_EXCEEDED.asRuntimeException();
-            }
-            return "acknowledged";
-        });
+        RetryingOrderClient.Outcome<String> outcome =
+                retrying.call(
+                        deadline -> {
+                            deadlines.add(deadline);
+                            if (deadlines.size() < 3) {
+                                throw Status.DEADLINE_EXCEEDED.asRuntimeException();
+                            }
+                            return "acknowledged";
+                        });
 
         assertThat(outcome.acknowledged()).isTrue();
         assertThat(outcome.response()).isEqualTo("acknowledged");
         assertThat(outcome.retries()).isEqualTo(2);
-        assertThat(deadlines).hasSize(3).doesNotHaveDuplicates()
-                .allSatisfy(d -> assertThat(d.timeRemaining(java.util.concurrent.TimeUnit.SECONDS)).isBetween(8L, 10L));
+        assertThat(deadlines)
+                .hasSize(3)
+                .doesNotHaveDuplicates()
+                .allSatisfy(
+                        d ->
+                                assertThat(d.timeRemaining(java.util.concurrent.TimeUnit.SECONDS))
+                                        .isBetween(8L, 10L));
     }
 
     @Test
     void theBackoffDoublesUpToItsCapWithFullJitter() {
-        assertThat(List.of(1, 2, 3, 4, 5).stream().map(retry -> POLICY.backoffBefore(retry, 1.0)).toList())
-                .containsExactly(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200),
-                        Duration.ofMillis(300), Duration.ofMillis(300));
+        assertThat(
+                        List.of(1, 2, 3, 4, 5).stream()
+                                .map(retry -> POLICY.backoffBefore(retry, 1.0))
+                                .toList())
+                .containsExactly(
+                        Duration.ofMillis(50),
+                        Duration.ofMillis(100),
+                        Duration.ofMillis(200),
+                        Duration.ofMillis(300),
+                        Duration.ofMillis(300));
         assertThat(POLICY.backoffBefore(3, 0.0)).isZero();
         assertThat(POLICY.backoffBefore(3, 0.5)).isEqualTo(Duration.ofMillis(100));
-        assertThat(POLICY.backoffBefore(100, 1.0)).as("no overflow after many retries").isEqualTo(Duration.ofMillis(300));
+        assertThat(POLICY.backoffBefore(100, 1.0))
+                .as("no overflow after many retries")
+                .isEqualTo(Duration.ofMillis(300));
     }
 
     @Test
     void noRetriesMeansOneAttempt() throws Exception {
-        RetryingOrderClient retrying = client(RetryingOrderClient.Policy.noRetries(Duration.ofSeconds(30)));
+        RetryingOrderClient retrying =
+                client(RetryingOrderClient.Policy.noRetries(Duration.ofSeconds(30)));
 
-        RetryingOrderClient.Outcome<String> outcome = retrying.call(deadline -> {
-            throw Status.UNAVAILABLE.asRuntimeException();
-        });
+        RetryingOrderClient.Outcome<String> outcome =
+                retrying.call(
+                        deadline -> {
+                            throw Status.UNAVAILABLE.asRuntimeException();
+                        });
 
         assertThat(outcome.attempts()).isEqualTo(1);
         assertThat(retrying.retries()).isZero();
@@ -113,21 +142,28 @@ class RetryingOrderClientTest {
         AtomicInteger attempts = new AtomicInteger();
         List<RetryingOrderClient.Outcome<String>> outcomes = new ArrayList<>();
 
-        retrying.<String>callAsync((deadline, answer) -> {
-            if (attempts.incrementAndGet() < 3) {
-                answer.onError(Status.UNAVAILABLE.asRuntimeException());
-                return;
-            }
-            answer.onNext("acknowledged");
-            answer.onCompleted();
-        }, outcomes::add);
+        retrying.<String>callAsync(
+                (deadline, answer) -> {
+                    if (attempts.incrementAndGet() < 3) {
+                        answer.onError(Status.UNAVAILABLE.asRuntimeException());
+                        return;
+                    }
+                    answer.onNext("acknowledged");
+                    answer.onCompleted();
+                },
+                outcomes::add);
 
-        assertThat(outcomes).singleElement().satisfies(o -> {
-            assertThat(o.response()).isEqualTo("acknowledged");
-            assertThat(o.attempts()).isEqualTo(3);
-        });
-        assertThat(pauses).containsExactly(Duration.ofNanos((long) (50_000_000 * 0.999)),
-                Duration.ofNanos((long) (100_000_000 * 0.999)));
+        assertThat(outcomes)
+                .singleElement()
+                .satisfies(
+                        o -> {
+                            assertThat(o.response()).isEqualTo("acknowledged");
+                            assertThat(o.attempts()).isEqualTo(3);
+                        });
+        assertThat(pauses)
+                .containsExactly(
+                        Duration.ofNanos((long) (50_000_000 * 0.999)),
+                        Duration.ofNanos((long) (100_000_000 * 0.999)));
     }
 
     @Test
@@ -135,8 +171,12 @@ class RetryingOrderClientTest {
         RetryingOrderClient retrying = client(POLICY);
         AtomicReference<RetryingOrderClient.Outcome<String>> outcome = new AtomicReference<>();
 
-        retrying.<String>callAsync((deadline, answer) -> answer.onError(
-                Status.INVALID_ARGUMENT.withDescription("order_id: at most 64 characters, got 65").asRuntimeException()),
+        retrying.<String>callAsync(
+                (deadline, answer) ->
+                        answer.onError(
+                                Status.INVALID_ARGUMENT
+                                        .withDescription("order_id: at most 64 characters, got 65")
+                                        .asRuntimeException()),
                 outcome::set);
 
         assertThat(outcome.get().acknowledged()).isFalse();

@@ -13,12 +13,15 @@ class TextTableTest {
     @Test
     void columnsAreAsWideAsTheirWidestCellAndNumbersAlignRight() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        TextTable.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of("mode", "lost", "ok"),
-                List.of(List.of("EXACTLY_ONCE", "0", "✓"), List.of("AT_MOST_ONCE", "14", "✓")), 1, 1);
+        TextTable.print(
+                new PrintStream(bytes, true, StandardCharsets.UTF_8),
+                List.of("mode", "lost", "ok"),
+                List.of(List.of("EXACTLY_ONCE", "0", "✓"), List.of("AT_MOST_ONCE", "14", "✓")),
+                1,
+                1);
 
-        assertThat(bytes.toString(StandardCharsets.UTF_8).lines()).containsExactly(
-                "mode          lost  ok",
-                "EXACTLY_ONCE     0  ✓",
-                "AT_MOST_ONCE    14  ✓");
+        assertThat(bytes.toString(StandardCharsets.UTF_8).lines())
+                .containsExactly(
+                        "mode          lost  ok", "EXACTLY_ONCE     0  ✓", "AT_MOST_ONCE    14  ✓");
     }
 }

@@ -13,21 +13,23 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * The PostgreSQL side of the audit (and the arithmetic of its invoice leg), set-based so that it stays fast at millions of orders: the message
- * ids read from Kafka are streamed with COPY into temporary tables, then one query compares them with
- * orders and dead_letters (hash anti-joins instead of a million lookups from Java). Plain JDBC because COPY is not
- * something a repository can say; everything lives in one transaction and the temp tables drop at commit.
+ * The PostgreSQL side of the audit (and the arithmetic of its invoice leg), set-based so that it
+ * stays fast at millions of orders: the message ids read from Kafka are streamed with COPY into
+ * temporary tables, then one query compares them with orders and dead_letters (hash anti-joins
+ * instead of a million lookups from Java). Plain JDBC because COPY is not something a repository
+ * can say; everything lives in one transaction and the temp tables drop at commit.
  */
 @Singleton
 public class AuditLedger {
 
     /**
-     * The PostgreSQL leg. Its dead letters are rows of dead_letters, written by the consumer in the batch's
-     * transaction and emptied by Reset: all of them are the window's. An order is lost when every committed
-     * record of it has been passed by the consumer and it is neither stored nor dead-lettered; in flight when
-     * one of its records has not been reached yet.
+     * The PostgreSQL leg. Its dead letters are rows of dead_letters, written by the consumer in the
+     * batch's transaction and emptied by Reset: all of them are the window's. An order is lost when
+     * every committed record of it has been passed by the consumer and it is neither stored nor
+     * dead-lettered; in flight when one of its records has not been reached yet.
      */
-    private static final String COUNTS = """
+    private static final String COUNTS =
+            """
             WITH committed AS (
               SELECT message_id, bool_and(judged) AS passed FROM audit_committed
               WHERE message_id IS NOT NULL GROUP BY message_id
@@ -50,10 +52,12 @@ public class AuditLedger {
             """;
 
     /**
-     * The invoice leg, over the same committed orders: only invoices and dead letters of the window's
-     * orders count (an order committed before the window and billed after it is not this window's).
+     * The invoice leg, over the same committed orders: only invoices and dead letters of the
+     * window's orders count (an order committed before the window and billed after it is not this
+     * window's).
      */
-    private static final String INVOICE_COUNTS = """
+    private static final String INVOICE_COUNTS =
+            """
             WITH committed AS (
               SELECT message_id, bool_and(billing_judged) AS passed FROM audit_committed
               WHERE message_id IS NOT NULL GROUP BY message_id
@@ -77,11 +81,10 @@ public class AuditLedger {
             """;
 
     /**
-     * Both legs of one window, each in the terms of {@link AuditVerdict}: PostgreSQL (stored = rows in
-     * orders) and billing (stored = committed invoices, one invoice id per order message id).
+     * Both legs of one window, each in the terms of {@link AuditVerdict}: PostgreSQL (stored = rows
+     * in orders) and billing (stored = committed invoices, one invoice id per order message id).
      */
-    public record Legs(AuditCounts stored, AuditCounts invoiced) {
-    }
+    public record Legs(AuditCounts stored, AuditCounts invoiced) {}
 
     private final DataSource dataSource;
 
@@ -101,10 +104,13 @@ public class AuditLedger {
             connection.setAutoCommit(false);
             try (Statement statement = connection.createStatement()) {
                 // judged: the consumer has passed the record; billing_judged: billing has
-                statement.execute("CREATE TEMP TABLE audit_committed (message_id text, judged boolean NOT NULL, "
-                        + "billing_judged boolean NOT NULL) ON COMMIT DROP");
-                statement.execute("CREATE TEMP TABLE audit_invoices (message_id text) ON COMMIT DROP");
-                statement.execute("CREATE TEMP TABLE audit_billing_dlq (message_id text) ON COMMIT DROP");
+                statement.execute(
+                        "CREATE TEMP TABLE audit_committed (message_id text, judged boolean NOT NULL, "
+                                + "billing_judged boolean NOT NULL) ON COMMIT DROP");
+                statement.execute(
+                        "CREATE TEMP TABLE audit_invoices (message_id text) ON COMMIT DROP");
+                statement.execute(
+                        "CREATE TEMP TABLE audit_billing_dlq (message_id text) ON COMMIT DROP");
                 filler.fill(new Ledger(connection.unwrap(PGConnection.class)));
                 // fresh statistics, so that the planner picks hash joins for large windows
                 statement.execute("ANALYZE audit_committed");
@@ -113,17 +119,30 @@ public class AuditLedger {
                 AuditCounts stored;
                 try (ResultSet rs = statement.executeQuery(COUNTS)) {
                     rs.next();
-                    stored = new AuditCounts(rs.getLong("committed_distinct"), rs.getLong("committed_not_stored"),
-                            rs.getLong("in_flight"), rs.getLong("stored_rows"), rs.getLong("stored_distinct"),
-                            rs.getLong("dead_letter_records"), rs.getLong("dead_lettered"),
-                            rs.getLong("unidentified_dead_letters"));
+                    stored =
+                            new AuditCounts(
+                                    rs.getLong("committed_distinct"),
+                                    rs.getLong("committed_not_stored"),
+                                    rs.getLong("in_flight"),
+                                    rs.getLong("stored_rows"),
+                                    rs.getLong("stored_distinct"),
+                                    rs.getLong("dead_letter_records"),
+                                    rs.getLong("dead_lettered"),
+                                    rs.getLong("unidentified_dead_letters"));
                 }
                 AuditCounts invoiced;
                 try (ResultSet rs = statement.executeQuery(INVOICE_COUNTS)) {
                     rs.next();
-                    invoiced = new AuditCounts(stored.committedDistinct(), rs.getLong("committed_not_invoiced"),
-                            rs.getLong("in_flight"), rs.getLong("invoices_total"), rs.getLong("invoices_distinct"),
-                            rs.getLong("dead_letter_records"), rs.getLong("dead_lettered_not_invoiced"), 0);
+                    invoiced =
+                            new AuditCounts(
+                                    stored.committedDistinct(),
+                                    rs.getLong("committed_not_invoiced"),
+                                    rs.getLong("in_flight"),
+                                    rs.getLong("invoices_total"),
+                                    rs.getLong("invoices_distinct"),
+                                    rs.getLong("dead_letter_records"),
+                                    rs.getLong("dead_lettered_not_invoiced"),
+                                    0);
                 }
                 connection.commit();
                 return new Legs(stored, invoiced);
@@ -143,17 +162,27 @@ public class AuditLedger {
         }
 
         public Copy committed() throws SQLException {
-            return new Copy(connection.getCopyAPI().copyIn(
-                    "COPY audit_committed (message_id, judged, billing_judged) FROM STDIN"));
+            return new Copy(
+                    connection
+                            .getCopyAPI()
+                            .copyIn(
+                                    "COPY audit_committed (message_id, judged, billing_judged) FROM STDIN"));
         }
 
-        /** The order message ids of committed invoices (an invoice carries its order's message-id header). */
+        /**
+         * The order message ids of committed invoices (an invoice carries its order's message-id
+         * header).
+         */
         public Copy invoices() throws SQLException {
-            return new Copy(connection.getCopyAPI().copyIn("COPY audit_invoices (message_id) FROM STDIN"));
+            return new Copy(
+                    connection.getCopyAPI().copyIn("COPY audit_invoices (message_id) FROM STDIN"));
         }
 
         public Copy billingDeadLettered() throws SQLException {
-            return new Copy(connection.getCopyAPI().copyIn("COPY audit_billing_dlq (message_id) FROM STDIN"));
+            return new Copy(
+                    connection
+                            .getCopyAPI()
+                            .copyIn("COPY audit_billing_dlq (message_id) FROM STDIN"));
         }
     }
 
@@ -172,7 +201,8 @@ public class AuditLedger {
             endRow();
         }
 
-        public void row(String messageId, boolean judged, boolean billingJudged) throws SQLException {
+        public void row(String messageId, boolean judged, boolean billingJudged)
+                throws SQLException {
             field(messageId);
             buffer.write('\t');
             buffer.write(judged ? 't' : 'f');
@@ -182,7 +212,10 @@ public class AuditLedger {
         }
 
         private void field(String value) {
-            byte[] bytes = value == null ? new byte[] {'\\', 'N'} : escape(value).getBytes(StandardCharsets.UTF_8);
+            byte[] bytes =
+                    value == null
+                            ? new byte[] {'\\', 'N'}
+                            : escape(value).getBytes(StandardCharsets.UTF_8);
             buffer.write(bytes, 0, bytes.length);
         }
 
@@ -200,10 +233,16 @@ public class AuditLedger {
 
         /** COPY text format: backslash, tab and line breaks must be escaped. */
         private static String escape(String value) {
-            if (value.indexOf('\\') < 0 && value.indexOf('\t') < 0 && value.indexOf('\n') < 0 && value.indexOf('\r') < 0) {
+            if (value.indexOf('\\') < 0
+                    && value.indexOf('\t') < 0
+                    && value.indexOf('\n') < 0
+                    && value.indexOf('\r') < 0) {
                 return value;
             }
-            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
+            return value.replace("\\", "\\\\")
+                    .replace("\t", "\\t")
+                    .replace("\n", "\\n")
+                    .replace("\r", "\\r");
         }
 
         @Override

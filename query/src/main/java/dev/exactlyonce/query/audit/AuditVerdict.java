@@ -5,23 +5,24 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * The audit's arithmetic and its verdict, kept pure so that it can be read and tested on its own. It
- * counts distinct orders (message ids), never calls or records.
+ * The audit's arithmetic and its verdict, kept pure so that it can be read and tested on its own.
+ * It counts distinct orders (message ids), never calls or records.
  *
  * <ul>
- *   <li>lost: orders that should have been stored but were not. Committed ids are matched one by one
- *   ({@link AuditCounts#committedNotStored()}); acknowledged orders are only a count, so at least
- *   {@code acknowledged - stored - dead-lettered - in flight - skipped by retention (- key conflicts the
- *   caller counted)} of them are missing (this catches at-most-once sends that never reached Kafka). The
- *   larger of the two is the lower bound reported.</li>
- *   <li>duplicated: rows beyond one per message id.</li>
- *   <li>drained: the leg's reader has no committed record left to read and no order of the window is in
- *   flight.</li>
+ *   <li>lost: orders that should have been stored but were not. Committed ids are matched one by
+ *       one ({@link AuditCounts#committedNotStored()}); acknowledged orders are only a count, so at
+ *       least {@code acknowledged - stored - dead-lettered - in flight - skipped by retention (-
+ *       key conflicts the caller counted)} of them are missing (this catches at-most-once sends
+ *       that never reached Kafka). The larger of the two is the lower bound reported.
+ *   <li>duplicated: rows beyond one per message id.
+ *   <li>drained: the leg's reader has no committed record left to read and no order of the window
+ *       is in flight.
  * </ul>
  *
- * <p>The verdict: {@value #EXACTLY_ONCE} only when drained and every acknowledged order is stored exactly
- * once (nothing lost, duplicated, dead-lettered, key-conflicting or skipped by retention). Otherwise one term
- * per kind of problem, in this order, separated by {@code ", "}:
+ * <p>The verdict: {@value #EXACTLY_ONCE} only when drained and every acknowledged order is stored
+ * exactly once (nothing lost, duplicated, dead-lettered, key-conflicting or skipped by retention).
+ * Otherwise one term per kind of problem, in this order, separated by {@code ", "}:
+ *
  * <pre>
  *   NOT_DRAINED (n in flight)           orders of the window not read yet (or: NOT_DRAINED (n records behind)
  *                                       when only records of older windows or replays of stored orders are left)
@@ -31,7 +32,9 @@ import java.util.OptionalLong;
  *                                       the orders set aside, each part only when non-zero; the keyword is
  *                                       NOT_STORED instead when orders were also lost or duplicated
  * </pre>
- * e.g. {@code NOT_DRAINED (12 in flight), AT_MOST_ONCE (2 lost)}. Counts are plural-agreed ("1 key conflict").
+ *
+ * e.g. {@code NOT_DRAINED (12 in flight), AT_MOST_ONCE (2 lost)}. Counts are plural-agreed ("1 key
+ * conflict").
  */
 public record AuditVerdict(boolean drained, long lost, long duplicated, String verdict) {
 
@@ -45,37 +48,61 @@ public record AuditVerdict(boolean drained, long lost, long duplicated, String v
     /**
      * What the audit knows of a leg beyond its ledger counts.
      *
-     * @param recordsBehind           committed records after the leg's reader's position (its lag)
-     * @param keyConflicts            distinct orders refused as reused keys
-     * @param keyConflictsAcknowledged how many of those {@code acknowledged} counts as orders of their own: the
-     *                                caller's count does (it placed two orders), the producer's does not (one
-     *                                message id)
-     * @param retentionSkipped        offsets deleted by retention before the reader got to them (an upper bound
-     *                                on orders: the ranges also hold transaction markers)
+     * @param recordsBehind committed records after the leg's reader's position (its lag)
+     * @param keyConflicts distinct orders refused as reused keys
+     * @param keyConflictsAcknowledged how many of those {@code acknowledged} counts as orders of
+     *     their own: the caller's count does (it placed two orders), the producer's does not (one
+     *     message id)
+     * @param retentionSkipped offsets deleted by retention before the reader got to them (an upper
+     *     bound on orders: the ranges also hold transaction markers)
      */
-    public record Progress(long recordsBehind, long keyConflicts, long keyConflictsAcknowledged, long retentionSkipped) {
+    public record Progress(
+            long recordsBehind,
+            long keyConflicts,
+            long keyConflictsAcknowledged,
+            long retentionSkipped) {
 
         public static Progress behind(long recordsBehind) {
             return new Progress(recordsBehind, 0, 0, 0);
         }
     }
 
-    /** @param acknowledged orders acknowledged in the window, when known */
-    public static AuditVerdict judge(AuditCounts counts, OptionalLong acknowledged, Progress progress) {
-        long accountedFor = counts.storedDistinct() + counts.deadLettered() + counts.inFlight()
-                + progress.retentionSkipped() + progress.keyConflictsAcknowledged();
-        long acknowledgedMissing = acknowledged.isPresent() ? acknowledged.getAsLong() - accountedFor : 0;
+    /**
+     * @param acknowledged orders acknowledged in the window, when known
+     */
+    public static AuditVerdict judge(
+            AuditCounts counts, OptionalLong acknowledged, Progress progress) {
+        long accountedFor =
+                counts.storedDistinct()
+                        + counts.deadLettered()
+                        + counts.inFlight()
+                        + progress.retentionSkipped()
+                        + progress.keyConflictsAcknowledged();
+        long acknowledgedMissing =
+                acknowledged.isPresent() ? acknowledged.getAsLong() - accountedFor : 0;
         long lost = Math.max(0, Math.max(counts.committedNotStored(), acknowledgedMissing));
         long duplicated = Math.max(0, counts.storedRows() - counts.storedDistinct());
         boolean drained = progress.recordsBehind() == 0 && counts.inFlight() == 0;
-        String verdict = verdict(counts.inFlight(), progress.recordsBehind(), duplicated, lost,
-                counts.deadLettered() + counts.unidentifiedDeadLetters(), progress.keyConflicts(),
-                progress.retentionSkipped());
+        String verdict =
+                verdict(
+                        counts.inFlight(),
+                        progress.recordsBehind(),
+                        duplicated,
+                        lost,
+                        counts.deadLettered() + counts.unidentifiedDeadLetters(),
+                        progress.keyConflicts(),
+                        progress.retentionSkipped());
         return new AuditVerdict(drained, lost, duplicated, verdict);
     }
 
-    static String verdict(long inFlight, long recordsBehind, long duplicated, long lost, long deadLettered,
-                          long keyConflicts, long retentionSkipped) {
+    static String verdict(
+            long inFlight,
+            long recordsBehind,
+            long duplicated,
+            long lost,
+            long deadLettered,
+            long keyConflicts,
+            long retentionSkipped) {
         List<String> terms = new ArrayList<>();
         if (inFlight > 0) {
             terms.add(NOT_DRAINED + " (" + inFlight + " in flight)");

@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells the other services that Reset opened a new audit window: the window's start offsets go to
- * {@code lab.settings} under {@link Topics#AUDIT_WINDOW_SETTING}. Billing's retry dedup follows it, so
- * that after Reset an order id is new again on the invoice leg as it is on PostgreSQL's (Reset empties
- * processed_messages).
+ * {@code lab.settings} under {@link Topics#AUDIT_WINDOW_SETTING}. Billing's retry dedup follows it,
+ * so that after Reset an order id is new again on the invoice leg as it is on PostgreSQL's (Reset
+ * empties processed_messages).
  */
 @Singleton
 public class AuditWindowAnnouncement {
@@ -28,17 +28,28 @@ public class AuditWindowAnnouncement {
         this.kafka = kafka;
     }
 
-    /** Best effort: the window is opened in PostgreSQL either way; billing then keeps its older memory. */
+    /**
+     * Best effort: the window is opened in PostgreSQL either way; billing then keeps its older
+     * memory.
+     */
     public synchronized void announce(ResetResponse window) {
         try {
             if (settings == null) {
-                settings = new SharedSettings<>(kafka, Topics.AUDIT_WINDOW_SETTING, ResetResponse.getDefaultInstance(),
-                        ResetResponse.parser(), value -> { }).start(Duration.ofSeconds(5));
+                settings =
+                        new SharedSettings<>(
+                                        kafka,
+                                        Topics.AUDIT_WINDOW_SETTING,
+                                        ResetResponse.getDefaultInstance(),
+                                        ResetResponse.parser(),
+                                        value -> {})
+                                .start(Duration.ofSeconds(5));
             }
             settings.publish(window, Duration.ofSeconds(10));
         } catch (Exception e) {
-            LOG.warn("new audit window not announced in lab.settings ({}); billing's retry dedup still reaches "
-                    + "across this Reset", e.toString());
+            LOG.warn(
+                    "new audit window not announced in lab.settings ({}); billing's retry dedup still reaches "
+                            + "across this Reset",
+                    e.toString());
         }
     }
 

@@ -8,8 +8,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gRPC call an audit answers (its {@link Context}): waits end as soon as the caller cancels or the call's
- * deadline passes, instead of holding a thread and an audit slot for a caller who is gone.
+ * The gRPC call an audit answers (its {@link Context}): waits end as soon as the caller cancels or
+ * the call's deadline passes, instead of holding a thread and an audit slot for a caller who is
+ * gone.
  */
 final class CallScope {
 
@@ -28,8 +29,9 @@ final class CallScope {
     }
 
     /**
-     * When waiting must end: at {@code waitUntilNanos} (System.nanoTime), or earlier so that half of the call's
-     * remaining time (at most {@link #MAX_JUDGING_RESERVE_NANOS}) is left to judge and answer before its deadline.
+     * When waiting must end: at {@code waitUntilNanos} (System.nanoTime), or earlier so that half
+     * of the call's remaining time (at most {@link #MAX_JUDGING_RESERVE_NANOS}) is left to judge
+     * and answer before its deadline.
      */
     long waitEnd(long waitUntilNanos) {
         Deadline deadline = context.getDeadline();
@@ -46,11 +48,15 @@ final class CallScope {
         if (context.isCancelled()) {
             Status status = Contexts.statusFromCancelled(context);
             throw (status == null ? Status.CANCELLED : status)
-                    .augmentDescription("Audit stopped " + doing + ": the call is over").asRuntimeException();
+                    .augmentDescription("Audit stopped " + doing + ": the call is over")
+                    .asRuntimeException();
         }
     }
 
-    /** Sleeps up to {@code nanos}, waking at once when the call is cancelled (then throws, see {@link #checkAlive}). */
+    /**
+     * Sleeps up to {@code nanos}, waking at once when the call is cancelled (then throws, see
+     * {@link #checkAlive}).
+     */
     void pause(long nanos, String doing) throws InterruptedException {
         checkAlive(doing);
         if (nanos <= 0) {

@@ -17,8 +17,8 @@ import org.apache.kafka.common.header.Header;
 
 /**
  * Streams the committed records of a topic (read_committed: aborted transactions and markers are
- * skipped by the client) from given start offsets up to the last stable offsets of the moment the scan
- * starts, handing each record's message id to a sink. Nothing is kept in memory.
+ * skipped by the client) from given start offsets up to the last stable offsets of the moment the
+ * scan starts, handing each record's message id to a sink. Nothing is kept in memory.
  */
 @Singleton
 public class CommittedLogScanner {
@@ -32,7 +32,9 @@ public class CommittedLogScanner {
         this.clients = clients;
     }
 
-    /** Receives one committed record: its partition, offset and message id (null when it has none). */
+    /**
+     * Receives one committed record: its partition, offset and message id (null when it has none).
+     */
     @FunctionalInterface
     public interface RecordSink {
         void accept(int partition, long offset, String messageId) throws Exception;
@@ -42,17 +44,22 @@ public class CommittedLogScanner {
      * @param startOffsets per partition; partitions not listed start at the log start
      * @return the number of records handed to the sink
      */
-    public long scan(String topic, Map<Integer, Long> startOffsets, RecordSink sink) throws Exception {
-        try (KafkaConsumer<byte[], byte[]> consumer = clients.committedReader("query-audit-" + topic)) {
+    public long scan(String topic, Map<Integer, Long> startOffsets, RecordSink sink)
+            throws Exception {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                clients.committedReader("query-audit-" + topic)) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
-            List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> partitions =
+                    infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
-            // read_committed: these are the last stable offsets, the end of what is committed right now
+            // read_committed: these are the last stable offsets, the end of what is committed right
+            // now
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(partitions);
             Map<TopicPartition, Long> remaining = new HashMap<>();
             for (TopicPartition tp : partitions) {
-                long from = Math.max(startOffsets.getOrDefault(tp.partition(), 0L), beginnings.get(tp));
+                long from =
+                        Math.max(startOffsets.getOrDefault(tp.partition(), 0L), beginnings.get(tp));
                 consumer.seek(tp, from);
                 if (from < ends.get(tp)) {
                     remaining.put(tp, ends.get(tp));
@@ -65,7 +72,8 @@ public class CommittedLogScanner {
             while (!remaining.isEmpty()) {
                 var batch = consumer.poll(Duration.ofMillis(200));
                 for (ConsumerRecord<byte[], byte[]> record : batch) {
-                    Long end = remaining.get(new TopicPartition(record.topic(), record.partition()));
+                    Long end =
+                            remaining.get(new TopicPartition(record.topic(), record.partition()));
                     if (end != null && record.offset() < end) {
                         sink.accept(record.partition(), record.offset(), messageId(record));
                         records++;
@@ -82,9 +90,15 @@ public class CommittedLogScanner {
                 }
                 if (progressed) {
                     lastProgress = System.nanoTime();
-                } else if (System.nanoTime() - lastProgress > TimeUnit.MILLISECONDS.toNanos(STALL_TIMEOUT_MS)) {
-                    throw new IllegalStateException("reading " + topic + " made no progress for "
-                            + STALL_TIMEOUT_MS / 1000 + " s; still to read: " + remaining);
+                } else if (System.nanoTime() - lastProgress
+                        > TimeUnit.MILLISECONDS.toNanos(STALL_TIMEOUT_MS)) {
+                    throw new IllegalStateException(
+                            "reading "
+                                    + topic
+                                    + " made no progress for "
+                                    + STALL_TIMEOUT_MS / 1000
+                                    + " s; still to read: "
+                                    + remaining);
                 }
             }
             return records;
@@ -92,8 +106,8 @@ public class CommittedLogScanner {
     }
 
     /**
-     * The OrderEvent's message_id, else the message-id header (a record whose value does not parse),
-     * else null: the same choice the consumer makes when it stores the row.
+     * The OrderEvent's message_id, else the message-id header (a record whose value does not
+     * parse), else null: the same choice the consumer makes when it stores the row.
      */
     static String messageId(ConsumerRecord<byte[], byte[]> record) {
         if (record.value() != null) {
@@ -108,6 +122,7 @@ public class CommittedLogScanner {
         }
         Header header = record.headers().lastHeader(Topics.HEADER_MESSAGE_ID);
         return header == null || header.value() == null || header.value().length == 0
-                ? null : new String(header.value(), StandardCharsets.UTF_8);
+                ? null
+                : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

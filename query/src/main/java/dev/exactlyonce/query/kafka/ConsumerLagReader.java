@@ -1,10 +1,10 @@
 package dev.exactlyonce.query.kafka;
 
-import dev.exactlyonce.query.QuerySettings;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.GetConsumerLagResponse;
 import dev.exactlyonce.grpc.v1.PartitionLag;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.query.QuerySettings;
 import dev.exactlyonce.query.store.DbOffset;
 import dev.exactlyonce.query.store.KafkaOffsetRepository;
 import jakarta.annotation.PreDestroy;
@@ -29,14 +29,15 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Lag of the real consumer group on topic orders, against the position the consumer really resumes
- * from: the offsets in PostgreSQL (kafka_offsets) when it runs exactly-once, Kafka's committed offsets
- * otherwise.
+ * from: the offsets in PostgreSQL (kafka_offsets) when it runs exactly-once, Kafka's committed
+ * offsets otherwise.
  *
  * <p>Lag counts committed records only. The log end offset also counts transaction markers (one per
- * partition per transaction) and aborted records, which a read_committed consumer never receives, so
- * "end - position" would never reach 0 after transactional writes. Up to {@value #EXACT_COUNT_LIMIT}
- * records behind, the records are counted with a read_committed consumer; further behind, lag is
- * approximated as last stable offset - position (markers and aborted records included).
+ * partition per transaction) and aborted records, which a read_committed consumer never receives,
+ * so "end - position" would never reach 0 after transactional writes. Up to {@value
+ * #EXACT_COUNT_LIMIT} records behind, the records are counted with a read_committed consumer;
+ * further behind, lag is approximated as last stable offset - position (markers and aborted records
+ * included).
  */
 @Singleton
 public class ConsumerLagReader {
@@ -50,8 +51,12 @@ public class ConsumerLagReader {
     private final KafkaConsumer<byte[], byte[]> counter;
     private final String consumerGroupId;
 
-    public ConsumerLagReader(Admin admin, KafkaOffsetRepository dbOffsets, ConsumerModeWatch consumerMode,
-                             KafkaClients clients, QuerySettings settings) {
+    public ConsumerLagReader(
+            Admin admin,
+            KafkaOffsetRepository dbOffsets,
+            ConsumerModeWatch consumerMode,
+            KafkaClients clients,
+            QuerySettings settings) {
         this.consumerGroupId = settings.consumerGroupId();
         this.admin = admin;
         this.dbOffsets = dbOffsets;
@@ -59,51 +64,74 @@ public class ConsumerLagReader {
         this.counter = clients.committedReader("query-lag-counter");
     }
 
-    public GetConsumerLagResponse lag(String groupId) throws ExecutionException, InterruptedException, TimeoutException {
-        List<TopicPartition> partitions = admin.describeTopics(List.of(Topics.ORDERS)).allTopicNames()
-                .get(TIMEOUT_MS, TimeUnit.MILLISECONDS).get(Topics.ORDERS).partitions().stream()
-                .map(p -> new TopicPartition(Topics.ORDERS, p.partition())).toList();
-        Map<TopicPartition, ListOffsetsResultInfo> starts = offsets(partitions, OffsetSpec.earliest(), IsolationLevel.READ_UNCOMMITTED);
-        Map<TopicPartition, ListOffsetsResultInfo> ends = offsets(partitions, OffsetSpec.latest(), IsolationLevel.READ_UNCOMMITTED);
-        Map<TopicPartition, ListOffsetsResultInfo> stable = offsets(partitions, OffsetSpec.latest(), IsolationLevel.READ_COMMITTED);
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
-                .partitionsToOffsetAndMetadata().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        Map<Integer, Long> inDatabase = dbOffsets.offsetsOf(groupId, Topics.ORDERS).stream()
-                .collect(Collectors.toMap(DbOffset::kafkaPartition, DbOffset::nextOffset));
-        // only the PostgreSQL consumer resumes from the database; billing (and any other group) from Kafka
-        boolean databasePositions = groupId.equals(consumerGroupId)
-                ? usesDatabasePositions(consumerMode.processingMode(), !inDatabase.isEmpty())
-                : !inDatabase.isEmpty();
+    public GetConsumerLagResponse lag(String groupId)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        List<TopicPartition> partitions =
+                admin
+                        .describeTopics(List.of(Topics.ORDERS))
+                        .allTopicNames()
+                        .get(TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                        .get(Topics.ORDERS)
+                        .partitions()
+                        .stream()
+                        .map(p -> new TopicPartition(Topics.ORDERS, p.partition()))
+                        .toList();
+        Map<TopicPartition, ListOffsetsResultInfo> starts =
+                offsets(partitions, OffsetSpec.earliest(), IsolationLevel.READ_UNCOMMITTED);
+        Map<TopicPartition, ListOffsetsResultInfo> ends =
+                offsets(partitions, OffsetSpec.latest(), IsolationLevel.READ_UNCOMMITTED);
+        Map<TopicPartition, ListOffsetsResultInfo> stable =
+                offsets(partitions, OffsetSpec.latest(), IsolationLevel.READ_COMMITTED);
+        Map<TopicPartition, OffsetAndMetadata> committed =
+                admin.listConsumerGroupOffsets(groupId)
+                        .partitionsToOffsetAndMetadata()
+                        .get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        Map<Integer, Long> inDatabase =
+                dbOffsets.offsetsOf(groupId, Topics.ORDERS).stream()
+                        .collect(Collectors.toMap(DbOffset::kafkaPartition, DbOffset::nextOffset));
+        // only the PostgreSQL consumer resumes from the database; billing (and any other group)
+        // from Kafka
+        boolean databasePositions =
+                groupId.equals(consumerGroupId)
+                        ? usesDatabasePositions(
+                                consumerMode.processingMode(), !inDatabase.isEmpty())
+                        : !inDatabase.isEmpty();
 
-        GetConsumerLagResponse.Builder response = GetConsumerLagResponse.newBuilder()
-                .setGroupId(groupId)
-                .setPositionSource(databasePositions ? "database" : "kafka");
+        GetConsumerLagResponse.Builder response =
+                GetConsumerLagResponse.newBuilder()
+                        .setGroupId(groupId)
+                        .setPositionSource(databasePositions ? "database" : "kafka");
         long total = 0;
         for (TopicPartition tp : partitions) {
             OffsetAndMetadata kafkaCommitted = committed.get(tp);
             long kafkaOffset = kafkaCommitted == null ? -1 : kafkaCommitted.offset();
             long dbOffset = inDatabase.getOrDefault(tp.partition(), -1L);
-            // as the consumer seeks on assignment: the database offset, unless Kafka's is ahead (left there by
+            // as the consumer seeks on assignment: the database offset, unless Kafka's is ahead
+            // (left there by
             // an at-least-once or at-most-once period, which keep their offsets in Kafka only)
-            long effective = databasePositions && dbOffset >= 0 ? Math.max(dbOffset, kafkaOffset) : kafkaOffset;
+            long effective =
+                    databasePositions && dbOffset >= 0
+                            ? Math.max(dbOffset, kafkaOffset)
+                            : kafkaOffset;
             // no position at all: the consumer starts at the log start (auto.offset.reset=earliest)
             long from = effective >= 0 ? effective : starts.get(tp).offset();
             long lag = committedRecordsBetween(tp, from, stable.get(tp).offset());
             total += lag;
-            response.addPartitions(PartitionLag.newBuilder()
-                    .setPartition(tp.partition())
-                    .setEndOffset(ends.get(tp).offset())
-                    .setKafkaCommittedOffset(kafkaOffset)
-                    .setDbOffset(dbOffset)
-                    .setEffectivePosition(effective)
-                    .setLag(lag));
+            response.addPartitions(
+                    PartitionLag.newBuilder()
+                            .setPartition(tp.partition())
+                            .setEndOffset(ends.get(tp).offset())
+                            .setKafkaCommittedOffset(kafkaOffset)
+                            .setDbOffset(dbOffset)
+                            .setEffectivePosition(effective)
+                            .setLag(lag));
         }
         return response.setTotalLag(total).build();
     }
 
     /**
-     * Exactly-once resumes from PostgreSQL; the other modes from Kafka. When no consumer setting was ever
-     * stored, the group's rows in kafka_offsets tell that it runs (or ran) exactly-once.
+     * Exactly-once resumes from PostgreSQL; the other modes from Kafka. When no consumer setting
+     * was ever stored, the group's rows in kafka_offsets tell that it runs (or ran) exactly-once.
      */
     static boolean usesDatabasePositions(DeliveryMode mode, boolean hasDatabaseOffsets) {
         return switch (mode) {
@@ -113,16 +141,22 @@ public class ConsumerLagReader {
         };
     }
 
-    private Map<TopicPartition, ListOffsetsResultInfo> offsets(List<TopicPartition> partitions, OffsetSpec spec,
-                                                             IsolationLevel isolation)
+    private Map<TopicPartition, ListOffsetsResultInfo> offsets(
+            List<TopicPartition> partitions, OffsetSpec spec, IsolationLevel isolation)
             throws ExecutionException, InterruptedException, TimeoutException {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         partitions.forEach(tp -> request.put(tp, spec));
-        return admin.listOffsets(request, new ListOffsetsOptions(isolation)).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        return admin.listOffsets(request, new ListOffsetsOptions(isolation))
+                .all()
+                .get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** Committed records in [from, lastStable): counted when few, else approximated (see class comment). */
-    private synchronized long committedRecordsBetween(TopicPartition tp, long from, long lastStable) {
+    /**
+     * Committed records in [from, lastStable): counted when few, else approximated (see class
+     * comment).
+     */
+    private synchronized long committedRecordsBetween(
+            TopicPartition tp, long from, long lastStable) {
         if (from >= lastStable) {
             return 0;
         }

@@ -28,19 +28,22 @@ public class KafkaClients {
     @Singleton
     @Bean(preDestroy = "close")
     Admin admin() {
-        return Admin.create(kafka.with(Map.of(
-                AdminClientConfig.CLIENT_ID_CONFIG, "query-admin",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000)));
+        return Admin.create(
+                kafka.with(
+                        Map.of(
+                                AdminClientConfig.CLIENT_ID_CONFIG, "query-admin",
+                                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000)));
     }
 
     /**
      * A read_committed consumer that sees what the pipeline's consumer sees: committed transactions
-     * only, and its end offsets are the last stable offsets. Fetches of a few MiB: the audit streams whole
-     * topics, but each fetch response is one heap buffer plus, while the socket reads into it, a direct
-     * buffer of the same size that NIO caches per thread. At 16 MiB per partition / 64 MiB per fetch
-     * the query service reached 513 MiB resident in a long bench (goal: 512); with 4 / 16 MiB it stayed
-     * 27–79 MiB lower in a side-by-side run, and auditing 100,000 orders took ~1 s longer (2.6 against 1.6 s).
+     * only, and its end offsets are the last stable offsets. Fetches of a few MiB: the audit
+     * streams whole topics, but each fetch response is one heap buffer plus, while the socket reads
+     * into it, a direct buffer of the same size that NIO caches per thread. At 16 MiB per partition
+     * / 64 MiB per fetch the query service reached 513 MiB resident in a long bench (goal: 512);
+     * with 4 / 16 MiB it stayed 27–79 MiB lower in a side-by-side run, and auditing 100,000 orders
+     * took ~1 s longer (2.6 against 1.6 s).
      */
     public KafkaConsumer<byte[], byte[]> committedReader(String clientId) {
         Properties p = kafka.properties();

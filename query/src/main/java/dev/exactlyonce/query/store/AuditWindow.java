@@ -6,5 +6,4 @@ import java.time.Instant;
 
 /** One row of {@code audit_windows}; startOffsets is the JSONB column read as text. */
 @MappedEntity("audit_windows")
-public record AuditWindow(@Id long id, Instant startedAt, String startOffsets) {
-}
+public record AuditWindow(@Id long id, Instant startedAt, String startOffsets) {}

@@ -18,5 +18,4 @@ public record BenchmarkRow(
         double p95Ms,
         double p99Ms,
         double maxMs,
-        String verdict) {
-}
+        String verdict) {}

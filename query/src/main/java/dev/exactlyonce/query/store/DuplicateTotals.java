@@ -4,5 +4,4 @@ import io.micronaut.core.annotation.Introspected;
 
 /** Orders (message ids) stored more than once, and the rows beyond the first of each. */
 @Introspected
-public record DuplicateTotals(long duplicatedOrders, long extraRows) {
-}
+public record DuplicateTotals(long duplicatedOrders, long extraRows) {}

@@ -10,6 +10,7 @@ import java.util.List;
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface KafkaOffsetRepository extends GenericRepository<DbOffset, Integer> {
 
-    @Query("SELECT kafka_partition, next_offset FROM kafka_offsets WHERE consumer_group = :group AND topic = :topic")
+    @Query(
+            "SELECT kafka_partition, next_offset FROM kafka_offsets WHERE consumer_group = :group AND topic = :topic")
     List<DbOffset> offsetsOf(String group, String topic);
 }

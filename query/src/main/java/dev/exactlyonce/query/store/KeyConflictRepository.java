@@ -7,8 +7,9 @@ import io.micronaut.data.repository.GenericRepository;
 import java.util.List;
 
 /**
- * The consumer's {@code order_conflicts}: records refused because their key was reused for another order.
- * A conflict is a client's mistake, rare by nature, so counting the table is cheap (it is not orders).
+ * The consumer's {@code order_conflicts}: records refused because their key was reused for another
+ * order. A conflict is a client's mistake, rare by nature, so counting the table is cheap (it is
+ * not orders).
  */
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface KeyConflictRepository extends GenericRepository<KeyConflictRow, Long> {
@@ -17,14 +18,16 @@ public interface KeyConflictRepository extends GenericRepository<KeyConflictRow,
     long count();
 
     /**
-     * Distinct refused orders: a refused order replayed or retried under its own new positions is one
-     * order the client placed, as the audit's acknowledged count sees it.
+     * Distinct refused orders: a refused order replayed or retried under its own new positions is
+     * one order the client placed, as the audit's acknowledged count sees it.
      */
-    @Query("SELECT count(*) FROM (SELECT 1 FROM order_conflicts GROUP BY message_id, offered_fingerprint) offers")
+    @Query(
+            "SELECT count(*) FROM (SELECT 1 FROM order_conflicts GROUP BY message_id, offered_fingerprint) offers")
     long distinctOffers();
 
-    @Query("SELECT id, order_id, message_id, encode(stored_fingerprint, 'hex') AS stored_fingerprint, "
-            + "encode(offered_fingerprint, 'hex') AS offered_fingerprint, kafka_partition, kafka_offset, customer_id, "
-            + "total_amount, detected_at FROM order_conflicts ORDER BY id DESC LIMIT :limit")
+    @Query(
+            "SELECT id, order_id, message_id, encode(stored_fingerprint, 'hex') AS stored_fingerprint, "
+                    + "encode(offered_fingerprint, 'hex') AS offered_fingerprint, kafka_partition, kafka_offset, customer_id, "
+                    + "total_amount, detected_at FROM order_conflicts ORDER BY id DESC LIMIT :limit")
     List<KeyConflictRow> newest(int limit);
 }

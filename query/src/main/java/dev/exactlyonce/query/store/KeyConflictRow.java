@@ -5,7 +5,9 @@ import io.micronaut.data.annotation.MappedEntity;
 import java.math.BigDecimal;
 import java.time.Instant;
 
-/** One row of {@code order_conflicts}: a record refused as a reused key; fingerprints read as hex. */
+/**
+ * One row of {@code order_conflicts}: a record refused as a reused key; fingerprints read as hex.
+ */
 @MappedEntity("order_conflicts")
 public record KeyConflictRow(
         @Id long id,
@@ -17,5 +19,4 @@ public record KeyConflictRow(
         long kafkaOffset,
         String customerId,
         BigDecimal totalAmount,
-        Instant detectedAt) {
-}
+        Instant detectedAt) {}

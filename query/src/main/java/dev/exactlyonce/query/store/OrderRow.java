@@ -19,5 +19,4 @@ public record OrderRow(
         Instant producedAt,
         Instant processedAt,
         String processingMode,
-        String consumerId) {
-}
+        String consumerId) {}

@@ -11,5 +11,4 @@ public record ProcessedMessageRow(
         String orderId,
         int kafkaPartition,
         long kafkaOffset,
-        Instant processedAt) {
-}
+        Instant processedAt) {}

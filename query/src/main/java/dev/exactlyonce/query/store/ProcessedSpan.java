@@ -6,5 +6,5 @@ import java.time.Instant;
 
 /** First and last processed_at in orders; both null when orders is empty. */
 @Introspected
-public record ProcessedSpan(@Nullable Instant firstProcessedAt, @Nullable Instant lastProcessedAt) {
-}
+public record ProcessedSpan(
+        @Nullable Instant firstProcessedAt, @Nullable Instant lastProcessedAt) {}
