@@ -22,9 +22,6 @@ final class SqlErrors {
                     && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
                 return "SQLSTATE " + sql.getSQLState() + ": " + sql.getMessage();
             }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         return null;
     }

@@ -3,11 +3,11 @@ package dev.exactlyonce.server;
 import java.time.Duration;
 
 /**
- * A processing loop (the consumer's or billing's poll loop) that keeps retrying the same work.
- * Retrying while a dependency is briefly away is normal; retrying for longer than {@code bound} is
- * a stall that an operator must see: this {@link Dependency} then fails, so readiness turns
- * NOT_SERVING with the reason, and the service's metric of stalled seconds (alert rule {@code
- * ProcessingLoopStalled}) rises.
+ * A processing loop (the consumer's poll loop) that keeps retrying the same work. Retrying while a
+ * dependency is briefly away is normal; retrying for longer than {@code bound} is a stall that an
+ * operator must see: this {@link Dependency} then fails, so readiness turns NOT_SERVING with the
+ * reason, and the service's metric of stalled seconds (alert rule {@code ProcessingLoopStalled})
+ * rises.
  *
  * <p>The loop calls {@link #retrying} each time an attempt failed and {@link #moving} when one
  * succeeded.
