@@ -3,6 +3,7 @@ package dev.exactlyonce.billing;
 import dev.exactlyonce.grpc.v1.BillingConfig;
 import dev.exactlyonce.grpc.v1.BillingCrashPoint;
 import dev.exactlyonce.server.CrashCountdown;
+import dev.exactlyonce.server.ProcessHalt;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * crash_after_messages=N: halts the process right after the N-th order (counted since the drill was
  * armed, a poll batch at a time) reaches the configured crash point. One-shot: the disarm is
- * written durably to lab.settings BEFORE the halt, so the restarted process does not crash again.
+ * written durably to exactly-once.settings BEFORE the halt, so the restarted process does not crash
+ * again.
  */
 @Singleton
 class CrashDrill {

@@ -98,8 +98,8 @@ class ClientRetryTest {
 
     /**
      * Reset (QueryService) empties processed_messages, so an order id is new again on PostgreSQL's
-     * leg, and announces the new audit window in lab.settings: billing's ledger starts over there
-     * too.
+     * leg, and announces the new audit window in exactly-once.settings: billing's ledger starts
+     * over there too.
      */
     @Test
     void afterAResetTheSameOrderIdsAreNewAgain() throws Exception {

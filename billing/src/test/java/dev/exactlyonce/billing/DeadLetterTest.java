@@ -66,9 +66,9 @@ class DeadLetterTest {
                                             == 1);
             ConsumerRecord<String, byte[]> poison =
                     BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).get(0);
-            assertThat(BillingPipeline.header(poison, DeadLetters.ERROR))
+            assertThat(BillingPipeline.header(poison, DeadLetter.ERROR))
                     .startsWith("not an OrderEvent");
-            assertThat(BillingPipeline.header(poison, DeadLetters.ORIGINAL_TOPIC))
+            assertThat(BillingPipeline.header(poison, DeadLetter.ORIGINAL_TOPIC))
                     .isEqualTo(Topics.ORDERS);
 
             // orders that break the order contract (written by something other than our producer):
@@ -92,10 +92,7 @@ class DeadLetterTest {
                                             == 3);
             assertThat(
                             BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).stream()
-                                    .map(
-                                            letter ->
-                                                    BillingPipeline.header(
-                                                            letter, DeadLetters.ERROR))
+                                    .map(letter -> BillingPipeline.header(letter, DeadLetter.ERROR))
                                     .toList())
                     .contains(
                             "breaks the order contract: customer_id: must not contain control characters, got U+0000 at character 1",
@@ -125,7 +122,7 @@ class DeadLetterTest {
             assertThat(BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix + "-fail"))
                     .allSatisfy(
                             letter ->
-                                    assertThat(BillingPipeline.header(letter, DeadLetters.ATTEMPTS))
+                                    assertThat(BillingPipeline.header(letter, DeadLetter.ATTEMPTS))
                                             .isEqualTo("3"));
             assertThat(BillingPipeline.invoiced(prefix + "-fail"))
                     .isEqualTo(new BillingPipeline.Invoiced(0, 0));

@@ -3,6 +3,7 @@ package dev.exactlyonce.consumer;
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.server.CrashCountdown;
+import dev.exactlyonce.server.ProcessHalt;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.transaction.TransactionDefinition;
 import io.micronaut.transaction.TransactionOperations;
@@ -15,8 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * crash_after_messages=N: halts the process right after the N-th message (counted since the drill
  * was armed, a poll batch at a time) reaches the configured crash point. One-shot: the disarm is
- * written durably to lab.settings, and the crash is counted in PostgreSQL, BEFORE the halt, so the
- * restarted process neither crashes again nor forgets that it crashed.
+ * written durably to exactly-once.settings, and the crash is counted in PostgreSQL, BEFORE the
+ * halt, so the restarted process neither crashes again nor forgets that it crashed.
  */
 @Singleton
 class CrashDrill {
