@@ -1,5 +1,8 @@
 package dev.exactlyonce.query;
 
+import static dev.exactlyonce.query.RpcAnswers.answer;
+import static dev.exactlyonce.query.RpcAnswers.answerRead;
+
 import dev.exactlyonce.grpc.v1.AuditRequest;
 import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.BenchmarkFigures;
@@ -52,7 +55,6 @@ import dev.exactlyonce.semantics.ConsumerSemantics;
 import dev.exactlyonce.semantics.Guarantees;
 import dev.exactlyonce.semantics.ProducerSemantics;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.inject.Singleton;
@@ -60,8 +62,6 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * QueryService: what was stored, duplicated or lost, and why. Arguments are checked here, before
@@ -70,19 +70,10 @@ import org.slf4j.LoggerFactory;
 @Singleton
 public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
 
-    private static final Logger LOG = LoggerFactory.getLogger(QueryGrpcService.class);
-    static final int MAX_LIMIT = 500;
     static final int DEFAULT_PAGE = 50;
     static final int DEFAULT_DUPLICATES = 100;
-    static final int MAX_ID_LENGTH = 64;
     static final int DEFAULT_AUDIT_WAIT_SECONDS = 30;
     static final int MAX_AUDIT_WAIT_SECONDS = 600;
-
-    /**
-     * Each lost connection is evicted, and the ones idle longer than 500 ms are checked: three
-     * tries suffice.
-     */
-    static final int READ_ATTEMPTS = 3;
 
     static final List<DeliveryMode> MODES =
             List.of(
@@ -136,12 +127,6 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
         this.settings = settings;
     }
 
-    /** One RPC's work; may throw anything, {@link #answer} turns it into a status. */
-    @FunctionalInterface
-    interface Work<T> {
-        T run() throws Exception;
-    }
-
     @Override
     public void getStats(GetStatsRequest request, StreamObserver<Stats> observer) {
         answerRead(
@@ -178,7 +163,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                 () -> {
                     int limit =
                             request.hasLimit()
-                                    ? limit("limit", request.getLimit())
+                                    ? ArgumentChecks.limit("limit", request.getLimit())
                                     : DEFAULT_DUPLICATES;
                     DuplicateTotals totals = counters.duplicateTotals();
                     return DuplicateStats.newBuilder()
@@ -207,15 +192,15 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                     int limit =
                             request.getLimit() == 0
                                     ? DEFAULT_PAGE
-                                    : limit("limit", request.getLimit());
+                                    : ArgumentChecks.limit("limit", request.getLimit());
                     long before;
                     try {
                         before = PageToken.decode(request.getPageToken());
                     } catch (IllegalArgumentException e) {
-                        throw invalid("page_token", e.getMessage());
+                        throw ArgumentChecks.invalid("page_token", e.getMessage());
                     }
                     if (request.hasCustomerId()) {
-                        id("customer_id", request.getCustomerId());
+                        ArgumentChecks.id("customer_id", request.getCustomerId());
                     }
                     // one row more than asked tells whether there is a next page
                     List<OrderRow> rows =
@@ -238,7 +223,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                 observer,
                 "GetOrder",
                 () -> {
-                    String orderId = id("order_id", request.getOrderId());
+                    String orderId = ArgumentChecks.id("order_id", request.getOrderId());
                     List<StoredOrder> rows =
                             orders.rowsOf(orderId).stream().map(converter::toProto).toList();
                     if (rows.isEmpty()) {
@@ -334,7 +319,7 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                 "RecordBenchmark",
                 () -> {
                     if (request.getFiguresCount() == 0 || request.getFiguresCount() > 100) {
-                        throw invalid(
+                        throw ArgumentChecks.invalid(
                                 "figures",
                                 "must hold 1..100 results, has " + request.getFiguresCount());
                     }
@@ -381,7 +366,8 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                     if (request.hasGroupId()) {
                         group = request.getGroupId().strip();
                         if (group.isEmpty() || group.length() > 255) {
-                            throw invalid("group_id", "must be 1..255 characters when set");
+                            throw ArgumentChecks.invalid(
+                                    "group_id", "must be 1..255 characters when set");
                         }
                     }
                     return lagReader.lag(group);
@@ -404,12 +390,12 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                                     ? request.getWaitSeconds()
                                     : DEFAULT_AUDIT_WAIT_SECONDS;
                     if (waitSeconds < 0 || waitSeconds > MAX_AUDIT_WAIT_SECONDS) {
-                        throw invalid(
+                        throw ArgumentChecks.invalid(
                                 "wait_seconds",
                                 "must be 0.." + MAX_AUDIT_WAIT_SECONDS + ", was " + waitSeconds);
                     }
                     if (request.hasAcknowledged() && request.getAcknowledged() < 0) {
-                        throw invalid(
+                        throw ArgumentChecks.invalid(
                                 "acknowledged", "must be >= 0, was " + request.getAcknowledged());
                     }
                     OptionalLong acknowledged =
@@ -418,97 +404,22 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
                                     : OptionalLong.empty();
                     long waitUntil = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
                     try (AuditAdmission.Slot slot = auditAdmission.enter()) {
-                        return readAgainOnLostConnection(
+                        return LostConnection.readAgainIfLost(
                                 "Audit", () -> auditor.audit(waitUntil, acknowledged));
                     }
                 });
     }
 
-    /**
-     * A read, tried again on another connection when PostgreSQL closed the one it got: after a
-     * restart the pool hands a connection used in the last 500 ms out unchecked (HikariCP's
-     * alive-bypass window), and a grpcurl user should not see UNAVAILABLE for that. Writes (Reset,
-     * RecordBenchmark) are not retried.
-     */
-    private static <T> void answerRead(StreamObserver<T> observer, String rpc, Work<T> read) {
-        answer(observer, rpc, () -> readAgainOnLostConnection(rpc, read));
-    }
-
-    private static <T> T readAgainOnLostConnection(String rpc, Work<T> read) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return read.run();
-            } catch (Exception e) {
-                if (attempt == READ_ATTEMPTS || !LostConnection.causedBy(e)) {
-                    throw e;
-                }
-                LOG.info(
-                        "{}: PostgreSQL closed the connection ({}); reading again on another",
-                        rpc,
-                        e.getMessage());
-            }
-        }
-    }
-
-    private static <T> void answer(StreamObserver<T> observer, String rpc, Work<T> work) {
-        T response;
-        try {
-            response = work.run();
-        } catch (StatusRuntimeException e) {
-            observer.onError(e);
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            observer.onError(
-                    Status.CANCELLED.withDescription(rpc + " interrupted").asRuntimeException());
-            return;
-        } catch (Exception e) {
-            // Kafka or PostgreSQL could not answer: say which, without a stack trace
-            LOG.warn("{} failed: {}", rpc, e.toString(), e);
-            Throwable cause =
-                    e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
-                            ? e.getCause()
-                            : e;
-            observer.onError(
-                    Status.UNAVAILABLE
-                            .withDescription(rpc + " failed: " + cause.getMessage())
-                            .asRuntimeException());
-            return;
-        }
-        observer.onNext(response);
-        observer.onCompleted();
-    }
-
-    static StatusRuntimeException invalid(String field, String reason) {
-        return Status.INVALID_ARGUMENT.withDescription(field + ": " + reason).asRuntimeException();
-    }
-
-    private static int limit(String field, int value) {
-        if (value < 1 || value > MAX_LIMIT) {
-            throw invalid(field, "must be 1.." + MAX_LIMIT + ", was " + value);
-        }
-        return value;
-    }
-
-    private static String id(String field, String value) {
-        if (value.isBlank()) {
-            throw invalid(field, "must not be empty");
-        }
-        if (value.length() > MAX_ID_LENGTH) {
-            throw invalid(field, "at most " + MAX_ID_LENGTH + " characters, has " + value.length());
-        }
-        return value;
-    }
-
     private static void validate(String field, BenchmarkFigures f) {
         if (f.getWorkload().isBlank() || f.getWorkload().length() > 100) {
-            throw invalid(field + ".workload", "must be 1..100 characters");
+            throw ArgumentChecks.invalid(field + ".workload", "must be 1..100 characters");
         }
         if (!MODES.contains(f.getMode())) {
-            throw invalid(field + ".mode", "must be AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE");
+            throw ArgumentChecks.invalid(
+                    field + ".mode", "must be AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE");
         }
         if (f.getOrders() < 0) {
-            throw invalid(field + ".orders", "must be >= 0");
+            throw ArgumentChecks.invalid(field + ".orders", "must be >= 0");
         }
         double[] values = {
             f.getAcknowledgedPerSecond(),
@@ -523,11 +434,12 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
         };
         for (int i = 0; i < values.length; i++) {
             if (!Double.isFinite(values[i]) || values[i] < 0) {
-                throw invalid(field + "." + names[i], "must be finite and >= 0, was " + values[i]);
+                throw ArgumentChecks.invalid(
+                        field + "." + names[i], "must be finite and >= 0, was " + values[i]);
             }
         }
         if (f.getVerdict().length() > 200) {
-            throw invalid(field + ".verdict", "at most 200 characters");
+            throw ArgumentChecks.invalid(field + ".verdict", "at most 200 characters");
         }
     }
 
