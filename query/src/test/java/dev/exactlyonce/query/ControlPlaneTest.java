@@ -10,7 +10,6 @@ import dev.exactlyonce.grpc.v1.RecordBenchmarkRequest;
 import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.testkit.ControlToken;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micronaut.context.ApplicationContext;
@@ -32,55 +31,31 @@ class ControlPlaneTest extends QueryTestSupport {
 
     @Test
     void resetAndRecordBenchmarkNeedTheToken() {
-        ManagedChannel channel =
-                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                        .usePlaintext()
-                        .build();
-        try {
-            var anonymous =
-                    QueryServiceGrpc.newBlockingStub(channel)
-                            .withDeadlineAfter(60, TimeUnit.SECONDS);
-            assertThat(code(() -> anonymous.reset(ResetRequest.getDefaultInstance())))
-                    .isEqualTo(Status.Code.UNAUTHENTICATED);
-            assertThat(
-                            code(
-                                    () ->
-                                            anonymous.recordBenchmark(
-                                                    RecordBenchmarkRequest.getDefaultInstance())))
-                    .isEqualTo(Status.Code.UNAUTHENTICATED);
+        var anonymous = anonymousQuery();
+        assertThat(code(() -> anonymous.reset(ResetRequest.getDefaultInstance())))
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(
+                        code(
+                                () ->
+                                        anonymous.recordBenchmark(
+                                                RecordBenchmarkRequest.getDefaultInstance())))
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
 
-            var wrong = new ControlToken("not-the-token").on(anonymous);
-            assertThat(code(() -> wrong.reset(ResetRequest.getDefaultInstance())))
-                    .isEqualTo(Status.Code.PERMISSION_DENIED);
-            assertThat(
-                            code(
-                                    () ->
-                                            wrong.recordBenchmark(
-                                                    RecordBenchmarkRequest.getDefaultInstance())))
-                    .isEqualTo(Status.Code.PERMISSION_DENIED);
+        var wrong = new ControlToken("not-the-token").on(anonymous);
+        assertThat(code(() -> wrong.reset(ResetRequest.getDefaultInstance())))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(code(() -> wrong.recordBenchmark(RecordBenchmarkRequest.getDefaultInstance())))
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
 
-            assertThat(ControlToken.TEST.on(anonymous).reset(ResetRequest.getDefaultInstance()))
-                    .isNotNull();
-        } finally {
-            channel.shutdownNow();
-        }
+        assertThat(ControlToken.TEST.on(anonymous).reset(ResetRequest.getDefaultInstance()))
+                .isNotNull();
     }
 
     @Test
     void readsAreOpenByDefault() {
-        ManagedChannel channel =
-                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                        .usePlaintext()
-                        .build();
-        try {
-            var anonymous =
-                    QueryServiceGrpc.newBlockingStub(channel)
-                            .withDeadlineAfter(60, TimeUnit.SECONDS);
-            assertThat(anonymous.getStats(GetStatsRequest.getDefaultInstance())).isNotNull();
-            assertThat(anonymous.listTopics(ListTopicsRequest.getDefaultInstance())).isNotNull();
-        } finally {
-            channel.shutdownNow();
-        }
+        var anonymous = anonymousQuery();
+        assertThat(anonymous.getStats(GetStatsRequest.getDefaultInstance())).isNotNull();
+        assertThat(anonymous.listTopics(ListTopicsRequest.getDefaultInstance())).isNotNull();
     }
 
     @Test
@@ -90,14 +65,11 @@ class ControlPlaneTest extends QueryTestSupport {
         try (EmbeddedServer management =
                 ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
             ManagedChannel closed =
-                    ManagedChannelBuilder.forAddress(
-                                    "127.0.0.1",
-                                    management
-                                            .getApplicationContext()
-                                            .getBean(GrpcEmbeddedServer.class)
-                                            .getPort())
-                            .usePlaintext()
-                            .build();
+                    channelTo(
+                            management
+                                    .getApplicationContext()
+                                    .getBean(GrpcEmbeddedServer.class)
+                                    .getPort());
             try {
                 var reader =
                         QueryServiceGrpc.newBlockingStub(closed)
