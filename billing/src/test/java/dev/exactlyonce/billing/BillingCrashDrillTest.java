@@ -7,6 +7,7 @@ import dev.exactlyonce.grpc.v1.BillingCrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.server.CrashDrillHalt;
 import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
@@ -70,7 +71,7 @@ class BillingCrashDrillTest {
             BillingPipeline.send(BillingPipeline.orders(prefix, ORDERS));
             InProcessHalt halt = first.getBean(InProcessHalt.class);
             await().atMost(Duration.ofSeconds(30)).until(() -> halt.fired() == 1);
-            assertThat(halt.lastStatus()).isEqualTo(CrashDrill.EXIT_CODE);
+            assertThat(halt.lastStatus()).isEqualTo(CrashDrillHalt.EXIT_CODE);
         }
 
         try (ApplicationContext restarted = BillingPipeline.startBilling(group, pod)) {
