@@ -1,5 +1,8 @@
 package dev.exactlyonce.producer;
 
+import static dev.exactlyonce.testkit.ControlPlaneChecks.code;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.needsToken;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.onChannel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -132,49 +135,25 @@ class ControlPlaneTest implements TestPropertyProvider {
         properties.put("app.control.reads-require-token", "true");
         try (EmbeddedServer management =
                 ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
-            ManagedChannel closed =
-                    ManagedChannelBuilder.forAddress(
-                                    "127.0.0.1",
-                                    management
-                                            .getApplicationContext()
-                                            .getBean(GrpcEmbeddedServer.class)
-                                            .getPort())
-                            .usePlaintext()
-                            .build();
-            try {
-                var stranger = OrderServiceGrpc.newBlockingStub(closed);
-                assertThat(code(() -> stranger.placeOrder(Orders.valid("control-closed"))))
-                        .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(
-                                code(
-                                        () ->
-                                                stranger.getProducerStats(
-                                                        GetProducerStatsRequest
-                                                                .getDefaultInstance())))
-                        .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(
-                                code(
-                                        () ->
-                                                new ControlToken("not-the-token")
-                                                        .on(stranger)
-                                                        .placeOrder(
-                                                                Orders.valid("control-closed"))))
-                        .isEqualTo(Status.Code.PERMISSION_DENIED);
-
-                var holder = ControlToken.TEST.on(stranger);
-                assertThat(holder.placeOrder(Orders.valid("control-closed")).getMessageId())
-                        .isNotEmpty();
-                assertThat(holder.getProducerStats(GetProducerStatsRequest.getDefaultInstance()))
-                        .isNotNull();
-            } finally {
-                closed.shutdownNow();
-            }
+            onChannel(
+                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(),
+                    closed -> {
+                        var stranger = OrderServiceGrpc.newBlockingStub(closed);
+                        assertThat(
+                                        needsToken(
+                                                        stranger,
+                                                        s ->
+                                                                s.placeOrder(
+                                                                        Orders.valid(
+                                                                                "control-closed")))
+                                                .getMessageId())
+                                .isNotEmpty();
+                        needsToken(
+                                stranger,
+                                s ->
+                                        s.getProducerStats(
+                                                GetProducerStatsRequest.getDefaultInstance()));
+                    });
         }
-    }
-
-    private static Status.Code code(Runnable call) {
-        StatusRuntimeException refused =
-                catchThrowableOfType(StatusRuntimeException.class, call::run);
-        return refused == null ? Status.Code.OK : refused.getStatus().getCode();
     }
 }
