@@ -537,7 +537,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
      * modes start from Kafka's committed offsets.
      */
     private void positionPendingPartitions() throws InterruptedException {
-        if (pendingSeek.isEmpty() || waitingForDependency) {
+        if (pendingSeek.isEmpty()) {
             return;
         }
         Set<TopicPartition> toPosition = new HashSet<>(pendingSeek);
