@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -40,7 +39,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -107,11 +105,9 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     private final Set<TopicPartition> pendingSeek = new HashSet<>();
 
     private boolean waitingForDependency;
-    private long viewRefreshedAt;
 
     // read by other threads
-    private final Map<Integer, PartitionView> partitions = new ConcurrentHashMap<>();
-    private final Map<TopicPartition, Long> kafkaCommitted = new ConcurrentHashMap<>();
+    private volatile LagReporter lag;
     private volatile boolean stopping;
     private volatile boolean running;
     private volatile boolean crashed;
@@ -155,9 +151,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     }
 
     public List<PartitionView> partitions() {
-        return partitions.values().stream()
-                .sorted((a, b) -> Integer.compare(a.partition(), b.partition()))
-                .toList();
+        LagReporter reporter = lag;
+        return reporter == null ? List.of() : reporter.partitions();
     }
 
     public String groupId() {
@@ -172,6 +167,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                             consumerProperties(),
                             new StringDeserializer(),
                             new ByteArrayDeserializer());
+            lag = new LagReporter(consumer, metrics);
             consumer.subscribe(List.of(Topics.ORDERS), this);
             running = true;
             LOG.info(
@@ -190,7 +186,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                 } else {
                     // idle: the lag offsets exactly-once held back go out now, and show in
                     // GetConsumerStats
-                    if (steps.flushLagOffsets(this::commitKafka)) {
+                    if (steps.flushLagOffsets(lag::commit)) {
                         refreshViews(true);
                     }
                 }
@@ -331,7 +327,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             steps.run(
                     toStore,
                     consumer.groupMetadata().generationId(),
-                    this::commitKafka,
+                    lag::commit,
                     this::writeUntilAvailable);
             for (OffsetAdvance advance : batch.storedOffsets()) {
                 expectedStored.put(
@@ -404,19 +400,6 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                         () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
         for (TopicPartition tp : batchPartitions) {
             expectedStored.putIfAbsent(tp, stored.getOrDefault(tp.partition(), -1L));
-        }
-    }
-
-    private boolean commitKafka(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        try {
-            consumer.commitSync(offsets);
-            offsets.forEach((tp, offset) -> kafkaCommitted.put(tp, offset.offset()));
-            return true;
-        } catch (KafkaException e) {
-            // CommitFailedException / RebalanceInProgressException: the partitions moved;
-            // TimeoutException
-            LOG.warn("Kafka offset commit failed: {}", e.toString());
-            return false;
         }
     }
 
@@ -524,8 +507,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         gone.forEach(
                 tp -> {
                     expectedStored.remove(tp);
-                    kafkaCommitted.remove(tp);
-                    partitions.remove(tp.partition());
+                    lag.forget(tp);
                 });
     }
 
@@ -542,8 +524,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         }
         Set<TopicPartition> toPosition = new HashSet<>(pendingSeek);
         Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(toPosition);
-        committed.forEach(
-                (tp, offset) -> kafkaCommitted.put(tp, offset == null ? -1 : offset.offset()));
+        lag.committedBefore(committed);
         if (config.current().getProcessingMode() == DeliveryMode.EXACTLY_ONCE) {
             Map<Integer, Long> stored =
                     untilAvailable(
@@ -576,7 +557,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                 // the process died between the database commit and the Kafka commit: bring Kafka's
                 // offsets
                 // (kept only so that lag is visible) up to the database now, not at the next record
-                commitKafka(catchUp);
+                lag.commit(catchUp);
             }
         } else {
             toPosition.forEach(expectedStored::remove);
@@ -603,26 +584,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     }
 
     private void refreshViews(boolean force) {
-        long now = System.nanoTime();
-        if (!force && now - viewRefreshedAt < 1_000_000_000L) {
-            return;
-        }
-        viewRefreshedAt = now;
-        for (TopicPartition tp : consumer.assignment()) {
-            consumer.currentLag(tp).ifPresent(lag -> metrics.lag(tp.partition(), lag));
-            if (pendingSeek.contains(tp)) {
-                continue;
-            }
-            try {
-                long position = consumer.position(tp, Duration.ofMillis(100));
-                partitions.put(
-                        tp.partition(),
-                        new PartitionView(
-                                tp.partition(), position, kafkaCommitted.getOrDefault(tp, -1L)));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                // not known yet; shown next time
-            }
-        }
+        lag.refresh(force, pendingSeek);
     }
 
     // --- stop
