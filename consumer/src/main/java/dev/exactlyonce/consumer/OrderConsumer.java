@@ -19,7 +19,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -32,7 +31,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.MemberToRemove;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -64,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * immediately.
  */
 @Singleton
-public class OrderConsumer implements ConsumerRebalanceListener {
+public class OrderConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrderConsumer.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
@@ -95,14 +93,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
     // owned by the loop thread
     private KafkaConsumer<String, byte[]> consumer;
 
-    /**
-     * Exactly-once: the stored offset this consumer expects per partition (-1: no row), for
-     * fencing.
-     */
-    private final Map<TopicPartition, Long> expectedStored = new HashMap<>();
-
-    /** Assigned but not positioned yet: paused until the loop has read where to start. */
-    private final Set<TopicPartition> pendingSeek = new HashSet<>();
+    private PartitionAssignment assignment;
+    private final ExpectedStoredOffsets expectedStored = new ExpectedStoredOffsets();
 
     private boolean waitingForDependency;
 
@@ -168,7 +160,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                             new StringDeserializer(),
                             new ByteArrayDeserializer());
             lag = new LagReporter(consumer, metrics);
-            consumer.subscribe(List.of(Topics.ORDERS), this);
+            assignment = new PartitionAssignment(consumer, config, expectedStored, lag, steps);
+            consumer.subscribe(List.of(Topics.ORDERS), assignment);
             running = true;
             LOG.info(
                     "consuming {} as group {} member {}",
@@ -176,7 +169,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                     settings.groupId(),
                     podName);
             while (!stopping) {
-                positionPendingPartitions();
+                assignment.positionPending(this::readStoredOffsets);
                 ConsumerRecords<String, byte[]> records = poll();
                 refreshViews(false);
                 if (!records.isEmpty()) {
@@ -329,16 +322,13 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                     consumer.groupMetadata().generationId(),
                     lag::commit,
                     this::writeUntilAvailable);
-            for (OffsetAdvance advance : batch.storedOffsets()) {
-                expectedStored.put(
-                        new TopicPartition(Topics.ORDERS, advance.partition()), advance.next());
-            }
+            expectedStored.advanced(batch.storedOffsets());
         } catch (FencedException e) {
             span.setStatus(StatusCode.ERROR, e.getMessage());
             LOG.warn(
                     "batch rolled back, nothing stored: {}; re-reading the stored offsets",
                     e.getMessage());
-            repositionAll();
+            assignment.repositionAll();
         } finally {
             span.end();
         }
@@ -353,7 +343,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             throws InterruptedException {
         boolean exactlyOnce = batchConfig.getProcessingMode() == DeliveryMode.EXACTLY_ONCE;
         if (exactlyOnce) {
-            loadExpectedStored(records.partitions());
+            expectedStored.loadMissing(records.partitions(), this::readStoredOffsets);
         }
         List<OrderRow> rows = new ArrayList<>(records.count());
         List<DeadLetter> poison = new ArrayList<>();
@@ -363,7 +353,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         for (TopicPartition tp : records.partitions()) {
             List<ConsumerRecord<String, byte[]>> partitionRecords = records.records(tp);
             long next = partitionRecords.get(partitionRecords.size() - 1).offset() + 1;
-            long expected = exactlyOnce ? expectedStored.get(tp) : -1;
+            long expected = exactlyOnce ? expectedStored.of(tp) : -1;
             next = Math.max(next, expected);
             kafkaOffsets.put(tp, new OffsetAndMetadata(next));
             if (exactlyOnce) {
@@ -388,19 +378,10 @@ public class OrderConsumer implements ConsumerRebalanceListener {
                 batchConfig, records.count(), rows, poison, kafkaOffsets, storedOffsets);
     }
 
-    private void loadExpectedStored(Collection<TopicPartition> batchPartitions)
-            throws InterruptedException {
-        if (expectedStored.keySet().containsAll(batchPartitions)) {
-            return;
-        }
-        // switched to exactly-once since the assignment: expect what is stored now
-        Map<Integer, Long> stored =
-                untilAvailable(
-                        "reading kafka_offsets",
-                        () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
-        for (TopicPartition tp : batchPartitions) {
-            expectedStored.putIfAbsent(tp, stored.getOrDefault(tp.partition(), -1L));
-        }
+    private Map<Integer, Long> readStoredOffsets() throws InterruptedException {
+        return untilAvailable(
+                "reading kafka_offsets",
+                () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
     }
 
     private Written writeUntilAvailable(Supplier<Written> transaction) throws InterruptedException {
@@ -448,7 +429,7 @@ public class OrderConsumer implements ConsumerRebalanceListener {
             if (lastProblem != null) {
                 waitingForDependency = false;
                 Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
-                resume.removeAll(pendingSeek);
+                resume.removeAll(assignment.awaitingSeek());
                 consumer.resume(resume);
                 LOG.info("{} works again; partitions resumed", what);
             }
@@ -476,115 +457,8 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    // --- partition assignment
-    // ------------------------------------------------------------------------
-
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-        // positioned by the loop before the next poll (it may need PostgreSQL, which may be down)
-        consumer.pause(assigned);
-        pendingSeek.addAll(assigned);
-        LOG.info("assigned {}", assigned);
-    }
-
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-        forget(revoked);
-        if (!revoked.isEmpty()) {
-            LOG.info("revoked {}", revoked);
-        }
-    }
-
-    @Override
-    public void onPartitionsLost(Collection<TopicPartition> lost) {
-        forget(lost);
-        LOG.warn("lost {} (session expired): a batch for them would be fenced", lost);
-    }
-
-    private void forget(Collection<TopicPartition> gone) {
-        pendingSeek.removeAll(gone);
-        steps.forget(gone);
-        gone.forEach(
-                tp -> {
-                    expectedStored.remove(tp);
-                    lag.forget(tp);
-                });
-    }
-
-    /**
-     * Exactly-once resumes from the offsets stored with the rows (kafka_offsets), not from Kafka's
-     * committed offsets, which lag behind when the process died between the database commit and the
-     * Kafka commit. (When Kafka's is ahead, the rows before it were written by an at-least-once or
-     * at-most-once period, which keeps its offsets in Kafka only; then Kafka's wins.) The other
-     * modes start from Kafka's committed offsets.
-     */
-    private void positionPendingPartitions() throws InterruptedException {
-        if (pendingSeek.isEmpty()) {
-            return;
-        }
-        Set<TopicPartition> toPosition = new HashSet<>(pendingSeek);
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(toPosition);
-        lag.committedBefore(committed);
-        if (config.current().getProcessingMode() == DeliveryMode.EXACTLY_ONCE) {
-            Map<Integer, Long> stored =
-                    untilAvailable(
-                            "reading kafka_offsets",
-                            () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
-            Map<TopicPartition, OffsetAndMetadata> catchUp = new HashMap<>();
-            for (TopicPartition tp : toPosition) {
-                long storedOffset = stored.getOrDefault(tp.partition(), -1L);
-                expectedStored.put(tp, storedOffset);
-                OffsetAndMetadata kafkaOffset = committed.get(tp);
-                long start =
-                        Math.max(storedOffset, kafkaOffset == null ? -1 : kafkaOffset.offset());
-                if (start >= 0) {
-                    consumer.seek(tp, start);
-                } else {
-                    consumer.seekToBeginning(
-                            List.of(tp)); // a group's first start (auto.offset.reset=none)
-                }
-                if (storedOffset > (kafkaOffset == null ? -1 : kafkaOffset.offset())) {
-                    catchUp.put(tp, new OffsetAndMetadata(storedOffset));
-                }
-                LOG.info(
-                        "{}: stored offset {}, Kafka committed {}, starting at {}",
-                        tp,
-                        storedOffset,
-                        kafkaOffset == null ? "none" : kafkaOffset.offset(),
-                        start >= 0 ? start : "earliest");
-            }
-            if (!catchUp.isEmpty()) {
-                // the process died between the database commit and the Kafka commit: bring Kafka's
-                // offsets
-                // (kept only so that lag is visible) up to the database now, not at the next record
-                lag.commit(catchUp);
-            }
-        } else {
-            toPosition.forEach(expectedStored::remove);
-            // a group's first start: from the beginning (auto.offset.reset=none never chooses for
-            // us);
-            // never with an empty list, which seekToBeginning takes as "every assigned partition"
-            List<TopicPartition> firstStart =
-                    toPosition.stream().filter(tp -> committed.get(tp) == null).toList();
-            if (!firstStart.isEmpty()) {
-                consumer.seekToBeginning(firstStart);
-            }
-        }
-        pendingSeek.removeAll(toPosition);
-        toPosition.retainAll(consumer.assignment());
-        consumer.resume(toPosition);
-    }
-
-    /** After a fenced batch: forget the expectations and position every partition again. */
-    private void repositionAll() {
-        expectedStored.clear();
-        Set<TopicPartition> assignment = consumer.assignment();
-        consumer.pause(assignment);
-        pendingSeek.addAll(assignment);
-    }
-
     private void refreshViews(boolean force) {
-        lag.refresh(force, pendingSeek);
+        lag.refresh(force, assignment.awaitingSeek());
     }
 
     // --- stop
