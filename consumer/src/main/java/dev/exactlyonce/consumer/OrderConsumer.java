@@ -20,12 +20,9 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -67,15 +64,6 @@ public class OrderConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(OrderConsumer.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
 
-    /**
-     * Stopping while a dependency is down: the batch is abandoned uncommitted and replayed later.
-     */
-    private static final class StopRequested extends RuntimeException {
-        StopRequested() {
-            super("stopping", null, false, false);
-        }
-    }
-
     /** What GetConsumerStats shows for one assigned partition. */
     record PartitionView(int partition, long position, long kafkaCommitted) {}
 
@@ -93,14 +81,13 @@ public class OrderConsumer {
     // owned by the loop thread
     private KafkaConsumer<String, byte[]> consumer;
 
+    private final StopSignal stopSignal = new StopSignal();
     private PartitionAssignment assignment;
+    private DatabaseOutageBackoff outage;
     private final ExpectedStoredOffsets expectedStored = new ExpectedStoredOffsets();
-
-    private boolean waitingForDependency;
 
     // read by other threads
     private volatile LagReporter lag;
-    private volatile boolean stopping;
     private volatile boolean running;
     private volatile boolean crashed;
     private Thread thread;
@@ -161,6 +148,7 @@ public class OrderConsumer {
                             new ByteArrayDeserializer());
             lag = new LagReporter(consumer, metrics);
             assignment = new PartitionAssignment(consumer, config, expectedStored, lag, steps);
+            outage = new DatabaseOutageBackoff(consumer, assignment, settings, stalled, stopSignal);
             consumer.subscribe(List.of(Topics.ORDERS), assignment);
             running = true;
             LOG.info(
@@ -168,7 +156,7 @@ public class OrderConsumer {
                     Topics.ORDERS,
                     settings.groupId(),
                     podName);
-            while (!stopping) {
+            while (!stopSignal.requested()) {
                 assignment.positionPending(this::readStoredOffsets);
                 ConsumerRecords<String, byte[]> records = poll();
                 refreshViews(false);
@@ -184,7 +172,7 @@ public class OrderConsumer {
                     }
                 }
             }
-        } catch (StopRequested | InterruptedException e) {
+        } catch (StopSignal.StopRequested | InterruptedException e) {
             LOG.info(
                     "stopped while a dependency was unreachable; the uncommitted batch will be read again");
         } catch (FencedInstanceIdException e) {
@@ -220,7 +208,7 @@ public class OrderConsumer {
                 long position = outOfRange.getValue();
                 long start = logStart.getOrDefault(tp, 0L);
                 if (position < start) {
-                    untilAvailable(
+                    outage.untilAvailable(
                             "recording a retention gap",
                             () -> {
                                 writer.recordRetentionGap(
@@ -259,9 +247,7 @@ public class OrderConsumer {
 
     private void awaitSchema() throws InterruptedException {
         while (!schema.isMigrated()) {
-            if (stopping) {
-                throw new StopRequested();
-            }
+            stopSignal.throwIfRequested();
             Thread.sleep(200);
         }
     }
@@ -294,7 +280,7 @@ public class OrderConsumer {
             metrics.add(Total.RECEIVED, records.count());
             PollBatch batch = decode(records, batchConfig);
             if (batchConfig.getProcessingDelayMs() > 0) {
-                backoff(Duration.ofMillis(batchConfig.getProcessingDelayMs()));
+                stopSignal.sleep(Duration.ofMillis(batchConfig.getProcessingDelayMs()));
             }
             var attempts =
                     SimulatedFailures.attempt(
@@ -303,7 +289,7 @@ public class OrderConsumer {
                             batchConfig.getMaxAttempts(),
                             settings.retryInitialBackoff(),
                             settings.retryMaxBackoff(),
-                            this::backoff);
+                            stopSignal::sleep);
             metrics.add(Total.FAILURES, attempts.failures());
             metrics.add(Total.RETRIES, attempts.retries());
             // dead letters are written in the batch's own transaction, with its rows and offsets
@@ -379,82 +365,13 @@ public class OrderConsumer {
     }
 
     private Map<Integer, Long> readStoredOffsets() throws InterruptedException {
-        return untilAvailable(
+        return outage.untilAvailable(
                 "reading kafka_offsets",
                 () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
     }
 
     private Written writeUntilAvailable(Supplier<Written> transaction) throws InterruptedException {
-        return untilAvailable("writing to PostgreSQL", transaction::get);
-    }
-
-    // --- dependencies down: pause, keep the group membership, retry with backoff
-    // ----------------------
-
-    private <T> T untilAvailable(String what, Callable<T> work) throws InterruptedException {
-        Duration delay = settings.retryInitialBackoff();
-        String lastProblem = null;
-        try {
-            while (true) {
-                try {
-                    T result = work.call();
-                    stalled.moving();
-                    return result;
-                } catch (FencedException | InterruptedException e) {
-                    throw e;
-                } catch (Exception e) {
-                    if (stopping) {
-                        throw new StopRequested();
-                    }
-                    String problem = e.getCause() != null ? e.getCause().toString() : e.toString();
-                    stalled.retrying(what + " failed: " + problem);
-                    if (!problem.equals(lastProblem)) {
-                        LOG.warn(
-                                "{} failed ({}); partitions paused, retrying with backoff",
-                                what,
-                                problem);
-                        lastProblem = problem;
-                    }
-                    if (!waitingForDependency) {
-                        waitingForDependency = true;
-                        consumer.pause(consumer.assignment());
-                    }
-                    // poll, not sleep: the group sees this consumer alive; paused partitions return
-                    // nothing
-                    rewind(consumer.poll(delay));
-                    delay = min(delay.multipliedBy(2), settings.retryMaxBackoff());
-                }
-            }
-        } finally {
-            if (lastProblem != null) {
-                waitingForDependency = false;
-                Set<TopicPartition> resume = new HashSet<>(consumer.assignment());
-                resume.removeAll(assignment.awaitingSeek());
-                consumer.resume(resume);
-                LOG.info("{} works again; partitions resumed", what);
-            }
-        }
-    }
-
-    /** Records a poll returned while they should not be processed yet: read them again later. */
-    private void rewind(ConsumerRecords<String, byte[]> records) {
-        for (TopicPartition tp : records.partitions()) {
-            consumer.seek(tp, records.records(tp).get(0).offset());
-        }
-    }
-
-    private void backoff(Duration delay) throws InterruptedException {
-        long until = System.nanoTime() + delay.toNanos();
-        while (System.nanoTime() < until) {
-            if (stopping) {
-                throw new StopRequested();
-            }
-            Thread.sleep(Math.max(1, Math.min(100, (until - System.nanoTime()) / 1_000_000)));
-        }
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
+        return outage.untilAvailable("writing to PostgreSQL", transaction::get);
     }
 
     private void refreshViews(boolean force) {
@@ -503,7 +420,7 @@ public class OrderConsumer {
     /** SIGTERM: finish the current batch (it commits), then leave the group. */
     @PreDestroy
     void stop() throws InterruptedException {
-        stopping = true;
+        stopSignal.request();
         if (thread != null) {
             thread.join(30_000);
         }
