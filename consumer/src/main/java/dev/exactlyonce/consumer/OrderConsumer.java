@@ -84,6 +84,7 @@ public class OrderConsumer {
     private final StopSignal stopSignal = new StopSignal();
     private PartitionAssignment assignment;
     private DatabaseOutageBackoff outage;
+    private RetentionGaps retentionGaps;
     private final ExpectedStoredOffsets expectedStored = new ExpectedStoredOffsets();
 
     // read by other threads
@@ -149,6 +150,8 @@ public class OrderConsumer {
             lag = new LagReporter(consumer, metrics);
             assignment = new PartitionAssignment(consumer, config, expectedStored, lag, steps);
             outage = new DatabaseOutageBackoff(consumer, assignment, settings, stalled, stopSignal);
+            retentionGaps =
+                    new RetentionGaps(consumer, writer, metrics, outage, settings.groupId());
             consumer.subscribe(List.of(Topics.ORDERS), assignment);
             running = true;
             LOG.info(
@@ -191,55 +194,17 @@ public class OrderConsumer {
     }
 
     /**
-     * One poll. With {@code auto.offset.reset=none} Kafka never moves a position silently: a
-     * position below the partition's log start (the records were deleted by retention before this
-     * group read them) throws here, and is recorded as a retention gap in PostgreSQL (the audit
-     * reports it), counted, logged, and only then is the partition moved to its log start. Never
-     * skipped without a trace.
+     * One poll. A position Kafka no longer has throws (auto.offset.reset=none): see {@link
+     * RetentionGaps}.
      */
     private ConsumerRecords<String, byte[]> poll() throws InterruptedException {
         try {
             return consumer.poll(POLL_TIMEOUT);
         } catch (OffsetOutOfRangeException e) {
-            Map<TopicPartition, Long> logStart =
-                    consumer.beginningOffsets(e.offsetOutOfRangePartitions().keySet());
-            for (var outOfRange : e.offsetOutOfRangePartitions().entrySet()) {
-                TopicPartition tp = outOfRange.getKey();
-                long position = outOfRange.getValue();
-                long start = logStart.getOrDefault(tp, 0L);
-                if (position < start) {
-                    outage.untilAvailable(
-                            "recording a retention gap",
-                            () -> {
-                                writer.recordRetentionGap(
-                                        settings.groupId(), tp.partition(), position, start);
-                                return null;
-                            });
-                    metrics.add(Total.RETENTION_SKIPPED, start - position);
-                    LOG.error(
-                            "{}: offsets {}..{} were deleted by retention before group {} read them; recorded in "
-                                    + "retention_gaps, resuming at {}",
-                            tp,
-                            position,
-                            start - 1,
-                            settings.groupId(),
-                            start);
-                    consumer.seek(tp, start);
-                } else {
-                    // beyond the log end: the topic was deleted and created again; its records are
-                    // all unread
-                    LOG.warn(
-                            "{}: position {} is beyond the log end; the topic was recreated? Reading it from {}",
-                            tp,
-                            position,
-                            start);
-                    consumer.seek(tp, start);
-                }
-            }
+            retentionGaps.recordAndSkip(e);
             return ConsumerRecords.empty();
         } catch (NoOffsetForPartitionException e) {
-            // positionPendingPartitions seeks every partition without an offset; this is a safety
-            // net
+            // PartitionAssignment seeks every partition without an offset; this is a safety net
             consumer.seekToBeginning(e.partitions());
             return ConsumerRecords.empty();
         }
