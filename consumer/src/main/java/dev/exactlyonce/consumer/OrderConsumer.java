@@ -1,40 +1,22 @@
 package dev.exactlyonce.consumer;
 
-import dev.exactlyonce.consumer.BatchWriter.Written;
-import dev.exactlyonce.consumer.ConsumerMetrics.Total;
-import dev.exactlyonce.consumer.OrderStore.FencedException;
-import dev.exactlyonce.consumer.OrderStore.OffsetAdvance;
-import dev.exactlyonce.grpc.v1.ConsumerConfig;
-import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.server.StalledLoop;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.context.event.StartupEvent;
 import io.micronaut.runtime.event.annotation.EventListener;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Scope;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.MemberToRemove;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -42,13 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The poll loop: topic "orders" to PostgreSQL, one batch at a time, on one thread.
+ * The consumer of topic "orders": once the schema is migrated it creates the {@link KafkaConsumer}
+ * and runs the {@link PollLoop} on a thread of its own; on shutdown it stops the loop, closes the
+ * consumer and leaves the group.
  *
  * <p>A plain {@link KafkaConsumer} rather than micronaut-kafka's {@code @KafkaListener}: the lesson
- * is exactly when offsets are committed, where the consumer seeks on assignment, and what happens
- * while PostgreSQL is down (pause, keep polling for group membership, retry), and here each of
- * those is one visible line instead of a framework setting. What a mode does with a batch is in
- * {@link DeliveryModeSteps}.
+ * is exactly when offsets are committed ({@link DeliveryModeSteps}), where the consumer seeks on
+ * assignment ({@link PartitionAssignment}), and what happens while PostgreSQL is down ({@link
+ * DatabaseOutageBackoff}: pause, keep polling for group membership, retry), and here each of those
+ * is one visible line instead of a framework setting.
  *
  * <p>Kafka settings: read_committed (aborted producer transactions are never seen), no auto-commit,
  * up to {@code max-poll-records} per batch. Recovery: static membership ({@code group.instance.id}
@@ -62,7 +46,6 @@ import org.slf4j.LoggerFactory;
 public class OrderConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrderConsumer.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
 
     /** What GetConsumerStats shows for one assigned partition. */
     record PartitionView(int partition, long position, long kafkaCommitted) {}
@@ -77,15 +60,10 @@ public class OrderConsumer {
     private final BatchTracing tracing;
     private final KafkaConnection kafka;
     private final String podName;
+    private final StopSignal stopSignal = new StopSignal();
 
     // owned by the loop thread
     private KafkaConsumer<String, byte[]> consumer;
-
-    private final StopSignal stopSignal = new StopSignal();
-    private PartitionAssignment assignment;
-    private DatabaseOutageBackoff outage;
-    private RetentionGaps retentionGaps;
-    private final ExpectedStoredOffsets expectedStored = new ExpectedStoredOffsets();
 
     // read by other threads
     private volatile LagReporter lag;
@@ -130,6 +108,7 @@ public class OrderConsumer {
         return running;
     }
 
+    /** The assigned partitions' positions (none before the loop has started). */
     public List<PartitionView> partitions() {
         LagReporter reporter = lag;
         return reporter == null ? List.of() : reporter.partitions();
@@ -142,39 +121,15 @@ public class OrderConsumer {
     private void run() {
         try {
             awaitSchema();
-            consumer =
-                    new KafkaConsumer<>(
-                            consumerProperties(),
-                            new StringDeserializer(),
-                            new ByteArrayDeserializer());
-            lag = new LagReporter(consumer, metrics);
-            assignment = new PartitionAssignment(consumer, config, expectedStored, lag, steps);
-            outage = new DatabaseOutageBackoff(consumer, assignment, settings, stalled, stopSignal);
-            retentionGaps =
-                    new RetentionGaps(consumer, writer, metrics, outage, settings.groupId());
-            consumer.subscribe(List.of(Topics.ORDERS), assignment);
+            consumer = createKafkaConsumer();
+            PollLoop loop = subscribePollLoop(consumer);
             running = true;
             LOG.info(
                     "consuming {} as group {} member {}",
                     Topics.ORDERS,
                     settings.groupId(),
                     podName);
-            while (!stopSignal.requested()) {
-                assignment.positionPending(this::readStoredOffsets);
-                ConsumerRecords<String, byte[]> records = poll();
-                refreshViews(false);
-                if (!records.isEmpty()) {
-                    // read after the poll: a setting changed while the poll waited applies to these
-                    // records
-                    process(records, config.current());
-                } else {
-                    // idle: the lag offsets exactly-once held back go out now, and show in
-                    // GetConsumerStats
-                    if (steps.flushLagOffsets(lag::commit)) {
-                        refreshViews(true);
-                    }
-                }
-            }
+            loop.run();
         } catch (StopSignal.StopRequested | InterruptedException e) {
             LOG.info(
                     "stopped while a dependency was unreachable; the uncommitted batch will be read again");
@@ -193,28 +148,17 @@ public class OrderConsumer {
         }
     }
 
-    /**
-     * One poll. A position Kafka no longer has throws (auto.offset.reset=none): see {@link
-     * RetentionGaps}.
-     */
-    private ConsumerRecords<String, byte[]> poll() throws InterruptedException {
-        try {
-            return consumer.poll(POLL_TIMEOUT);
-        } catch (OffsetOutOfRangeException e) {
-            retentionGaps.recordAndSkip(e);
-            return ConsumerRecords.empty();
-        } catch (NoOffsetForPartitionException e) {
-            // PartitionAssignment seeks every partition without an offset; this is a safety net
-            consumer.seekToBeginning(e.partitions());
-            return ConsumerRecords.empty();
-        }
-    }
-
     private void awaitSchema() throws InterruptedException {
         while (!schema.isMigrated()) {
             stopSignal.throwIfRequested();
             Thread.sleep(200);
         }
+    }
+
+    /** The one place the KafkaConsumer is created. */
+    private KafkaConsumer<String, byte[]> createKafkaConsumer() {
+        return new KafkaConsumer<>(
+                consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     private Properties consumerProperties() {
@@ -225,7 +169,7 @@ public class OrderConsumer {
         p.put("enable.auto.commit", false);
         p.put("isolation.level", "read_committed");
         // never skip silently: a position below the log start is a retention gap, recorded (see
-        // poll())
+        // RetentionGaps)
         p.put("auto.offset.reset", "none");
         p.put("max.poll.records", settings.maxPollRecords());
         p.put("session.timeout.ms", (int) settings.sessionTimeout().toMillis());
@@ -233,118 +177,38 @@ public class OrderConsumer {
         return p;
     }
 
-    // --- one batch
-    // -------------------------------------------------------------------------------------
-
-    private void process(ConsumerRecords<String, byte[]> records, ConsumerConfig batchConfig)
-            throws InterruptedException {
-        long started = System.nanoTime();
-        DeliveryMode mode = batchConfig.getProcessingMode();
-        Span span = tracing.start(records, mode.name());
-        try (Scope ignored = span.makeCurrent()) {
-            metrics.add(Total.RECEIVED, records.count());
-            PollBatch batch = decode(records, batchConfig);
-            if (batchConfig.getProcessingDelayMs() > 0) {
-                stopSignal.sleep(Duration.ofMillis(batchConfig.getProcessingDelayMs()));
-            }
-            var attempts =
-                    SimulatedFailures.attempt(
-                            batch.rows(),
-                            batchConfig.getFailureRate(),
-                            batchConfig.getMaxAttempts(),
-                            settings.retryInitialBackoff(),
-                            settings.retryMaxBackoff(),
-                            stopSignal::sleep);
-            metrics.add(Total.FAILURES, attempts.failures());
-            metrics.add(Total.RETRIES, attempts.retries());
-            // dead letters are written in the batch's own transaction, with its rows and offsets
-            List<DeadLetter> dead = new ArrayList<>(batch.deadLetters());
-            dead.addAll(attempts.exhausted());
-            PollBatch toStore =
-                    new PollBatch(
-                            batchConfig,
-                            batch.received(),
-                            attempts.passed(),
-                            dead,
-                            batch.kafkaOffsets(),
-                            batch.storedOffsets());
-            steps.run(
-                    toStore,
-                    consumer.groupMetadata().generationId(),
-                    lag::commit,
-                    this::writeUntilAvailable);
-            expectedStored.advanced(batch.storedOffsets());
-        } catch (FencedException e) {
-            span.setStatus(StatusCode.ERROR, e.getMessage());
-            LOG.warn(
-                    "batch rolled back, nothing stored: {}; re-reading the stored offsets",
-                    e.getMessage());
-            assignment.repositionAll();
-        } finally {
-            span.end();
-        }
-        metrics.batchProcessed(System.nanoTime() - started);
-        refreshViews(true);
-    }
-
     /**
-     * Decodes the records; in exactly-once also works out the offsets the transaction must move.
+     * The loop and its parts around {@code consumer} (all of them run on the loop thread), the
+     * consumer subscribed to orders with the parts' rebalance listener.
      */
-    private PollBatch decode(ConsumerRecords<String, byte[]> records, ConsumerConfig batchConfig)
-            throws InterruptedException {
-        boolean exactlyOnce = batchConfig.getProcessingMode() == DeliveryMode.EXACTLY_ONCE;
-        if (exactlyOnce) {
-            expectedStored.loadMissing(records.partitions(), this::readStoredOffsets);
-        }
-        List<OrderRow> rows = new ArrayList<>(records.count());
-        List<DeadLetter> poison = new ArrayList<>();
-        Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
-        List<OffsetAdvance> storedOffsets = new ArrayList<>();
-        long alreadyStored = 0;
-        for (TopicPartition tp : records.partitions()) {
-            List<ConsumerRecord<String, byte[]>> partitionRecords = records.records(tp);
-            long next = partitionRecords.get(partitionRecords.size() - 1).offset() + 1;
-            long expected = exactlyOnce ? expectedStored.of(tp) : -1;
-            next = Math.max(next, expected);
-            kafkaOffsets.put(tp, new OffsetAndMetadata(next));
-            if (exactlyOnce) {
-                storedOffsets.add(new OffsetAdvance(tp.partition(), expected, next));
-            }
-            for (ConsumerRecord<String, byte[]> record : partitionRecords) {
-                if (record.offset() < expected) {
-                    // exactly-once: already stored by an earlier transaction (a re-read after a
-                    // rebalance)
-                    alreadyStored++;
-                    continue;
-                }
-                try {
-                    rows.add(RecordDecoder.decode(record));
-                } catch (RecordDecoder.PoisonRecord e) {
-                    poison.add(e.deadLetter(record));
-                }
-            }
-        }
-        metrics.add(Total.DUPLICATES_SKIPPED, alreadyStored);
-        return new PollBatch(
-                batchConfig, records.count(), rows, poison, kafkaOffsets, storedOffsets);
-    }
-
-    private Map<Integer, Long> readStoredOffsets() throws InterruptedException {
-        return outage.untilAvailable(
-                "reading kafka_offsets",
-                () -> writer.storedOffsets(settings.groupId(), Topics.ORDERS));
-    }
-
-    private Written writeUntilAvailable(Supplier<Written> transaction) throws InterruptedException {
-        return outage.untilAvailable("writing to PostgreSQL", transaction::get);
-    }
-
-    private void refreshViews(boolean force) {
-        lag.refresh(force, assignment.awaitingSeek());
+    private PollLoop subscribePollLoop(KafkaConsumer<String, byte[]> consumer) {
+        LagReporter lagReporter = new LagReporter(consumer, metrics);
+        ExpectedStoredOffsets expectedStored = new ExpectedStoredOffsets();
+        PartitionAssignment assignment =
+                new PartitionAssignment(consumer, config, expectedStored, lagReporter, steps);
+        DatabaseOutageBackoff outage =
+                new DatabaseOutageBackoff(consumer, assignment, settings, stalled, stopSignal);
+        RetentionGaps retentionGaps =
+                new RetentionGaps(consumer, writer, metrics, outage, settings.groupId());
+        lag = lagReporter;
+        consumer.subscribe(List.of(Topics.ORDERS), assignment);
+        return new PollLoop(
+                consumer,
+                stopSignal,
+                config,
+                settings,
+                steps,
+                writer,
+                metrics,
+                tracing,
+                assignment,
+                expectedStored,
+                outage,
+                retentionGaps,
+                lagReporter);
     }
 
     // --- stop
-    // ------------------------------------------------------------------------------------------
 
     private void close() {
         if (consumer == null) {
