@@ -8,7 +8,6 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.server.CrashDrillHalt;
-import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.Map;
@@ -46,20 +45,7 @@ class BillingCrashDrillTest {
         BillingPipeline.startGroupAtEnd(group);
 
         try (ApplicationContext first = BillingPipeline.startBilling(group, pod)) {
-            ConsumerRegistry consumers = first.getBean(ConsumerRegistry.class);
-            await().atMost(Duration.ofSeconds(30))
-                    .ignoreExceptions()
-                    .until(
-                            () ->
-                                    consumers.getConsumerIds().stream()
-                                                    .mapToInt(
-                                                            id ->
-                                                                    consumers
-                                                                            .getConsumerAssignment(
-                                                                                    id)
-                                                                            .size())
-                                                    .sum()
-                                            == 3);
+            BillingPipeline.awaitAssigned(first);
             first.getBean(SharedBillingConfig.class)
                     .update(
                             UpdateBillingConfigRequest.newBuilder()

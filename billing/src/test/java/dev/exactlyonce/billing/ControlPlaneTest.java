@@ -46,15 +46,7 @@ class ControlPlaneTest implements TestPropertyProvider {
     }
 
     private static Map<String, String> properties(String group) {
-        try {
-            BillingPipeline.startGroupAtEnd(group);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        Map<String, String> properties = new HashMap<>();
-        BillingPipeline.billingProperties(group, BillingPipeline.unique("billing-pod"))
-                .forEach((k, v) -> properties.put(k, v.toString()));
-        return properties;
+        return BillingPipeline.serviceProperties(group);
     }
 
     @BeforeAll

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
-import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,20 +27,7 @@ class DeadLetterTest {
         BillingPipeline.startGroupAtEnd(group);
         try (ApplicationContext billing =
                 BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
-            ConsumerRegistry consumers = billing.getBean(ConsumerRegistry.class);
-            await().atMost(Duration.ofSeconds(30))
-                    .ignoreExceptions()
-                    .until(
-                            () ->
-                                    consumers.getConsumerIds().stream()
-                                                    .mapToInt(
-                                                            id ->
-                                                                    consumers
-                                                                            .getConsumerAssignment(
-                                                                                    id)
-                                                                            .size())
-                                                    .sum()
-                                            == 3);
+            BillingPipeline.awaitAssigned(billing);
             SharedBillingConfig config = billing.getBean(SharedBillingConfig.class);
             config.update(
                     UpdateBillingConfigRequest.newBuilder()
