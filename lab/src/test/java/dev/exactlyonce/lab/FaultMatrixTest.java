@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * per mode, SIGKILLs of a consumer replica (a rebalance), a SIGKILL of the producer with
  * group-committed transactions open, a PostgreSQL restart, and the broker faults (SIGKILL of a
  * partition leader, of the transaction coordinator, of the group coordinator, a clean rolling
- * restart, two brokers down), all mid-stream. Every row must match the semantics table.
+ * restart, two brokers down), a poison order, and a hanging transaction aborted through the Admin
+ * API, all mid-stream. Every row must match the semantics table.
  */
 class FaultMatrixTest {
 

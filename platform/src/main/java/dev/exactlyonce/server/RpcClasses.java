@@ -51,6 +51,8 @@ public final class RpcClasses {
         put(table, QueryServiceGrpc.getCompareSemanticsMethod(), RpcClass.READ);
         put(table, QueryServiceGrpc.getListTopicsMethod(), RpcClass.READ);
         put(table, QueryServiceGrpc.getGetConsumerLagMethod(), RpcClass.READ);
+        // lists open transactions and last stable offsets; ending one is kafka-transactions.sh's
+        put(table, QueryServiceGrpc.getListTransactionsMethod(), RpcClass.READ);
         put(table, QueryServiceGrpc.getAuditMethod(), RpcClass.READ);
         // empties the tables, the dedup table included: every earlier order id would be stored
         // again

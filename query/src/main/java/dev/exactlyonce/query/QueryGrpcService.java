@@ -18,6 +18,8 @@ import dev.exactlyonce.grpc.v1.ListOrdersRequest;
 import dev.exactlyonce.grpc.v1.ListOrdersResponse;
 import dev.exactlyonce.grpc.v1.ListTopicsRequest;
 import dev.exactlyonce.grpc.v1.ListTopicsResponse;
+import dev.exactlyonce.grpc.v1.ListTransactionsRequest;
+import dev.exactlyonce.grpc.v1.ListTransactionsResponse;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
 import dev.exactlyonce.grpc.v1.RecordBenchmarkRequest;
 import dev.exactlyonce.grpc.v1.RecordBenchmarkResponse;
@@ -121,5 +123,11 @@ public class QueryGrpcService extends QueryServiceGrpc.QueryServiceImplBase {
     public void getConsumerLag(
             GetConsumerLagRequest request, StreamObserver<GetConsumerLagResponse> observer) {
         answerRead(observer, "GetConsumerLag", () -> kafka.lag(request));
+    }
+
+    @Override
+    public void listTransactions(
+            ListTransactionsRequest request, StreamObserver<ListTransactionsResponse> observer) {
+        answerRead(observer, "ListTransactions", () -> kafka.transactions(request));
     }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.exactlyonce.grpc.v1.GetStatsRequest;
 import dev.exactlyonce.grpc.v1.ListTopicsRequest;
+import dev.exactlyonce.grpc.v1.ListTransactionsRequest;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
 import dev.exactlyonce.grpc.v1.RecordBenchmarkRequest;
 import dev.exactlyonce.grpc.v1.ResetRequest;
@@ -51,6 +52,7 @@ class ControlPlaneTest extends QueryTestSupport {
         var anonymous = anonymousQuery();
         isOpen(anonymous, s -> s.getStats(GetStatsRequest.getDefaultInstance()));
         isOpen(anonymous, s -> s.listTopics(ListTopicsRequest.getDefaultInstance()));
+        isOpen(anonymous, s -> s.listTransactions(ListTransactionsRequest.getDefaultInstance()));
     }
 
     @Test

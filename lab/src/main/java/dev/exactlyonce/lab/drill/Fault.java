@@ -13,7 +13,8 @@ import java.util.List;
  * faults aim at the Kafka node that matters at that moment (the leader of an {@code orders}
  * partition, the producer's transaction coordinator, the consumer group's coordinator), bounce
  * every node cleanly one after the other, or keep two of three nodes down (below {@code
- * min.insync.replicas}).
+ * min.insync.replicas}); a hanging transaction holds every read_committed reader back until an
+ * abort through the Admin API ends it.
  */
 public enum Fault {
     CRASH_BEFORE_DB_COMMIT(CrashPoint.BEFORE_DB_COMMIT),
@@ -42,7 +43,10 @@ public enum Fault {
     NET_SLOW_KAFKA,
     // an order that breaks the order contract, written to topic orders by a foreign writer (see
     // PoisonOrder)
-    POISON_ORDER;
+    POISON_ORDER,
+    // a foreign transaction left open on every partition of orders, then aborted through the Admin
+    // API (see HangingTransaction)
+    HANGING_TRANSACTION;
 
     /**
      * Network faults: each needs the lab's fault proxies (--network-faults; the drill turns them
@@ -83,7 +87,8 @@ public enum Fault {
                     NET_CUT_QUERY,
                     NET_SLOW_POSTGRES,
                     NET_SLOW_KAFKA,
-                    POISON_ORDER);
+                    POISON_ORDER,
+                    HANGING_TRANSACTION);
     public static final List<Fault> CRASHES =
             List.of(CRASH_BEFORE_DB_COMMIT, CRASH_AFTER_DB_COMMIT, CRASH_AFTER_OFFSET_COMMIT);
     public static final List<Fault> BILLING_CRASHES =
@@ -156,6 +161,7 @@ public enum Fault {
             case NET_SLOW_POSTGRES -> "+200 ms PostgreSQL x" + times;
             case NET_SLOW_KAFKA -> "+200 ms Kafka x" + times;
             case POISON_ORDER -> "poison order x" + times;
+            case HANGING_TRANSACTION -> "hanging transaction x" + times;
             default -> "crash " + crashPoint.name();
         };
     }

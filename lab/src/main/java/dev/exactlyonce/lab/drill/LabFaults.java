@@ -2,16 +2,20 @@ package dev.exactlyonce.lab.drill;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.lab.runner.KafkaCluster;
 import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.SupervisedProcess;
+import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
@@ -220,6 +224,7 @@ public final class LabFaults implements PipelineFaults {
                     case NET_SLOW_POSTGRES -> slow(linksOf("", "-postgres"));
                     case NET_SLOW_KAFKA -> slow(linksOf("", "-kafka"));
                     case POISON_ORDER -> PoisonOrder.write(kafka.bootstrapServers());
+                    case HANGING_TRANSACTION -> hangingTransaction(kafka, timeout);
                     default ->
                             throw new IllegalArgumentException(fault + " is not an external fault");
                 };
@@ -231,6 +236,26 @@ public final class LabFaults implements PipelineFaults {
             Lab.awaitServing(child, timeout);
         }
         return what;
+    }
+
+    /**
+     * A transaction left open on every partition of orders, watched through the query service
+     * (reads need no token), then aborted ({@link HangingTransaction}).
+     */
+    private String hangingTransaction(KafkaCluster kafka, Duration timeout) throws Exception {
+        ManagedChannel channel =
+                PipelineClients.channel(lab.endpoints().host(), lab.endpoints().queryPort());
+        try {
+            return HangingTransaction.leaveOpenThenAbort(
+                    kafka.bootstrapServers(),
+                    kafka.admin(),
+                    () ->
+                            QueryServiceGrpc.newBlockingStub(channel)
+                                    .withDeadlineAfter(30, TimeUnit.SECONDS),
+                    timeout);
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     private NetworkLinks network() {
