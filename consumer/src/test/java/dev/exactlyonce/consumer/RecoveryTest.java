@@ -7,6 +7,7 @@ import dev.exactlyonce.consumer.ConsumerMetrics.Total;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.server.DependencyReadiness;
+import dev.exactlyonce.testkit.DatabaseDurability;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import io.micronaut.context.ApplicationContext;
 import java.nio.file.Files;
@@ -128,7 +129,8 @@ class RecoveryTest {
     @Test
     void startsWithoutPostgresWaitsThroughAnOutageAndSkipsNothing() throws Exception {
         EmbeddedPostgresDatabase database =
-                new EmbeddedPostgresDatabase(0, Files.createTempDirectory("outage-pg"));
+                new EmbeddedPostgresDatabase(
+                        0, Files.createTempDirectory("outage-pg"), DatabaseDurability.UNSAFE_FAST);
         String group = Pipeline.unique("outage");
         String prefix = Pipeline.unique("outage");
         Pipeline.startGroupAtEnd(group);

@@ -3,11 +3,14 @@ package dev.exactlyonce.lab;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.ServiceJars;
 import dev.exactlyonce.lab.runner.ServicePorts;
+import dev.exactlyonce.testkit.DatabaseDurability;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The options of a lab this process starts ({@code up}, and {@code drill}/{@code bench} without
@@ -49,6 +52,29 @@ public class LabOptions {
             description =
                     "Route every service's Kafka and PostgreSQL connections through fault proxies of its own, so drills can cut or slow each link.")
     boolean networkFaults;
+
+    @Option(
+            names = "--database-durability",
+            paramLabel = "durable|unsafe-fast",
+            defaultValue = "durable",
+            converter = DurabilityConverter.class,
+            description =
+                    "PostgreSQL's commits: durable (fsync and synchronous_commit on, as the chart's postgres:17) or"
+                            + " unsafe-fast (both off: faster, and a power loss can lose acknowledged orders)"
+                            + " (default: ${DEFAULT-VALUE}).")
+    DatabaseDurability databaseDurability;
+
+    /** durable, unsafe-fast: the names the help shows, not the enum's. */
+    static final class DurabilityConverter implements ITypeConverter<DatabaseDurability> {
+        @Override
+        public DatabaseDurability convert(String value) {
+            try {
+                return DatabaseDurability.fromLabel(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Option(
             names = "--postgres-port",
@@ -113,6 +139,7 @@ public class LabOptions {
                 jvmOptions,
                 Duration.ofSeconds(15),
                 transactionVersion,
-                networkFaults);
+                networkFaults,
+                databaseDurability);
     }
 }

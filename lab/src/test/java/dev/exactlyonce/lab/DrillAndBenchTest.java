@@ -155,6 +155,12 @@ class DrillAndBenchTest {
             assertThat(row.get("invoiceVerdict").asText()).isEqualTo("EXACTLY_ONCE");
             assertThat(row.get("invoicedPerSecond").asDouble()).isPositive();
             assertThat(row.get("residentMemoryMiB").get("consumer-0").asLong()).isPositive();
+            // the lab's default database, as PostgreSQL reported it, and its ceiling in this run
+            assertThat(row.get("database").asText())
+                    .isEqualTo("durable (fsync on, synchronous_commit on)");
+            assertThat(row.get("ceiling").get("rows").asLong()).isEqualTo(400);
+            assertThat(row.get("ceiling").get("rowsPerSecond").asDouble()).isPositive();
+            assertThat(row.get("storedOfCeiling").asDouble()).isPositive();
             // where the CPU went: every process of the pipeline is accounted, and the ones that did
             // the work used some
             JsonNode cpu = row.get("cpuPercentOfCore");

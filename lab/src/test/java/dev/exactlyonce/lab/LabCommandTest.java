@@ -6,6 +6,7 @@ import dev.exactlyonce.lab.runner.ControlTokenFile;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.ServicePorts;
 import dev.exactlyonce.testkit.ControlToken;
+import dev.exactlyonce.testkit.DatabaseDurability;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -53,6 +54,27 @@ class LabCommandTest {
                 .isEqualTo(Path.of("/repo/consumer/target/consumer.jar"));
         assertThat(settings.jvmOptions())
                 .containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+    }
+
+    @Test
+    void theDatabaseIsDurableUnlessAskedOtherwise() {
+        UpCommand up = new UpCommand();
+        new CommandLine(up).parseArgs();
+        assertThat(up.lab.settings().databaseDurability()).isEqualTo(DatabaseDurability.DURABLE);
+
+        BenchCommand bench = new BenchCommand();
+        new CommandLine(bench).parseArgs("--database-durability", "unsafe-fast");
+        assertThat(bench.lab.settings().databaseDurability())
+                .isEqualTo(DatabaseDurability.UNSAFE_FAST);
+        assertThat(bench.lab.settings().withBrokers(1).databaseDurability())
+                .as("the bench's one-broker copy keeps it")
+                .isEqualTo(DatabaseDurability.UNSAFE_FAST);
+
+        StringWriter err = new StringWriter();
+        CommandLine cli = LabCommand.commandLine();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("up", "--database-durability", "fast")).isNotZero();
+        assertThat(err.toString()).contains("durable or unsafe-fast");
     }
 
     @Test

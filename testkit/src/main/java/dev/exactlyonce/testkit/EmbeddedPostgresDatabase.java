@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A PostgreSQL 17 server process from zonky's embedded binaries (no Docker), with a database
  * "orders" owned by user "postgres". It can be stopped and started again on the same port and data.
+ * Whether a COMMIT waits for the disk is the caller's choice ({@link DatabaseDurability}).
  */
 public final class EmbeddedPostgresDatabase implements AutoCloseable {
 
@@ -23,11 +24,13 @@ public final class EmbeddedPostgresDatabase implements AutoCloseable {
 
     private final int port;
     private final Path dataDir;
+    private final DatabaseDurability durability;
     private EmbeddedPostgres postgres;
 
-    public EmbeddedPostgresDatabase(int port, Path dataDir) {
+    public EmbeddedPostgresDatabase(int port, Path dataDir, DatabaseDurability durability) {
         this.port = port == 0 ? EmbeddedKafkaBroker.freePort() : port;
         this.dataDir = dataDir;
+        this.durability = durability;
     }
 
     public synchronized EmbeddedPostgresDatabase start() {
@@ -37,14 +40,16 @@ public final class EmbeddedPostgresDatabase implements AutoCloseable {
         try {
             Files.createDirectories(dataDir);
             boolean fresh = !Files.exists(dataDir.resolve("PG_VERSION"));
-            postgres =
+            EmbeddedPostgres.Builder builder =
                     EmbeddedPostgres.builder()
                             .setPort(port)
                             .setDataDirectory(dataDir)
                             .setCleanDataDirectory(false)
                             .setServerConfig("max_connections", "200")
-                            .setServerConfig("listen_addresses", "127.0.0.1")
-                            .start();
+                            .setServerConfig("listen_addresses", "127.0.0.1");
+            // -c fsync=… and -c synchronous_commit=… come after zonky's -F: they decide
+            durability.serverConfig().forEach(builder::setServerConfig);
+            postgres = builder.start();
             if (fresh) {
                 try (Connection c = postgres.getPostgresDatabase().getConnection();
                         Statement s = c.createStatement()) {
@@ -52,7 +57,11 @@ public final class EmbeddedPostgresDatabase implements AutoCloseable {
                     s.execute("ALTER USER " + USER + " PASSWORD '" + PASSWORD + "'");
                 }
             }
-            LOG.info("embedded PostgreSQL {} listening on {}", serverVersion(), jdbcUrl());
+            LOG.info(
+                    "embedded PostgreSQL {} listening on {}, {}",
+                    serverVersion(),
+                    jdbcUrl(),
+                    observedDurability());
             return this;
         } catch (IOException | SQLException e) {
             throw new IllegalStateException(
@@ -81,6 +90,23 @@ public final class EmbeddedPostgresDatabase implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** What was asked for; {@link #observedDurability()} is what the server does. */
+    public DatabaseDurability durability() {
+        return durability;
+    }
+
+    /** fsync and synchronous_commit as the running server reports them (SHOW). */
+    public synchronized DatabaseDurability.Observed observedDurability() {
+        if (postgres == null) {
+            throw new IllegalStateException("PostgreSQL is not running");
+        }
+        try (Connection c = postgres.getPostgresDatabase().getConnection()) {
+            return DatabaseDurability.Observed.read(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read fsync and synchronous_commit: " + e, e);
+        }
     }
 
     private String serverVersion() throws SQLException {

@@ -59,12 +59,19 @@ public final class TestInfrastructure {
         }
     }
 
+    /**
+     * PostgreSQL {@link DatabaseDurability#UNSAFE_FAST}: the tests kill processes, never the
+     * machine's power, and a killed process's writes are in the OS's page cache either way; no
+     * outcome a test checks depends on fsync, only its time.
+     */
     private static Infrastructure embedded() {
         try {
             var dir = Files.createTempDirectory("testkit-");
             return new EmbeddedInfrastructure(
                     new EmbeddedKafkaBroker(0, dir.resolve("kafka")).start(),
-                    new EmbeddedPostgresDatabase(0, dir.resolve("postgres")).start(),
+                    new EmbeddedPostgresDatabase(
+                                    0, dir.resolve("postgres"), DatabaseDurability.UNSAFE_FAST)
+                            .start(),
                     dir);
         } catch (IOException e) {
             throw new IllegalStateException("no temporary directory for the embedded engines", e);

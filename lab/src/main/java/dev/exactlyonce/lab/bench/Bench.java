@@ -19,7 +19,11 @@ import dev.exactlyonce.lab.runner.Progress;
 import dev.exactlyonce.lab.runner.RetryingOrderClient;
 import dev.exactlyonce.lab.runner.SampleOrders;
 import dev.exactlyonce.lab.runner.SupervisedProcess;
+import dev.exactlyonce.testkit.DatabaseDurability;
+import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import io.grpc.ManagedChannel;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,6 +54,12 @@ public final class Bench {
     private final BenchSettings settings;
     private final Progress progress;
     private final Optional<Lab> lab;
+
+    /** PostgreSQL's durability as it reported it in this run; every result names it. */
+    private String database = "not read (no connection to the services' database)";
+
+    /** The database's own rate for the same rows in this run; null without a connection. */
+    private DatabaseCeiling.Result ceiling;
 
     public Bench(
             PipelineClients clients, Optional<Lab> lab, BenchSettings settings, Progress progress) {
@@ -82,6 +92,7 @@ public final class Bench {
     }
 
     public List<BenchResult> run() throws Exception {
+        readDatabase();
         ForkJoinPool callbacks = loadGeneratorThreads();
         List<ManagedChannel> channels =
                 IntStream.range(0, settings.channels())
@@ -110,6 +121,39 @@ public final class Bench {
             record(results);
         }
         return results;
+    }
+
+    /**
+     * Before the modes, while the pipeline is idle: reads the durability PostgreSQL runs with
+     * (SHOW, not the flag that asked for it) and measures its ceiling for as many rows as each
+     * mode's run sends. Only in a lab of this process: --against gives the bench no connection to
+     * PostgreSQL.
+     */
+    private void readDatabase() throws Exception {
+        if (lab.isEmpty()) {
+            progress.line("database: %s; no ceiling measured", database);
+            return;
+        }
+        long rows = settings.orders() > 0 ? settings.orders() : DatabaseCeiling.DEFAULT_ROWS;
+        try (Connection c =
+                DriverManager.getConnection(
+                        lab.get().jdbcUrl(),
+                        EmbeddedPostgresDatabase.USER,
+                        EmbeddedPostgresDatabase.PASSWORD)) {
+            database = DatabaseDurability.Observed.read(c).toString();
+            progress.line("database: %s (SHOW fsync, SHOW synchronous_commit)", database);
+            ceiling =
+                    progress.step(
+                            String.format(
+                                    Locale.ROOT,
+                                    "database ceiling: COPY of %,d rows into a copy of orders, %,d"
+                                            + " per commit",
+                                    rows,
+                                    DatabaseCeiling.BATCH_ROWS),
+                            "done",
+                            () -> DatabaseCeiling.measure(c, rows, DatabaseCeiling.BATCH_ROWS));
+            progress.line("ceiling: %s", ceiling.describe());
+        }
     }
 
     /**
@@ -230,14 +274,17 @@ public final class Bench {
                         audit.getInvoices().getInvoicesDistinct(),
                         audit.getInvoices().getVerdict(),
                         residentMemory(),
-                        cpu);
+                        cpu,
+                        database,
+                        ceiling);
         progress.line(
-                "%s: %,d acknowledged (%,.0f/s), stored %,.0f/s, p50 %.1f ms, p99 %.1f ms, %s; invoiced %,.0f/s, %s;"
-                        + " audited in %.1f s",
+                "%s: %,d acknowledged (%,.0f/s), stored %,.0f/s (%s of the ceiling), p50 %.1f ms, p99 %.1f ms, %s;"
+                        + " invoiced %,.0f/s, %s; audited in %.1f s",
                 name,
                 acknowledged,
                 result.acknowledgedPerSecond(),
                 result.storedPerSecond(),
+                BenchReport.ofCeiling(result),
                 result.p50Ms(),
                 result.p99Ms(),
                 audit.getVerdict(),

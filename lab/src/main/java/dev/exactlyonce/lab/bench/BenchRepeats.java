@@ -17,7 +17,8 @@ import java.util.function.ToDoubleFunction;
  * The same bench run N times in one lab: per mode and workload the median and the spread (min–max)
  * of stored and acknowledged orders/s and p99, and the median of each run's exactly-once ÷
  * at-least-once ratio. One run on a shared 2-core machine can swing by a third; a goal such as
- * "exactly-once ≥ 0.9 × at-least-once" is judged on the median of repeated runs.
+ * "exactly-once ≥ 0.9 × at-least-once" is judged on the median of repeated runs. Each run measured
+ * the database's ceiling too: its median, and each row's median fraction of its own run's ceiling.
  */
 public record BenchRepeats(List<List<BenchResult>> runs) {
 
@@ -28,6 +29,7 @@ public record BenchRepeats(List<List<BenchResult>> runs) {
                     "runs",
                     "stored/s median",
                     "stored/s min–max",
+                    "of ceiling median",
                     "acked/s median",
                     "p99 ms median",
                     "p99 ms min–max",
@@ -55,6 +57,7 @@ public record BenchRepeats(List<List<BenchResult>> runs) {
                                     String.valueOf(results.size()),
                                     whole(median(results, BenchResult::storedPerSecond)),
                                     spread(results, BenchResult::storedPerSecond, "%,.0f"),
+                                    ofCeiling(results),
                                     whole(median(results, BenchResult::acknowledgedPerSecond)),
                                     String.format(
                                             Locale.ROOT,
@@ -110,7 +113,42 @@ public record BenchRepeats(List<List<BenchResult>> runs) {
         return summary;
     }
 
+    /** The median of each run's stored/s ÷ its own ceiling; "-" when a run had none. */
+    private static String ofCeiling(List<BenchResult> results) {
+        if (results.stream().anyMatch(r -> r.storedOfCeiling() == null)) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.2f", median(results, BenchResult::storedOfCeiling));
+    }
+
+    /** The database lines of every run (one line when they agree), and the ceiling's median. */
+    public List<String> databaseLines() {
+        List<BenchResult> all = runs.stream().flatMap(List::stream).toList();
+        List<String> lines = new ArrayList<>();
+        all.stream()
+                .map(BenchResult::database)
+                .distinct()
+                .forEach(d -> lines.add("database: " + d));
+        List<BenchResult> firstOfEachRun =
+                runs.stream().filter(run -> !run.isEmpty()).map(run -> run.get(0)).toList();
+        if (!firstOfEachRun.isEmpty()
+                && firstOfEachRun.stream().allMatch(r -> r.ceiling() != null)) {
+            lines.add(
+                    String.format(
+                            Locale.ROOT,
+                            "ceiling: median %s rows/s (%s) over %d runs (%s)",
+                            whole(median(firstOfEachRun, r -> r.ceiling().rowsPerSecond())),
+                            spread(firstOfEachRun, r -> r.ceiling().rowsPerSecond(), "%,.0f"),
+                            firstOfEachRun.size(),
+                            firstOfEachRun.get(0).ceiling().method()));
+        } else {
+            lines.add("ceiling: not measured (no connection to the database)");
+        }
+        return lines;
+    }
+
     public void print(PrintStream out) {
+        databaseLines().forEach(out::println);
         TextTable.print(out, HEADER, rows(), 2, HEADER.size() - 1);
         exactlyOnceRatios()
                 .forEach(
@@ -126,13 +164,14 @@ public record BenchRepeats(List<List<BenchResult>> runs) {
 
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        StringBuilder md =
-                new StringBuilder(
-                        "| "
-                                + String.join(" | ", HEADER)
-                                + " |\n|"
-                                + " --- |".repeat(HEADER.size())
-                                + "\n");
+        StringBuilder md = new StringBuilder();
+        databaseLines().forEach(line -> md.append(line).append("\n\n"));
+        md.append(
+                "| "
+                        + String.join(" | ", HEADER)
+                        + " |\n|"
+                        + " --- |".repeat(HEADER.size())
+                        + "\n");
         rows().forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
         md.append('\n');
         exactlyOnceRatios()

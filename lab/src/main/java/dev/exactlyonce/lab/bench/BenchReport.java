@@ -18,7 +18,8 @@ import org.knowm.xchart.style.Styler;
 
 /**
  * The bench table: printed, and written as bench.json, bench.csv and bench.png (throughput per
- * mode).
+ * mode). Above the table, and in every row of the files: the database's durability as PostgreSQL
+ * reported it, and its ceiling ({@link DatabaseCeiling}) with each stored/s as a fraction of it.
  */
 public record BenchReport(List<BenchResult> results) {
 
@@ -30,6 +31,7 @@ public record BenchReport(List<BenchResult> results) {
                     "retries",
                     "ack/s",
                     "stored/s",
+                    "of ceiling",
                     "p50 ms",
                     "p95 ms",
                     "p99 ms",
@@ -51,6 +53,7 @@ public record BenchReport(List<BenchResult> results) {
                 String.format(Locale.ROOT, "%,d", r.retries()),
                 String.format(Locale.ROOT, "%,.0f", r.acknowledgedPerSecond()),
                 String.format(Locale.ROOT, "%,.0f", r.storedPerSecond()),
+                ofCeiling(r),
                 String.format(Locale.ROOT, "%.1f", r.p50Ms()),
                 String.format(Locale.ROOT, "%.1f", r.p95Ms()),
                 String.format(Locale.ROOT, "%.1f", r.p99Ms()),
@@ -67,8 +70,44 @@ public record BenchReport(List<BenchResult> results) {
                         .collect(Collectors.joining(", ")));
     }
 
+    /** Stored/s as a fraction of the database's ceiling, e.g. "0.42"; "-" without a ceiling. */
+    static String ofCeiling(BenchResult r) {
+        Double fraction = r.storedOfCeiling();
+        return fraction == null ? "-" : String.format(Locale.ROOT, "%.2f", fraction);
+    }
+
+    /**
+     * "database: …" and "ceiling: …", one of each per distinct value (one run has one of each;
+     * lines from runs that differ are all shown).
+     */
+    public List<String> databaseLines() {
+        List<String> lines = new ArrayList<>();
+        results.stream()
+                .map(BenchResult::database)
+                .distinct()
+                .forEach(
+                        d ->
+                                lines.add(
+                                        "database: "
+                                                + d
+                                                + ", as PostgreSQL reported it (SHOW fsync, SHOW"
+                                                + " synchronous_commit)"));
+        results.stream()
+                .map(BenchResult::ceiling)
+                .distinct()
+                .forEach(
+                        c ->
+                                lines.add(
+                                        "ceiling: "
+                                                + (c == null
+                                                        ? "not measured (no connection to the database)"
+                                                        : c.describe())));
+        return lines;
+    }
+
     public void print(PrintStream out) {
-        TextTable.print(out, HEADER, results.stream().map(BenchReport::cells).toList(), 2, 13);
+        databaseLines().forEach(out::println);
+        TextTable.print(out, HEADER, results.stream().map(BenchReport::cells).toList(), 2, 14);
         out.println();
         out.printf(
                 Locale.ROOT,
@@ -156,14 +195,18 @@ public record BenchReport(List<BenchResult> results) {
     public static void printReplicationCost(
             PrintStream out, BenchReport one, BenchReport three, Path dir) throws IOException {
         List<List<String>> rows = replicationCost(one, three);
+        List<String> database = new ArrayList<>(one.databaseLines());
+        three.databaseLines().stream().filter(l -> !database.contains(l)).forEach(database::add);
+        database.forEach(out::println);
         TextTable.print(out, REPLICATION_HEADER, rows, 2, 6);
-        StringBuilder md =
-                new StringBuilder(
-                        "| "
-                                + String.join(" | ", REPLICATION_HEADER)
-                                + " |\n|"
-                                + " --- |".repeat(REPLICATION_HEADER.size())
-                                + "\n");
+        StringBuilder md = new StringBuilder();
+        database.forEach(line -> md.append(line).append("\n\n"));
+        md.append(
+                "| "
+                        + String.join(" | ", REPLICATION_HEADER)
+                        + " |\n|"
+                        + " --- |".repeat(REPLICATION_HEADER.size())
+                        + "\n");
         rows.forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
         java.nio.file.Files.createDirectories(dir);
         java.nio.file.Files.writeString(dir.resolve("replication-cost.md"), md);
@@ -223,7 +266,8 @@ public record BenchReport(List<BenchResult> results) {
         csv.add(
                 "mode,workload,acknowledged,failed,retries,send_seconds,end_to_end_seconds,acknowledged_per_second,"
                         + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,"
-                        + "invoiced_seconds,invoiced_per_second,invoices_distinct,invoice_verdict,rss_mib,cpu_percent_of_core");
+                        + "invoiced_seconds,invoiced_per_second,invoices_distinct,invoice_verdict,rss_mib,cpu_percent_of_core,"
+                        + "database,ceiling_rows_per_second,stored_of_ceiling");
         for (BenchResult r : results) {
             csv.add(
                     String.join(
@@ -251,18 +295,22 @@ public record BenchReport(List<BenchResult> results) {
                             String.valueOf(r.invoicesDistinct()),
                             quoted(r.invoiceVerdict()),
                             quoted(r.residentMemoryMiB().toString()),
-                            quoted(cpu(r))));
+                            quoted(cpu(r)),
+                            quoted(r.database()),
+                            r.ceiling() == null ? "" : number(r.ceiling().rowsPerSecond()),
+                            r.storedOfCeiling() == null ? "" : number(r.storedOfCeiling())));
         }
         Files.write(dir.resolve("bench.csv"), csv);
         List<String> accounts = cpuAccounts();
         List<String> header = cpuHeader(accounts);
-        StringBuilder md =
-                new StringBuilder(
-                        "CPU per stored order, µs\n\n| "
-                                + String.join(" | ", header)
-                                + " |\n|"
-                                + " --- |".repeat(header.size())
-                                + "\n");
+        StringBuilder md = new StringBuilder();
+        databaseLines().forEach(line -> md.append(line).append("\n\n"));
+        md.append(
+                "CPU per stored order, µs\n\n| "
+                        + String.join(" | ", header)
+                        + " |\n|"
+                        + " --- |".repeat(header.size())
+                        + "\n");
         cpuPerOrderRows(accounts)
                 .forEach(row -> md.append("| ").append(String.join(" | ", row)).append(" |\n"));
         Files.writeString(dir.resolve("cpu-per-order.md"), md);
@@ -275,7 +323,12 @@ public record BenchReport(List<BenchResult> results) {
                 new CategoryChartBuilder()
                         .width(1200)
                         .height(600)
-                        .title("Orders per second by delivery mode")
+                        .title(
+                                "Orders per second by delivery mode, database "
+                                        + results.stream()
+                                                .map(BenchResult::database)
+                                                .distinct()
+                                                .collect(Collectors.joining("; ")))
                         .xAxisTitle("mode and workload")
                         .yAxisTitle("orders/s")
                         .build();
@@ -296,6 +349,12 @@ public record BenchReport(List<BenchResult> results) {
                 "invoiced/s (end to end)",
                 categories,
                 results.stream().map(BenchResult::invoicedPerSecond).toList());
+        if (results.stream().allMatch(r -> r.ceiling() != null)) {
+            chart.addSeries(
+                    "database ceiling (COPY rows/s)",
+                    categories,
+                    results.stream().map(r -> r.ceiling().rowsPerSecond()).toList());
+        }
         return chart;
     }
 

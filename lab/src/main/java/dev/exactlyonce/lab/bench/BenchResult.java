@@ -1,5 +1,6 @@
 package dev.exactlyonce.lab.bench;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
 
 /**
@@ -12,6 +13,10 @@ import java.util.Map;
  * the same orders): invoiced per second is distinct committed invoices over the time until
  * billing's lag was seen at zero, from the first order sent. It is checked after the PostgreSQL leg
  * finished, so when billing finished first the rate is a lower bound.
+ *
+ * <p>{@code database} is the durability PostgreSQL reported (SHOW fsync, SHOW synchronous_commit)
+ * in this run, {@code ceiling} the database's own rate for the same rows ({@link DatabaseCeiling});
+ * against services the bench has no database connection to, "not read" and null.
  */
 public record BenchResult(
         String mode,
@@ -37,4 +42,15 @@ public record BenchResult(
         long invoicesDistinct,
         String invoiceVerdict,
         Map<String, Long> residentMemoryMiB,
-        Map<String, Double> cpuPercentOfCore) {}
+        Map<String, Double> cpuPercentOfCore,
+        String database,
+        DatabaseCeiling.Result ceiling) {
+
+    /** Stored/s as a fraction of the ceiling; null without a ceiling. */
+    @JsonProperty
+    public Double storedOfCeiling() {
+        return ceiling == null || ceiling.rowsPerSecond() <= 0
+                ? null
+                : storedPerSecond / ceiling.rowsPerSecond();
+    }
+}

@@ -3,6 +3,7 @@ package dev.exactlyonce.lab.runner;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.testkit.ControlToken;
+import dev.exactlyonce.testkit.DatabaseDurability;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.StatusRuntimeException;
@@ -70,11 +71,36 @@ public final class Lab implements AutoCloseable {
                         settings.transactionVersion(),
                         dataDir.resolve("logs"),
                         progress);
-        this.postgres =
-                new EmbeddedPostgresDatabase(settings.postgresPort(), dataDir.resolve("postgres"));
+        this.postgres = database(settings, dataDir);
         Files.createDirectories(dataDir);
         this.controlToken = ControlTokenFile.create(controlTokenFile());
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * The lab's PostgreSQL (not started): its port, data in {@code <data>/postgres}, durability.
+     */
+    static EmbeddedPostgresDatabase database(LabSettings settings, Path dataDir) {
+        return new EmbeddedPostgresDatabase(
+                settings.postgresPort(),
+                dataDir.resolve("postgres"),
+                settings.databaseDurability());
+    }
+
+    /**
+     * fsync and synchronous_commit as the running server reports them; refuses a server that does
+     * not do what was asked.
+     */
+    static DatabaseDurability.Observed checkDurability(EmbeddedPostgresDatabase postgres) {
+        DatabaseDurability.Observed observed = postgres.observedDurability();
+        if (!observed.label().equals(postgres.durability().label())) {
+            throw new IllegalStateException(
+                    "PostgreSQL was asked for "
+                            + postgres.durability().label()
+                            + " but reports "
+                            + observed);
+        }
+        return observed;
     }
 
     /** Starts everything and returns once every service's gRPC health answers SERVING. */
@@ -116,6 +142,12 @@ public final class Lab implements AutoCloseable {
         kafka.start(progress);
         // PostgreSQL starts while the Kafka JVMs boot
         progress.step("starting PostgreSQL on " + postgres.jdbcUrl(), "ready", postgres::start);
+        progress.line(
+                "PostgreSQL durability: %s, as SHOW fsync / SHOW synchronous_commit report it%s",
+                checkDurability(postgres),
+                postgres.durability() == DatabaseDurability.DURABLE
+                        ? ""
+                        : " (--database-durability unsafe-fast: a power loss can lose committed orders)");
         progress.step(
                 "waiting for Kafka on " + kafka.bootstrapServers(),
                 "ready",

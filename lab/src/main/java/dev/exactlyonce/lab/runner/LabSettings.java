@@ -1,10 +1,12 @@
 package dev.exactlyonce.lab.runner;
 
 import dev.exactlyonce.lab.network.NetworkLinks;
+import dev.exactlyonce.testkit.DatabaseDurability;
 import dev.exactlyonce.testkit.KafkaTopology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Everything {@link Lab} needs to start the pipeline.
@@ -22,6 +24,9 @@ import java.util.List;
  *     KIP-890's transactions v2, Kafka 4's default; 1: the old protocol, for comparison)
  * @param networkFaults every service reaches Kafka and PostgreSQL through fault proxies of its own
  *     ({@code NetworkLinks}), so that a drill can cut or slow one link; off, they connect directly
+ * @param databaseDurability whether PostgreSQL's commits wait for the disk: {@link
+ *     DatabaseDurability#DURABLE} (fsync and synchronous_commit on, the default, as the chart's
+ *     postgres:17 runs) or {@link DatabaseDurability#UNSAFE_FAST} (both off)
  */
 public record LabSettings(
         Path dataDir,
@@ -35,7 +40,8 @@ public record LabSettings(
         List<String> jvmOptions,
         Duration stopGrace,
         short transactionVersion,
-        boolean networkFaults) {
+        boolean networkFaults,
+        DatabaseDurability databaseDurability) {
 
     /**
      * Three brokers by default: replication is what makes a broker's death survivable, and killing
@@ -76,6 +82,7 @@ public record LabSettings(
                     "transaction.version must be 1 or 2, was " + transactionVersion);
         }
         jvmOptions = List.copyOf(jvmOptions);
+        Objects.requireNonNull(databaseDurability, "databaseDurability");
     }
 
     /**
@@ -95,7 +102,8 @@ public record LabSettings(
                 DEFAULT_JVM_OPTIONS,
                 Duration.ofSeconds(15),
                 (short) 2,
-                false);
+                false,
+                DatabaseDurability.DURABLE);
     }
 
     public LabSettings withDataDir(Path dir) {
@@ -136,6 +144,10 @@ public record LabSettings(
         return edit(b -> b.networkFaults = proxies);
     }
 
+    public LabSettings withDatabaseDurability(DatabaseDurability durability) {
+        return edit(b -> b.databaseDurability = durability);
+    }
+
     /** A copy with some components changed: the one place that lists them all. */
     private LabSettings edit(java.util.function.Consumer<Components> change) {
         Components b = new Components(this);
@@ -152,7 +164,8 @@ public record LabSettings(
                 b.jvmOptions,
                 stopGrace,
                 b.transactionVersion,
-                b.networkFaults);
+                b.networkFaults,
+                b.databaseDurability);
     }
 
     /** The components the withers change, as mutable fields. */
@@ -167,6 +180,7 @@ public record LabSettings(
         List<String> jvmOptions;
         short transactionVersion;
         boolean networkFaults;
+        DatabaseDurability databaseDurability;
 
         Components(LabSettings from) {
             dataDir = from.dataDir;
@@ -179,6 +193,7 @@ public record LabSettings(
             jvmOptions = from.jvmOptions;
             transactionVersion = from.transactionVersion;
             networkFaults = from.networkFaults;
+            databaseDurability = from.databaseDurability;
         }
     }
 

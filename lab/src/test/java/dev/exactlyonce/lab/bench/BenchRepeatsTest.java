@@ -6,8 +6,17 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The arithmetic of repeated bench runs: medians, spread, and the per-run exactly-once ratio. */
+/**
+ * The arithmetic of repeated bench runs: medians, spread, the per-run exactly-once ratio, and the
+ * fraction of the database's ceiling.
+ */
 class BenchRepeatsTest {
+
+    static final String DURABLE = "durable (fsync on, synchronous_commit on)";
+
+    /** Every run's ceiling: 40,000 rows/s. */
+    static final DatabaseCeiling.Result CEILING =
+            new DatabaseCeiling.Result(20_000, 2_000, 0.5, 40_000);
 
     private static BenchResult result(String mode, double storedPerSecond, double p99) {
         return new BenchResult(
@@ -34,7 +43,9 @@ class BenchRepeatsTest {
                 1000,
                 "EXACTLY_ONCE",
                 Map.of(),
-                Map.of());
+                Map.of(),
+                DURABLE,
+                CEILING);
     }
 
     private static List<BenchResult> run(double atLeastOnce, double exactlyOnce) {
@@ -72,11 +83,24 @@ class BenchRepeatsTest {
                         "3",
                         "12,000",
                         "10,000–20,000",
+                        "0.30",
                         "12,000",
                         "10.0",
                         "10.0–10.0",
                         "0",
                         "0");
         assertThat(BenchRepeats.medianOf(new double[] {1, 2, 3, 4})).isEqualTo(2.5);
+    }
+
+    @Test
+    void theRepeatsNameTheDatabaseAndItsCeiling() {
+        BenchRepeats repeats = new BenchRepeats(List.of(run(10_000, 9_000), run(20_000, 10_000)));
+
+        assertThat(repeats.databaseLines())
+                .containsExactly(
+                        "database: " + DURABLE,
+                        "ceiling: median 40,000 rows/s (40,000–40,000) over 2 runs ("
+                                + CEILING.method()
+                                + ")");
     }
 }
