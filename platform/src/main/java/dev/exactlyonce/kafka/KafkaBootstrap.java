@@ -77,6 +77,8 @@ public final class KafkaBootstrap {
         }
         try {
             return client.get();
+        } catch (UnresolvableBootstrapException e) {
+            throw e; // from a create() inside
         } catch (KafkaException e) {
             if (noResolvableUrls(e)) {
                 throw new UnresolvableBootstrapException(
