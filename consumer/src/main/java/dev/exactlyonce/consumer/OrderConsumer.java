@@ -6,6 +6,7 @@ import dev.exactlyonce.consumer.OrderStore.FencedException;
 import dev.exactlyonce.consumer.OrderStore.OffsetAdvance;
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.kafka.KafkaBootstrap;
 import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.server.StalledLoop;
@@ -168,10 +169,15 @@ public class OrderConsumer implements ConsumerRebalanceListener {
         try {
             awaitSchema();
             consumer =
-                    new KafkaConsumer<>(
-                            consumerProperties(),
-                            new StringDeserializer(),
-                            new ByteArrayDeserializer());
+                    KafkaBootstrap.await(
+                            kafka.bootstrapServers(),
+                            "orders consumer",
+                            () ->
+                                    new KafkaConsumer<>(
+                                            consumerProperties(),
+                                            new StringDeserializer(),
+                                            new ByteArrayDeserializer()),
+                            () -> stopping);
             consumer.subscribe(List.of(Topics.ORDERS), this);
             running = true;
             LOG.info(
