@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A bootstrap list in which no name resolves: what kafka-clients do with it, and what {@link
- * KafkaBootstrap} and {@link DeferredConsumer} do instead. Names under {@code .invalid} never
- * resolve (RFC 2606); nothing listens on port 1 of 127.0.0.1.
+ * KafkaBootstrap}, {@link DeferredConsumer} and {@link DeferredAdminClient} do instead. Names under
+ * {@code .invalid} never resolve (RFC 2606); nothing listens on port 1 of 127.0.0.1.
  */
 class KafkaBootstrapTest {
 
@@ -141,6 +142,30 @@ class KafkaBootstrapTest {
                                         new StringDeserializer(),
                                         new StringDeserializer()))) {
             assertThat(consumer).isInstanceOf(KafkaConsumer.class);
+        }
+    }
+
+    @Test
+    void aDeferredAdminClientConstructsTheAdminOnTheFirstCallThatCan() {
+        AdminClient waiting =
+                DeferredAdminClient.of(
+                        NOTHING_RESOLVES,
+                        () -> Admin.create(Map.of("bootstrap.servers", NOTHING_RESOLVES)));
+        assertThat(((DeferredAdminClient) waiting).constructed()).isFalse();
+        assertThatThrownBy(waiting::describeCluster)
+                .isInstanceOf(UnresolvableBootstrapException.class)
+                .hasMessageContaining("no Kafka bootstrap name resolves");
+        assertThat(waiting.metrics()).isEmpty();
+        waiting.close();
+
+        try (AdminClient resolvable =
+                DeferredAdminClient.of(
+                        RESOLVES_BUT_UNREACHABLE,
+                        () ->
+                                Admin.create(
+                                        Map.of("bootstrap.servers", RESOLVES_BUT_UNREACHABLE)))) {
+            assertThat(((DeferredAdminClient) resolvable).constructed()).isTrue();
+            assertThat(resolvable.metrics()).isNotEmpty();
         }
     }
 
