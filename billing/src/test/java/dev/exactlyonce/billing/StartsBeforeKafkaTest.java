@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Billing starts before its Kafka with the chart's bootstrap list and not one name of it resolving
  * yet: micronaut-kafka constructs the listener's consumer while the context starts, and
- * kafka-clients refuse to construct one then (see {@link MicronautKafkaClients}). The process stays
- * up, alive and not ready with the reason, and once the names resolve and the broker runs it
+ * kafka-clients refuse to construct one then (see platform's MicronautKafkaClients). The process
+ * stays up, alive and not ready with the reason, and once the names resolve and the broker runs it
  * becomes ready and invoices an order, with no restart. Runs in the surefire execution hosts-file.
  */
 @Tag(HostsFile.TAG)

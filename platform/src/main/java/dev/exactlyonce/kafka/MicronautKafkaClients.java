@@ -1,7 +1,5 @@
-package dev.exactlyonce.billing;
+package dev.exactlyonce.kafka;
 
-import dev.exactlyonce.kafka.DeferredAdminClient;
-import dev.exactlyonce.kafka.DeferredConsumer;
 import io.micronaut.configuration.kafka.KafkaConsumerFactory;
 import io.micronaut.configuration.kafka.admin.AdminClientFactory;
 import io.micronaut.configuration.kafka.config.AbstractKafkaConsumerConfiguration;
@@ -11,6 +9,7 @@ import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Parameter;
 import io.micronaut.context.annotation.Prototype;
 import io.micronaut.context.annotation.Replaces;
+import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.exceptions.ConfigurationException;
 import jakarta.inject.Singleton;
 import java.util.Collection;
@@ -24,27 +23,30 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * The Kafka clients micronaut-kafka constructs while the application context starts, made here in
- * place of its own factories (Micronaut's bean replacement, {@code @Replaces}), so that billing
- * starts when no bootstrap name resolves yet (on Kubernetes: a Kafka pod without an IP yet). A
- * KafkaConsumer or Admin constructor throws then, and the start-up failed.
+ * The Kafka clients micronaut-kafka constructs while the application context starts or stops, made
+ * here in place of its own factories (Micronaut's bean replacement, {@code @Replaces}), so that a
+ * service starts, and stops, while no bootstrap name resolves (on Kubernetes: a Kafka pod without
+ * an IP yet). A KafkaConsumer or Admin constructor throws then: the start-up failed, or the stop
+ * logged an error. Only where micronaut-kafka is on the classpath (producer, billing, query).
  *
  * <ul>
- *   <li>The consumer of each {@code @KafkaListener} ({@link OrderListener}), in place of {@link
+ *   <li>The consumer of each {@code @KafkaListener} (billing's OrderListener), in place of {@link
  *       KafkaConsumerFactory}: micronaut-kafka constructs it at start-up (KafkaConsumerProcessor;
  *       {@code autoStartup = false} only starts it paused, and the ConsumerRegistry can pause and
  *       resume a consumer but not create one later). Here it is a {@link DeferredConsumer}: polls
  *       return nothing until a name resolves, then the KafkaConsumer is constructed exactly as
  *       micronaut-kafka's factory would, with the subscription the listener asked for.
- *   <li>The AdminClient bean, in place of {@link AdminClientFactory}'s: KafkaConsumerProcessor
- *       needs KafkaConsumerGroupManager, which takes it (to delete {@code uniqueGroupId} groups at
- *       shutdown; billing has none). Here it is a {@link DeferredAdminClient}, constructed by the
- *       first call that comes once a name resolves.
+ *   <li>The AdminClient bean, in place of {@link AdminClientFactory}'s: KafkaConsumerGroupManager
+ *       takes it (to delete {@code uniqueGroupId} groups at shutdown; the services have none), and
+ *       is created with KafkaConsumerProcessor at start-up where there are listeners, and for the
+ *       shutdown event everywhere else. Here it is a {@link DeferredAdminClient}, constructed by
+ *       the first call that comes once a name resolves.
  * </ul>
  *
  * With a name that resolves, both are constructed at once, as before. Readiness says "no Kafka
- * bootstrap name resolves" meanwhile (KafkaDependency).
+ * bootstrap name resolves" meanwhile ({@code server.KafkaDependency}).
  */
+@Requires(classes = KafkaConsumerFactory.class)
 @Factory
 class MicronautKafkaClients {
 
@@ -71,6 +73,7 @@ class MicronautKafkaClients {
 
     @Singleton
     @Bean(preDestroy = "close")
+    @Requires(beans = KafkaDefaultConfiguration.class)
     @Replaces(factory = AdminClientFactory.class, bean = AdminClient.class)
     AdminClient adminClient(KafkaDefaultConfiguration configuration) {
         Properties config = configuration.getConfig();
