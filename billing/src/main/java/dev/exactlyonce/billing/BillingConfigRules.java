@@ -3,21 +3,22 @@ package dev.exactlyonce.billing;
 import dev.exactlyonce.grpc.v1.BillingConfig;
 import dev.exactlyonce.grpc.v1.BillingCrashPoint;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
+import dev.exactlyonce.kafka.SharedConfig;
 import dev.exactlyonce.server.SettingRules;
 
 /**
  * Validates an UpdateBillingConfig request (the shared {@link SettingRules}) and merges it into the
  * current settings.
  */
-final class BillingConfigRules {
-
-    private BillingConfigRules() {}
+final class BillingConfigRules
+        implements SharedConfig.Rules<BillingConfig, UpdateBillingConfigRequest> {
 
     /**
      * A stored value read back from the settings topic: every field must pass the rules; throws
      * InvalidSetting.
      */
-    static void check(BillingConfig stored) {
+    @Override
+    public void check(BillingConfig stored) {
         merge(
                 stored,
                 UpdateBillingConfigRequest.newBuilder()
@@ -33,7 +34,8 @@ final class BillingConfigRules {
      * {@code current} with every field that is set in {@code update}; throws
      * SettingRules.InvalidSetting.
      */
-    static BillingConfig merge(BillingConfig current, UpdateBillingConfigRequest update) {
+    @Override
+    public BillingConfig merge(BillingConfig current, UpdateBillingConfigRequest update) {
         BillingConfig.Builder next = current.toBuilder();
         if (update.hasProcessingMode()) {
             next.setProcessingMode(SettingRules.processingMode(update.getProcessingMode()));

@@ -7,10 +7,10 @@ import io.micronaut.core.bind.annotation.Bindable;
 import java.time.Duration;
 
 /**
- * {@code app.billing.*}: the defaults of a fresh cluster (the runtime values live in lab.settings,
- * see {@link SharedBillingConfig}) and this replica's own settings: backoffs, commit retries, dedup
- * window. The Kafka consumer's own settings (max-poll-records, session and heartbeat) are read by
- * {@link OrderListener}'s annotation.
+ * {@code app.billing.*}: the defaults of a fresh cluster (the runtime values live in
+ * exactly-once.settings, see {@link SharedBillingConfig}) and this replica's own settings:
+ * backoffs, commit retries, dedup window. The Kafka consumer's own settings (max-poll-records,
+ * session and heartbeat) are read by {@link OrderListener}'s annotation.
  */
 @ConfigurationProperties("app.billing")
 public record BillingSettings(

@@ -69,7 +69,7 @@ class InvoiceBatch {
             try {
                 billed.add(new Billed(order, Invoices.invoice(order)));
             } catch (Invoices.PoisonOrder poison) {
-                deadLetters.add(DeadLetters.of(order, poison.getMessage(), 1, podName));
+                deadLetters.add(DeadLetter.of(order, poison.getMessage(), 1, podName));
             }
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -85,7 +85,7 @@ class InvoiceBatch {
                     failures++;
                     if (attempt >= config.getMaxAttempts()) {
                         deadLetters.add(
-                                DeadLetters.of(
+                                DeadLetter.of(
                                         order.source(),
                                         "simulated invoicing failure (failure_rate="
                                                 + config.getFailureRate()

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reset (QueryService) starts a new audit window and empties the consumer's processed_messages,
  * so an order id is new again on PostgreSQL's leg; the ledger follows: it reads only invoices from
- * the newest window's start on (announced in lab.settings under "audit-window") and forgets what it
- * knew when a new window is announced.
+ * the newest window's start on (announced in exactly-once.settings under "audit-window") and
+ * forgets what it knew when a new window is announced.
  *
  * <p>Loaded when a partition is first billed in a consumer group generation, forgotten when the
  * generation changes (another replica may have billed the partition meanwhile), when a

@@ -1,18 +1,13 @@
 package dev.exactlyonce.billing;
 
+import dev.exactlyonce.kafka.RecordTraceContext;
 import dev.exactlyonce.kafka.Topics;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapSetter;
 import jakarta.inject.Singleton;
-import java.nio.charset.StandardCharsets;
-import java.util.stream.StreamSupport;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -22,29 +17,6 @@ import org.apache.kafka.common.header.Headers;
  */
 @Singleton
 class InvoiceTracing {
-
-    private static final TextMapGetter<Headers> GET =
-            new TextMapGetter<>() {
-                @Override
-                public Iterable<String> keys(Headers headers) {
-                    return StreamSupport.stream(headers.spliterator(), false)
-                            .map(Header::key)
-                            .toList();
-                }
-
-                @Override
-                public String get(Headers headers, String key) {
-                    Header header = headers == null ? null : headers.lastHeader(key);
-                    return header == null || header.value() == null
-                            ? null
-                            : new String(header.value(), StandardCharsets.UTF_8);
-                }
-            };
-    private static final TextMapSetter<Headers> SET =
-            (headers, key, value) -> {
-                headers.remove(key);
-                headers.add(key, value.getBytes(StandardCharsets.UTF_8));
-            };
 
     private final Tracer tracer;
 
@@ -57,8 +29,7 @@ class InvoiceTracing {
      * none).
      */
     void continueTrace(Headers order, Headers invoice, String processingMode) {
-        Context parent =
-                W3CTraceContextPropagator.getInstance().extract(Context.root(), order, GET);
+        Context parent = RecordTraceContext.extract(order);
         Span span =
                 tracer.spanBuilder(Topics.INVOICES + " publish")
                         .setParent(parent)
@@ -68,7 +39,7 @@ class InvoiceTracing {
                         .setAttribute("exactlyonce.processing_mode", processingMode)
                         .startSpan();
         try {
-            W3CTraceContextPropagator.getInstance().inject(Context.root().with(span), invoice, SET);
+            RecordTraceContext.inject(Context.root().with(span), invoice);
         } finally {
             span.end();
         }

@@ -53,9 +53,11 @@ import org.apache.kafka.common.IsolationLevel;
 class OrderListener {
 
     private final BillingStage stage;
+    private final BillingRecovery recovery;
 
-    OrderListener(BillingStage stage) {
+    OrderListener(BillingStage stage, BillingRecovery recovery) {
         this.stage = stage;
+        this.recovery = recovery;
     }
 
     @Topic(Topics.ORDERS)
@@ -65,9 +67,8 @@ class OrderListener {
             stage.process(orders, consumer);
         } catch (RuntimeException e) {
             // whatever went wrong, the batch is read again rather than skipped (micronaut-kafka
-            // would
-            // log the exception and poll on from after the batch)
-            stage.rewind(consumer, orders);
+            // would log the exception and poll on from after the batch)
+            recovery.rewind(consumer, orders);
             throw e;
         }
     }

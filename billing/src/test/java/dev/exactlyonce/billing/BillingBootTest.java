@@ -24,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -46,16 +45,7 @@ class BillingBootTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        String group = BillingPipeline.unique("billing-boot");
-        try {
-            BillingPipeline.startGroupAtEnd(group);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        Map<String, String> properties = new HashMap<>();
-        BillingPipeline.billingProperties(group, BillingPipeline.unique("billing-pod"))
-                .forEach((k, v) -> properties.put(k, v.toString()));
-        return properties;
+        return BillingPipeline.serviceProperties(BillingPipeline.unique("billing-boot"));
     }
 
     @Test

@@ -7,7 +7,7 @@ import dev.exactlyonce.grpc.v1.BillingCrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
-import io.micronaut.configuration.kafka.ConsumerRegistry;
+import dev.exactlyonce.server.CrashDrillHalt;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.Map;
@@ -45,20 +45,7 @@ class BillingCrashDrillTest {
         BillingPipeline.startGroupAtEnd(group);
 
         try (ApplicationContext first = BillingPipeline.startBilling(group, pod)) {
-            ConsumerRegistry consumers = first.getBean(ConsumerRegistry.class);
-            await().atMost(Duration.ofSeconds(30))
-                    .ignoreExceptions()
-                    .until(
-                            () ->
-                                    consumers.getConsumerIds().stream()
-                                                    .mapToInt(
-                                                            id ->
-                                                                    consumers
-                                                                            .getConsumerAssignment(
-                                                                                    id)
-                                                                            .size())
-                                                    .sum()
-                                            == 3);
+            BillingPipeline.awaitAssigned(first);
             first.getBean(SharedBillingConfig.class)
                     .update(
                             UpdateBillingConfigRequest.newBuilder()
@@ -70,7 +57,7 @@ class BillingCrashDrillTest {
             BillingPipeline.send(BillingPipeline.orders(prefix, ORDERS));
             InProcessHalt halt = first.getBean(InProcessHalt.class);
             await().atMost(Duration.ofSeconds(30)).until(() -> halt.fired() == 1);
-            assertThat(halt.lastStatus()).isEqualTo(CrashDrill.EXIT_CODE);
+            assertThat(halt.lastStatus()).isEqualTo(CrashDrillHalt.EXIT_CODE);
         }
 
         try (ApplicationContext restarted = BillingPipeline.startBilling(group, pod)) {

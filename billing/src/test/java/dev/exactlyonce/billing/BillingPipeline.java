@@ -11,6 +11,7 @@ import dev.exactlyonce.grpc.v1.OrderItem;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.TestInfrastructure;
+import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -80,6 +81,23 @@ final class BillingPipeline {
      * Starts a billing process (an application context) whose group begins at the current end of
      * "orders".
      */
+    /**
+     * The properties of a {@code @MicronautTest} billing service (a {@code TestPropertyProvider}):
+     * a group of its own that starts at the end of "orders", so earlier tests' orders are not
+     * billed again, and a pod of its own.
+     */
+    static Map<String, String> serviceProperties(String group) {
+        try {
+            startGroupAtEnd(group);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, String> properties = new HashMap<>();
+        billingProperties(group, unique("billing-pod"))
+                .forEach((k, v) -> properties.put(k, v.toString()));
+        return properties;
+    }
+
     static ApplicationContext startBilling(String group, String pod) {
         return ApplicationContext.builder()
                 .environments("test")
@@ -139,6 +157,23 @@ final class BillingPipeline {
                                                                 >= e.getValue());
                             }
                         });
+    }
+
+    /** Waits until billing's listener owns every partition of "orders" (its group has settled). */
+    static void awaitAssigned(ApplicationContext billing) {
+        ConsumerRegistry consumers = billing.getBean(ConsumerRegistry.class);
+        await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(
+                        () ->
+                                consumers.getConsumerIds().stream()
+                                                .mapToInt(
+                                                        id ->
+                                                                consumers
+                                                                        .getConsumerAssignment(id)
+                                                                        .size())
+                                                .sum()
+                                        == Topics.ORDERS_PARTITIONS);
     }
 
     static Admin admin() {

@@ -1,5 +1,6 @@
 package dev.exactlyonce.billing;
 
+import dev.exactlyonce.server.ProcessHalt;
 import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.context.annotation.Requires;

@@ -11,7 +11,6 @@ import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.SharedSettings;
 import dev.exactlyonce.kafka.Topics;
-import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,8 +97,8 @@ class ClientRetryTest {
 
     /**
      * Reset (QueryService) empties processed_messages, so an order id is new again on PostgreSQL's
-     * leg, and announces the new audit window in lab.settings: billing's ledger starts over there
-     * too.
+     * leg, and announces the new audit window in exactly-once.settings: billing's ledger starts
+     * over there too.
      */
     @Test
     void afterAResetTheSameOrderIdsAreNewAgain() throws Exception {
@@ -159,19 +158,7 @@ class ClientRetryTest {
     private static ApplicationContext start(String group, String pod, DeliveryMode mode)
             throws Exception {
         ApplicationContext billing = BillingPipeline.startBilling(group, pod);
-        ConsumerRegistry consumers = billing.getBean(ConsumerRegistry.class);
-        await().atMost(Duration.ofSeconds(30))
-                .ignoreExceptions()
-                .until(
-                        () ->
-                                consumers.getConsumerIds().stream()
-                                                .mapToInt(
-                                                        id ->
-                                                                consumers
-                                                                        .getConsumerAssignment(id)
-                                                                        .size())
-                                                .sum()
-                                        == Topics.ORDERS_PARTITIONS);
+        BillingPipeline.awaitAssigned(billing);
         billing.getBean(SharedBillingConfig.class)
                 .update(
                         UpdateBillingConfigRequest.newBuilder()

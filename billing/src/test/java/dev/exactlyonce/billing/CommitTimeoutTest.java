@@ -9,7 +9,6 @@ import dev.exactlyonce.grpc.v1.Invoice;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
-import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,20 +64,7 @@ class CommitTimeoutTest {
                             .environments("test")
                             .properties(properties)
                             .start()) {
-                ConsumerRegistry consumers = billing.getBean(ConsumerRegistry.class);
-                await().atMost(Duration.ofSeconds(30))
-                        .ignoreExceptions()
-                        .until(
-                                () ->
-                                        consumers.getConsumerIds().stream()
-                                                        .mapToInt(
-                                                                id ->
-                                                                        consumers
-                                                                                .getConsumerAssignment(
-                                                                                        id)
-                                                                                .size())
-                                                        .sum()
-                                                == Topics.ORDERS_PARTITIONS);
+                BillingPipeline.awaitAssigned(billing);
                 billing.getBean(SharedBillingConfig.class)
                         .update(
                                 UpdateBillingConfigRequest.newBuilder()

@@ -1,18 +1,18 @@
 package dev.exactlyonce.billing;
 
+import static dev.exactlyonce.testkit.ControlPlaneChecks.isOpen;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.needsToken;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.onChannel;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.exactlyonce.grpc.v1.BillingConfig;
 import dev.exactlyonce.grpc.v1.BillingControlGrpc;
 import dev.exactlyonce.grpc.v1.GetBillingConfigRequest;
 import dev.exactlyonce.grpc.v1.GetBillingStatsRequest;
 import dev.exactlyonce.grpc.v1.ResetBillingStatsRequest;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
-import dev.exactlyonce.testkit.ControlToken;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -46,15 +46,7 @@ class ControlPlaneTest implements TestPropertyProvider {
     }
 
     private static Map<String, String> properties(String group) {
-        try {
-            BillingPipeline.startGroupAtEnd(group);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        Map<String, String> properties = new HashMap<>();
-        BillingPipeline.billingProperties(group, BillingPipeline.unique("billing-pod"))
-                .forEach((k, v) -> properties.put(k, v.toString()));
-        return properties;
+        return BillingPipeline.serviceProperties(group);
     }
 
     @BeforeAll
@@ -75,37 +67,16 @@ class ControlPlaneTest implements TestPropertyProvider {
     void controlCallsNeedTheToken() {
         UpdateBillingConfigRequest disarm =
                 UpdateBillingConfigRequest.newBuilder().setCrashAfterMessages(0).build();
-        assertThat(code(() -> anonymous.updateBillingConfig(disarm)))
-                .isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(
-                        code(
-                                () ->
-                                        anonymous.resetBillingStats(
-                                                ResetBillingStatsRequest.getDefaultInstance())))
-                .isEqualTo(Status.Code.UNAUTHENTICATED);
-
-        var wrong = new ControlToken("not-the-token").on(anonymous);
-        assertThat(code(() -> wrong.updateBillingConfig(disarm)))
-                .isEqualTo(Status.Code.PERMISSION_DENIED);
-        assertThat(
-                        code(
-                                () ->
-                                        wrong.resetBillingStats(
-                                                ResetBillingStatsRequest.getDefaultInstance())))
-                .isEqualTo(Status.Code.PERMISSION_DENIED);
-
-        var right = ControlToken.TEST.on(anonymous);
-        assertThat(right.updateBillingConfig(disarm).getCrashAfterMessages()).isZero();
-        assertThat(right.resetBillingStats(ResetBillingStatsRequest.getDefaultInstance()))
-                .isNotNull();
+        BillingConfig updated = needsToken(anonymous, s -> s.updateBillingConfig(disarm));
+        assertThat(updated.getCrashAfterMessages()).isZero();
+        needsToken(
+                anonymous, s -> s.resetBillingStats(ResetBillingStatsRequest.getDefaultInstance()));
     }
 
     @Test
     void readsAreOpenByDefault() {
-        assertThat(anonymous.getBillingConfig(GetBillingConfigRequest.getDefaultInstance()))
-                .isNotNull();
-        assertThat(anonymous.getBillingStats(GetBillingStatsRequest.getDefaultInstance()))
-                .isNotNull();
+        isOpen(anonymous, s -> s.getBillingConfig(GetBillingConfigRequest.getDefaultInstance()));
+        isOpen(anonymous, s -> s.getBillingStats(GetBillingStatsRequest.getDefaultInstance()));
     }
 
     @Test
@@ -115,39 +86,14 @@ class ControlPlaneTest implements TestPropertyProvider {
         properties.put("app.control.reads-require-token", "true");
         try (EmbeddedServer management =
                 ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
-            ManagedChannel closed =
-                    ManagedChannelBuilder.forAddress(
-                                    "127.0.0.1",
-                                    management
-                                            .getApplicationContext()
-                                            .getBean(GrpcEmbeddedServer.class)
-                                            .getPort())
-                            .usePlaintext()
-                            .build();
-            try {
-                var reader = BillingControlGrpc.newBlockingStub(closed);
-                assertThat(
-                                code(
-                                        () ->
-                                                reader.getBillingStats(
-                                                        GetBillingStatsRequest
-                                                                .getDefaultInstance())))
-                        .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(
-                                ControlToken.TEST
-                                        .on(reader)
-                                        .getBillingStats(
-                                                GetBillingStatsRequest.getDefaultInstance()))
-                        .isNotNull();
-            } finally {
-                closed.shutdownNow();
-            }
+            onChannel(
+                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(),
+                    closed ->
+                            needsToken(
+                                    BillingControlGrpc.newBlockingStub(closed),
+                                    s ->
+                                            s.getBillingStats(
+                                                    GetBillingStatsRequest.getDefaultInstance())));
         }
-    }
-
-    private static Status.Code code(Runnable call) {
-        StatusRuntimeException refused =
-                catchThrowableOfType(StatusRuntimeException.class, call::run);
-        return refused == null ? Status.Code.OK : refused.getStatus().getCode();
     }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
-import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.ApplicationContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,20 +27,7 @@ class DeadLetterTest {
         BillingPipeline.startGroupAtEnd(group);
         try (ApplicationContext billing =
                 BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
-            ConsumerRegistry consumers = billing.getBean(ConsumerRegistry.class);
-            await().atMost(Duration.ofSeconds(30))
-                    .ignoreExceptions()
-                    .until(
-                            () ->
-                                    consumers.getConsumerIds().stream()
-                                                    .mapToInt(
-                                                            id ->
-                                                                    consumers
-                                                                            .getConsumerAssignment(
-                                                                                    id)
-                                                                            .size())
-                                                    .sum()
-                                            == 3);
+            BillingPipeline.awaitAssigned(billing);
             SharedBillingConfig config = billing.getBean(SharedBillingConfig.class);
             config.update(
                     UpdateBillingConfigRequest.newBuilder()
@@ -66,9 +52,9 @@ class DeadLetterTest {
                                             == 1);
             ConsumerRecord<String, byte[]> poison =
                     BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).get(0);
-            assertThat(BillingPipeline.header(poison, DeadLetters.ERROR))
+            assertThat(BillingPipeline.header(poison, DeadLetter.ERROR))
                     .startsWith("not an OrderEvent");
-            assertThat(BillingPipeline.header(poison, DeadLetters.ORIGINAL_TOPIC))
+            assertThat(BillingPipeline.header(poison, DeadLetter.ORIGINAL_TOPIC))
                     .isEqualTo(Topics.ORDERS);
 
             // orders that break the order contract (written by something other than our producer):
@@ -92,10 +78,7 @@ class DeadLetterTest {
                                             == 3);
             assertThat(
                             BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix).stream()
-                                    .map(
-                                            letter ->
-                                                    BillingPipeline.header(
-                                                            letter, DeadLetters.ERROR))
+                                    .map(letter -> BillingPipeline.header(letter, DeadLetter.ERROR))
                                     .toList())
                     .contains(
                             "breaks the order contract: customer_id: must not contain control characters, got U+0000 at character 1",
@@ -125,7 +108,7 @@ class DeadLetterTest {
             assertThat(BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix + "-fail"))
                     .allSatisfy(
                             letter ->
-                                    assertThat(BillingPipeline.header(letter, DeadLetters.ATTEMPTS))
+                                    assertThat(BillingPipeline.header(letter, DeadLetter.ATTEMPTS))
                                             .isEqualTo("3"));
             assertThat(BillingPipeline.invoiced(prefix + "-fail"))
                     .isEqualTo(new BillingPipeline.Invoiced(0, 0));

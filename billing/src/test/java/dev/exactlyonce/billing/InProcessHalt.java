@@ -1,5 +1,7 @@
 package dev.exactlyonce.billing;
 
+import dev.exactlyonce.server.ProcessHalt;
+import dev.exactlyonce.server.RuntimeHalt;
 import io.micronaut.configuration.kafka.ConsumerRegistry;
 import io.micronaut.context.annotation.Replaces;
 import jakarta.inject.Provider;

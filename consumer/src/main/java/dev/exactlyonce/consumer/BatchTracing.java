@@ -1,5 +1,6 @@
 package dev.exactlyonce.consumer;
 
+import dev.exactlyonce.kafka.RecordTraceContext;
 import dev.exactlyonce.kafka.Topics;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
@@ -7,16 +8,10 @@ import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import jakarta.inject.Singleton;
-import java.nio.charset.StandardCharsets;
-import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
 
 /**
  * The consumer span of a poll batch. It continues the producer's trace from the first record's W3C
@@ -27,23 +22,6 @@ import org.apache.kafka.common.header.Headers;
 class BatchTracing {
 
     private static final int MAX_LINKS = 128;
-    private static final TextMapGetter<Headers> HEADERS =
-            new TextMapGetter<>() {
-                @Override
-                public Iterable<String> keys(Headers headers) {
-                    return StreamSupport.stream(headers.spliterator(), false)
-                            .map(Header::key)
-                            .toList();
-                }
-
-                @Override
-                public String get(Headers headers, String key) {
-                    Header header = headers == null ? null : headers.lastHeader(key);
-                    return header == null || header.value() == null
-                            ? null
-                            : new String(header.value(), StandardCharsets.UTF_8);
-                }
-            };
 
     private final Tracer tracer;
 
@@ -65,9 +43,7 @@ class BatchTracing {
             if (record.headers().lastHeader(Topics.HEADER_TRACEPARENT) == null) {
                 continue;
             }
-            Context producer =
-                    W3CTraceContextPropagator.getInstance()
-                            .extract(Context.root(), record.headers(), HEADERS);
+            Context producer = RecordTraceContext.extract(record.headers());
             SpanContext context = Span.fromContext(producer).getSpanContext();
             if (!context.isValid()) {
                 continue;

@@ -212,7 +212,7 @@ class BatchWriter {
         return new Written(stored, duplicatesSkipped, conflicts.size(), List.of());
     }
 
-    /** Records a retention gap in its own transaction (see OrderConsumer). */
+    /** Records a retention gap in its own transaction (see RetentionGaps). */
     void recordRetentionGap(String group, int partition, long from, long to) {
         transactions.executeWrite(
                 status -> {

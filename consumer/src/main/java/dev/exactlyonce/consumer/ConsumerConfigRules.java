@@ -3,6 +3,7 @@ package dev.exactlyonce.consumer;
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.kafka.SharedConfig;
 import dev.exactlyonce.server.SettingRules;
 import dev.exactlyonce.server.SettingRules.InvalidSetting;
 
@@ -10,17 +11,17 @@ import dev.exactlyonce.server.SettingRules.InvalidSetting;
  * Validates an UpdateConsumerConfig request (the shared {@link SettingRules}) and merges it into
  * the current settings.
  */
-final class ConsumerConfigRules {
+final class ConsumerConfigRules
+        implements SharedConfig.Rules<ConsumerConfig, UpdateConsumerConfigRequest> {
 
     static final int MAX_PROCESSING_DELAY_MS = 60_000;
-
-    private ConsumerConfigRules() {}
 
     /**
      * A stored value read back from the settings topic: every field must pass the rules; throws
      * InvalidSetting.
      */
-    static void check(ConsumerConfig stored) {
+    @Override
+    public void check(ConsumerConfig stored) {
         merge(
                 stored,
                 UpdateConsumerConfigRequest.newBuilder()
@@ -37,7 +38,8 @@ final class ConsumerConfigRules {
      * The new settings: {@code current} with every field that is set in {@code update}; throws
      * InvalidSetting.
      */
-    static ConsumerConfig merge(ConsumerConfig current, UpdateConsumerConfigRequest update) {
+    @Override
+    public ConsumerConfig merge(ConsumerConfig current, UpdateConsumerConfigRequest update) {
         ConsumerConfig.Builder next = current.toBuilder();
         if (update.hasProcessingMode()) {
             next.setProcessingMode(SettingRules.processingMode(update.getProcessingMode()));

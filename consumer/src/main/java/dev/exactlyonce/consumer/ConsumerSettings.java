@@ -7,8 +7,9 @@ import io.micronaut.core.bind.annotation.Bindable;
 import java.time.Duration;
 
 /**
- * {@code app.consumer.*}: the defaults of a fresh cluster (the runtime values live in lab.settings,
- * see {@link SharedConsumerConfig}) and the Kafka client tuning of this replica.
+ * {@code app.consumer.*}: the defaults of a fresh cluster (the runtime values live in
+ * exactly-once.settings, see {@link SharedConsumerConfig}) and the Kafka client tuning of this
+ * replica.
  */
 @ConfigurationProperties("app.consumer")
 public record ConsumerSettings(

@@ -3,6 +3,7 @@ package dev.exactlyonce.consumer;
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.server.CrashCountdown;
+import dev.exactlyonce.server.CrashDrillHalt;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.transaction.TransactionDefinition;
 import io.micronaut.transaction.TransactionOperations;
@@ -15,14 +16,11 @@ import org.slf4j.LoggerFactory;
 /**
  * crash_after_messages=N: halts the process right after the N-th message (counted since the drill
  * was armed, a poll batch at a time) reaches the configured crash point. One-shot: the disarm is
- * written durably to lab.settings, and the crash is counted in PostgreSQL, BEFORE the halt, so the
- * restarted process neither crashes again nor forgets that it crashed.
+ * written durably to exactly-once.settings, and the crash is counted in PostgreSQL, BEFORE the
+ * halt, so the restarted process neither crashes again nor forgets that it crashed.
  */
 @Singleton
 class CrashDrill {
-
-    /** The exit status of a fired drill (EX_SOFTWARE); the lab's drills expect it. */
-    public static final int EXIT_CODE = 70;
 
     private static final Logger LOG = LoggerFactory.getLogger(CrashDrill.class);
 
@@ -30,7 +28,7 @@ class CrashDrill {
     private final CrashDrillRepository crashes;
     private final TransactionOperations<Connection> transactions;
     private final ConsumerMetrics metrics;
-    private final ProcessHalt halt;
+    private final CrashDrillHalt halt;
     private final String podName;
     private final String group;
     private final CrashCountdown<CrashPoint> countdown = new CrashCountdown<>();
@@ -40,7 +38,7 @@ class CrashDrill {
             CrashDrillRepository crashes,
             TransactionOperations<Connection> transactions,
             ConsumerMetrics metrics,
-            ProcessHalt halt,
+            CrashDrillHalt halt,
             ConsumerSettings settings,
             @Property(name = "app.pod-name") String podName) {
         this.config = config;
@@ -67,18 +65,25 @@ class CrashDrill {
     }
 
     private void fire(ConsumerConfig batchConfig) {
+        halt.fire(
+                config::disarmCrashDrill,
+                () -> {
+                    record(batchConfig);
+                    metrics.crashFired();
+                },
+                countdown.count()
+                        + " messages reached "
+                        + countdown.armedPoint()
+                        + " in "
+                        + batchConfig.getProcessingMode());
+    }
+
+    /**
+     * Counts the crash in PostgreSQL, in its own transaction: at BEFORE_DB_COMMIT the batch's
+     * transaction is open and dies with the process.
+     */
+    private void record(ConsumerConfig batchConfig) {
         try {
-            config.disarmCrashDrill();
-        } catch (Exception e) {
-            // halting now would crash again after the restart: better not to crash at all
-            LOG.error(
-                    "crash drill NOT fired: the disarm could not be made durable ({})",
-                    e.toString());
-            return;
-        }
-        try {
-            // its own transaction: at BEFORE_DB_COMMIT the batch's transaction is open and dies
-            // with the process
             transactions.execute(
                     TransactionDefinition.of(TransactionDefinition.Propagation.REQUIRES_NEW),
                     status ->
@@ -94,14 +99,6 @@ class CrashDrill {
         } catch (RuntimeException e) {
             LOG.warn("crash drill: could not count the crash in PostgreSQL ({})", e.toString());
         }
-        metrics.crashFired();
-        LOG.error(
-                "CRASH DRILL: halting with exit code {} after {} messages reached {} in {} (disarmed for the restart)",
-                EXIT_CODE,
-                countdown.count(),
-                countdown.armedPoint(),
-                batchConfig.getProcessingMode());
-        halt.halt(EXIT_CODE);
     }
 
     long crashesFired() {

@@ -11,9 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer owns the schema: Flyway migrates db/migration when PostgreSQL first answers. A
- * {@link Dependency}, so Readiness retries it every 2 s and reports readiness false until it is
- * done, and the consumer STARTS while PostgreSQL is unreachable (micronaut-flyway would migrate
- * while creating the DataSource and fail start-up instead). The poll loop waits for it.
+ * {@link Dependency}, so DependencyReadiness retries it every 2 s and reports readiness false until
+ * it is done, and the consumer STARTS while PostgreSQL is unreachable (micronaut-flyway would
+ * migrate while creating the DataSource and fail start-up instead). The poll loop waits for it.
  */
 @Singleton
 public class SchemaMigration implements Dependency {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.grpc.v1.ConsumerConfig;
-import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
 import dev.exactlyonce.grpc.v1.ConsumerStats;
 import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
@@ -15,22 +14,15 @@ import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.ResetConsumerStatsRequest;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.kafka.Topics;
-import dev.exactlyonce.testkit.ControlToken;
-import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.micronaut.grpc.server.GrpcEmbeddedServer;
-import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -38,10 +30,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Through ConsumerControl, as grpcurl would: settings and their validation, idempotency, poison
@@ -49,40 +39,11 @@ import org.junit.jupiter.api.TestInstance;
  * /prometheus really exports are written for the Helm module's dashboard check.
  */
 @MicronautTest(transactional = false)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConsumerControlTest implements TestPropertyProvider {
-
-    @Inject GrpcEmbeddedServer grpcServer;
-
-    @Inject EmbeddedServer managementServer;
-
-    private final String group = Pipeline.unique("control");
-    private ServiceProbe probe;
-    private ConsumerControlGrpc.ConsumerControlBlockingStub control;
-
-    @Override
-    public Map<String, String> getProperties() {
-        return Pipeline.serviceProperties(group);
-    }
-
-    @BeforeAll
-    void connect() {
-        probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort());
-        control = ControlToken.TEST.on(ConsumerControlGrpc.newBlockingStub(probe.channel()));
-    }
+class ConsumerControlTest extends ConsumerServiceTestSupport {
 
     @BeforeEach
     void defaults() {
-        control.updateConsumerConfig(
-                UpdateConsumerConfigRequest.newBuilder()
-                        .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
-                        .setEnableIdempotency(true)
-                        .setFailureRate(0)
-                        .setMaxAttempts(5)
-                        .setCrashAfterMessages(0)
-                        .setCrashPoint(CrashPoint.AFTER_DB_COMMIT)
-                        .setProcessingDelayMs(0)
-                        .build());
+        use(DeliveryMode.EXACTLY_ONCE, true);
     }
 
     @AfterAll
@@ -111,7 +72,6 @@ class ConsumerControlTest implements TestPropertyProvider {
                         "consumer_lag",
                         "consumer_processing_mode",
                         "consumer_idempotency_enabled");
-        probe.close();
     }
 
     @Test

@@ -1,18 +1,18 @@
 package dev.exactlyonce.consumer;
 
+import static dev.exactlyonce.testkit.ControlPlaneChecks.isOpen;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.needsToken;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.onChannel;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.exactlyonce.grpc.v1.ConsumerConfig;
 import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
 import dev.exactlyonce.grpc.v1.GetConsumerConfigRequest;
 import dev.exactlyonce.grpc.v1.GetConsumerStatsRequest;
 import dev.exactlyonce.grpc.v1.ResetConsumerStatsRequest;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
-import dev.exactlyonce.testkit.ControlToken;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -64,37 +64,17 @@ class ControlPlaneTest implements TestPropertyProvider {
     void controlCallsNeedTheToken() {
         UpdateConsumerConfigRequest armCrashDrill =
                 UpdateConsumerConfigRequest.newBuilder().setCrashAfterMessages(0).build();
-        assertThat(code(() -> anonymous.updateConsumerConfig(armCrashDrill)))
-                .isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(
-                        code(
-                                () ->
-                                        anonymous.resetConsumerStats(
-                                                ResetConsumerStatsRequest.getDefaultInstance())))
-                .isEqualTo(Status.Code.UNAUTHENTICATED);
-
-        var wrong = new ControlToken("not-the-token").on(anonymous);
-        assertThat(code(() -> wrong.updateConsumerConfig(armCrashDrill)))
-                .isEqualTo(Status.Code.PERMISSION_DENIED);
-        assertThat(
-                        code(
-                                () ->
-                                        wrong.resetConsumerStats(
-                                                ResetConsumerStatsRequest.getDefaultInstance())))
-                .isEqualTo(Status.Code.PERMISSION_DENIED);
-
-        var right = ControlToken.TEST.on(anonymous);
-        assertThat(right.updateConsumerConfig(armCrashDrill).getCrashAfterMessages()).isZero();
-        assertThat(right.resetConsumerStats(ResetConsumerStatsRequest.getDefaultInstance()))
-                .isNotNull();
+        ConsumerConfig updated = needsToken(anonymous, s -> s.updateConsumerConfig(armCrashDrill));
+        assertThat(updated.getCrashAfterMessages()).isZero();
+        needsToken(
+                anonymous,
+                s -> s.resetConsumerStats(ResetConsumerStatsRequest.getDefaultInstance()));
     }
 
     @Test
     void readsAreOpenByDefault() {
-        assertThat(anonymous.getConsumerConfig(GetConsumerConfigRequest.getDefaultInstance()))
-                .isNotNull();
-        assertThat(anonymous.getConsumerStats(GetConsumerStatsRequest.getDefaultInstance()))
-                .isNotNull();
+        isOpen(anonymous, s -> s.getConsumerConfig(GetConsumerConfigRequest.getDefaultInstance()));
+        isOpen(anonymous, s -> s.getConsumerStats(GetConsumerStatsRequest.getDefaultInstance()));
     }
 
     @Test
@@ -106,39 +86,14 @@ class ControlPlaneTest implements TestPropertyProvider {
         properties.put("app.control.reads-require-token", "true");
         try (EmbeddedServer management =
                 ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
-            ManagedChannel closed =
-                    ManagedChannelBuilder.forAddress(
-                                    "127.0.0.1",
-                                    management
-                                            .getApplicationContext()
-                                            .getBean(GrpcEmbeddedServer.class)
-                                            .getPort())
-                            .usePlaintext()
-                            .build();
-            try {
-                var reader = ConsumerControlGrpc.newBlockingStub(closed);
-                assertThat(
-                                code(
-                                        () ->
-                                                reader.getConsumerStats(
-                                                        GetConsumerStatsRequest
-                                                                .getDefaultInstance())))
-                        .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(
-                                ControlToken.TEST
-                                        .on(reader)
-                                        .getConsumerStats(
-                                                GetConsumerStatsRequest.getDefaultInstance()))
-                        .isNotNull();
-            } finally {
-                closed.shutdownNow();
-            }
+            onChannel(
+                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(),
+                    closed ->
+                            needsToken(
+                                    ConsumerControlGrpc.newBlockingStub(closed),
+                                    s ->
+                                            s.getConsumerStats(
+                                                    GetConsumerStatsRequest.getDefaultInstance())));
         }
-    }
-
-    private static Status.Code code(Runnable call) {
-        StatusRuntimeException refused =
-                catchThrowableOfType(StatusRuntimeException.class, call::run);
-        return refused == null ? Status.Code.OK : refused.getStatus().getCode();
     }
 }

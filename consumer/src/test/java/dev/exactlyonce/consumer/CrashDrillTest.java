@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.server.CrashDrillHalt;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,7 +58,7 @@ class CrashDrillTest {
             InProcessHalt halt = first.getBean(InProcessHalt.class);
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> halt.fired() == 1 && !consumer.isRunning());
-            assertThat(halt.lastStatus()).isEqualTo(CrashDrill.EXIT_CODE);
+            assertThat(halt.lastStatus()).isEqualTo(CrashDrillHalt.EXIT_CODE);
         }
 
         try (ApplicationContext restarted = Pipeline.startConsumer(group, pod)) {

@@ -3,22 +3,13 @@ package dev.exactlyonce.consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
-import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
-import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.GetConsumerStatsRequest;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
-import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.kafka.MessageIds;
-import dev.exactlyonce.testkit.ControlToken;
-import dev.exactlyonce.testkit.ServiceProbe;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.grpc.server.GrpcEmbeddedServer;
-import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -34,10 +25,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Records as the producer writes them for a client retrying with its order id (the message id
@@ -47,45 +35,7 @@ import org.junit.jupiter.api.TestInstance;
  * replay does not record it twice.
  */
 @MicronautTest(transactional = false)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class IdempotencyKeysTest implements TestPropertyProvider {
-
-    @Inject GrpcEmbeddedServer grpcServer;
-
-    @Inject EmbeddedServer managementServer;
-
-    private final String group = Pipeline.unique("keys");
-    private ServiceProbe probe;
-    private ConsumerControlGrpc.ConsumerControlBlockingStub control;
-
-    @Override
-    public Map<String, String> getProperties() {
-        return Pipeline.serviceProperties(group);
-    }
-
-    @BeforeAll
-    void connect() {
-        probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort());
-        control = ControlToken.TEST.on(ConsumerControlGrpc.newBlockingStub(probe.channel()));
-    }
-
-    @AfterAll
-    void disconnect() {
-        probe.close();
-    }
-
-    private void use(DeliveryMode mode, boolean idempotency) {
-        control.updateConsumerConfig(
-                UpdateConsumerConfigRequest.newBuilder()
-                        .setProcessingMode(mode)
-                        .setEnableIdempotency(idempotency)
-                        .setFailureRate(0)
-                        .setMaxAttempts(5)
-                        .setCrashAfterMessages(0)
-                        .setCrashPoint(CrashPoint.AFTER_DB_COMMIT)
-                        .setProcessingDelayMs(0)
-                        .build());
-    }
+class IdempotencyKeysTest extends ConsumerServiceTestSupport {
 
     /**
      * One attempt of an order placed under cust-001's key {@code orderId}: what

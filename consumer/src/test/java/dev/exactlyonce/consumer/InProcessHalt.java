@@ -1,5 +1,7 @@
 package dev.exactlyonce.consumer;
 
+import dev.exactlyonce.server.ProcessHalt;
+import dev.exactlyonce.server.RuntimeHalt;
 import io.micronaut.context.annotation.Replaces;
 import jakarta.inject.Singleton;
 import java.util.concurrent.atomic.AtomicInteger;

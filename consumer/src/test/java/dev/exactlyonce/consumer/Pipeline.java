@@ -110,10 +110,6 @@ final class Pipeline {
     }
 
     /**
-     * Waits until the group's committed Kafka offsets reached the topic's end: everything was
-     * handled.
-     */
-    /**
      * The properties of a consumer service under test (a TestPropertyProvider's): a fresh group
      * that starts at the end of the topic, so earlier tests' records are not its business, and a
      * pod name of its own.
@@ -129,6 +125,10 @@ final class Pipeline {
         return properties;
     }
 
+    /**
+     * Waits until the group's committed Kafka offsets reached the topic's end: everything was
+     * handled.
+     */
     static void awaitCaughtUp(String group) {
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(200))

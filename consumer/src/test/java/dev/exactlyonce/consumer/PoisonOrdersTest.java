@@ -3,20 +3,11 @@ package dev.exactlyonce.consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
-import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
-import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
-import dev.exactlyonce.testkit.ControlToken;
-import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.micronaut.grpc.server.GrpcEmbeddedServer;
-import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -25,10 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -41,45 +29,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  * app.consumer.stalled-after readiness says so.
  */
 @MicronautTest(transactional = false)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PoisonOrdersTest implements TestPropertyProvider {
+class PoisonOrdersTest extends ConsumerServiceTestSupport {
 
-    @Inject GrpcEmbeddedServer grpcServer;
-
-    @Inject EmbeddedServer managementServer;
-
-    private final String group = Pipeline.unique("poison-orders");
-    private ServiceProbe probe;
-    private ConsumerControlGrpc.ConsumerControlBlockingStub control;
-
+    /** A stalled loop turns readiness NOT_SERVING after 2 s, and retries at least every 500 ms. */
     @Override
-    public Map<String, String> getProperties() {
-        Map<String, String> properties = Pipeline.serviceProperties(group);
-        properties.put("app.consumer.stalled-after", "2s");
-        properties.put("app.consumer.retry-max-backoff", "500ms");
-        return properties;
-    }
-
-    @BeforeAll
-    void connect() {
-        probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort());
-        control = ControlToken.TEST.on(ConsumerControlGrpc.newBlockingStub(probe.channel()));
-    }
-
-    @AfterAll
-    void disconnect() {
-        probe.close();
-    }
-
-    private void use(DeliveryMode mode) {
-        control.updateConsumerConfig(
-                UpdateConsumerConfigRequest.newBuilder()
-                        .setProcessingMode(mode)
-                        .setEnableIdempotency(true)
-                        .setFailureRate(0)
-                        .setCrashAfterMessages(0)
-                        .setCrashPoint(CrashPoint.AFTER_DB_COMMIT)
-                        .build());
+    Map<String, String> extraProperties() {
+        return Map.of(
+                "app.consumer.stalled-after", "2s", "app.consumer.retry-max-backoff", "500ms");
     }
 
     private static OrderEvent order(
@@ -98,7 +54,7 @@ class PoisonOrdersTest implements TestPropertyProvider {
             names = {"AT_MOST_ONCE", "AT_LEAST_ONCE", "EXACTLY_ONCE"})
     void hostileOrdersAreDeadLetteredAndEveryOrderAfterThemIsStored(DeliveryMode mode)
             throws Exception {
-        use(mode);
+        use(mode, true);
         String hostile = Pipeline.unique("hostile");
         String good = Pipeline.unique("good");
         List<OrderEvent> events = new ArrayList<>();
@@ -136,7 +92,7 @@ class PoisonOrdersTest implements TestPropertyProvider {
     @Test
     void aRowPostgresRefusesIsFoundAndDeadLetteredAloneTheRestOfItsBatchIsStored()
             throws Exception {
-        use(DeliveryMode.EXACTLY_ONCE);
+        use(DeliveryMode.EXACTLY_ONCE, true);
         String prefix = Pipeline.unique("refused");
         execute(
                 "ALTER TABLE orders ADD CONSTRAINT test_refused CHECK (customer_id <> 'refused-by-postgres') NOT VALID");
@@ -161,7 +117,7 @@ class PoisonOrdersTest implements TestPropertyProvider {
 
     @Test
     void aLoopThatRetriesPastItsBoundIsNotReadyAndSaysWhy() throws Exception {
-        use(DeliveryMode.EXACTLY_ONCE);
+        use(DeliveryMode.EXACTLY_ONCE, true);
         String prefix = Pipeline.unique("stalled");
         // a failure that is not the data's (53000, insufficient resources): retried, never
         // dead-lettered

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.consumer.ConsumerMetrics.Total;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
-import dev.exactlyonce.server.Readiness;
+import dev.exactlyonce.server.DependencyReadiness;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import io.micronaut.context.ApplicationContext;
 import java.nio.file.Files;
@@ -140,7 +140,7 @@ class RecoveryTest {
         try (ApplicationContext consumer =
                 ApplicationContext.builder().environments("test").properties(properties).start()) {
             // started without PostgreSQL: alive, not ready, nothing consumed
-            Readiness readiness = consumer.getBean(Readiness.class);
+            DependencyReadiness readiness = consumer.getBean(DependencyReadiness.class);
             OrderConsumer loop = consumer.getBean(OrderConsumer.class);
             Pipeline.send(Pipeline.orders(prefix + "-a", 20));
             await().during(Duration.ofSeconds(3))

@@ -3,20 +3,11 @@ package dev.exactlyonce.consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
-import dev.exactlyonce.grpc.v1.ConsumerControlGrpc;
-import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
-import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
 import dev.exactlyonce.kafka.MessageIds;
-import dev.exactlyonce.testkit.ControlToken;
-import dev.exactlyonce.testkit.ServiceProbe;
-import io.micronaut.grpc.server.GrpcEmbeddedServer;
-import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -26,11 +17,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The GetStats counters (order_totals, order_counts, orders_per_second) are moved by the consumer
@@ -42,32 +29,7 @@ import org.junit.jupiter.api.TestInstance;
  * COPY's text format escapes is stored as sent.
  */
 @MicronautTest(transactional = false)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class StatsCountersTest implements TestPropertyProvider {
-
-    @Inject GrpcEmbeddedServer grpcServer;
-
-    @Inject EmbeddedServer managementServer;
-
-    private final String group = Pipeline.unique("counters");
-    private ServiceProbe probe;
-    private ConsumerControlGrpc.ConsumerControlBlockingStub control;
-
-    @Override
-    public Map<String, String> getProperties() {
-        return Pipeline.serviceProperties(group);
-    }
-
-    @BeforeAll
-    void connect() {
-        probe = new ServiceProbe(grpcServer.getPort(), managementServer.getPort());
-        control = ControlToken.TEST.on(ConsumerControlGrpc.newBlockingStub(probe.channel()));
-    }
-
-    @AfterAll
-    void disconnect() {
-        probe.close();
-    }
+class StatsCountersTest extends ConsumerServiceTestSupport {
 
     @Test
     void countersEqualTheTablesAfterBatchesOfEveryKind() throws Exception {
@@ -222,19 +184,6 @@ class StatsCountersTest implements TestPropertyProvider {
             }
         }
         return differences;
-    }
-
-    private void use(DeliveryMode mode, boolean idempotency) {
-        control.updateConsumerConfig(
-                UpdateConsumerConfigRequest.newBuilder()
-                        .setProcessingMode(mode)
-                        .setEnableIdempotency(idempotency)
-                        .setFailureRate(0)
-                        .setMaxAttempts(5)
-                        .setCrashAfterMessages(0)
-                        .setCrashPoint(CrashPoint.AFTER_DB_COMMIT)
-                        .setProcessingDelayMs(0)
-                        .build());
     }
 
     /**

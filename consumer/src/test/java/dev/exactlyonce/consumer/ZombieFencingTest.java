@@ -10,39 +10,21 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Zombie fencing, at the transaction that decides it: a consumer that lost partition 0 still holds
  * a batch for it and tries to commit after the new owner did. Its transaction must roll back whole.
  */
 @MicronautTest(transactional = false)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ZombieFencingTest implements TestPropertyProvider {
+class ZombieFencingTest extends ConsumerServiceTestSupport {
 
     @Inject BatchWriter writer;
-
-    private final String group = Pipeline.unique("zombie");
-
-    @Override
-    public Map<String, String> getProperties() {
-        try {
-            Pipeline.startGroupAtEnd(group);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        Map<String, String> properties = new java.util.HashMap<>();
-        Pipeline.consumerProperties(group, Pipeline.unique("pod"))
-                .forEach((k, v) -> properties.put(k, v.toString()));
-        return properties;
-    }
 
     @Test
     void staleOwnersBatchRollsBackAndNothingIsStoredTwice() throws Exception {

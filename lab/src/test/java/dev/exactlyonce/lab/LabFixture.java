@@ -27,6 +27,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
@@ -142,6 +143,11 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     }
 
     public Lab start(int consumers, int brokers) throws Exception {
+        return start(consumers, brokers, List.of());
+    }
+
+    /** A lab whose services' JVMs get {@code jvmOptions} after the default ones. */
+    public Lab start(int consumers, int brokers, List<String> jvmOptions) throws Exception {
         ServiceJars jars = ServiceJars.nextToLab();
         try {
             jars.requireAll();
@@ -163,7 +169,9 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
                         .withBrokers(brokers)
                         .withNetworkFaults(networkFaults)
                         .withBillingReplicas(billingReplicas);
-        return Lab.start(settings, progress);
+        List<String> options = new ArrayList<>(settings.jvmOptions());
+        options.addAll(jvmOptions);
+        return Lab.start(settings.withJvmOptions(options), progress);
     }
 
     /**

@@ -122,7 +122,9 @@ class LabUpTest {
             assertThat(audit.getDuplicated()).isZero();
             assertThat(audit.getVerdict()).isEqualTo("EXACTLY_ONCE");
 
-            new GrpcurlExercises(clients).runAll(Path.of("target", "grpcurl-exercises.md"));
+            // docs/lab.md's exercises, from the doc: anonymous clients and the doc's own headers
+            new GrpcurlExercises(anonymous, lab.controlTokenFile())
+                    .runAll(Path.of("target", "grpcurl-exercises.md"));
         } finally {
             lab.close();
         }

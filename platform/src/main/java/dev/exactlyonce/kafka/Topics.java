@@ -47,11 +47,11 @@ public final class Topics {
      * Compacted; the newest value per key ("producer", "consumer", "billing") is the setting every
      * replica applies.
      */
-    public static final String SETTINGS = "lab.settings";
+    public static final String SETTINGS = "exactly-once.settings";
 
     /**
-     * The lab.settings key under which QueryService's Reset announces a new audit window (a
-     * ResetResponse): billing's retry dedup starts over there, as the consumer's does when Reset
+     * The exactly-once.settings key under which QueryService's Reset announces a new audit window
+     * (a ResetResponse): billing's retry dedup starts over there, as the consumer's does when Reset
      * empties processed_messages.
      */
     public static final String AUDIT_WINDOW_SETTING = "audit-window";

@@ -1,7 +1,8 @@
 package dev.exactlyonce.server;
 
 /**
- * Something a service needs before it can serve (Kafka, PostgreSQL), checked by {@link Readiness}.
+ * Something a service needs before it can serve (Kafka, PostgreSQL), checked by {@link
+ * DependencyReadiness}.
  */
 public interface Dependency {
 

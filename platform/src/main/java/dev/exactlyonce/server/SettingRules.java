@@ -21,7 +21,7 @@ public final class SettingRules {
         }
     }
 
-    /** Stores new settings (in lab.settings) and returns them as they now apply. */
+    /** Stores new settings (in exactly-once.settings) and returns them as they now apply. */
     @FunctionalInterface
     public interface SettingsUpdate<T> {
         T apply() throws Exception;
@@ -74,8 +74,8 @@ public final class SettingRules {
 
     /**
      * Answers an Update…Config call: the settings as they now apply; INVALID_ARGUMENT with the
-     * field and the reason; UNAVAILABLE when lab.settings could not store them (nothing changed
-     * then).
+     * field and the reason; UNAVAILABLE when exactly-once.settings could not store them (nothing
+     * changed then).
      */
     public static <T> void answerUpdate(StreamObserver<T> response, SettingsUpdate<T> update) {
         T updated;

@@ -11,9 +11,7 @@ import dev.exactlyonce.semantics.ProducerSemantics;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -110,7 +108,8 @@ public final class DeliveryModes {
         DeliveryMode mode = config.getDeliveryMode();
         boolean transactional = mode == DeliveryMode.EXACTLY_ONCE && config.getEnableTransactions();
         String transactionalId = transactional ? transactionalId(podName) : null;
-        Map<String, String> settings = kafkaSettings(config, transactionalId, podName, sendTimeout);
+        Map<String, String> settings =
+                ProducerClientSettings.of(config, transactionalId, podName, sendTimeout);
         Supplier<Producer<String, OrderEvent>> client = () -> newClient(kafka, settings);
         return switch (mode) {
             case AT_MOST_ONCE ->
@@ -124,7 +123,7 @@ public final class DeliveryModes {
                                             laneId ->
                                                     newClient(
                                                             kafka,
-                                                            kafkaSettings(
+                                                            ProducerClientSettings.of(
                                                                     config,
                                                                     laneId,
                                                                     podName,
@@ -147,52 +146,6 @@ public final class DeliveryModes {
      */
     public static String transactionalId(String podName) {
         return "order-producer-" + podName;
-    }
-
-    /** The mode's semantics plus batching and the time limits that bound every call. */
-    static Map<String, String> kafkaSettings(
-            ProducerConfig config, String transactionalId, String podName, Duration sendTimeout) {
-        Map<String, String> settings =
-                new LinkedHashMap<>(
-                        ProducerSemantics.kafkaSettings(config.getDeliveryMode(), transactionalId));
-        settings.put(
-                org.apache.kafka.clients.producer.ProducerConfig.CLIENT_ID_CONFIG,
-                "order-producer-" + podName + "-" + config.getDeliveryMode().name().toLowerCase());
-        settings.put(
-                org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG,
-                String.valueOf(config.getLingerMs()));
-        settings.put(
-                org.apache.kafka.clients.producer.ProducerConfig.BATCH_SIZE_CONFIG,
-                String.valueOf(config.getBatchSize()));
-        // an unreachable Kafka fails a call after send-timeout instead of hanging it: send() blocks
-        // for metadata at most max.block.ms, a record is given up after delivery.timeout.ms
-        long timeoutMs = sendTimeout.toMillis();
-        settings.put(
-                org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                String.valueOf(timeoutMs));
-        settings.put(
-                org.apache.kafka.clients.producer.ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                String.valueOf(timeoutMs));
-        settings.put(
-                org.apache.kafka.clients.producer.ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                String.valueOf(Math.max(1, timeoutMs - config.getLingerMs())));
-        settings.put(
-                org.apache.kafka.clients.producer.ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
-                "1000");
-        if (transactionalId != null) {
-            // back-to-back transactions: the first AddPartitionsToTxn of the next transaction often
-            // meets
-            // CONCURRENT_TRANSACTIONS while the coordinator still writes the previous commit's
-            // markers,
-            // and waits min(20, retry.backoff.ms) before retrying (KAFKA-5477) — 20 ms per
-            // transaction
-            settings.put(
-                    org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "2");
-            settings.put(
-                    org.apache.kafka.clients.producer.ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG,
-                    "20");
-        }
-        return Collections.unmodifiableMap(settings);
     }
 
     /**
@@ -354,7 +307,7 @@ public final class DeliveryModes {
             this.metrics = metrics;
             this.replies =
                     Executors.newSingleThreadExecutor(
-                            daemon("producer-replies-" + mode.name().toLowerCase()));
+                            DaemonThreads.named("producer-replies-" + mode.name().toLowerCase()));
         }
 
         @Override
@@ -443,13 +396,5 @@ public final class DeliveryModes {
         public void close() {
             committer.close();
         }
-    }
-
-    static java.util.concurrent.ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

@@ -3,6 +3,7 @@ package dev.exactlyonce.producer;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.ProducerConfig;
+import dev.exactlyonce.kafka.TransactionErrors;
 import dev.exactlyonce.producer.DeliveryModes.Delivered;
 import io.grpc.Status;
 import java.time.Duration;
@@ -22,11 +23,7 @@ import java.util.function.Function;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +68,7 @@ final class GroupCommitter {
     private final BlockingQueue<Call> waiting = new LinkedBlockingQueue<>();
     private final AtomicInteger queuedOrders = new AtomicInteger();
     private final ExecutorService replies =
-            Executors.newSingleThreadExecutor(DeliveryModes.daemon("group-commit-replies"));
+            Executors.newSingleThreadExecutor(DaemonThreads.named("group-commit-replies"));
     private final List<Lane> lanes = new ArrayList<>();
     private final AtomicLong transactions = new AtomicLong();
     private volatile int maxRecords;
@@ -258,25 +255,6 @@ final class GroupCommitter {
                         calls,
                         Status.UNAVAILABLE.withDescription("the producer is shutting down"),
                         e);
-            } catch (ProducerFencedException
-                    | OutOfOrderSequenceException
-                    | AuthorizationException
-                    | UnsupportedVersionException e) {
-                // fatal for this producer instance: only a new one can go on
-                LOG.warn(
-                        "transaction {} failed, producer {} is recreated: {}",
-                        batchId,
-                        transactionalId,
-                        e.toString());
-                abandon(
-                        calls,
-                        Status.ABORTED.withDescription(
-                                "transaction aborted, producer "
-                                        + transactionalId
-                                        + " was fenced or failed ("
-                                        + e.getMessage()
-                                        + "); it is recreated, retry the call"),
-                        e);
             } catch (TimeoutException e) {
                 // the commit's outcome is unknown and the transaction cannot be aborted: start over
                 abandon(
@@ -290,17 +268,37 @@ final class GroupCommitter {
                                         + e.getMessage()),
                         e);
             } catch (KafkaException e) {
-                // abortable (e.g. a record expired): nothing of this transaction becomes visible
-                Status status = DeliveryModes.isRetriable(e) ? Status.UNAVAILABLE : Status.ABORTED;
-                fail(
-                        calls,
-                        status.withDescription(
-                                "transaction " + batchId + " aborted: " + rootMessage(e)),
-                        e);
-                try {
-                    client.abortTransaction();
-                } catch (KafkaException abortFailed) {
-                    closeClient(Duration.ZERO);
+                if (TransactionErrors.isFatal(e)) {
+                    // fatal for this producer instance: only a new one can go on
+                    LOG.warn(
+                            "transaction {} failed, producer {} is recreated: {}",
+                            batchId,
+                            transactionalId,
+                            e.toString());
+                    abandon(
+                            calls,
+                            Status.ABORTED.withDescription(
+                                    "transaction aborted, producer "
+                                            + transactionalId
+                                            + " was fenced or failed ("
+                                            + e.getMessage()
+                                            + "); it is recreated, retry the call"),
+                            e);
+                } else {
+                    // abortable (e.g. a record expired): nothing of this transaction becomes
+                    // visible
+                    Status status =
+                            DeliveryModes.isRetriable(e) ? Status.UNAVAILABLE : Status.ABORTED;
+                    fail(
+                            calls,
+                            status.withDescription(
+                                    "transaction " + batchId + " aborted: " + rootMessage(e)),
+                            e);
+                    try {
+                        client.abortTransaction();
+                    } catch (KafkaException abortFailed) {
+                        closeClient(Duration.ZERO);
+                    }
                 }
             } catch (RuntimeException e) {
                 LOG.error(

@@ -43,9 +43,9 @@ class GrpcCallExecutor implements BeanCreatedEventListener<ServerBuilder<?>> {
     }
 
     /**
-     * As many as cores, at least 2: UpdateProducerConfig does wait (until lab.settings stored the
-     * change, at most 20 s), and a mode switch holds order calls briefly; the other thread keeps
-     * serving meanwhile.
+     * As many as cores, at least 2: UpdateProducerConfig does wait (until exactly-once.settings
+     * stored the change, at most 20 s), and a mode switch holds order calls briefly; the other
+     * thread keeps serving meanwhile.
      */
     private static int threads() {
         return Math.max(2, Runtime.getRuntime().availableProcessors());

@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The replica's current {@link Delivery} and how it changes. Settings live in lab.settings (key
- * "producer"): every replica follows the topic and switches when a new value arrives, its own
+ * The replica's current {@link Delivery} and how it changes. Settings live in exactly-once.settings
+ * (key "producer"): every replica follows the topic and switches when a new value arrives, its own
  * UpdateProducerConfig included.
  *
  * <p>A switch builds the new delivery, swaps it in under the write lock (so no send is half-way
@@ -39,7 +39,7 @@ public class OrderProducer {
     static final String SETTINGS_KEY = "producer";
     private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(20);
 
-    private final ProducerProperties properties;
+    private final ProducerSettings properties;
     private final String podName;
     private final KafkaConnection kafka;
     private final ProducerMetrics metrics;
@@ -57,7 +57,7 @@ public class OrderProducer {
     private Thread firstDelivery;
 
     public OrderProducer(
-            ProducerProperties properties,
+            ProducerSettings properties,
             @Property(name = "app.pod-name") String podName,
             KafkaConnection kafka,
             ProducerMetrics metrics,
@@ -73,7 +73,8 @@ public class OrderProducer {
     void start() {
         try {
             kafkaDependency
-                    .check(); // creates the topics on a fresh cluster, lab.settings among them
+                    .check(); // creates the topics on a fresh cluster, exactly-once.settings among
+            // them
         } catch (Exception e) {
             LOG.warn(
                     "Kafka at {} not reachable at start ({}); starting with the default settings",
@@ -86,7 +87,7 @@ public class OrderProducer {
                         SETTINGS_KEY,
                         defaults(),
                         ProducerConfig.parser(),
-                        ProducerConfigUpdate::checkStored,
+                        ProducerConfigRules::checkStored,
                         this::apply);
         settings.start(
                 Duration.ofSeconds(
@@ -280,16 +281,18 @@ public class OrderProducer {
     }
 
     /**
-     * Stores the change in lab.settings for every replica; returns once this replica applied it.
+     * Stores the change in exactly-once.settings for every replica; returns once this replica
+     * applied it.
      */
     public ProducerConfig update(UpdateProducerConfigRequest request) {
-        ProducerConfig merged = ProducerConfigUpdate.merge(settings.current(), request);
+        ProducerConfig merged = ProducerConfigRules.merge(settings.current(), request);
         try {
             settings.publish(merged, PUBLISH_TIMEOUT);
         } catch (TimeoutException | IllegalStateException e) {
             throw Status.UNAVAILABLE
                     .withDescription(
-                            "could not store the setting in lab.settings: " + e.getMessage())
+                            "could not store the setting in exactly-once.settings: "
+                                    + e.getMessage())
                     .asRuntimeException();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

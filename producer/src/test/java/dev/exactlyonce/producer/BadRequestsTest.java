@@ -12,17 +12,10 @@ import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 import dev.exactlyonce.grpc.v1.ProducerConfig;
 import dev.exactlyonce.grpc.v1.SimulateDuplicateRequest;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
-import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.TestInfrastructure;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -39,35 +32,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BadRequestsTest implements TestPropertyProvider {
+class BadRequestsTest extends ProducerServiceTestSupport {
 
-    @Inject GrpcEmbeddedServer grpcServer;
-
-    ManagedChannel channel;
-    OrderServiceGrpc.OrderServiceBlockingStub orders;
     OrdersTopic topic;
 
-    @Override
-    public Map<String, String> getProperties() {
-        var properties = new java.util.HashMap<>(TestInfrastructure.shared().micronautProperties());
-        properties.putAll(ControlToken.TEST.serverProperties());
-        return properties;
-    }
-
     @BeforeAll
-    void connect() {
-        channel =
-                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                        .usePlaintext()
-                        .intercept(ControlToken.TEST)
-                        .build();
-        orders = OrderServiceGrpc.newBlockingStub(channel);
+    void openTopic() {
         topic = new OrdersTopic(TestInfrastructure.shared().bootstrapServers(), false);
     }
 
     @AfterAll
-    void disconnect() {
-        channel.shutdownNow();
+    void closeTopic() {
         topic.close();
     }
 

@@ -3,6 +3,7 @@ package dev.exactlyonce.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.exactlyonce.grpc.v1.GetProducerStatsRequest;
 import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
 import dev.exactlyonce.grpc.v1.PlaceOrderResponse;
@@ -51,6 +52,10 @@ class ConcurrentCallsLimitTest implements TestPropertyProvider {
                         .build();
         try {
             var orders = OrderServiceGrpc.newBlockingStub(channel);
+            // the connection first: until the client has the server's SETTINGS frame it does not
+            // know the limit, and a second call could race the stream onto the connection
+            orders.withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .getProducerStats(GetProducerStatsRequest.getDefaultInstance());
             CompletableFuture<StreamOrdersResponse> summary = new CompletableFuture<>();
             StreamObserver<PlaceOrderRequest> open =
                     OrderServiceGrpc.newStub(channel)

@@ -1,5 +1,8 @@
 package dev.exactlyonce.producer;
 
+import static dev.exactlyonce.testkit.ControlPlaneChecks.code;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.needsToken;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.onChannel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -10,21 +13,14 @@ import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
 import dev.exactlyonce.grpc.v1.PlaceOrderBatchRequest;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.testkit.ControlToken;
-import dev.exactlyonce.testkit.TestInfrastructure;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -35,7 +31,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ControlPlaneTest implements TestPropertyProvider {
+class ControlPlaneTest extends ProducerServiceTestSupport {
 
     private static final UpdateProducerConfigRequest AT_MOST_ONCE =
             UpdateProducerConfigRequest.newBuilder()
@@ -46,38 +42,6 @@ class ControlPlaneTest implements TestPropertyProvider {
                     .setDeliveryMode(DeliveryMode.EXACTLY_ONCE)
                     .setEnableTransactions(true)
                     .build();
-
-    @Inject GrpcEmbeddedServer grpcServer;
-
-    private ManagedChannel channel;
-    private OrderServiceGrpc.OrderServiceBlockingStub anonymous;
-
-    @Override
-    public Map<String, String> getProperties() {
-        return properties("producer-control-plane-test");
-    }
-
-    private static Map<String, String> properties(String pod) {
-        Map<String, String> properties =
-                new HashMap<>(TestInfrastructure.shared().micronautProperties());
-        properties.putAll(ControlToken.TEST.serverProperties());
-        properties.put("app.pod-name", pod);
-        return properties;
-    }
-
-    @BeforeAll
-    void connect() {
-        channel =
-                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                        .usePlaintext()
-                        .build();
-        anonymous = OrderServiceGrpc.newBlockingStub(channel);
-    }
-
-    @AfterAll
-    void disconnect() {
-        channel.shutdownNow();
-    }
 
     @Test
     void switchingTheDeliveryModeNeedsTheToken() {
@@ -127,54 +91,31 @@ class ControlPlaneTest implements TestPropertyProvider {
 
     @Test
     void placingOrdersAndReadsNeedTheTokenWhenSwitched() {
-        Map<String, Object> properties = new HashMap<>(properties("producer-control-closed-test"));
+        Map<String, Object> properties =
+                new HashMap<>(serviceProperties("producer-control-closed-test"));
         properties.put("app.control.orders-require-token", "true");
         properties.put("app.control.reads-require-token", "true");
         try (EmbeddedServer management =
                 ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
-            ManagedChannel closed =
-                    ManagedChannelBuilder.forAddress(
-                                    "127.0.0.1",
-                                    management
-                                            .getApplicationContext()
-                                            .getBean(GrpcEmbeddedServer.class)
-                                            .getPort())
-                            .usePlaintext()
-                            .build();
-            try {
-                var stranger = OrderServiceGrpc.newBlockingStub(closed);
-                assertThat(code(() -> stranger.placeOrder(Orders.valid("control-closed"))))
-                        .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(
-                                code(
-                                        () ->
-                                                stranger.getProducerStats(
-                                                        GetProducerStatsRequest
-                                                                .getDefaultInstance())))
-                        .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(
-                                code(
-                                        () ->
-                                                new ControlToken("not-the-token")
-                                                        .on(stranger)
-                                                        .placeOrder(
-                                                                Orders.valid("control-closed"))))
-                        .isEqualTo(Status.Code.PERMISSION_DENIED);
-
-                var holder = ControlToken.TEST.on(stranger);
-                assertThat(holder.placeOrder(Orders.valid("control-closed")).getMessageId())
-                        .isNotEmpty();
-                assertThat(holder.getProducerStats(GetProducerStatsRequest.getDefaultInstance()))
-                        .isNotNull();
-            } finally {
-                closed.shutdownNow();
-            }
+            onChannel(
+                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(),
+                    closed -> {
+                        var stranger = OrderServiceGrpc.newBlockingStub(closed);
+                        assertThat(
+                                        needsToken(
+                                                        stranger,
+                                                        s ->
+                                                                s.placeOrder(
+                                                                        Orders.valid(
+                                                                                "control-closed")))
+                                                .getMessageId())
+                                .isNotEmpty();
+                        needsToken(
+                                stranger,
+                                s ->
+                                        s.getProducerStats(
+                                                GetProducerStatsRequest.getDefaultInstance()));
+                    });
         }
-    }
-
-    private static Status.Code code(Runnable call) {
-        StatusRuntimeException refused =
-                catchThrowableOfType(StatusRuntimeException.class, call::run);
-        return refused == null ? Status.Code.OK : refused.getStatus().getCode();
     }
 }

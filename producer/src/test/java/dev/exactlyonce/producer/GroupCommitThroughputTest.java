@@ -54,7 +54,7 @@ class GroupCommitThroughputTest implements TestPropertyProvider {
 
     @Inject MeterRegistry registry;
 
-    @Inject ProducerProperties properties;
+    @Inject ProducerSettings properties;
 
     @Override
     public Map<String, String> getProperties() {

@@ -21,20 +21,15 @@ import dev.exactlyonce.grpc.v1.SimulateDuplicateResponse;
 import dev.exactlyonce.grpc.v1.StreamOrdersResponse;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.kafka.Topics;
-import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.ServiceProbe;
 import dev.exactlyonce.testkit.TestInfrastructure;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,36 +64,23 @@ import org.junit.jupiter.api.TestInstance;
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class OrderServiceTest implements TestPropertyProvider {
+class OrderServiceTest extends ProducerServiceTestSupport {
 
     static final String POD = "producer-test";
 
-    @Inject GrpcEmbeddedServer grpcServer;
-
     @Inject EmbeddedServer managementServer;
 
-    ManagedChannel channel;
-    OrderServiceGrpc.OrderServiceBlockingStub orders;
     OrderServiceGrpc.OrderServiceFutureStub async;
     OrdersTopic committed;
     OrdersTopic raw;
 
     @Override
-    public Map<String, String> getProperties() {
-        var properties = new java.util.HashMap<>(TestInfrastructure.shared().micronautProperties());
-        properties.putAll(ControlToken.TEST.serverProperties());
-        properties.put("app.pod-name", POD);
-        return properties;
+    String podName() {
+        return POD;
     }
 
     @BeforeAll
-    void connect() {
-        channel =
-                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                        .usePlaintext()
-                        .intercept(ControlToken.TEST)
-                        .build();
-        orders = OrderServiceGrpc.newBlockingStub(channel);
+    void openTopics() {
         async = OrderServiceGrpc.newFutureStub(channel);
         String bootstrap = TestInfrastructure.shared().bootstrapServers();
         committed = new OrdersTopic(bootstrap, true);
@@ -106,8 +88,7 @@ class OrderServiceTest implements TestPropertyProvider {
     }
 
     @AfterAll
-    void disconnect() {
-        channel.shutdownNow();
+    void closeTopics() {
         committed.close();
         raw.close();
     }

@@ -16,17 +16,10 @@ import dev.exactlyonce.grpc.v1.StreamOrdersResponse;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 import dev.exactlyonce.kafka.MessageIds;
 import dev.exactlyonce.kafka.Topics;
-import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.TestInfrastructure;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,30 +41,13 @@ import org.junit.jupiter.api.TestInstance;
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RetriedOrdersTest implements TestPropertyProvider {
+class RetriedOrdersTest extends ProducerServiceTestSupport {
 
-    @Inject GrpcEmbeddedServer grpcServer;
-
-    ManagedChannel channel;
-    OrderServiceGrpc.OrderServiceBlockingStub orders;
     OrdersTopic committed;
 
-    @Override
-    public Map<String, String> getProperties() {
-        var properties = new HashMap<>(TestInfrastructure.shared().micronautProperties());
-        properties.putAll(ControlToken.TEST.serverProperties());
-        properties.put("app.pod-name", "producer-retries-test");
-        return properties;
-    }
-
     @BeforeAll
-    void connect() {
-        channel =
-                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                        .usePlaintext()
-                        .intercept(ControlToken.TEST)
-                        .build();
-        orders = OrderServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    void useExactlyOnce() {
+        orders = orders.withDeadlineAfter(60, TimeUnit.SECONDS);
         committed = new OrdersTopic(TestInfrastructure.shared().bootstrapServers(), true);
         orders.updateProducerConfig(
                 UpdateProducerConfigRequest.newBuilder()
@@ -81,8 +57,7 @@ class RetriedOrdersTest implements TestPropertyProvider {
     }
 
     @AfterAll
-    void disconnect() {
-        channel.shutdownNow();
+    void closeTopic() {
         committed.close();
     }
 

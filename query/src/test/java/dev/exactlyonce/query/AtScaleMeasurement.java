@@ -6,7 +6,6 @@ import dev.exactlyonce.grpc.v1.AuditRequest;
 import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.GetStatsRequest;
 import dev.exactlyonce.grpc.v1.OrderEvent;
-import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.grpc.v1.Stats;
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -35,18 +34,16 @@ import org.junit.jupiter.api.Test;
 class AtScaleMeasurement extends QueryTestSupport {
 
     private static final int ORDERS = 1_000_000;
-    private static final String GROUP = "scale-group";
+    private static final AuditedGroups GROUPS = AuditedGroups.named("scale");
 
     @Override
     Map<String, String> extraProperties() {
-        return Map.of(
-                "app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1");
+        return GROUPS.properties();
     }
 
     @Test
     void statsAndAuditAtOneMillionOrders() throws Exception {
-        emptyDatabase();
-        query().reset(ResetRequest.getDefaultInstance());
+        freshWindow();
 
         long t0 = System.nanoTime();
         Properties p = producerProperties();
@@ -97,7 +94,7 @@ class AtScaleMeasurement extends QueryTestSupport {
             s.execute("ANALYZE orders");
         }
         long stored = System.nanoTime();
-        commitGroupOffsets(GROUP, endOffsets(Topics.ORDERS));
+        caughtUp(GROUPS.consumer());
 
         for (int i = 0; i < 5; i++) {
             query().getStats(GetStatsRequest.getDefaultInstance());

@@ -6,12 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.AuditRequest;
 import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
-import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.grpc.v1.ResetResponse;
-import dev.exactlyonce.kafka.Topics;
 import io.grpc.Context;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
@@ -22,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,53 +31,33 @@ import org.junit.jupiter.api.Test;
 @MicronautTest(transactional = false)
 class AuditBoundsTest extends QueryTestSupport {
 
-    private static final String GROUP = "audit-bounds-test-group";
+    private static final AuditedGroups GROUPS = AuditedGroups.named("audit-bounds-test");
 
     private final List<Context.CancellableContext> calls = new ArrayList<>();
-    private ManagedChannel channel;
 
     @Override
     Map<String, String> extraProperties() {
-        return Map.of(
-                "app.query.consumer-group-id",
-                GROUP,
-                "app.query.producer-address",
-                "127.0.0.1:1",
-                "app.query.billing-group-id",
-                "audit-bounds-test-billing",
-                "app.query.max-concurrent-audits",
-                "2");
+        Map<String, String> properties = new HashMap<>(GROUPS.properties());
+        properties.put("app.query.max-concurrent-audits", "2");
+        return properties;
     }
 
     @BeforeEach
     void undrainedWindow() throws Exception {
-        emptyDatabase();
-        ResetResponse window = query().reset(ResetRequest.getDefaultInstance());
+        ResetResponse window = freshWindow();
         // the group stays at the window start (so reading its lag is cheap) and never reaches the
         // two orders
-        Map<TopicPartition, Long> atWindowStart = new HashMap<>();
-        window.getAuditWindowStartList().stream()
-                .filter(o -> o.getTopic().equals(Topics.ORDERS))
-                .forEach(
-                        o ->
-                                atWindowStart.put(
-                                        new TopicPartition(Topics.ORDERS, o.getPartition()),
-                                        o.getOffset()));
-        commitGroupOffsets(GROUP, atWindowStart);
+        commitGroupOffsets(GROUPS.consumer(), ordersStart(window));
         produce(
                 List.of(
                         "bounds-" + System.nanoTime() + "-a",
                         "bounds-" + System.nanoTime() + "-b"));
-        channel =
-                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                        .usePlaintext()
-                        .build();
     }
 
     @AfterEach
     void cancelCalls() {
         calls.forEach(call -> call.cancel(null));
-        channel.shutdownNow();
+        calls.clear();
     }
 
     @Test
@@ -94,7 +69,7 @@ class AuditBoundsTest extends QueryTestSupport {
         await().atMost(Duration.ofSeconds(60))
                 .untilAsserted(
                         () ->
-                                QueryServiceTest.assertStatus(
+                                assertStatus(
                                         () ->
                                                 query().audit(
                                                                 AuditRequest.newBuilder()
@@ -129,7 +104,7 @@ class AuditBoundsTest extends QueryTestSupport {
         long started = System.nanoTime();
 
         AuditResponse audit =
-                QueryServiceGrpc.newBlockingStub(channel)
+                QueryServiceGrpc.newBlockingStub(anonymousChannel())
                         .withDeadlineAfter(8, TimeUnit.SECONDS)
                         .audit(AuditRequest.newBuilder().setWaitSeconds(600).build());
 
@@ -151,7 +126,7 @@ class AuditBoundsTest extends QueryTestSupport {
         calls.add(call);
         call.run(
                 () ->
-                        QueryServiceGrpc.newStub(channel)
+                        QueryServiceGrpc.newStub(anonymousChannel())
                                 .audit(
                                         AuditRequest.newBuilder()
                                                 .setWaitSeconds(waitSeconds)

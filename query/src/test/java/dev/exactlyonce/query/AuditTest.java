@@ -33,33 +33,25 @@ import org.junit.jupiter.api.Test;
 @MicronautTest(transactional = false)
 class AuditTest extends QueryTestSupport {
 
-    private static final String GROUP = "audit-test-group";
-    private static final String BILLING_GROUP = "audit-test-billing";
+    private static final AuditedGroups GROUPS = AuditedGroups.named("audit-test");
 
     @Override
     Map<String, String> extraProperties() {
-        // nothing listens there: the audit must say that the producer's count is unavailable
-        return Map.of(
-                "app.query.consumer-group-id",
-                GROUP,
-                "app.query.producer-address",
-                "127.0.0.1:1",
-                "app.query.billing-group-id",
-                BILLING_GROUP);
+        // no producer to ask either: the audit must say that the producer's count is unavailable
+        return GROUPS.properties();
     }
 
     @BeforeEach
     void newWindow() throws Exception {
         // billing has not run until a test says so
         try {
-            admin().deleteConsumerGroups(List.of(BILLING_GROUP)).all().get();
+            admin().deleteConsumerGroups(List.of(GROUPS.billing())).all().get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof GroupIdNotFoundException)) {
                 throw e;
             }
         }
-        emptyDatabase();
-        windowStart = query().reset(ResetRequest.getDefaultInstance());
+        windowStart = freshWindow();
     }
 
     private ResetResponse windowStart;
@@ -68,7 +60,7 @@ class AuditTest extends QueryTestSupport {
     void cleanWindowIsExactlyOnce() throws Exception {
         List<String> ids = ids("clean", 6);
         produce(ids);
-        store(ids);
+        storeOrders(ids);
         consumerCaughtUp();
 
         AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(5).build());
@@ -89,7 +81,7 @@ class AuditTest extends QueryTestSupport {
         assertThat(audit.hasWindowStart()).isTrue();
         assertThat(audit.getOutOfKafkaOrder()).isZero();
         assertThat(audit.getInvoices().getVerdict())
-                .isEqualTo("NO_BILLING (group " + BILLING_GROUP + " has committed no offsets)");
+                .isEqualTo("NO_BILLING (group " + GROUPS.billing() + " has committed no offsets)");
 
         // the caller saw 8 acknowledgements: 2 orders never reached Kafka (at-most-once producer)
         AuditResponse withAcks =
@@ -102,8 +94,8 @@ class AuditTest extends QueryTestSupport {
     void replayedRowsAreDuplicates() throws Exception {
         List<String> ids = ids("dup", 6);
         produce(ids);
-        store(ids);
-        store(ids.subList(0, 2)); // a batch replayed after a crash before the offset commit
+        storeOrders(ids);
+        storeOrders(ids.subList(0, 2)); // a batch replayed after a crash before the offset commit
         consumerCaughtUp();
 
         AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(5).build());
@@ -119,7 +111,7 @@ class AuditTest extends QueryTestSupport {
     void committedButNeverStoredIsLostUnlessDeadLettered() throws Exception {
         List<String> ids = ids("loss", 7);
         produce(ids);
-        store(ids.subList(0, 4));
+        storeOrders(ids.subList(0, 4));
         // the consumer gave up on one record and dead-lettered it beside the rows: not lost, but
         // named
         insertDeadLetter(ids.get(4), 0, 4);
@@ -139,7 +131,7 @@ class AuditTest extends QueryTestSupport {
     void aDeadLetteredOrderIsNamedAndTheWindowIsNotExactlyOnce() throws Exception {
         List<String> ids = ids("dead", 4);
         produce(ids);
-        store(ids.subList(0, 3));
+        storeOrders(ids.subList(0, 3));
         // dead-lettered once, and again when its batch was replayed at another position: one order
         insertDeadLetter(ids.get(3), 1, 10);
         insertDeadLetter(ids.get(3), 1, 11);
@@ -167,15 +159,7 @@ class AuditTest extends QueryTestSupport {
         List<String> ids = ids("undrained", 4);
         produce(ids);
         // the consumer is still at the window start: none of the window's orders read yet
-        Map<TopicPartition, Long> atWindowStart = new HashMap<>();
-        windowStart.getAuditWindowStartList().stream()
-                .filter(o -> o.getTopic().equals(Topics.ORDERS))
-                .forEach(
-                        o ->
-                                atWindowStart.put(
-                                        new TopicPartition(Topics.ORDERS, o.getPartition()),
-                                        o.getOffset()));
-        commitGroupOffsets(GROUP, atWindowStart);
+        commitGroupOffsets(GROUPS.consumer(), ordersStart(windowStart));
 
         AuditResponse audit =
                 audit(AuditRequest.newBuilder().setWaitSeconds(0).setAcknowledged(4).build());
@@ -191,10 +175,10 @@ class AuditTest extends QueryTestSupport {
     void aRetentionGapIsNamedNeverSkippedSilently() throws Exception {
         List<String> ids = ids("gap", 3);
         produce(ids);
-        store(ids);
+        storeOrders(ids);
         consumerCaughtUp();
         // the consumer found its next offset below the log start: [100, 105) deleted unread
-        insertRetentionGap(GROUP, 1, 100, 105);
+        insertRetentionGap(GROUPS.consumer(), 1, 100, 105);
         insertRetentionGap("another-group", 1, 0, 1000);
 
         AuditResponse audit =
@@ -220,8 +204,9 @@ class AuditTest extends QueryTestSupport {
         positions.put(
                 new TopicPartition(Topics.ORDERS, 0),
                 ends.get(new TopicPartition(Topics.ORDERS, 0)) - 1);
-        commitGroupOffsets(GROUP, positions);
-        store(ids); // everything except what is in flight may be stored; storing all is fine too
+        commitGroupOffsets(GROUPS.consumer(), positions);
+        storeOrders(
+                ids); // everything except what is in flight may be stored; storing all is fine too
 
         AuditResponse audit = audit(AuditRequest.newBuilder().setWaitSeconds(0).build());
 
@@ -237,7 +222,7 @@ class AuditTest extends QueryTestSupport {
     void invoiceLegCountsDuplicatedLostAndDeadLetteredInvoices() throws Exception {
         List<String> ids = ids("bill", 6);
         produce(ids);
-        store(ids);
+        storeOrders(ids);
         consumerCaughtUp();
         // billing: orders 0..3 invoiced, order 0 twice (a replayed batch), order 4 dead-lettered,
         // order 5 nothing
@@ -247,12 +232,12 @@ class AuditTest extends QueryTestSupport {
         invoice(Topics.BILLING_DLQ, List.of(ids.get(4)));
         // an invoice of an order from before the window does not count
         invoice(Topics.INVOICES, List.of("from-an-earlier-window"));
-        commitGroupOffsets(BILLING_GROUP, endOffsets(Topics.ORDERS));
+        caughtUp(GROUPS.billing());
 
         InvoiceAudit invoices =
                 audit(AuditRequest.newBuilder().setWaitSeconds(5).build()).getInvoices();
 
-        assertThat(invoices.getGroupId()).isEqualTo(BILLING_GROUP);
+        assertThat(invoices.getGroupId()).isEqualTo(GROUPS.billing());
         assertThat(invoices.getInvoicesTotal()).isEqualTo(5);
         assertThat(invoices.getInvoicesDistinct()).isEqualTo(4);
         assertThat(invoices.getDuplicated()).isEqualTo(1);
@@ -269,7 +254,7 @@ class AuditTest extends QueryTestSupport {
     void ordersBillingHasNotReachedAreInFlightForTheInvoiceLeg() throws Exception {
         List<String> ids = ids("billflight", 3);
         produce(ids);
-        store(ids);
+        storeOrders(ids);
         consumerCaughtUp();
         Map<TopicPartition, Long> positions = new HashMap<>(endOffsets(Topics.ORDERS));
         TopicPartition behind =
@@ -278,7 +263,7 @@ class AuditTest extends QueryTestSupport {
                         .findFirst()
                         .orElseThrow();
         positions.put(behind, positions.get(behind) - 1);
-        commitGroupOffsets(BILLING_GROUP, positions);
+        commitGroupOffsets(GROUPS.billing(), positions);
         invoice(Topics.INVOICES, ids);
 
         InvoiceAudit invoices =
@@ -341,11 +326,7 @@ class AuditTest extends QueryTestSupport {
         assertThat(audit.getOutOfKafkaOrder()).isEqualTo(1);
     }
 
-    private static void store(List<String> messageIds) throws Exception {
-        insertRows(messageIds.stream().map(id -> Row.of("order-" + id, id, "cust-1")).toList());
-    }
-
     private void consumerCaughtUp() throws Exception {
-        commitGroupOffsets(GROUP, endOffsets(Topics.ORDERS));
+        caughtUp(GROUPS.consumer());
     }
 }

@@ -1,18 +1,17 @@
 package dev.exactlyonce.query;
 
+import static dev.exactlyonce.testkit.ControlPlaneChecks.code;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.isOpen;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.needsToken;
+import static dev.exactlyonce.testkit.ControlPlaneChecks.onChannel;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.exactlyonce.grpc.v1.GetStatsRequest;
 import dev.exactlyonce.grpc.v1.ListTopicsRequest;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
 import dev.exactlyonce.grpc.v1.RecordBenchmarkRequest;
 import dev.exactlyonce.grpc.v1.ResetRequest;
-import dev.exactlyonce.testkit.ControlToken;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -32,55 +31,26 @@ class ControlPlaneTest extends QueryTestSupport {
 
     @Test
     void resetAndRecordBenchmarkNeedTheToken() {
-        ManagedChannel channel =
-                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                        .usePlaintext()
-                        .build();
-        try {
-            var anonymous =
-                    QueryServiceGrpc.newBlockingStub(channel)
-                            .withDeadlineAfter(60, TimeUnit.SECONDS);
-            assertThat(code(() -> anonymous.reset(ResetRequest.getDefaultInstance())))
-                    .isEqualTo(Status.Code.UNAUTHENTICATED);
-            assertThat(
-                            code(
-                                    () ->
-                                            anonymous.recordBenchmark(
-                                                    RecordBenchmarkRequest.getDefaultInstance())))
-                    .isEqualTo(Status.Code.UNAUTHENTICATED);
-
-            var wrong = new ControlToken("not-the-token").on(anonymous);
-            assertThat(code(() -> wrong.reset(ResetRequest.getDefaultInstance())))
-                    .isEqualTo(Status.Code.PERMISSION_DENIED);
-            assertThat(
-                            code(
-                                    () ->
-                                            wrong.recordBenchmark(
-                                                    RecordBenchmarkRequest.getDefaultInstance())))
-                    .isEqualTo(Status.Code.PERMISSION_DENIED);
-
-            assertThat(ControlToken.TEST.on(anonymous).reset(ResetRequest.getDefaultInstance()))
-                    .isNotNull();
-        } finally {
-            channel.shutdownNow();
-        }
+        var anonymous = anonymousQuery();
+        // an empty benchmark is refused as invalid once the token is accepted
+        assertThat(
+                        code(
+                                () ->
+                                        needsToken(
+                                                anonymous,
+                                                s ->
+                                                        s.recordBenchmark(
+                                                                RecordBenchmarkRequest
+                                                                        .getDefaultInstance()))))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        needsToken(anonymous, s -> s.reset(ResetRequest.getDefaultInstance()));
     }
 
     @Test
     void readsAreOpenByDefault() {
-        ManagedChannel channel =
-                ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                        .usePlaintext()
-                        .build();
-        try {
-            var anonymous =
-                    QueryServiceGrpc.newBlockingStub(channel)
-                            .withDeadlineAfter(60, TimeUnit.SECONDS);
-            assertThat(anonymous.getStats(GetStatsRequest.getDefaultInstance())).isNotNull();
-            assertThat(anonymous.listTopics(ListTopicsRequest.getDefaultInstance())).isNotNull();
-        } finally {
-            channel.shutdownNow();
-        }
+        var anonymous = anonymousQuery();
+        isOpen(anonymous, s -> s.getStats(GetStatsRequest.getDefaultInstance()));
+        isOpen(anonymous, s -> s.listTopics(ListTopicsRequest.getDefaultInstance()));
     }
 
     @Test
@@ -89,35 +59,13 @@ class ControlPlaneTest extends QueryTestSupport {
         properties.put("app.control.reads-require-token", "true");
         try (EmbeddedServer management =
                 ApplicationContext.run(EmbeddedServer.class, properties, "test")) {
-            ManagedChannel closed =
-                    ManagedChannelBuilder.forAddress(
-                                    "127.0.0.1",
-                                    management
-                                            .getApplicationContext()
-                                            .getBean(GrpcEmbeddedServer.class)
-                                            .getPort())
-                            .usePlaintext()
-                            .build();
-            try {
-                var reader =
-                        QueryServiceGrpc.newBlockingStub(closed)
-                                .withDeadlineAfter(60, TimeUnit.SECONDS);
-                assertThat(code(() -> reader.getStats(GetStatsRequest.getDefaultInstance())))
-                        .isEqualTo(Status.Code.UNAUTHENTICATED);
-                assertThat(
-                                ControlToken.TEST
-                                        .on(reader)
-                                        .getStats(GetStatsRequest.getDefaultInstance()))
-                        .isNotNull();
-            } finally {
-                closed.shutdownNow();
-            }
+            onChannel(
+                    management.getApplicationContext().getBean(GrpcEmbeddedServer.class).getPort(),
+                    closed ->
+                            needsToken(
+                                    QueryServiceGrpc.newBlockingStub(closed)
+                                            .withDeadlineAfter(60, TimeUnit.SECONDS),
+                                    s -> s.getStats(GetStatsRequest.getDefaultInstance())));
         }
-    }
-
-    private static Status.Code code(Runnable call) {
-        StatusRuntimeException refused =
-                catchThrowableOfType(StatusRuntimeException.class, call::run);
-        return refused == null ? Status.Code.OK : refused.getStatus().getCode();
     }
 }

@@ -10,7 +10,6 @@ import dev.exactlyonce.grpc.v1.GetStatsRequest;
 import dev.exactlyonce.grpc.v1.KeyConflict;
 import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.grpc.v1.Stats;
-import dev.exactlyonce.kafka.Topics;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,20 +28,18 @@ import org.junit.jupiter.api.Test;
 @MicronautTest(transactional = false)
 class KeyConflictsTest extends QueryTestSupport {
 
-    private static final String GROUP = "key-conflicts-test-group";
+    private static final AuditedGroups GROUPS = AuditedGroups.named("key-conflicts-test");
     private static final byte[] STORED = fingerprint(1);
     private static final byte[] OFFERED = fingerprint(2);
 
     @Override
     Map<String, String> extraProperties() {
-        return Map.of(
-                "app.query.consumer-group-id", GROUP, "app.query.producer-address", "127.0.0.1:1");
+        return GROUPS.properties();
     }
 
     @BeforeEach
     void newWindow() throws Exception {
-        emptyDatabase();
-        query().reset(ResetRequest.getDefaultInstance());
+        freshWindow();
     }
 
     @Test
@@ -56,9 +53,9 @@ class KeyConflictsTest extends QueryTestSupport {
                         messageIds.get(1),
                         messageIds.get(2),
                         messageIds.get(0)));
-        insertRows(messageIds.stream().map(id -> Row.of("order-" + id, id, "cust-1")).toList());
+        storeOrders(messageIds);
         insertConflict(reusedKey, "order-" + reusedKey, 1, 42, "cust-2");
-        commitGroupOffsets(GROUP, endOffsets(Topics.ORDERS));
+        caughtUp(GROUPS.consumer());
 
         Stats stats = query().getStats(GetStatsRequest.getDefaultInstance());
         assertThat(stats.getTotalOrders()).isEqualTo(3);

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.exactlyonce.grpc.v1.AuditRequest;
 import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.GetStatsRequest;
-import dev.exactlyonce.grpc.v1.ResetRequest;
 import dev.exactlyonce.grpc.v1.Stats;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,25 +30,22 @@ class LostConnectionTest extends QueryTestSupport {
 
     @Override
     Map<String, String> extraProperties() {
-        return Map.of(
-                "datasources.default.maximum-pool-size",
-                "1",
-                "datasources.default.minimum-idle",
-                "1",
-                "datasources.default.data-source-properties.ApplicationName",
-                APPLICATION_NAME,
-                "app.query.consumer-group-id",
-                "lost-connection-test-group",
-                "app.query.billing-group-id",
-                "lost-connection-test-billing",
-                "app.query.producer-address",
-                "127.0.0.1:1");
+        Map<String, String> properties =
+                new HashMap<>(AuditedGroups.named("lost-connection-test").properties());
+        properties.putAll(
+                Map.of(
+                        "datasources.default.maximum-pool-size",
+                        "1",
+                        "datasources.default.minimum-idle",
+                        "1",
+                        "datasources.default.data-source-properties.ApplicationName",
+                        APPLICATION_NAME));
+        return properties;
     }
 
     @BeforeEach
-    void freshWindow() throws Exception {
-        emptyDatabase();
-        query().reset(ResetRequest.getDefaultInstance());
+    void oneStoredOrder() throws Exception {
+        freshWindow();
         insertRows(List.of(Row.of("lost-connection-1", "m-1", "c-1")));
     }
 

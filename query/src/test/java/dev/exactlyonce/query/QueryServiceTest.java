@@ -1,7 +1,6 @@
 package dev.exactlyonce.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.exactlyonce.grpc.v1.BenchmarkFigures;
 import dev.exactlyonce.grpc.v1.CompareSemanticsRequest;
@@ -30,7 +29,6 @@ import dev.exactlyonce.semantics.ConsumerSemantics;
 import dev.exactlyonce.semantics.ProducerSemantics;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import jakarta.inject.Inject;
@@ -44,7 +42,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -423,15 +420,5 @@ class QueryServiceTest extends QueryTestSupport {
 
     private static List<String> orderIds(ListOrdersResponse response) {
         return response.getOrdersList().stream().map(StoredOrder::getOrderId).toList();
-    }
-
-    static void assertStatus(ThrowingCallable call, Status.Code code, String field) {
-        assertThatThrownBy(call)
-                .isInstanceOfSatisfying(
-                        StatusRuntimeException.class,
-                        e -> {
-                            assertThat(e.getStatus().getCode()).isEqualTo(code);
-                            assertThat(e.getStatus().getDescription()).startsWith(field + ":");
-                        });
     }
 }

@@ -1,14 +1,22 @@
 package dev.exactlyonce.query;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
+import dev.exactlyonce.grpc.v1.ResetRequest;
+import dev.exactlyonce.grpc.v1.ResetResponse;
 import dev.exactlyonce.kafka.OrderEventSerde;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.Infrastructure;
 import dev.exactlyonce.testkit.TestInfrastructure;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
@@ -34,14 +42,17 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * What the query tests share: the testkit's Kafka and PostgreSQL with the consumer's real schema
- * (its Flyway migrations), the service over real gRPC, and writers that prepare data the way the
- * producer and the consumer would (plain KafkaProducer + OrderEventSerde, SQL rows).
+ * The query module's one test fixture: the testkit's Kafka and PostgreSQL with the consumer's real
+ * schema (its Flyway migrations), the service over real gRPC (with the control token, or without),
+ * and writers that prepare data the way the producer and the consumer would (plain KafkaProducer +
+ * OrderEventSerde, SQL rows). A class that audits names its own groups ({@link AuditedGroups}) in
+ * {@link #extraProperties}, and starts each test in a {@link #freshWindow}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class QueryTestSupport implements TestPropertyProvider {
@@ -51,6 +62,7 @@ abstract class QueryTestSupport implements TestPropertyProvider {
     @Inject GrpcEmbeddedServer grpcServer;
 
     private ManagedChannel channel;
+    private ManagedChannel anonymousChannel;
     private Admin admin;
 
     @Override
@@ -71,19 +83,82 @@ abstract class QueryTestSupport implements TestPropertyProvider {
         return properties;
     }
 
+    /** The class's own settings on top of the shared ones. */
     Map<String, String> extraProperties() {
         return Map.of();
     }
 
+    /**
+     * The groups a class audits: its own, so that no other class's offsets reach its audits. Its
+     * settings also name no producer to ask: an audit without an acknowledged count reports that
+     * count "unavailable".
+     */
+    record AuditedGroups(String consumer, String billing) {
+
+        /** {@code <name>-group} and {@code <name>-billing}. */
+        static AuditedGroups named(String name) {
+            return new AuditedGroups(name + "-group", name + "-billing");
+        }
+
+        Map<String, String> properties() {
+            return Map.of(
+                    "app.query.consumer-group-id",
+                    consumer,
+                    "app.query.billing-group-id",
+                    billing,
+                    "app.query.producer-address",
+                    "127.0.0.1:1");
+        }
+    }
+
+    /** The service as the lab's user calls it: with the control token. */
     QueryServiceGrpc.QueryServiceBlockingStub query() {
         if (channel == null) {
-            channel =
-                    ManagedChannelBuilder.forAddress("127.0.0.1", grpcServer.getPort())
-                            .usePlaintext()
-                            .intercept(ControlToken.TEST)
-                            .build();
+            channel = channelTo(grpcServer.getPort(), ControlToken.TEST);
         }
         return QueryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    /** The service as a caller without the control token reaches it. */
+    ManagedChannel anonymousChannel() {
+        if (anonymousChannel == null) {
+            anonymousChannel = channelTo(grpcServer.getPort());
+        }
+        return anonymousChannel;
+    }
+
+    QueryServiceGrpc.QueryServiceBlockingStub anonymousQuery() {
+        return QueryServiceGrpc.newBlockingStub(anonymousChannel())
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    static ManagedChannel channelTo(int port, ClientInterceptor... interceptors) {
+        return ManagedChannelBuilder.forAddress("127.0.0.1", port)
+                .usePlaintext()
+                .intercept(interceptors)
+                .build();
+    }
+
+    /**
+     * Fails unless the call is refused with {@code code} and a description naming {@code field}.
+     */
+    static void assertStatus(ThrowingCallable call, Status.Code code, String field) {
+        assertThatThrownBy(call)
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(code);
+                            assertThat(e.getStatus().getDescription()).startsWith(field + ":");
+                        });
+    }
+
+    /**
+     * An empty store and a new audit window starting at the Kafka end, as a lab user's Reset leaves
+     * them; returns where the window starts.
+     */
+    ResetResponse freshWindow() throws SQLException {
+        emptyDatabase();
+        return query().reset(ResetRequest.getDefaultInstance());
     }
 
     Admin admin() {
@@ -101,6 +176,9 @@ abstract class QueryTestSupport implements TestPropertyProvider {
     void closeClients() {
         if (channel != null) {
             channel.shutdownNow();
+        }
+        if (anonymousChannel != null) {
+            anonymousChannel.shutdownNow();
         }
         if (admin != null) {
             admin.close();
@@ -160,6 +238,11 @@ abstract class QueryTestSupport implements TestPropertyProvider {
             countStored(c, rows.stream().map(Row::messageId).toArray(String[]::new), 0);
             c.commit();
         }
+    }
+
+    /** The rows the consumer stores for records {@link #produce} wrote: one per message id. */
+    static void storeOrders(List<String> messageIds) throws SQLException {
+        insertRows(messageIds.stream().map(id -> Row.of("order-" + id, id, "cust-1")).toList());
     }
 
     static void insertProcessed(String messageId, String orderId) throws SQLException {
@@ -293,6 +376,24 @@ abstract class QueryTestSupport implements TestPropertyProvider {
         Map<TopicPartition, Long> ends = new HashMap<>();
         admin().listOffsets(request).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
         return ends;
+    }
+
+    /** The group has read every record of topic orders. */
+    void caughtUp(String group) throws Exception {
+        commitGroupOffsets(group, endOffsets(Topics.ORDERS));
+    }
+
+    /** Where the window starts on topic orders, as offsets a group can commit. */
+    static Map<TopicPartition, Long> ordersStart(ResetResponse window) {
+        Map<TopicPartition, Long> start = new HashMap<>();
+        window.getAuditWindowStartList().stream()
+                .filter(o -> o.getTopic().equals(Topics.ORDERS))
+                .forEach(
+                        o ->
+                                start.put(
+                                        new TopicPartition(Topics.ORDERS, o.getPartition()),
+                                        o.getOffset()));
+        return start;
     }
 
     /** Commits Kafka offsets for a group, as a consumer would after processing. */

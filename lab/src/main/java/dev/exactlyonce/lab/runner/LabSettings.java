@@ -99,115 +99,87 @@ public record LabSettings(
     }
 
     public LabSettings withDataDir(Path dir) {
-        return new LabSettings(
-                dir,
-                brokers,
-                kafkaPort,
-                postgresPort,
-                ports,
-                consumers,
-                billingReplicas,
-                jars,
-                jvmOptions,
-                stopGrace,
-                transactionVersion,
-                networkFaults);
+        return edit(b -> b.dataDir = dir);
+    }
+
+    /** The child JVMs' options (the default heap and collector, then whatever is added). */
+    public LabSettings withJvmOptions(List<String> options) {
+        return edit(b -> b.jvmOptions = options);
     }
 
     public LabSettings withPorts(int kafka, int postgres, ServicePorts services) {
-        return new LabSettings(
-                dataDir,
-                brokers,
-                kafka,
-                postgres,
-                services,
-                consumers,
-                billingReplicas,
-                jars,
-                jvmOptions,
-                stopGrace,
-                transactionVersion,
-                networkFaults);
+        return edit(
+                b -> {
+                    b.kafkaPort = kafka;
+                    b.postgresPort = postgres;
+                    b.ports = services;
+                });
     }
 
     public LabSettings withConsumers(int replicas) {
-        return new LabSettings(
-                dataDir,
-                brokers,
-                kafkaPort,
-                postgresPort,
-                ports,
-                replicas,
-                billingReplicas,
-                jars,
-                jvmOptions,
-                stopGrace,
-                transactionVersion,
-                networkFaults);
+        return edit(b -> b.consumers = replicas);
     }
 
     public LabSettings withBrokers(int nodes) {
-        return new LabSettings(
-                dataDir,
-                nodes,
-                kafkaPort,
-                postgresPort,
-                ports,
-                consumers,
-                billingReplicas,
-                jars,
-                jvmOptions,
-                stopGrace,
-                transactionVersion,
-                networkFaults);
+        return edit(b -> b.brokers = nodes);
     }
 
     public LabSettings withTransactionVersion(short version) {
-        return new LabSettings(
-                dataDir,
-                brokers,
-                kafkaPort,
-                postgresPort,
-                ports,
-                consumers,
-                billingReplicas,
-                jars,
-                jvmOptions,
-                stopGrace,
-                version,
-                networkFaults);
+        return edit(b -> b.transactionVersion = version);
     }
 
     public LabSettings withBillingReplicas(int replicas) {
-        return new LabSettings(
-                dataDir,
-                brokers,
-                kafkaPort,
-                postgresPort,
-                ports,
-                consumers,
-                replicas,
-                jars,
-                jvmOptions,
-                stopGrace,
-                transactionVersion,
-                networkFaults);
+        return edit(b -> b.billingReplicas = replicas);
     }
 
     public LabSettings withNetworkFaults(boolean proxies) {
+        return edit(b -> b.networkFaults = proxies);
+    }
+
+    /** A copy with some components changed: the one place that lists them all. */
+    private LabSettings edit(java.util.function.Consumer<Components> change) {
+        Components b = new Components(this);
+        change.accept(b);
         return new LabSettings(
-                dataDir,
-                brokers,
-                kafkaPort,
-                postgresPort,
-                ports,
-                consumers,
-                billingReplicas,
+                b.dataDir,
+                b.brokers,
+                b.kafkaPort,
+                b.postgresPort,
+                b.ports,
+                b.consumers,
+                b.billingReplicas,
                 jars,
-                jvmOptions,
+                b.jvmOptions,
                 stopGrace,
-                transactionVersion,
-                proxies);
+                b.transactionVersion,
+                b.networkFaults);
+    }
+
+    /** The components the withers change, as mutable fields. */
+    private static final class Components {
+        Path dataDir;
+        int brokers;
+        int kafkaPort;
+        int postgresPort;
+        ServicePorts ports;
+        int consumers;
+        int billingReplicas;
+        List<String> jvmOptions;
+        short transactionVersion;
+        boolean networkFaults;
+
+        Components(LabSettings from) {
+            dataDir = from.dataDir;
+            brokers = from.brokers;
+            kafkaPort = from.kafkaPort;
+            postgresPort = from.postgresPort;
+            ports = from.ports;
+            consumers = from.consumers;
+            billingReplicas = from.billingReplicas;
+            jvmOptions = from.jvmOptions;
+            transactionVersion = from.transactionVersion;
+            networkFaults = from.networkFaults;
+        }
     }
 
     public KafkaTopology kafkaTopology() {

@@ -69,7 +69,8 @@ public final class PipelineModes {
                         c.getProcessingMode() == mode
                                 && c.getEnableIdempotency() == exactlyOnce
                                 && c.getCrashAfterMessages() == 0);
-        // billing's settings are shared through lab.settings like the consumer's: one replica
+        // billing's settings are shared through exactly-once.settings like the consumer's: one
+        // replica
         // stores them
         clients.billing()
                 .updateBillingConfig(

@@ -242,7 +242,7 @@ public final class SupervisedProcess {
         return switch (code) {
             case 137 -> " (SIGKILL)";
             case 143 -> " (SIGTERM)";
-            // the consumer's CrashDrill.EXIT_CODE (EX_SOFTWARE)
+            // platform's CrashDrillHalt.EXIT_CODE (EX_SOFTWARE)
             case 70 -> " (crash drill halt)";
             default -> "";
         };

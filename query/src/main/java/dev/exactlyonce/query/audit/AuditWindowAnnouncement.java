@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells the other services that Reset opened a new audit window: the window's start offsets go to
- * {@code lab.settings} under {@link Topics#AUDIT_WINDOW_SETTING}. Billing's retry dedup follows it,
- * so that after Reset an order id is new again on the invoice leg as it is on PostgreSQL's (Reset
- * empties processed_messages).
+ * {@code exactly-once.settings} under {@link Topics#AUDIT_WINDOW_SETTING}. Billing's retry dedup
+ * follows it, so that after Reset an order id is new again on the invoice leg as it is on
+ * PostgreSQL's (Reset empties processed_messages).
  */
 @Singleton
 public class AuditWindowAnnouncement {
@@ -47,7 +47,7 @@ public class AuditWindowAnnouncement {
             settings.publish(window, Duration.ofSeconds(10));
         } catch (Exception e) {
             LOG.warn(
-                    "new audit window not announced in lab.settings ({}); billing's retry dedup still reaches "
+                    "new audit window not announced in exactly-once.settings ({}); billing's retry dedup still reaches "
                             + "across this Reset",
                     e.toString());
         }

@@ -1,4 +1,4 @@
-package dev.exactlyonce.billing;
+package dev.exactlyonce.server;
 
 import io.grpc.ServerInterceptor;
 import io.micronaut.context.annotation.Factory;

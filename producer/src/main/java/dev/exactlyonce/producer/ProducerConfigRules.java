@@ -6,14 +6,14 @@ import dev.exactlyonce.grpc.v1.ProducerConfig;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
 
 /** UpdateProducerConfig's rules: only the fields that are set change, each within its range. */
-final class ProducerConfigUpdate {
+final class ProducerConfigRules {
 
     static final int MAX_GROUP_COMMIT_RECORDS = 10_000;
     static final int MAX_GROUP_COMMIT_MS = 10_000;
     static final int MAX_LINGER_MS = 1_000;
     static final int MAX_BATCH_SIZE = 16 * 1024 * 1024;
 
-    private ProducerConfigUpdate() {}
+    private ProducerConfigRules() {}
 
     /** The stored settings with the update applied; throws INVALID_ARGUMENT naming the field. */
     static ProducerConfig merge(ProducerConfig stored, UpdateProducerConfigRequest update) {

@@ -8,7 +8,7 @@ import java.time.Duration;
 /**
  * The producer's defaults for a fresh cluster ({@code app.producer.*}, e.g. env {@code
  * APP_PRODUCER_DELIVERY_MODE}). Once someone calls UpdateProducerConfig, the value stored in
- * lab.settings wins over these on every replica.
+ * exactly-once.settings wins over these on every replica.
  *
  * @param deliveryMode AT_MOST_ONCE, AT_LEAST_ONCE or EXACTLY_ONCE
  * @param enableTransactions exactly-once with Kafka transactions (false: idempotent producer only)
@@ -21,7 +21,7 @@ import java.time.Duration;
  *     uses transactional.id order-producer-POD, lane k adds "-k"
  */
 @ConfigurationProperties("app.producer")
-public record ProducerProperties(
+public record ProducerSettings(
         @Bindable(defaultValue = "EXACTLY_ONCE") DeliveryMode deliveryMode,
         @Bindable(defaultValue = "true") boolean enableTransactions,
         @Bindable(defaultValue = "1000") int groupCommitMaxRecords,
@@ -31,7 +31,7 @@ public record ProducerProperties(
         @Bindable(defaultValue = "5s") Duration sendTimeout,
         @Bindable(defaultValue = "2") int transactionLanes) {
 
-    public ProducerProperties {
+    public ProducerSettings {
         if (transactionLanes < 1 || transactionLanes > 8) {
             throw new IllegalArgumentException(
                     "app.producer.transaction-lanes must be 1..8, got " + transactionLanes);

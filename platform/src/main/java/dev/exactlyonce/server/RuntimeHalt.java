@@ -1,4 +1,4 @@
-package dev.exactlyonce.billing;
+package dev.exactlyonce.server;
 
 import jakarta.inject.Singleton;
 
@@ -7,7 +7,7 @@ import jakarta.inject.Singleton;
  * or aborted.
  */
 @Singleton
-class RuntimeHalt implements ProcessHalt {
+public class RuntimeHalt implements ProcessHalt {
 
     @Override
     public void halt(int status) {

@@ -27,17 +27,17 @@ import org.slf4j.LoggerFactory;
 @Singleton
 @io.micronaut.management.health.indicator.annotation.Readiness
 @Requires(beans = HealthStatusManager.class)
-public class Readiness implements HealthIndicator {
+public class DependencyReadiness implements HealthIndicator {
 
     public static final String LIVENESS = "liveness";
-    private static final Logger LOG = LoggerFactory.getLogger(Readiness.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DependencyReadiness.class);
 
     private final List<Dependency> dependencies;
     private final HealthStatusManager grpcHealth;
     private final Map<String, String> problems = new ConcurrentHashMap<>();
     private volatile boolean checkedOnce;
 
-    public Readiness(List<Dependency> dependencies, HealthStatusManager grpcHealth) {
+    public DependencyReadiness(List<Dependency> dependencies, HealthStatusManager grpcHealth) {
         this.dependencies = dependencies;
         this.grpcHealth = grpcHealth;
         grpcHealth.setStatus(LIVENESS, ServingStatus.SERVING);

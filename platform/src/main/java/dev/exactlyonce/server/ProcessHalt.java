@@ -1,8 +1,9 @@
-package dev.exactlyonce.consumer;
+package dev.exactlyonce.server;
 
 /**
  * How a fired crash drill ends the process. The real one is {@link RuntimeHalt}; a test replaces
- * this bean to stop the poll loop in-process instead, then starts a fresh application context.
+ * this bean to "crash" in-process instead (stop the loop, abandon the clients), then starts a fresh
+ * application context: the restart.
  */
 public interface ProcessHalt {
 

@@ -7,13 +7,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 
 /**
- * billing.dlq records: the order record's key, value and headers, plus where it came from and why
- * it could not be invoiced (the same header names as the consumer's orders.dlq). Billing has its
- * own DLQ so that each leg of the audit counts its own dead letters. The stage sends them with the
+ * An order billing cannot invoice, as a billing.dlq record: the order record's key, value and
+ * headers, plus where it came from and why (the {@code dlq.*} headers below). Billing has its own
+ * DLQ so that each leg of the audit counts its own dead letters (the consumer's are rows of the
+ * dead_letters table, see the consumer's {@code DeadLetter}). The stage sends them with the
  * invoices, so in exactly-once they commit in the same transaction as the input offsets: never
  * lost, never twice.
  */
-final class DeadLetters {
+final class DeadLetter {
 
     static final String ORIGINAL_TOPIC = "dlq.original.topic";
     static final String ORIGINAL_PARTITION = "dlq.original.partition";
@@ -22,7 +23,7 @@ final class DeadLetters {
     static final String ATTEMPTS = "dlq.attempts";
     static final String CONSUMER = "dlq.consumer";
 
-    private DeadLetters() {}
+    private DeadLetter() {}
 
     static ProducerRecord<String, byte[]> of(
             ConsumerRecord<String, byte[]> order, String error, int attempts, String pod) {

@@ -1,0 +1,196 @@
+package dev.exactlyonce.billing;
+
+import dev.exactlyonce.kafka.TransactionErrors;
+import jakarta.inject.Singleton;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What billing does when a step of {@link BillingStage} fails, kept apart from the steps: read the
+ * batch again (rewind), abort the transaction, retry a commit whose outcome is unknown, replace a
+ * producer that can do nothing more ({@link TransactionErrors#isFatal}), and afterwards take the
+ * positions of the partitions it is unsure of from the group's committed offsets. Poll thread only
+ * (the only thread that may touch the {@link Consumer}).
+ */
+@Singleton
+class BillingRecovery {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BillingRecovery.class);
+
+    private final InvoiceProducers producers;
+    private final BillingMetrics metrics;
+    private final InvoiceLedger ledger;
+
+    /** This replica's own settings: how long a commit with an unknown outcome is retried. */
+    private final BillingSettings replicaSettings;
+
+    /** Partitions whose position is unknown since a producer was replaced mid-transaction. */
+    private final Set<TopicPartition> unsure = new HashSet<>();
+
+    BillingRecovery(
+            InvoiceProducers producers,
+            BillingMetrics metrics,
+            InvoiceLedger ledger,
+            BillingSettings replicaSettings) {
+        this.producers = producers;
+        this.metrics = metrics;
+        this.ledger = ledger;
+        this.replicaSettings = replicaSettings;
+    }
+
+    /** True while some partition waits for {@link #resyncUnsure}: bill nothing before it. */
+    boolean unsure() {
+        return !unsure.isEmpty();
+    }
+
+    /**
+     * commitTransaction, retried while its outcome is unknown. A TimeoutException does not mean the
+     * commit failed — the EndTxn may have reached the coordinator — so the producer allows nothing
+     * else now (not abortTransaction, not beginTransaction) until the commit is retried to an
+     * answer (Kafka's KafkaProducer#commitTransaction javadoc). If it has none within
+     * commit-retry-timeout, the producer is replaced; the new one's initTransactions finishes or
+     * aborts the transaction, and the group's committed offsets then tell where the batch stands.
+     */
+    boolean commit(
+            Producer<String, byte[]> producer,
+            Consumer<?, ?> consumer,
+            ConsumerRecords<String, byte[]> orders) {
+        long deadline = System.nanoTime() + replicaSettings.commitRetryTimeout().toNanos();
+        boolean outcomeUnknown = false;
+        while (true) {
+            try {
+                producer.commitTransaction();
+                return true;
+            } catch (TimeoutException unknown) {
+                outcomeUnknown = true;
+                metrics.commitRetried();
+                if (System.nanoTime() - deadline > 0) {
+                    LOG.warn(
+                            "exactly-once: commit outcome still unknown after {} ({})",
+                            replicaSettings.commitRetryTimeout(),
+                            unknown.toString());
+                    replaceProducer(producer, unknown, orders);
+                    return false;
+                }
+                LOG.warn(
+                        "exactly-once: commit outcome unknown ({}); committing again",
+                        unknown.toString());
+            } catch (KafkaException failed) {
+                if (TransactionErrors.isFatal(failed)) {
+                    replaceProducer(producer, failed, orders);
+                    return false;
+                }
+                if (outcomeUnknown) {
+                    // an error after a commit with no answer (e.g. the coordinator aborted it on
+                    // its timeout and
+                    // bumped the epoch) proves nothing about what the first try did: ask the group,
+                    // not the error
+                    LOG.warn(
+                            "exactly-once: commit retry failed ({}); positions from the group's offsets",
+                            failed.toString());
+                    replaceProducer(producer, failed, orders);
+                    return false;
+                }
+                // e.g. CommitFailedException (the group moved on: this instance is a zombie):
+                // nothing committed
+                LOG.warn(
+                        "exactly-once: commit failed ({}); the batch is read again",
+                        failed.toString());
+                abort(producer, failed, consumer, orders);
+                return false;
+            }
+        }
+    }
+
+    void abort(
+            Producer<String, byte[]> producer,
+            KafkaException cause,
+            Consumer<?, ?> consumer,
+            ConsumerRecords<String, byte[]> orders) {
+        try {
+            producer.abortTransaction();
+        } catch (RuntimeException e) {
+            // the producer refuses (an earlier call timed out and is pending, or it failed fatally)
+            e.addSuppressed(cause);
+            replaceProducer(producer, e, orders);
+            return;
+        }
+        metrics.transactionAborted();
+        rewind(consumer, orders);
+    }
+
+    /**
+     * The producer is closed; what became of its open transaction is up to the next producer's
+     * initTransactions. Until then this replica does not know where the batch's partitions stand,
+     * so it bills nothing of them before asking the group coordinator ({@link #resyncUnsure}).
+     */
+    void replaceProducer(
+            Producer<String, byte[]> producer,
+            Exception why,
+            ConsumerRecords<String, byte[]> orders) {
+        producers.recreate(producer, why);
+        metrics.transactionAborted();
+        unsure.addAll(orders.partitions());
+        ledger.forget(
+                orders.partitions().stream()
+                        .map(TopicPartition::partition)
+                        .collect(Collectors.toSet()));
+    }
+
+    /**
+     * After a producer was replaced: the new producer (initTransactions) settles the old one's
+     * transaction, then each unsure partition goes to the group's committed offset (read_committed
+     * asks for a stable one, waiting out a transaction still being completed). The polled batch is
+     * not billed: the next poll reads from the settled positions.
+     */
+    void resyncUnsure(ConsumerRecords<String, byte[]> orders, Consumer<?, ?> consumer) {
+        rewind(consumer, orders);
+        try {
+            producers.transactional();
+            Set<TopicPartition> owned = new HashSet<>(unsure);
+            owned.retainAll(consumer.assignment());
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(owned);
+            for (TopicPartition partition : owned) {
+                OffsetAndMetadata offset = committed.get(partition);
+                if (offset != null) {
+                    consumer.seek(partition, offset);
+                } else {
+                    consumer.seekToBeginning(List.of(partition));
+                }
+            }
+            LOG.info(
+                    "exactly-once: positions settled from the group's committed offsets: {}",
+                    committed);
+            unsure.clear();
+        } catch (KafkaException e) {
+            LOG.warn(
+                    "exactly-once: positions not settled yet ({}); trying again with the next poll",
+                    e.toString());
+        }
+    }
+
+    /**
+     * Back to the batch's first offsets, so that the next poll returns the same orders. Partitions
+     * this consumer no longer owns are left alone: their new owner starts from the committed
+     * offsets.
+     */
+    public void rewind(Consumer<?, ?> consumer, ConsumerRecords<String, byte[]> orders) {
+        for (TopicPartition partition : orders.partitions()) {
+            if (consumer.assignment().contains(partition)) {
+                consumer.seek(partition, orders.records(partition).get(0).offset());
+            }
+        }
+    }
+}

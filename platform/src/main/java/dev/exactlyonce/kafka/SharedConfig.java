@@ -1,0 +1,75 @@
+package dev.exactlyonce.kafka;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import dev.exactlyonce.server.KafkaDependency;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A service's runtime config (its proto {@code *Config}), shared by every replica through the
+ * settings topic under one key. The service reads {@link #current()} once per poll or batch, so a
+ * change applies at the next one without a restart; a restarted replica starts with the newest
+ * stored value. Each service subclasses it once ({@code SharedConsumerConfig}, {@code
+ * SharedBillingConfig}) with its defaults and its {@link Rules}.
+ *
+ * @param <C> the config message
+ * @param <U> the update request: only the fields it sets change
+ */
+public abstract class SharedConfig<C extends Message, U> implements AutoCloseable {
+
+    /** A service's config rules: the one place that validates and merges its settings. */
+    public interface Rules<C, U> {
+
+        /** {@code current} with every field set in {@code update}; throws InvalidSetting. */
+        C merge(C current, U update);
+
+        /** A value read back from the settings topic: every field must pass the rules. */
+        void check(C stored);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(SharedConfig.class);
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration FIRST_READ_TIMEOUT = Duration.ofSeconds(10);
+
+    private final SharedSettings<C> settings;
+    private final Rules<C, U> rules;
+
+    protected SharedConfig(
+            String key,
+            C defaults,
+            Parser<C> parser,
+            Rules<C, U> rules,
+            KafkaDependency kafkaDependency,
+            KafkaConnection kafka) {
+        this.rules = rules;
+        try {
+            // creates the topics, the settings topic among them, on a fresh cluster
+            kafkaDependency.check();
+        } catch (Exception e) {
+            LOG.warn(
+                    "Kafka not reachable yet ({}); {} settings start from the defaults until it is",
+                    e.toString(),
+                    key);
+        }
+        this.settings =
+                new SharedSettings<>(kafka, key, defaults, parser, rules::check, value -> {})
+                        .start(FIRST_READ_TIMEOUT);
+    }
+
+    public C current() {
+        return settings.current();
+    }
+
+    /** Validates, merges and writes durably; returns the value every replica now applies. */
+    public synchronized C update(U update) throws TimeoutException, InterruptedException {
+        return settings.publish(rules.merge(current(), update), WRITE_TIMEOUT);
+    }
+
+    @Override
+    public void close() {
+        settings.close();
+    }
+}
