@@ -1,5 +1,6 @@
 package dev.exactlyonce.consumer;
 
+import dev.exactlyonce.kafka.KafkaBootstrap;
 import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.server.StalledLoop;
@@ -121,7 +122,12 @@ public class OrderConsumer {
     private void run() {
         try {
             awaitSchema();
-            consumer = createKafkaConsumer();
+            consumer =
+                    KafkaBootstrap.await(
+                            kafka.bootstrapServers(),
+                            "orders consumer",
+                            this::createKafkaConsumer,
+                            stopSignal::requested);
             PollLoop loop = subscribePollLoop(consumer);
             running = true;
             LOG.info(

@@ -44,8 +44,13 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
     private final Consumer<T> onChange;
     private final Consumer<T> validator;
     private final AtomicReference<T> current;
-    private final KafkaProducer<String, byte[]> producer;
-    private final KafkaConsumer<String, byte[]> reader;
+    private final String bootstrapServers;
+    private final Properties producerSettings;
+    private final Properties readerSettings;
+    // created once a bootstrap name resolves (KafkaBootstrap): the writer by the first publish, the
+    // reader by the reader thread, which waits for it
+    private KafkaProducer<String, byte[]> producer; // guarded by this
+    private volatile KafkaConsumer<String, byte[]> reader;
     private final Thread readerThread;
     private final Object seen = new Object();
     private volatile long nextOffsetSeen = -1;
@@ -81,19 +86,21 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this.producerSettings = p;
         Properties c = kafka.properties();
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, "settings-" + key + "-reader");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        this.reader = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        this.readerSettings = c;
+        this.bootstrapServers = kafka.bootstrapServers();
         this.readerThread = new Thread(this::follow, "settings-" + key);
         this.readerThread.setDaemon(true);
     }
 
     /**
      * Starts following the topic; returns once the newest stored value (if any) is applied, or on
-     * timeout.
+     * timeout (Kafka unreachable, or no bootstrap name resolves yet: the reader goes on waiting for
+     * it, and applies the stored value when it can).
      */
     public SharedSettings<T> start(Duration initialReadTimeout) {
         readerThread.start();
@@ -126,24 +133,53 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
     /**
      * Writes a new value durably (acks=all) and waits until this replica's reader applied it, so
      * that the caller reads its own write.
+     *
+     * @throws IllegalStateException when the value could not be written (Kafka refused it, or no
+     *     bootstrap name resolves yet)
      */
     public T publish(T value, Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         RecordMetadata written;
         try {
             written =
-                    producer.send(new ProducerRecord<>(Topics.SETTINGS, key, value.toByteArray()))
+                    producer()
+                            .send(new ProducerRecord<>(Topics.SETTINGS, key, value.toByteArray()))
                             .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(
                     "could not write setting " + key + ": " + e.getCause().getMessage(),
                     e.getCause());
+        } catch (UnresolvableBootstrapException e) {
+            throw new IllegalStateException(
+                    "could not write setting " + key + ": " + e.getMessage(), e);
         }
         if (!awaitSeen(written.offset() + 1, deadline)) {
             throw new TimeoutException(
                     "setting " + key + " written but not read back within " + timeout);
         }
         return current.get();
+    }
+
+    /**
+     * The writer, created on first use.
+     *
+     * @throws UnresolvableBootstrapException while no bootstrap name resolves
+     */
+    private synchronized KafkaProducer<String, byte[]> producer() {
+        if (closed) {
+            throw new IllegalStateException("settings '" + key + "' are closed");
+        }
+        if (producer == null) {
+            producer =
+                    KafkaBootstrap.create(
+                            bootstrapServers,
+                            () ->
+                                    new KafkaProducer<String, byte[]>(
+                                            producerSettings,
+                                            new StringSerializer(),
+                                            new ByteArraySerializer()));
+        }
+        return producer;
     }
 
     private boolean awaitSeen(long offset, long deadlineNanos) throws InterruptedException {
@@ -161,6 +197,19 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
 
     private void follow() {
         try {
+            reader =
+                    KafkaBootstrap.await(
+                            bootstrapServers,
+                            "settings '" + key + "' reader",
+                            () ->
+                                    new KafkaConsumer<>(
+                                            readerSettings,
+                                            new StringDeserializer(),
+                                            new ByteArrayDeserializer()),
+                            () -> closed);
+            if (closed) {
+                return; // closed while the reader was being created: close() saw no reader to wake
+            }
             reader.assign(List.of(PARTITION));
             reader.seekToBeginning(List.of(PARTITION));
             while (!closed) {
@@ -178,6 +227,8 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
                     seen.notifyAll();
                 }
             }
+        } catch (InterruptedException e) {
+            LOG.debug("settings '{}' closed before Kafka could be resolved", key);
         } catch (WakeupException e) {
             if (!closed) {
                 throw e;
@@ -185,7 +236,9 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("settings reader for '{}' stopped: {}", key, e.toString());
         } finally {
-            reader.close(Duration.ofSeconds(1));
+            if (reader != null) {
+                reader.close(Duration.ofSeconds(1));
+            }
         }
     }
 
@@ -225,9 +278,18 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        reader.wakeup();
-        producer.close(Duration.ofSeconds(2));
+        KafkaProducer<String, byte[]> writer;
+        synchronized (this) {
+            closed = true;
+            writer = producer;
+        }
+        KafkaConsumer<String, byte[]> following = reader;
+        if (following != null) {
+            following.wakeup();
+        }
+        if (writer != null) {
+            writer.close(Duration.ofSeconds(2));
+        }
         try {
             readerThread.join(3_000);
         } catch (InterruptedException e) {

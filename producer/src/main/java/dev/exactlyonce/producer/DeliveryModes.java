@@ -3,8 +3,10 @@ package dev.exactlyonce.producer;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.ProducerConfig;
+import dev.exactlyonce.kafka.KafkaBootstrap;
 import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.OrderEventSerde;
+import dev.exactlyonce.kafka.UnresolvableBootstrapException;
 import dev.exactlyonce.semantics.ProducerSemantics;
 import io.grpc.Status;
 import java.time.Duration;
@@ -146,12 +148,19 @@ public final class DeliveryModes {
         return "order-producer-" + podName;
     }
 
+    /**
+     * @throws UnresolvableBootstrapException while no bootstrap name resolves (retriable: a
+     *     committer lane tries again, {@link OrderProducer} waits for the first delivery)
+     */
     private static Producer<String, OrderEvent> newClient(
             KafkaConnection kafka, Map<String, String> settings) {
-        return new KafkaProducer<>(
-                kafka.with(new HashMap<>(settings)),
-                new StringSerializer(),
-                new OrderEventSerde.OrderEventSerializer());
+        return KafkaBootstrap.create(
+                kafka.bootstrapServers(),
+                () ->
+                        new KafkaProducer<>(
+                                kafka.with(new HashMap<>(settings)),
+                                new StringSerializer(),
+                                new OrderEventSerde.OrderEventSerializer()));
     }
 
     /** The gRPC status of a failed send: UNAVAILABLE when Kafka could not be reached in time. */

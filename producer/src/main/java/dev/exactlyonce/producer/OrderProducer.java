@@ -2,8 +2,10 @@ package dev.exactlyonce.producer;
 
 import dev.exactlyonce.grpc.v1.ProducerConfig;
 import dev.exactlyonce.grpc.v1.UpdateProducerConfigRequest;
+import dev.exactlyonce.kafka.KafkaBootstrap;
 import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.SharedSettings;
+import dev.exactlyonce.kafka.UnresolvableBootstrapException;
 import dev.exactlyonce.producer.DeliveryModes.Delivered;
 import dev.exactlyonce.producer.DeliveryModes.Delivery;
 import dev.exactlyonce.server.KafkaDependency;
@@ -47,6 +49,12 @@ public class OrderProducer {
     private volatile ProducerConfig effective;
     private SharedSettings<ProducerConfig> settings;
     private boolean following;
+    private volatile boolean closed;
+
+    /** Why there is no delivery yet (null once there is one). */
+    private volatile String notStarted = "starting";
+
+    private Thread firstDelivery;
 
     public OrderProducer(
             ProducerSettings properties,
@@ -122,18 +130,77 @@ public class OrderProducer {
         }
         Delivery replacement;
         try {
-            replacement =
-                    DeliveryModes.open(
-                            next,
-                            kafka,
-                            podName,
-                            properties.sendTimeout(),
-                            properties.transactionLanes(),
-                            metrics);
+            replacement = open(next);
+        } catch (UnresolvableBootstrapException e) {
+            if (current == null) {
+                notStarted = e.getMessage();
+                awaitFirstDelivery();
+            } else {
+                LOG.error(
+                        "cannot build a producer for {} ({}); keeping the current one",
+                        next,
+                        e.getMessage());
+            }
+            return;
         } catch (RuntimeException e) {
             LOG.error("cannot build a producer for {}; keeping the current one", next, e);
             return;
         }
+        install(next, replacement);
+    }
+
+    private Delivery open(ProducerConfig config) {
+        return DeliveryModes.open(
+                config,
+                kafka,
+                podName,
+                properties.sendTimeout(),
+                properties.transactionLanes(),
+                metrics);
+    }
+
+    /**
+     * The first delivery could not be built, no Kafka bootstrap name resolves yet (a mode with one
+     * shared producer constructs it at once; the transactional one's committer lanes construct and
+     * retry their own): build it when one does, on a thread of its own, so that the service starts
+     * and reports not ready meanwhile.
+     */
+    private void awaitFirstDelivery() {
+        if (firstDelivery != null) {
+            return;
+        }
+        firstDelivery =
+                new Thread(
+                        () -> {
+                            try {
+                                KafkaBootstrap.await(
+                                        kafka.bootstrapServers(),
+                                        "order producer " + podName,
+                                        this::openFirstDelivery,
+                                        () -> closed);
+                            } catch (InterruptedException e) {
+                                LOG.info("stopped before a producer could be built");
+                            } catch (RuntimeException e) {
+                                LOG.error("cannot build a producer", e);
+                            }
+                        },
+                        "producer-first-delivery");
+        firstDelivery.setDaemon(true);
+        firstDelivery.start();
+    }
+
+    /**
+     * @throws UnresolvableBootstrapException while no bootstrap name resolves
+     */
+    private synchronized boolean openFirstDelivery() {
+        if (current == null && !closed) {
+            ProducerConfig next = settings.current();
+            install(next, open(next));
+        }
+        return true;
+    }
+
+    private void install(ProducerConfig next, Delivery replacement) {
         Delivery previous;
         switchLock.writeLock().lock();
         try {
@@ -147,6 +214,7 @@ public class OrderProducer {
             previous.close();
         }
         replacement.start();
+        notStarted = null;
         metrics.activeMode(replacement.mode());
         LOG.info(
                 "producer {} now sends {}{} (transactional.id '{}')",
@@ -180,7 +248,7 @@ public class OrderProducer {
             if (delivery == null) {
                 return CompletableFuture.failedFuture(
                         Status.UNAVAILABLE
-                                .withDescription("the producer is not started")
+                                .withDescription("the producer is not started: " + notStarted)
                                 .asRuntimeException());
             }
             if (atomic && !delivery.transactional()) {
@@ -239,6 +307,7 @@ public class OrderProducer {
 
     @PreDestroy
     void close() {
+        closed = true;
         if (settings != null) {
             settings.close();
         }

@@ -3,8 +3,10 @@ package dev.exactlyonce.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
 import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
+import dev.exactlyonce.testkit.HostsFile;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -14,9 +16,13 @@ import io.micronaut.runtime.server.EmbeddedServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The service starts before its Kafka, as on Kubernetes, where the pods of a release start
@@ -86,6 +92,77 @@ class StartsBeforeKafkaTest {
             assertThat(management.isRunning()).isTrue();
         } finally {
             broker.stop();
+        }
+    }
+
+    /**
+     * The same with a list in which no name resolves yet (the chart's Service name before the
+     * Service exists, broker 0 before its pod has an IP): kafka-clients refuse to construct a
+     * client then, and the service must not construct one until a name resolves. Each delivery mode
+     * constructs its producer differently (a committer lane per transactional producer, one shared
+     * producer otherwise), so both kinds start this way.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = DeliveryMode.class,
+            names = {"EXACTLY_ONCE", "AT_LEAST_ONCE"})
+    @Tag(HostsFile.TAG)
+    void becomesReadyWhenNoKafkaNameResolvedAtStart(DeliveryMode mode) throws Exception {
+        HostsFile hosts = HostsFile.forThisJvm();
+        Path dataDir = Files.createTempDirectory("producer-before-kafka-dns-");
+        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, dataDir);
+        try (EmbeddedServer management =
+                        ApplicationContext.run(
+                                EmbeddedServer.class,
+                                Map.of(
+                                        "kafka.bootstrap.servers",
+                                        HostsFile.chartBootstrapServers(broker.port()),
+                                        "app.pod-name",
+                                        "starts-before-kafka-dns",
+                                        "app.producer.delivery-mode",
+                                        mode.name(),
+                                        "app.producer.send-timeout",
+                                        "2s"),
+                                "test");
+                ServiceProbe probe =
+                        new ServiceProbe(
+                                management
+                                        .getApplicationContext()
+                                        .getBean(GrpcEmbeddedServer.class)
+                                        .getPort(),
+                                management.getPort())) {
+            var orders = OrderServiceGrpc.newBlockingStub(probe.channel());
+
+            assertThat(management.isRunning()).isTrue();
+            probe.assertAliveNotReady("no Kafka bootstrap name resolves");
+            assertThat(placed(orders)).isFalse();
+
+            hosts.resolveToLoopback(HostsFile.CHART_KAFKA_NAMES);
+            broker.start();
+
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(
+                            () -> assertThat(probe.health("")).isEqualTo(ServingStatus.SERVING));
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> placed(orders));
+            assertThat(management.isRunning()).isTrue();
+        } finally {
+            broker.stop();
+        }
+    }
+
+    /** Placed with the guarantee of the mode: COMMITTED or ACKNOWLEDGED. */
+    private static boolean placed(OrderServiceGrpc.OrderServiceBlockingStub orders) {
+        try {
+            return List.of("COMMITTED", "ACKNOWLEDGED")
+                    .contains(
+                            orders.withDeadlineAfter(20, TimeUnit.SECONDS)
+                                    .placeOrder(Orders.valid("before-kafka-dns"))
+                                    .getStatus());
+        } catch (StatusRuntimeException e) {
+            return false;
         }
     }
 

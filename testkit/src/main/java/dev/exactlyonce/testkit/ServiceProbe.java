@@ -102,6 +102,22 @@ public final class ServiceProbe implements AutoCloseable {
     }
 
     /**
+     * Alive but not ready, and readiness says why (its details contain {@code reason}): what keeps
+     * Kubernetes from restarting the pod, and from sending it traffic.
+     */
+    public void assertAliveNotReady(String reason) {
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () -> {
+                            assertThat(health("liveness")).isEqualTo(ServingStatus.SERVING);
+                            assertThat(health("")).isEqualTo(ServingStatus.NOT_SERVING);
+                            HttpResponse<String> readiness = get("/health/readiness");
+                            assertThat(readiness.statusCode()).isEqualTo(503);
+                            assertThat(readiness.body()).contains(reason);
+                        });
+    }
+
+    /**
      * The management port answers health and Prometheus only: every other endpoint Micronaut has is
      * off unless configured on, so it answers 404 (or 401 where security is on), never data or an
      * action.

@@ -9,8 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
@@ -46,8 +46,7 @@ public class CommittedLogScanner {
      */
     public long scan(String topic, Map<Integer, Long> startOffsets, RecordSink sink)
             throws Exception {
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                clients.committedReader("query-audit-" + topic)) {
+        try (Consumer<byte[], byte[]> consumer = clients.committedReader("query-audit-" + topic)) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
             List<TopicPartition> partitions =
                     infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();

@@ -21,8 +21,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
@@ -48,7 +48,7 @@ public class ConsumerLagReader {
     private final Admin admin;
     private final KafkaOffsetRepository dbOffsets;
     private final ConsumerModeWatch consumerMode;
-    private final KafkaConsumer<byte[], byte[]> counter;
+    private final Consumer<byte[], byte[]> counter;
     private final String consumerGroupId;
 
     public ConsumerLagReader(
