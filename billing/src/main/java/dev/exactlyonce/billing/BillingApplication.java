@@ -1,5 +1,6 @@
 package dev.exactlyonce.billing;
 
+import dev.exactlyonce.server.JvmDnsCache;
 import io.micronaut.runtime.Micronaut;
 
 /**
@@ -9,6 +10,7 @@ import io.micronaut.runtime.Micronaut;
 public class BillingApplication {
 
     public static void main(String[] args) {
+        JvmDnsCache.apply();
         Micronaut.run(BillingApplication.class, args);
     }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.kafka.OrderEventSerde;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.DatabaseDurability;
 import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import dev.exactlyonce.testkit.HostsFile;
@@ -45,7 +46,11 @@ class StartsBeforeKafkaTest {
         Path dataDir = Files.createTempDirectory("consumer-before-kafka-dns-");
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, dataDir.resolve("kafka"));
         try (EmbeddedPostgresDatabase postgres =
-                        new EmbeddedPostgresDatabase(0, dataDir.resolve("postgres")).start();
+                        new EmbeddedPostgresDatabase(
+                                        0,
+                                        dataDir.resolve("postgres"),
+                                        DatabaseDurability.UNSAFE_FAST)
+                                .start();
                 EmbeddedServer management =
                         ApplicationContext.run(
                                 EmbeddedServer.class,

@@ -9,6 +9,7 @@ import dev.exactlyonce.grpc.v1.ListTopicsResponse;
 import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
 import dev.exactlyonce.grpc.v1.TopicInfo;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.testkit.DatabaseDurability;
 import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import dev.exactlyonce.testkit.HostsFile;
@@ -45,7 +46,9 @@ class StartsBeforeKafkaTest {
         Path dataDir = Files.createTempDirectory("query-before-kafka-dns-");
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, dataDir.resolve("kafka"));
         try (EmbeddedPostgresDatabase postgres =
-                new EmbeddedPostgresDatabase(0, dataDir.resolve("postgres")).start()) {
+                new EmbeddedPostgresDatabase(
+                                0, dataDir.resolve("postgres"), DatabaseDurability.UNSAFE_FAST)
+                        .start()) {
             Flyway.configure()
                     .dataSource(
                             postgres.jdbcUrl(),
