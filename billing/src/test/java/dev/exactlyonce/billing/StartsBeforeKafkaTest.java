@@ -1,18 +1,13 @@
 package dev.exactlyonce.billing;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.kafka.Topics;
-import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
 import dev.exactlyonce.testkit.HostsFile;
-import dev.exactlyonce.testkit.ServiceProbe;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import dev.exactlyonce.testkit.KafkaComesLater;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
@@ -30,50 +25,41 @@ class StartsBeforeKafkaTest {
 
     @Test
     void becomesReadyWhenNoKafkaNameResolvedAtStart() throws Exception {
-        HostsFile hosts = HostsFile.forThisJvm();
-        Path dataDir = Files.createTempDirectory("billing-before-kafka-dns-");
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, dataDir);
-        try (EmbeddedServer management =
-                        ApplicationContext.run(
-                                EmbeddedServer.class,
-                                Map.of(
-                                        "kafka.bootstrap.servers",
-                                        HostsFile.chartBootstrapServers(broker.port()),
-                                        "app.pod-name",
-                                        "starts-before-kafka-dns"),
-                                "test");
-                ServiceProbe probe =
-                        new ServiceProbe(
-                                management
-                                        .getApplicationContext()
-                                        .getBean(GrpcEmbeddedServer.class)
-                                        .getPort(),
-                                management.getPort())) {
-
-            probe.assertAliveNotReady("no Kafka bootstrap name resolves");
-
-            hosts.resolveToLoopback(HostsFile.CHART_KAFKA_NAMES);
-            broker.start();
-
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(200))
-                    .untilAsserted(
-                            () -> assertThat(probe.health("")).isEqualTo(ServingStatus.SERVING));
-            BillingPipeline.send(
-                    broker.bootstrapServers(), BillingPipeline.orders("before-kafka-dns", 1));
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(500))
-                    .until(
-                            () ->
-                                    BillingPipeline.committedRecords(
-                                                            broker.bootstrapServers(),
-                                                            Topics.INVOICES,
-                                                            "before-kafka-dns")
-                                                    .size()
-                                            == 1);
-            assertThat(management.isRunning()).isTrue();
-        } finally {
-            broker.stop();
-        }
+        KafkaComesLater.verify(
+                bootstrap -> {
+                    EmbeddedServer management =
+                            ApplicationContext.run(
+                                    EmbeddedServer.class,
+                                    Map.of(
+                                            "kafka.bootstrap.servers",
+                                            bootstrap,
+                                            "app.pod-name",
+                                            "starts-before-kafka-dns"),
+                                    "test");
+                    return new KafkaComesLater.Started(
+                            management
+                                    .getApplicationContext()
+                                    .getBean(GrpcEmbeddedServer.class)
+                                    .getPort(),
+                            management.getPort(),
+                            management::isRunning,
+                            management);
+                },
+                KafkaComesLater::nothing,
+                (probe, broker) -> {
+                    BillingPipeline.send(
+                            broker.bootstrapServers(),
+                            BillingPipeline.orders("before-kafka-dns", 1));
+                    await().atMost(Duration.ofSeconds(60))
+                            .pollInterval(Duration.ofMillis(500))
+                            .until(
+                                    () ->
+                                            BillingPipeline.committedRecords(
+                                                                    broker.bootstrapServers(),
+                                                                    Topics.INVOICES,
+                                                                    "before-kafka-dns")
+                                                            .size()
+                                                    == 1);
+                });
     }
 }

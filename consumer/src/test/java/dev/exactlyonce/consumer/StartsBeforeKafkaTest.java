@@ -1,6 +1,5 @@
 package dev.exactlyonce.consumer;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.grpc.v1.OrderEvent;
@@ -10,8 +9,7 @@ import dev.exactlyonce.testkit.DatabaseDurability;
 import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import dev.exactlyonce.testkit.HostsFile;
-import dev.exactlyonce.testkit.ServiceProbe;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import dev.exactlyonce.testkit.KafkaComesLater;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -42,54 +40,45 @@ class StartsBeforeKafkaTest {
 
     @Test
     void becomesReadyWhenNoKafkaNameResolvedAtStart() throws Exception {
-        HostsFile hosts = HostsFile.forThisJvm();
+        // before the first name lookup of this JVM (PostgreSQL's start makes one): failed lookups
+        // must not be cached
+        HostsFile.forThisJvm();
         Path dataDir = Files.createTempDirectory("consumer-before-kafka-dns-");
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, dataDir.resolve("kafka"));
         try (EmbeddedPostgresDatabase postgres =
-                        new EmbeddedPostgresDatabase(
-                                        0,
-                                        dataDir.resolve("postgres"),
-                                        DatabaseDurability.UNSAFE_FAST)
-                                .start();
-                EmbeddedServer management =
-                        ApplicationContext.run(
-                                EmbeddedServer.class,
-                                Map.of(
-                                        "kafka.bootstrap.servers",
-                                        HostsFile.chartBootstrapServers(broker.port()),
-                                        "datasources.default.url",
-                                        postgres.jdbcUrl(),
-                                        "datasources.default.username",
-                                        EmbeddedPostgresDatabase.USER,
-                                        "datasources.default.password",
-                                        EmbeddedPostgresDatabase.PASSWORD,
-                                        "app.pod-name",
-                                        "starts-before-kafka-dns"),
-                                "test");
-                ServiceProbe probe =
-                        new ServiceProbe(
+                new EmbeddedPostgresDatabase(0, dataDir, DatabaseDurability.UNSAFE_FAST).start()) {
+            KafkaComesLater.verify(
+                    bootstrap -> {
+                        EmbeddedServer management =
+                                ApplicationContext.run(
+                                        EmbeddedServer.class,
+                                        Map.of(
+                                                "kafka.bootstrap.servers",
+                                                bootstrap,
+                                                "datasources.default.url",
+                                                postgres.jdbcUrl(),
+                                                "datasources.default.username",
+                                                EmbeddedPostgresDatabase.USER,
+                                                "datasources.default.password",
+                                                EmbeddedPostgresDatabase.PASSWORD,
+                                                "app.pod-name",
+                                                "starts-before-kafka-dns"),
+                                        "test");
+                        return new KafkaComesLater.Started(
                                 management
                                         .getApplicationContext()
                                         .getBean(GrpcEmbeddedServer.class)
                                         .getPort(),
-                                management.getPort())) {
-
-            probe.assertAliveNotReady("no Kafka bootstrap name resolves");
-
-            hosts.resolveToLoopback(HostsFile.CHART_KAFKA_NAMES);
-            broker.start();
-
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(200))
-                    .untilAsserted(
-                            () -> assertThat(probe.health("")).isEqualTo(ServingStatus.SERVING));
-            send(broker, Pipeline.order("before-kafka-dns-1", "before-kafka-dns-1-m"));
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(200))
-                    .until(() -> storedOrders(postgres, "before-kafka-dns-%") == 1);
-            assertThat(management.isRunning()).isTrue();
-        } finally {
-            broker.stop();
+                                management.getPort(),
+                                management::isRunning,
+                                management);
+                    },
+                    KafkaComesLater::nothing,
+                    (probe, broker) -> {
+                        send(broker, Pipeline.order("before-kafka-dns-1", "before-kafka-dns-1-m"));
+                        await().atMost(Duration.ofSeconds(60))
+                                .pollInterval(Duration.ofMillis(200))
+                                .until(() -> storedOrders(postgres, "before-kafka-dns-%") == 1);
+                    });
         }
     }
 

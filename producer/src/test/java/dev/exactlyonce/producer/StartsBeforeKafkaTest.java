@@ -7,6 +7,7 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderServiceGrpc;
 import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
 import dev.exactlyonce.testkit.HostsFile;
+import dev.exactlyonce.testkit.KafkaComesLater;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -108,49 +109,41 @@ class StartsBeforeKafkaTest {
             names = {"EXACTLY_ONCE", "AT_LEAST_ONCE"})
     @Tag(HostsFile.TAG)
     void becomesReadyWhenNoKafkaNameResolvedAtStart(DeliveryMode mode) throws Exception {
-        HostsFile hosts = HostsFile.forThisJvm();
-        Path dataDir = Files.createTempDirectory("producer-before-kafka-dns-");
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, dataDir);
-        try (EmbeddedServer management =
-                        ApplicationContext.run(
-                                EmbeddedServer.class,
-                                Map.of(
-                                        "kafka.bootstrap.servers",
-                                        HostsFile.chartBootstrapServers(broker.port()),
-                                        "app.pod-name",
-                                        "starts-before-kafka-dns",
-                                        "app.producer.delivery-mode",
-                                        mode.name(),
-                                        "app.producer.send-timeout",
-                                        "2s"),
-                                "test");
-                ServiceProbe probe =
-                        new ServiceProbe(
-                                management
-                                        .getApplicationContext()
-                                        .getBean(GrpcEmbeddedServer.class)
-                                        .getPort(),
-                                management.getPort())) {
-            var orders = OrderServiceGrpc.newBlockingStub(probe.channel());
-
-            assertThat(management.isRunning()).isTrue();
-            probe.assertAliveNotReady("no Kafka bootstrap name resolves");
-            assertThat(placed(orders)).isFalse();
-
-            hosts.resolveToLoopback(HostsFile.CHART_KAFKA_NAMES);
-            broker.start();
-
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(200))
-                    .untilAsserted(
-                            () -> assertThat(probe.health("")).isEqualTo(ServingStatus.SERVING));
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(200))
-                    .until(() -> placed(orders));
-            assertThat(management.isRunning()).isTrue();
-        } finally {
-            broker.stop();
-        }
+        KafkaComesLater.verify(
+                bootstrap -> {
+                    EmbeddedServer management =
+                            ApplicationContext.run(
+                                    EmbeddedServer.class,
+                                    Map.of(
+                                            "kafka.bootstrap.servers",
+                                            bootstrap,
+                                            "app.pod-name",
+                                            "starts-before-kafka-dns",
+                                            "app.producer.delivery-mode",
+                                            mode.name(),
+                                            "app.producer.send-timeout",
+                                            "2s"),
+                                    "test");
+                    return new KafkaComesLater.Started(
+                            management
+                                    .getApplicationContext()
+                                    .getBean(GrpcEmbeddedServer.class)
+                                    .getPort(),
+                            management.getPort(),
+                            management::isRunning,
+                            management);
+                },
+                (probe, broker) ->
+                        assertThat(placed(OrderServiceGrpc.newBlockingStub(probe.channel())))
+                                .isFalse(),
+                (probe, broker) ->
+                        await().atMost(Duration.ofSeconds(60))
+                                .pollInterval(Duration.ofMillis(200))
+                                .until(
+                                        () ->
+                                                placed(
+                                                        OrderServiceGrpc.newBlockingStub(
+                                                                probe.channel()))));
     }
 
     /** Placed with the guarantee of the mode: COMMITTED or ACKNOWLEDGED. */

@@ -2,7 +2,6 @@ package dev.exactlyonce.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.grpc.v1.ListTopicsRequest;
 import dev.exactlyonce.grpc.v1.ListTopicsResponse;
@@ -10,19 +9,17 @@ import dev.exactlyonce.grpc.v1.QueryServiceGrpc;
 import dev.exactlyonce.grpc.v1.TopicInfo;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.DatabaseDurability;
-import dev.exactlyonce.testkit.EmbeddedKafkaBroker;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import dev.exactlyonce.testkit.HostsFile;
+import dev.exactlyonce.testkit.KafkaComesLater;
 import dev.exactlyonce.testkit.ServiceProbe;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.grpc.server.GrpcEmbeddedServer;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.flywaydb.core.Flyway;
@@ -42,13 +39,12 @@ class StartsBeforeKafkaTest {
 
     @Test
     void becomesReadyWhenNoKafkaNameResolvedAtStart() throws Exception {
-        HostsFile hosts = HostsFile.forThisJvm();
+        // before the first name lookup of this JVM (PostgreSQL's start makes one): failed lookups
+        // must not be cached
+        HostsFile.forThisJvm();
         Path dataDir = Files.createTempDirectory("query-before-kafka-dns-");
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(0, dataDir.resolve("kafka"));
         try (EmbeddedPostgresDatabase postgres =
-                new EmbeddedPostgresDatabase(
-                                0, dataDir.resolve("postgres"), DatabaseDurability.UNSAFE_FAST)
-                        .start()) {
+                new EmbeddedPostgresDatabase(0, dataDir, DatabaseDurability.UNSAFE_FAST).start()) {
             Flyway.configure()
                     .dataSource(
                             postgres.jdbcUrl(),
@@ -57,58 +53,53 @@ class StartsBeforeKafkaTest {
                     .locations("classpath:db/migration")
                     .load()
                     .migrate();
-            try (EmbeddedServer management =
-                            ApplicationContext.run(
-                                    EmbeddedServer.class,
-                                    Map.of(
-                                            "kafka.bootstrap.servers",
-                                            HostsFile.chartBootstrapServers(broker.port()),
-                                            "datasources.default.url",
-                                            postgres.jdbcUrl(),
-                                            "datasources.default.username",
-                                            EmbeddedPostgresDatabase.USER,
-                                            "datasources.default.password",
-                                            EmbeddedPostgresDatabase.PASSWORD),
-                                    "test");
-                    ServiceProbe probe =
-                            new ServiceProbe(
-                                    management
-                                            .getApplicationContext()
-                                            .getBean(GrpcEmbeddedServer.class)
-                                            .getPort(),
-                                    management.getPort())) {
-                var query = QueryServiceGrpc.newBlockingStub(probe.channel());
-
-                probe.assertAliveNotReady("no Kafka bootstrap name resolves");
-                assertThatThrownBy(() -> listTopics(query))
-                        .isInstanceOfSatisfying(
-                                StatusRuntimeException.class,
-                                e -> {
-                                    assertThat(e.getStatus().getCode())
-                                            .isEqualTo(Status.Code.UNAVAILABLE);
-                                    assertThat(e.getStatus().getDescription())
-                                            .contains("no Kafka bootstrap name resolves");
-                                });
-
-                hosts.resolveToLoopback(HostsFile.CHART_KAFKA_NAMES);
-                broker.start();
-
-                await().atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(200))
-                        .untilAsserted(
-                                () ->
-                                        assertThat(probe.health(""))
-                                                .isEqualTo(ServingStatus.SERVING));
-                assertThat(listTopics(query).getTopicsList())
-                        .filteredOn(topic -> topic.getName().equals(Topics.ORDERS))
-                        .singleElement()
-                        .extracting(TopicInfo::getPartitionCount)
-                        .isEqualTo(Topics.ORDERS_PARTITIONS);
-                assertThat(management.isRunning()).isTrue();
-            } finally {
-                broker.stop();
-            }
+            KafkaComesLater.verify(
+                    bootstrap -> {
+                        EmbeddedServer management =
+                                ApplicationContext.run(
+                                        EmbeddedServer.class,
+                                        Map.of(
+                                                "kafka.bootstrap.servers",
+                                                bootstrap,
+                                                "datasources.default.url",
+                                                postgres.jdbcUrl(),
+                                                "datasources.default.username",
+                                                EmbeddedPostgresDatabase.USER,
+                                                "datasources.default.password",
+                                                EmbeddedPostgresDatabase.PASSWORD),
+                                        "test");
+                        return new KafkaComesLater.Started(
+                                management
+                                        .getApplicationContext()
+                                        .getBean(GrpcEmbeddedServer.class)
+                                        .getPort(),
+                                management.getPort(),
+                                management::isRunning,
+                                management);
+                    },
+                    // a Kafka read says why it cannot answer
+                    (probe, broker) ->
+                            assertThatThrownBy(() -> listTopics(query(probe)))
+                                    .isInstanceOfSatisfying(
+                                            StatusRuntimeException.class,
+                                            e -> {
+                                                assertThat(e.getStatus().getCode())
+                                                        .isEqualTo(Status.Code.UNAVAILABLE);
+                                                assertThat(e.getStatus().getDescription())
+                                                        .contains(
+                                                                "no Kafka bootstrap name resolves");
+                                            }),
+                    (probe, broker) ->
+                            assertThat(listTopics(query(probe)).getTopicsList())
+                                    .filteredOn(topic -> topic.getName().equals(Topics.ORDERS))
+                                    .singleElement()
+                                    .extracting(TopicInfo::getPartitionCount)
+                                    .isEqualTo(Topics.ORDERS_PARTITIONS));
         }
+    }
+
+    private static QueryServiceGrpc.QueryServiceBlockingStub query(ServiceProbe probe) {
+        return QueryServiceGrpc.newBlockingStub(probe.channel());
     }
 
     private static ListTopicsResponse listTopics(QueryServiceGrpc.QueryServiceBlockingStub query) {
