@@ -305,7 +305,16 @@ public final class Nemesis {
         if (network == null) {
             return null;
         }
-        List<String> links = network.names();
+        // the links of consumer replicas the lab does not run carry nothing
+        List<String> links =
+                network.names().stream()
+                        .filter(
+                                n ->
+                                        !n.startsWith("consumer-")
+                                                || lab.consumers().stream()
+                                                        .anyMatch(
+                                                                c -> n.startsWith(c.name() + "-")))
+                        .toList();
         String link = links.get(random.nextInt(links.size()));
         long maxSeconds = Math.min(NETWORK_MAX.toSeconds(), remaining.toSeconds());
         if (maxSeconds < NETWORK_MIN.toSeconds()) {
