@@ -72,6 +72,7 @@ public final class Nemesis {
     private int brokersDown;
     private int active;
     private int injected;
+    private volatile boolean stopped;
 
     public Nemesis(
             Lab lab, Set<FaultClass> classes, long seed, History history, Progress progress) {
@@ -92,7 +93,13 @@ public final class Nemesis {
      * the number of faults injected.
      */
     public int run(Duration duration) throws InterruptedException {
-        Thread hook = new Thread(this::healAll, "nemesis-heal");
+        Thread hook =
+                new Thread(
+                        () -> {
+                            stopped = true; // no new fault while the JVM shuts down
+                            healAll();
+                        },
+                        "nemesis-heal");
         Runtime.getRuntime().addShutdownHook(hook);
         List<Future<?>> running = new ArrayList<>();
         long deadline = System.nanoTime() + duration.toNanos();
@@ -100,7 +107,7 @@ public final class Nemesis {
             while (true) {
                 Thread.sleep(1000 + random.nextInt(5001)); // a gap of 1–6 s
                 Duration remaining = Duration.ofNanos(deadline - System.nanoTime());
-                if (remaining.toSeconds() < 2) {
+                if (remaining.toSeconds() < 2 || stopped) {
                     break;
                 }
                 FaultClass faultClass = classes.get(random.nextInt(classes.size()));
@@ -130,7 +137,7 @@ public final class Nemesis {
 
     /** A fault of this class on a free target, reserved; null when none fits now. */
     private synchronized Planned plan(FaultClass faultClass, Duration remaining) {
-        if (active >= MAX_ACTIVE) {
+        if (active >= MAX_ACTIVE || stopped) {
             return null;
         }
         Planned planned =

@@ -14,17 +14,37 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Pauses {
 
     private static final Set<Long> STOPPED = ConcurrentHashMap.newKeySet();
+    private static final Object LOCK = new Object();
+
+    /** Set when the JVM shuts down: from then on no process is stopped any more. */
+    private static boolean closed;
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(Pauses::continueAll, "pauses-cont"));
+        Runtime.getRuntime().addShutdownHook(new Thread(Pauses::close, "pauses-cont"));
     }
 
     private Pauses() {}
 
-    /** SIGSTOP to each pid, in order (a parent before its children: it forks no new ones). */
+    /**
+     * SIGSTOP to each pid, in order (a parent before its children: it forks no new ones); refused
+     * once the JVM shuts down, so a fault starting during the shutdown cannot outlive the hook.
+     */
     static void stop(List<Long> pids) throws IOException, InterruptedException {
-        STOPPED.addAll(pids); // first: a crash between the two still continues them
-        signal("-STOP", pids);
+        synchronized (LOCK) {
+            if (closed) {
+                throw new IllegalStateException("shutting down: no new pause");
+            }
+            STOPPED.addAll(pids); // first: a crash between the two still continues them
+            signal("-STOP", pids);
+        }
+    }
+
+    /** The shutdown hook: refuse new pauses, then continue every process still stopped. */
+    static void close() {
+        synchronized (LOCK) {
+            closed = true;
+        }
+        continueAll();
     }
 
     /** SIGCONT to each pid. */
