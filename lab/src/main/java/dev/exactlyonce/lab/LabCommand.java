@@ -3,13 +3,18 @@ package dev.exactlyonce.lab;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar lab/target/lab.jar up|drill|bench}. */
+/** {@code java -jar lab/target/lab.jar up|drill|bench|chaos}. */
 @Command(
         name = "lab",
         mixinStandardHelpOptions = true,
         description =
                 "The exactly-once lab: run the pipeline on one machine, crash it on purpose, measure it.",
-        subcommands = {UpCommand.class, DrillCommand.class, BenchCommand.class})
+        subcommands = {
+            UpCommand.class,
+            DrillCommand.class,
+            BenchCommand.class,
+            dev.exactlyonce.lab.chaos.ChaosCommand.class
+        })
 public class LabCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -18,12 +18,12 @@ import picocli.CommandLine;
 class LabCommandTest {
 
     @Test
-    void helpListsTheThreeSubcommands() {
+    void helpListsTheSubcommands() {
         StringWriter out = new StringWriter();
         CommandLine cli = LabCommand.commandLine();
         cli.setOut(new PrintWriter(out));
         assertThat(cli.execute("--help")).isZero();
-        assertThat(out.toString()).contains("up", "drill", "bench");
+        assertThat(out.toString()).contains("up", "drill", "bench", "chaos");
     }
 
     @Test

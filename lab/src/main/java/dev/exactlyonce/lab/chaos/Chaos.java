@@ -1,0 +1,200 @@
+package dev.exactlyonce.lab.chaos;
+
+import dev.exactlyonce.grpc.v1.AuditRequest;
+import dev.exactlyonce.grpc.v1.AuditResponse;
+import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.lab.chaos.Reads.LogRecord;
+import dev.exactlyonce.lab.chaos.Reads.StoredRow;
+import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.PipelineClients;
+import dev.exactlyonce.lab.runner.PipelineModes;
+import dev.exactlyonce.lab.runner.Progress;
+import dev.exactlyonce.lab.runner.RetryingOrderClient;
+import dev.exactlyonce.lab.runner.SampleOrders;
+import dev.exactlyonce.lab.runner.SupervisedProcess;
+import dev.exactlyonce.lab.runner.TextTable;
+import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A chaos run, top to bottom: put the pipeline in the mode, start the concurrent reader, then the
+ * load and the {@link Nemesis} together for the duration; stop the load, heal everything, wait for
+ * every service and for the audit to leave NOT_DRAINED; read PostgreSQL and both committed topics;
+ * hand it all to the {@link Checker}; write history.jsonl and verdict.md.
+ */
+public final class Chaos {
+
+    private final Lab lab;
+    private final PipelineClients clients;
+    private final ChaosSettings settings;
+    private final Progress progress;
+
+    public Chaos(Lab lab, PipelineClients clients, ChaosSettings settings, Progress progress) {
+        this.lab = lab;
+        this.clients = clients;
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    public Verdict run() throws Exception {
+        long start = System.nanoTime();
+        new PipelineModes(clients).apply(settings.mode());
+        SampleOrders orders = new SampleOrders("chaos-" + settings.seed());
+        String prefix = orders.order(0).getOrderId().replaceAll("0$", "");
+        Files.createDirectories(settings.out());
+        Nemesis nemesis = null;
+        try (History history = new History(settings.out().resolve("history.jsonl"));
+                TopicReader reader = new TopicReader(lab.bootstrapServers(), prefix)) {
+            nemesis = new Nemesis(lab, settings.faults(), settings.seed(), history, progress);
+            reader.startConcurrent();
+            ChaosLoad load =
+                    new ChaosLoad(
+                            clients.producerChannel(),
+                            settings.clients(),
+                            settings.ordersPerSecond(),
+                            orders,
+                            RetryingOrderClient.of(retryPolicy(settings.mode())),
+                            history);
+            progress.line(
+                    "chaos: seed %d, %s, faults %s, %s, %.0f orders/s from %d clients (order ids %s*)",
+                    settings.seed(),
+                    settings.duration(),
+                    settings.faults(),
+                    settings.mode(),
+                    settings.ordersPerSecond(),
+                    settings.clients(),
+                    prefix);
+            load.start();
+            int injected;
+            try {
+                injected = nemesis.run(settings.duration());
+            } finally {
+                load.stop();
+                nemesis.healAll();
+            }
+            progress.line(
+                    "nemesis done: %d faults; %d calls; healed, waiting for every service",
+                    injected, load.calls());
+            for (SupervisedProcess child : lab.children()) {
+                Lab.awaitServing(child, settings.drainTimeout());
+            }
+            awaitDrained();
+            List<LogRecord> seen = reader.finish(settings.drainTimeout());
+            List<LogRecord> committed = reader.readCommitted();
+            Reads reads =
+                    new Reads(
+                            storedRows(prefix),
+                            committed.stream()
+                                    .filter(r -> r.topic().equals(Topics.ORDERS))
+                                    .toList(),
+                            committed.stream()
+                                    .filter(r -> r.topic().equals(Topics.INVOICES))
+                                    .toList(),
+                            seen);
+            history.close();
+            Verdict verdict = Checker.check(settings.mode(), history.events(), reads);
+            report(verdict, history.events(), System.nanoTime() - start);
+            return verdict;
+        } finally {
+            if (nemesis != null) {
+                nemesis.healAll(); // again: whatever failed above, nothing stays stopped or cut
+            }
+        }
+    }
+
+    /**
+     * Like the drill's clients: retries with the same ids, except at-most-once never sends twice.
+     */
+    static RetryingOrderClient.Policy retryPolicy(DeliveryMode mode) {
+        return mode == DeliveryMode.AT_MOST_ONCE
+                ? RetryingOrderClient.Policy.noRetries(Duration.ofSeconds(30))
+                : RetryingOrderClient.Policy.standard();
+    }
+
+    /** Audits until neither leg is NOT_DRAINED, at most the drain timeout. */
+    private void awaitDrained() throws InterruptedException {
+        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                AuditResponse audit =
+                        clients.query().audit(AuditRequest.newBuilder().setWaitSeconds(20).build());
+                last = audit.getVerdict() + "; invoices: " + audit.getInvoices().getVerdict();
+                if (audit.getDrained() && audit.getInvoices().getDrained()) {
+                    progress.line("drained (audit: %s)", last);
+                    return;
+                }
+            } catch (StatusRuntimeException e) {
+                last = e.getStatus().toString();
+            }
+            Thread.sleep(1000);
+        }
+        progress.line(
+                "not drained after %s (audit: %s); checking anyway",
+                Progress.seconds(settings.drainTimeout()), last);
+    }
+
+    private List<StoredRow> storedRows(String prefix) throws Exception {
+        List<StoredRow> rows = new ArrayList<>();
+        try (Connection c =
+                        DriverManager.getConnection(
+                                lab.jdbcUrl(),
+                                EmbeddedPostgresDatabase.USER,
+                                EmbeddedPostgresDatabase.PASSWORD);
+                PreparedStatement s =
+                        c.prepareStatement(
+                                "SELECT order_id, message_id, customer_id FROM orders WHERE order_id LIKE ?")) {
+            s.setString(1, prefix + "%");
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    rows.add(new StoredRow(r.getString(1), r.getString(2), r.getString(3)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private void report(Verdict verdict, List<History.Event> events, long nanos) throws Exception {
+        progress.line("");
+        progress.line("%s", verdict.totalsLine());
+        TextTable.print(progress.out(), Verdict.HEADER, verdict.rows(), 1, 1);
+        progress.line("verdict: %s (in %s)", verdict.overall(), Progress.seconds(nanos));
+        StringBuilder md = new StringBuilder();
+        md.append("# Chaos run, seed ").append(settings.seed()).append("\n\n");
+        md.append("- duration: ").append(settings.duration()).append("\n");
+        md.append("- fault classes: ").append(settings.faults()).append("\n");
+        md.append("- mode: ").append(settings.mode()).append("\n");
+        md.append("- load: ")
+                .append(String.format("%.0f", settings.ordersPerSecond()))
+                .append(" orders/s from ")
+                .append(settings.clients())
+                .append(" retrying clients\n");
+        md.append("- ").append(verdict.totalsLine()).append("\n");
+        md.append("- wall time: ").append(Progress.seconds(nanos)).append("\n\n");
+        md.append("## Verdict: ").append(verdict.overall()).append("\n\n");
+        md.append("| anomaly | count | verdict | examples (<= 5) |\n|---|---:|---|---|\n");
+        for (List<String> row : verdict.rows()) {
+            md.append("| ").append(String.join(" | ", row)).append(" |\n");
+        }
+        md.append("\n## Faults\n\n| at (s) | event | fault |\n|---:|---|---|\n");
+        for (History.Event e : events) {
+            if (e.type() == History.Type.fault_start || e.type() == History.Type.fault_end) {
+                md.append(
+                        String.format(
+                                "| %.1f | %s | %s |%n", e.millis() / 1000.0, e.type(), e.fault()));
+            }
+        }
+        Files.writeString(settings.out().resolve("verdict.md"), md, StandardCharsets.UTF_8);
+        progress.line("written to %s (history.jsonl, verdict.md)", settings.out().toAbsolutePath());
+    }
+}

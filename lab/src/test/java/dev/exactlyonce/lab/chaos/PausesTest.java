@@ -1,0 +1,31 @@
+package dev.exactlyonce.lab.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** SIGSTOP and SIGCONT on a real process (sleep), and continueAll as the safety net. */
+class PausesTest {
+
+    @Test
+    void aStoppedProcessIsContinuedByContinueAll() throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            long pid = sleeper.pid();
+            Pauses.stop(List.of(pid));
+            await().atMost(Duration.ofSeconds(5)).until(() -> Pauses.isStopped(pid));
+            assertThat(Pauses.stopped()).contains(pid);
+
+            Pauses.continueAll(); // what the finally blocks and the shutdown hook call
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> !Pauses.isStopped(pid));
+            assertThat(Pauses.stopped()).doesNotContain(pid);
+            assertThat(sleeper.isAlive()).isTrue();
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+}
