@@ -53,7 +53,7 @@ class LabCommandTest {
         assertThat(settings.jars().jar("consumer"))
                 .isEqualTo(Path.of("/repo/consumer/target/consumer.jar"));
         assertThat(settings.jvmOptions())
-                .containsExactly("-Xmx256m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+                .containsExactly("-Xmx160m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
     }
 
     @Test

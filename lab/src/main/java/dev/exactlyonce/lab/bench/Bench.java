@@ -346,14 +346,16 @@ public final class Bench {
     }
 
     /**
-     * Resident memory of the lab's children right after the run (empty against remote services).
+     * The most each of the lab's children has held resident since it started, read right after the
+     * run: the peak through the bench so far, not a sample that may miss it (empty against remote
+     * services).
      */
     private Map<String, Long> residentMemory() {
         Map<String, Long> rss = new LinkedHashMap<>();
         lab.ifPresent(
                 l -> {
                     for (SupervisedProcess child : l.children()) {
-                        long kib = ProcessMemory.residentKiB(child.pid());
+                        long kib = ProcessMemory.peakResidentKiB(child.pid());
                         if (kib > 0) {
                             rss.put(child.name(), kib / 1024);
                         }

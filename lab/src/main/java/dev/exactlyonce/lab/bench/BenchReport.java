@@ -43,7 +43,7 @@ public record BenchReport(List<BenchResult> results) {
                     "verdict",
                     "invoiced/s",
                     "invoices verdict",
-                    "RSS MiB");
+                    "peak RSS MiB");
 
     private static List<String> cells(BenchResult r) {
         return List.of(

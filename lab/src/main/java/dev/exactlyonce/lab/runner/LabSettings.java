@@ -50,14 +50,16 @@ public record LabSettings(
     public static final int DEFAULT_BROKERS = 3;
 
     /**
-     * A 256 MiB heap, together with two malloc arenas (MALLOC_ARENA_MAX, set by {@link Lab}), keeps
-     * each service's resident memory under 512 MiB under full load (with 384 MiB and G1 the query
-     * service reached 549 MiB, with 256 MiB alone 522 MiB); the serial collector is what the JVM
-     * picks by itself in a container with fewer than two CPUs, and on this 2-core machine it leaves
-     * the most CPU to the pipeline.
+     * A 160 MiB heap, together with two malloc arenas (MALLOC_ARENA_MAX, set by {@link Lab}), keeps
+     * each service's peak resident memory under 384 MiB under full load: the services' live data is
+     * small (28 MiB in the old generation of producer and query during an exactly-once bench), and
+     * a larger heap only fills with garbage before a collection; with 256 MiB the query service
+     * reached 426 MiB, with 160 MiB 342 MiB (the same bench, docs/results.md). The serial collector
+     * is what the JVM picks by itself in a container with fewer than two CPUs, and on this 2-core
+     * machine it leaves the most CPU to the pipeline.
      */
     public static final String DEFAULT_JVM_OPTIONS_TEXT =
-            "-Xmx256m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
+            "-Xmx160m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
 
     public static final List<String> DEFAULT_JVM_OPTIONS =
             List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));

@@ -5,18 +5,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Resident memory of a process, from {@code /proc/<pid>/status} (Linux); -1 where that is not
- * available.
+ * The peak resident memory of a process since it started, {@code VmHWM} in {@code
+ * /proc/<pid>/status} (Linux); -1 where that is not available.
  */
 public final class ProcessMemory {
 
     private ProcessMemory() {}
 
-    public static long residentKiB(long pid) {
+    /** The most the process has held resident since it started (its high-water mark). */
+    public static long peakResidentKiB(long pid) {
         Path status = Path.of("/proc", String.valueOf(pid), "status");
         try {
             for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith("VmHWM:")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
