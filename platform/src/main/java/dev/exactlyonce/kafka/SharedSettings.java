@@ -221,7 +221,15 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
                         apply(record);
                     }
                 }
-                long position = reader.position(PARTITION);
+                long position;
+                try {
+                    position = reader.position(PARTITION, Duration.ofSeconds(2));
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    // the topic may not exist yet (created after the service started): ask again
+                    // rather than let position()'s 60 s default end the reader for good
+                    LOG.debug("settings topic not readable yet: {}", e.getMessage());
+                    continue;
+                }
                 synchronized (seen) {
                     nextOffsetSeen = position;
                     seen.notifyAll();

@@ -148,14 +148,6 @@ public final class Lab implements AutoCloseable {
                 postgres.durability() == DatabaseDurability.DURABLE
                         ? ""
                         : " (--database-durability unsafe-fast: a power loss can lose committed orders)");
-        progress.step(
-                "waiting for Kafka on " + kafka.bootstrapServers(),
-                "ready",
-                () -> {
-                    kafka.awaitBrokers(SERVING_TIMEOUT);
-                    return null;
-                });
-        progress.line("Kafka features: %s", KafkaCluster.describe(kafka.finalizedFeatures()));
         if (settings.networkFaults()) {
             network =
                     NetworkLinks.start(
@@ -167,6 +159,35 @@ public final class Lab implements AutoCloseable {
                     "fault proxies on every link: %s (drill clients reach the producer at 127.0.0.1:%d)",
                     String.join(", ", network.names()), network.clientProducerPort());
         }
+        List<SupervisedProcess> planned =
+                childSpecs().stream().map(spec -> new SupervisedProcess(spec, progress)).toList();
+        // all at once, while the Kafka JVMs still boot: on 2 cores start-up is JVMs loading
+        // classes,
+        // and the services wait for Kafka and the topics by themselves, as pods do (a service that
+        // starts before Kafka stays NOT_SERVING and goes on: StartsBeforeKafkaTest); the consumer's
+        // Flyway migration runs meanwhile
+        for (SupervisedProcess child : planned) {
+            if (closed) {
+                throw new IllegalStateException("stopped during start-up");
+            }
+            children.add(child);
+            child.start();
+            progress.line(
+                    "started %s (pid %d) gRPC 127.0.0.1:%d, management 127.0.0.1:%d, log %s",
+                    child.name(),
+                    child.pid(),
+                    child.spec().grpcPort(),
+                    child.spec().managementPort(),
+                    child.spec().logFile());
+        }
+        progress.step(
+                "waiting for Kafka on " + kafka.bootstrapServers(),
+                "ready",
+                () -> {
+                    kafka.awaitBrokers(SERVING_TIMEOUT);
+                    return null;
+                });
+        progress.line("Kafka features: %s", KafkaCluster.describe(kafka.finalizedFeatures()));
         progress.step(
                 "creating topics "
                         + Topics.ORDERS
@@ -183,23 +204,6 @@ public final class Lab implements AutoCloseable {
                     createTopics();
                     return null;
                 });
-        List<SupervisedProcess> planned =
-                childSpecs().stream().map(spec -> new SupervisedProcess(spec, progress)).toList();
-        // all at once: the JVMs start in parallel; the consumer's Flyway migration runs meanwhile
-        for (SupervisedProcess child : planned) {
-            if (closed) {
-                throw new IllegalStateException("stopped during start-up");
-            }
-            children.add(child);
-            child.start();
-            progress.line(
-                    "started %s (pid %d) gRPC 127.0.0.1:%d, management 127.0.0.1:%d, log %s",
-                    child.name(),
-                    child.pid(),
-                    child.spec().grpcPort(),
-                    child.spec().managementPort(),
-                    child.spec().logFile());
-        }
         for (SupervisedProcess child : children) {
             progress.step(
                     "waiting for " + child.name() + " to answer SERVING",
