@@ -12,6 +12,7 @@ import dev.exactlyonce.lab.runner.SupervisedProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -21,7 +22,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.awaitility.Awaitility;
 
 /**
  * {@code lab bench --peer kafka-streams}: billing's hand-written exactly-once stage and the same
@@ -74,36 +77,41 @@ public final class KafkaStreamsPeer {
                                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                                 lab.bootstrapServers()))) {
             stopBilling();
-            Map<org.apache.kafka.common.TopicPartition, Long> start =
-                    Backlog.committedEnds(admin, Topics.ORDERS);
-            loadBacklog(orders);
-            modes.awaitStored(Bench.STORE_TIMEOUT);
-            Backlog backlog =
-                    Backlog.read(
-                            lab.bootstrapServers(),
-                            Topics.ORDERS,
-                            start,
-                            Backlog.committedEnds(admin, Topics.ORDERS));
-            progress.line("backlog: %,d orders on %s", backlog.orders(), Topics.ORDERS);
+            try {
+                Map<TopicPartition, Long> start = Backlog.committedEnds(admin, Topics.ORDERS);
+                loadBacklog(orders);
+                modes.awaitStored(Bench.STORE_TIMEOUT);
+                Backlog backlog =
+                        Backlog.read(
+                                lab.bootstrapServers(),
+                                Topics.ORDERS,
+                                start,
+                                Backlog.committedEnds(admin, Topics.ORDERS));
+                progress.line("backlog: %,d orders on %s", backlog.orders(), Topics.ORDERS);
 
-            InvoiceDrain.Result billing;
-            try (InvoiceDrain drain = new InvoiceDrain(lab.bootstrapServers(), Topics.INVOICES)) {
+                InvoiceDrain.Result billing;
+                try (InvoiceDrain drain =
+                        new InvoiceDrain(lab.bootstrapServers(), Topics.INVOICES)) {
+                    lab.billings().forEach(SupervisedProcess::release);
+                    billing = drain.measure("billing", backlog, this::billingCpuNanos);
+                }
+                progress.line("billing: %s", describe(billing));
+                InvoiceDrain.Result kafkaStreams =
+                        drainWithKafkaStreams(
+                                lab.bootstrapServers(),
+                                admin,
+                                backlog,
+                                OUTPUT,
+                                lab.settings().jvmOptions(),
+                                lab.dataDir(),
+                                progress);
+                progress.line("Kafka Streams: %s", describe(kafkaStreams));
+                return new PeerResult(
+                        BackgroundLoad.describe(settings.backgroundLoad()), billing, kafkaStreams);
+            } finally {
+                // whatever happened, billing is not left held down
                 lab.billings().forEach(SupervisedProcess::release);
-                billing = drain.measure("billing", backlog, this::billingCpuNanos);
             }
-            progress.line("billing: %s", describe(billing));
-            InvoiceDrain.Result kafkaStreams =
-                    drainWithKafkaStreams(
-                            lab.bootstrapServers(),
-                            admin,
-                            backlog,
-                            OUTPUT,
-                            lab.settings().jvmOptions(),
-                            lab.dataDir(),
-                            progress);
-            progress.line("Kafka Streams: %s", describe(kafkaStreams));
-            return new PeerResult(
-                    BackgroundLoad.describe(settings.backgroundLoad()), billing, kafkaStreams);
         }
     }
 
@@ -186,7 +194,7 @@ public final class KafkaStreamsPeer {
             billing.hold();
             billing.terminate();
         }
-        org.awaitility.Awaitility.await("billing stopped")
+        Awaitility.await("billing stopped")
                 .atMost(Duration.ofMinutes(1))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> lab.billings().stream().allMatch(b -> b.pid() == -1));
@@ -225,7 +233,7 @@ public final class KafkaStreamsPeer {
 
     private static String describe(InvoiceDrain.Result r) {
         return String.format(
-                java.util.Locale.ROOT,
+                Locale.ROOT,
                 "%,d invoices (%,d distinct, %d lost, %d duplicated, %d differing), %,.0f/s over"
                         + " %.1f s, %.1f µs CPU per invoice",
                 r.records(),
