@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * An order record to its invoice: a pure function, so that billing the same record twice gives the
@@ -19,8 +20,12 @@ import org.apache.kafka.common.header.Header;
  * arithmetic is in whole cents: the order contract bounds the net at 99,999,999,999,999 cents, so
  * net x 20 % and net + tax stay far inside a long ({@link Math#multiplyExact} says so if they did
  * not).
+ *
+ * <p>Public for one caller outside billing: the lab's Kafka Streams peer ({@code lab bench --peer
+ * kafka-streams}) bills the same orders with this same function, so that the two can be compared
+ * invoice for invoice.
  */
-final class Invoices {
+public final class Invoices {
 
     static final int TAX_RATE_PERCENT = 20;
     static final String CURRENCY = "EUR";
@@ -29,7 +34,7 @@ final class Invoices {
      * An order record that can never be invoiced; it goes to billing.dlq at once (retrying cannot
      * help).
      */
-    static final class PoisonOrder extends Exception {
+    public static final class PoisonOrder extends Exception {
         PoisonOrder(String reason) {
             super(reason, null, false, false);
         }
@@ -47,19 +52,27 @@ final class Invoices {
     }
 
     static Invoice invoice(ConsumerRecord<String, byte[]> record) throws PoisonOrder {
-        if (record.value() == null) {
+        return invoice(record.value(), record.headers());
+    }
+
+    /**
+     * An order record's value and headers (as a consumer or Kafka Streams gets them) to its
+     * invoice.
+     */
+    public static Invoice invoice(byte[] value, Headers headers) throws PoisonOrder {
+        if (value == null) {
             throw new PoisonOrder("empty value (tombstone)");
         }
         OrderEvent order;
         try {
-            order = OrderEvent.parseFrom(record.value());
+            order = OrderEvent.parseFrom(value);
         } catch (InvalidProtocolBufferException e) {
             throw new PoisonOrder("not an OrderEvent: " + e.getMessage());
         }
         String messageId =
                 !order.getMessageId().isEmpty()
                         ? order.getMessageId()
-                        : header(record, Topics.HEADER_MESSAGE_ID);
+                        : header(headers, Topics.HEADER_MESSAGE_ID);
         // the topic is open to any writer: the order contract is checked again where the record is
         // read
         Violation broken = OrderContract.check(order, messageId);
@@ -90,7 +103,11 @@ final class Invoices {
     }
 
     static String header(ConsumerRecord<?, ?> record, String name) {
-        Header header = record.headers().lastHeader(name);
+        return header(record.headers(), name);
+    }
+
+    private static String header(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
         return header == null || header.value() == null
                 ? null
                 : new String(header.value(), StandardCharsets.UTF_8);

@@ -1,11 +1,14 @@
 package dev.exactlyonce.lab;
 
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.lab.bench.BackgroundLoad;
 import dev.exactlyonce.lab.bench.Bench;
 import dev.exactlyonce.lab.bench.BenchRepeats;
 import dev.exactlyonce.lab.bench.BenchReport;
 import dev.exactlyonce.lab.bench.BenchResult;
 import dev.exactlyonce.lab.bench.BenchSettings;
+import dev.exactlyonce.lab.bench.KafkaStreamsPeer;
+import dev.exactlyonce.lab.bench.PeerResult;
 import dev.exactlyonce.lab.bench.Workload;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.Progress;
@@ -125,10 +128,39 @@ public class BenchCommand implements Callable<Integer> {
                     "Run the whole bench on a 1-broker lab, then on a 3-broker lab, and compare: the cost of replication.")
     boolean compareBrokers;
 
+    static final String KAFKA_STREAMS = "kafka-streams";
+
+    @Option(
+            names = "--peer",
+            paramLabel = KAFKA_STREAMS,
+            description =
+                    "After the modes, billing and a Kafka Streams app (exactly_once_v2, one thread)"
+                            + " drain the same backlog of --orders orders (20,000 with --duration):"
+                            + " invoices/s, their ratio, CPU per invoice, the check;"
+                            + " kafka-streams-peer.md/csv/json.")
+    String peer;
+
+    @Option(
+            names = "--background-load",
+            paramLabel = "N",
+            defaultValue = "0",
+            description =
+                    "N busy-loop threads in a JVM of their own beside the lab for the whole bench"
+                            + " (default: ${DEFAULT-VALUE}); every result names them.")
+    int backgroundLoad;
+
     @Override
     public Integer call() throws Exception {
         if (repeat < 1) {
             throw new IllegalArgumentException("--repeat must be 1 or more, was " + repeat);
+        }
+        if (peer != null && !peer.equals(KAFKA_STREAMS)) {
+            throw new IllegalArgumentException(
+                    "--peer: the only peer is " + KAFKA_STREAMS + ", was " + peer);
+        }
+        if (peer != null && against != null) {
+            throw new IllegalArgumentException(
+                    "--peer stops and starts billing in a lab of its own; it does not go with --against");
         }
         Progress progress = new Progress(System.out);
         BenchSettings settings =
@@ -142,8 +174,21 @@ public class BenchCommand implements Callable<Integer> {
                         duration,
                         warmup,
                         channels,
-                        record);
+                        record,
+                        backgroundLoad);
         Path dir = out != null ? out : lab.settings().jars().repo().resolve("lab/target/bench");
+        try (BackgroundLoad background =
+                BackgroundLoad.start(backgroundLoad, dir.resolve("background-load.log"))) {
+            if (backgroundLoad > 0) {
+                progress.line(
+                        "background load: %s (pid %d), until the bench ends",
+                        BackgroundLoad.describe(backgroundLoad), background.pid());
+            }
+            return bench(settings, dir, progress);
+        }
+    }
+
+    private int bench(BenchSettings settings, Path dir, Progress progress) throws Exception {
         if (!compareBrokers) {
             run(benchLab(), settings, dir, progress);
             return 0;
@@ -208,6 +253,21 @@ public class BenchCommand implements Callable<Integer> {
                 repeats.print(progress.out());
                 repeats.write(dir);
                 progress.line("written to %s", dir.resolve("repeats.md").toAbsolutePath());
+            }
+            if (peer != null) {
+                PeerResult result =
+                        new KafkaStreamsPeer(
+                                        target.lab().orElseThrow(),
+                                        target.clients(),
+                                        settings,
+                                        progress)
+                                .run();
+                progress.line("");
+                progress.line("Billing against Kafka Streams, the same backlog:");
+                result.print(progress.out());
+                result.write(dir);
+                progress.line(
+                        "written to %s", dir.resolve("kafka-streams-peer.md").toAbsolutePath());
             }
             return report;
         }

@@ -276,7 +276,8 @@ public final class Bench {
                         residentMemory(),
                         cpu,
                         database,
-                        ceiling);
+                        ceiling,
+                        BackgroundLoad.describe(settings.backgroundLoad()));
         progress.line(
                 "%s: %,d acknowledged (%,.0f/s), stored %,.0f/s (%s of the ceiling), p50 %.1f ms, p99 %.1f ms, %s;"
                         + " invoiced %,.0f/s, %s; audited in %.1f s",

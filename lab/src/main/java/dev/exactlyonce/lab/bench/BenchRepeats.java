@@ -144,6 +144,10 @@ public record BenchRepeats(List<List<BenchResult>> runs) {
         } else {
             lines.add("ceiling: not measured (no connection to the database)");
         }
+        all.stream()
+                .map(BenchResult::backgroundLoad)
+                .distinct()
+                .forEach(b -> lines.add("background load: " + b));
         return lines;
     }
 

@@ -102,6 +102,10 @@ public record BenchReport(List<BenchResult> results) {
                                                 + (c == null
                                                         ? "not measured (no connection to the database)"
                                                         : c.describe())));
+        results.stream()
+                .map(BenchResult::backgroundLoad)
+                .distinct()
+                .forEach(b -> lines.add("background load: " + b));
         return lines;
     }
 
@@ -267,7 +271,7 @@ public record BenchReport(List<BenchResult> results) {
                 "mode,workload,acknowledged,failed,retries,send_seconds,end_to_end_seconds,acknowledged_per_second,"
                         + "stored_per_second,p50_ms,p95_ms,p99_ms,max_ms,stored_rows,stored_distinct,lost,duplicated,verdict,"
                         + "invoiced_seconds,invoiced_per_second,invoices_distinct,invoice_verdict,rss_mib,cpu_percent_of_core,"
-                        + "database,ceiling_rows_per_second,stored_of_ceiling");
+                        + "database,ceiling_rows_per_second,stored_of_ceiling,background_load");
         for (BenchResult r : results) {
             csv.add(
                     String.join(
@@ -298,7 +302,8 @@ public record BenchReport(List<BenchResult> results) {
                             quoted(cpu(r)),
                             quoted(r.database()),
                             r.ceiling() == null ? "" : number(r.ceiling().rowsPerSecond()),
-                            r.storedOfCeiling() == null ? "" : number(r.storedOfCeiling())));
+                            r.storedOfCeiling() == null ? "" : number(r.storedOfCeiling()),
+                            quoted(r.backgroundLoad())));
         }
         Files.write(dir.resolve("bench.csv"), csv);
         List<String> accounts = cpuAccounts();
@@ -327,6 +332,11 @@ public record BenchReport(List<BenchResult> results) {
                                 "Orders per second by delivery mode, database "
                                         + results.stream()
                                                 .map(BenchResult::database)
+                                                .distinct()
+                                                .collect(Collectors.joining("; "))
+                                        + ", background load "
+                                        + results.stream()
+                                                .map(BenchResult::backgroundLoad)
                                                 .distinct()
                                                 .collect(Collectors.joining("; ")))
                         .xAxisTitle("mode and workload")

@@ -16,7 +16,9 @@ import java.util.Map;
  *
  * <p>{@code database} is the durability PostgreSQL reported (SHOW fsync, SHOW synchronous_commit)
  * in this run, {@code ceiling} the database's own rate for the same rows ({@link DatabaseCeiling});
- * against services the bench has no database connection to, "not read" and null.
+ * against services the bench has no database connection to, "not read" and null. {@code
+ * backgroundLoad} says what else ran on purpose beside the lab ({@link BackgroundLoad}): "none", or
+ * how many busy threads.
  */
 public record BenchResult(
         String mode,
@@ -44,7 +46,8 @@ public record BenchResult(
         Map<String, Long> residentMemoryMiB,
         Map<String, Double> cpuPercentOfCore,
         String database,
-        DatabaseCeiling.Result ceiling) {
+        DatabaseCeiling.Result ceiling,
+        String backgroundLoad) {
 
     /** Stored/s as a fraction of the ceiling; null without a ceiling. */
     @JsonProperty

@@ -9,6 +9,8 @@ import java.util.List;
  * @param clients concurrent PlaceOrder calls in flight
  * @param streams concurrent StreamOrders streams, each sending {@code streamBatch} orders
  * @param channels gRPC connections the load is spread over
+ * @param backgroundLoad busy threads running beside the lab ({@link BackgroundLoad}); every result
+ *     names them
  */
 public record BenchSettings(
         List<DeliveryMode> modes,
@@ -20,12 +22,42 @@ public record BenchSettings(
         Duration duration,
         Duration warmup,
         int channels,
-        boolean record) {
+        boolean record,
+        int backgroundLoad) {
+
+    /** Without background load. */
+    public BenchSettings(
+            List<DeliveryMode> modes,
+            List<Workload> workloads,
+            int clients,
+            int streams,
+            int streamBatch,
+            long orders,
+            Duration duration,
+            Duration warmup,
+            int channels,
+            boolean record) {
+        this(
+                modes,
+                workloads,
+                clients,
+                streams,
+                streamBatch,
+                orders,
+                duration,
+                warmup,
+                channels,
+                record,
+                0);
+    }
 
     public BenchSettings {
         if (clients < 1 || streams < 1 || streamBatch < 1 || channels < 1) {
             throw new IllegalArgumentException(
                     "clients, streams, stream-batch and channels must be >= 1");
+        }
+        if (backgroundLoad < 0) {
+            throw new IllegalArgumentException("--background-load must be 0 or more");
         }
         if (orders < 0 || (orders == 0 && duration.isZero())) {
             throw new IllegalArgumentException("give --orders N or a non-zero --duration");

@@ -158,6 +158,11 @@ public final class PipelineModes {
                 timeout);
     }
 
+    /** Waits until the consumer group (PostgreSQL's leg) has no lag; billing's is not asked. */
+    public void awaitStored(Duration timeout) {
+        awaitLagZero("consumer lag 0", GetConsumerLagRequest.getDefaultInstance(), timeout);
+    }
+
     /**
      * Waits for a group's lag to reach 0 for as long as it keeps going down: a big backlog (a
      * stream held open through a slow recovery) may take longer than {@code stalled}; only a lag

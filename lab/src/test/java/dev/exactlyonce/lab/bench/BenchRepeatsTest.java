@@ -45,7 +45,8 @@ class BenchRepeatsTest {
                 Map.of(),
                 Map.of(),
                 DURABLE,
-                CEILING);
+                CEILING,
+                "none");
     }
 
     private static List<BenchResult> run(double atLeastOnce, double exactlyOnce) {
@@ -101,6 +102,7 @@ class BenchRepeatsTest {
                         "database: " + DURABLE,
                         "ceiling: median 40,000 rows/s (40,000–40,000) over 2 runs ("
                                 + CEILING.method()
-                                + ")");
+                                + ")",
+                        "background load: none");
     }
 }

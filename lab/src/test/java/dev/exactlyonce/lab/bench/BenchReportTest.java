@@ -51,7 +51,8 @@ class BenchReportTest {
                         Map.of(),
                         cpu,
                         BenchRepeatsTest.DURABLE,
-                        BenchRepeatsTest.CEILING);
+                        BenchRepeatsTest.CEILING,
+                        BackgroundLoad.describe(2));
 
         new BenchReport(List.of(run)).write(dir);
 
@@ -60,12 +61,18 @@ class BenchReportTest {
                         "database: durable (fsync on, synchronous_commit on), as PostgreSQL"
                                 + " reported it (SHOW fsync, SHOW synchronous_commit)",
                         "| mode | workload | producer-0 | postgresql | total |",
-                        "| EXACTLY_ONCE | PlaceOrder x64 clients | 50.0 | 20.0 | 70.0 |");
-        // the CSV names the database in every row, with the ceiling and stored/s's fraction of it
+                        "| EXACTLY_ONCE | PlaceOrder x64 clients | 50.0 | 20.0 | 70.0 |",
+                        "background load: 2 busy-loop thread(s) in a JVM of their own, normal"
+                                + " priority");
+        // the CSV names the database and the background load in every row, with the ceiling and
+        // stored/s's fraction of it
         List<String> csv = Files.readAllLines(dir.resolve("bench.csv"));
-        assertThat(csv.get(0)).endsWith(",database,ceiling_rows_per_second,stored_of_ceiling");
+        assertThat(csv.get(0))
+                .endsWith(",database,ceiling_rows_per_second,stored_of_ceiling,background_load");
         assertThat(csv.get(1))
-                .endsWith(",\"durable (fsync on, synchronous_commit on)\",40000.000,0.250");
+                .endsWith(
+                        ",\"durable (fsync on, synchronous_commit on)\",40000.000,0.250,\"2 busy-loop"
+                                + " thread(s) in a JVM of their own, normal priority\"");
     }
 
     @Test
@@ -97,7 +104,8 @@ class BenchReportTest {
                         Map.of(),
                         Map.of(),
                         "unsafe-fast (fsync off, synchronous_commit off)",
-                        BenchRepeatsTest.CEILING);
+                        BenchRepeatsTest.CEILING,
+                        "none");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
         new BenchReport(List.of(run)).print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
@@ -105,7 +113,8 @@ class BenchReportTest {
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
         assertThat(lines.get(0)).startsWith("database: unsafe-fast (fsync off");
         assertThat(lines.get(1)).startsWith("ceiling: 40,000 rows/s (COPY of 20,000 rows");
-        assertThat(lines.get(2)).contains("stored/s  of ceiling");
-        assertThat(lines.get(3)).containsPattern("30,000 +0\\.75 ");
+        assertThat(lines.get(2)).isEqualTo("background load: none");
+        assertThat(lines.get(3)).contains("stored/s  of ceiling");
+        assertThat(lines.get(4)).containsPattern("30,000 +0\\.75 ");
     }
 }
