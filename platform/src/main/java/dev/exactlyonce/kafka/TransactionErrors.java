@@ -1,6 +1,7 @@
 package dev.exactlyonce.kafka;
 
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -21,6 +22,11 @@ public final class TransactionErrors {
     /** True when the producer that threw {@code error} must be closed and replaced. */
     public static boolean isFatal(Throwable error) {
         return error instanceof ProducerFencedException
+                // the coordinator no longer maps the transactional id to this producer id (it
+                // expired after transactional.id.expiration.ms idle, or another incarnation took
+                // it over): the client is left in a fatal state, even abortTransaction is refused
+                // (TransactionalIdExpiryTest)
+                || error instanceof InvalidPidMappingException
                 || error instanceof OutOfOrderSequenceException
                 || error instanceof AuthorizationException
                 || error instanceof UnsupportedVersionException;

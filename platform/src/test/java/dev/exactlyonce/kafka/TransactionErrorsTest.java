@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidPidMappingException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -19,6 +20,8 @@ class TransactionErrorsTest {
     void aFencedOrBrokenProducerIsReplaced() {
         assertThat(TransactionErrors.isFatal(new ProducerFencedException("fenced"))).isTrue();
         assertThat(TransactionErrors.isFatal(new OutOfOrderSequenceException("gap"))).isTrue();
+        // the transactional id expired (or another incarnation holds it)
+        assertThat(TransactionErrors.isFatal(new InvalidPidMappingException("expired"))).isTrue();
         assertThat(TransactionErrors.isFatal(new TransactionalIdAuthorizationException("acl")))
                 .isTrue();
         assertThat(TransactionErrors.isFatal(new TopicAuthorizationException("acl"))).isTrue();

@@ -6,6 +6,8 @@ import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -37,6 +39,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int controllerPort;
     private final Path dataDir;
     private short transactionVersion = TRANSACTION_VERSION_DEFAULT;
+    private final Map<String, String> brokerSettings = new LinkedHashMap<>();
     private KafkaRaftServer server;
 
     /** Leaves {@code transaction.version} at the release's default (2 on Kafka 4). */
@@ -71,6 +74,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public EmbeddedKafkaBroker withTransactionVersion(short version) {
         this.transactionVersion = version;
+        return this;
+    }
+
+    /**
+     * A broker setting of this node beyond the defaults below, e.g. a short {@code
+     * transactional.id.expiration.ms} to show in seconds what happens after days.
+     */
+    public EmbeddedKafkaBroker withBrokerSetting(String name, String value) {
+        brokerSettings.put(name, value);
         return this;
     }
 
@@ -203,6 +215,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         p.put("log.segment.bytes", String.valueOf(256 * 1024 * 1024));
         p.put("log.retention.bytes", String.valueOf(8L * 1024 * 1024 * 1024));
+        p.putAll(brokerSettings);
         return p;
     }
 
