@@ -419,6 +419,12 @@ Call with (dict "prefix" "producer" "settings" .Values.producer.settings).
   value: {{ .Values.consumer.groupId | quote }}
 {{- end -}}
 
+{{/* The consumer group protocol of the group consumers, consumer and billing (app.group-protocol). */}}
+{{- define "eo.groupProtocolEnv" -}}
+- name: APP_GROUP_PROTOCOL
+  value: {{ .Values.groupProtocol | quote }}
+{{- end -}}
+
 {{- define "eo.producerAddressEnv" -}}
 - name: PRODUCER_ADDRESS
   value: "{{ include "eo.fullname" . }}-producer.{{ .Release.Namespace }}.svc:{{ .Values.producer.grpcPort }}"

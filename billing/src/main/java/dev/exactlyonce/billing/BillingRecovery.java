@@ -103,8 +103,8 @@ class BillingRecovery {
                     replaceProducer(producer, failed, orders);
                     return false;
                 }
-                // e.g. CommitFailedException (the group moved on: this instance is a zombie):
-                // nothing committed
+                // e.g. the group refused the offsets (TransactionErrors.isGroupRefusal: a zombie,
+                // or a member epoch that moved): nothing committed
                 LOG.warn(
                         "exactly-once: commit failed ({}); the batch is read again",
                         failed.toString());

@@ -245,10 +245,14 @@ public class BillingStage {
                 recovery.replaceProducer(producer, failed, orders);
                 return false;
             }
-            // e.g. a timeout, the group moved on: abort, so that nothing of the batch is visible,
-            // and read it again
+            // e.g. a timeout, or the group refused the offsets (TransactionErrors.isGroupRefusal:
+            // a zombie, or under the consumer protocol a member epoch that moved): abort, so that
+            // nothing of the batch is visible, and read it again
             LOG.warn(
-                    "exactly-once: transaction aborted ({}); the batch is read again",
+                    "exactly-once: transaction aborted ({}{}); the batch is read again",
+                    TransactionErrors.isGroupRefusal(failed)
+                            ? "the group refused the offsets: "
+                            : "",
                     failed.toString());
             recovery.abort(producer, failed, consumer, orders);
             return false;

@@ -42,7 +42,8 @@ import org.apache.kafka.common.IsolationLevel;
                     name = ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
                     value = "${app.billing.max-poll-records:500}"),
             // a killed replica's partitions move to the others within this time (the default is 45
-            // s)
+            // s); classic protocol only: with app.group-protocol=consumer platform's GroupProtocol
+            // leaves both out and the broker's group.consumer.* settings apply
             @Property(
                     name = ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
                     value = "${app.billing.session-timeout-ms:10000}"),

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.BillingCrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
+import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.server.CrashDrillHalt;
 import io.micronaut.context.ApplicationContext;
@@ -37,6 +38,28 @@ class BillingCrashDrillTest {
     })
     void crashAndRestart(DeliveryMode mode, BillingCrashPoint point, String expected)
             throws Exception {
+        crashAndRestart(mode, point, expected, GroupProtocol.CLASSIC);
+    }
+
+    /**
+     * Exactly-once under KIP-848's consumer group protocol: the broker assigns the partitions, and
+     * the restarted process (a new member) gets them once the crashed member's session, the
+     * broker's group.consumer.session.timeout.ms (10 s in the testkit), is over.
+     */
+    @ParameterizedTest(name = "consumer protocol: {0} crash {1}: {2}")
+    @CsvSource({
+        "EXACTLY_ONCE,  AFTER_SEND,    exact",
+        "EXACTLY_ONCE,  BEFORE_COMMIT, exact",
+        "EXACTLY_ONCE,  AFTER_COMMIT,  exact"
+    })
+    void crashAndRestartUnderTheConsumerProtocol(
+            DeliveryMode mode, BillingCrashPoint point, String expected) throws Exception {
+        crashAndRestart(mode, point, expected, GroupProtocol.CONSUMER);
+    }
+
+    private void crashAndRestart(
+            DeliveryMode mode, BillingCrashPoint point, String expected, GroupProtocol protocol)
+            throws Exception {
         String group = BillingPipeline.unique("billing-crash");
         String pod = BillingPipeline.unique("billing-pod");
         String prefix =
@@ -44,7 +67,7 @@ class BillingCrashDrillTest {
                         mode.name().toLowerCase() + "-" + point.name().toLowerCase());
         BillingPipeline.startGroupAtEnd(group);
 
-        try (ApplicationContext first = BillingPipeline.startBilling(group, pod)) {
+        try (ApplicationContext first = BillingPipeline.startBilling(group, pod, protocol)) {
             BillingPipeline.awaitAssigned(first);
             first.getBean(SharedBillingConfig.class)
                     .update(
@@ -60,7 +83,7 @@ class BillingCrashDrillTest {
             assertThat(halt.lastStatus()).isEqualTo(CrashDrillHalt.EXIT_CODE);
         }
 
-        try (ApplicationContext restarted = BillingPipeline.startBilling(group, pod)) {
+        try (ApplicationContext restarted = BillingPipeline.startBilling(group, pod, protocol)) {
             // one-shot: the disarm was stored before the crash
             assertThat(
                             restarted
@@ -86,6 +109,7 @@ class BillingCrashDrillTest {
             await().atMost(Duration.ofSeconds(10))
                     .untilAsserted(() -> assertOutcome(expected, BillingPipeline.invoiced(prefix)));
             assertThat(restarted.getBean(InProcessHalt.class).fired()).isZero();
+            assertThat(BillingPipeline.groupType(group)).isEqualTo(protocol.groupType());
         }
     }
 

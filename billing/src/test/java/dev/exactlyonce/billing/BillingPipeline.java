@@ -8,6 +8,7 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.Invoice;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
+import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.TestInfrastructure;
@@ -32,6 +33,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -99,10 +101,21 @@ final class BillingPipeline {
     }
 
     static ApplicationContext startBilling(String group, String pod) {
-        return ApplicationContext.builder()
-                .environments("test")
-                .properties(billingProperties(group, pod))
-                .start();
+        return startBilling(group, pod, GroupProtocol.CLASSIC);
+    }
+
+    /** The same, its listener's group consumer on {@code protocol} ({@code app.group-protocol}). */
+    static ApplicationContext startBilling(String group, String pod, GroupProtocol protocol) {
+        Map<String, Object> properties = billingProperties(group, pod);
+        properties.put("app.group-protocol", protocol.kafkaName());
+        return ApplicationContext.builder().environments("test").properties(properties).start();
+    }
+
+    /** The group's type as the broker describes it: CLASSIC or CONSUMER (KIP-848). */
+    static GroupType groupType(String group) throws Exception {
+        try (Admin admin = admin()) {
+            return admin.describeConsumerGroups(List.of(group)).all().get().get(group).type();
+        }
     }
 
     static void startGroupAtEnd(String group) throws Exception {

@@ -7,6 +7,7 @@ import static dev.exactlyonce.grpc.v1.CrashPoint.BEFORE_DB_COMMIT;
 import dev.exactlyonce.consumer.BatchWriter.StoredOffsets;
 import dev.exactlyonce.consumer.BatchWriter.Written;
 import dev.exactlyonce.consumer.ConsumerMetrics.Total;
+import dev.exactlyonce.consumer.OrderStore.FencedException;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.semantics.ConsumerSemantics;
@@ -101,17 +102,28 @@ class DeliveryModeSteps {
             // must be whole
             flushLagOffsets(kafka);
         }
+        boolean written = false;
         for (Step step : ConsumerSemantics.steps(mode)) {
             switch (step) {
                 case COMMIT_KAFKA_OFFSETS -> {
                     if (!kafka.commit(batch.kafkaOffsets())) {
-                        // at-most-once: not written either; the partitions' new owner reads them
-                        // from there
+                        if (!written) {
+                            // at-most-once: nothing written and the offsets refused (a rebalance,
+                            // or under the consumer protocol a member epoch that moved while this
+                            // member keeps the partitions): the batch is read again from Kafka's
+                            // committed offsets, by this consumer or the partitions' new owner
+                            throw new FencedException(
+                                    "Kafka refused the batch's offsets before it was written");
+                        }
+                        // at-least-once: written; a later commit, or the new owner, covers them
                         return;
                     }
                     crashDrill.reached(AFTER_OFFSET_COMMIT, batch.received(), config);
                 }
-                case WRITE_ROWS -> writeRows(batch, null, database);
+                case WRITE_ROWS -> {
+                    writeRows(batch, null, database);
+                    written = true;
+                }
                 case WRITE_ROWS_WITH_DB_OFFSETS ->
                         writeRows(
                                 batch,

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -88,6 +89,11 @@ final class LagReporter {
                                 tp.partition(), position, kafkaCommitted.getOrDefault(tp, -1L)));
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
                 // not known yet; shown next time
+            } catch (NoOffsetForPartitionException e) {
+                // the consumer group protocol's client initialises positions in its background
+                // thread, paused partitions included, and reports a group's first start without
+                // offsets (auto.offset.reset=none) to a later call such as this one; the partitions
+                // are positioned by PartitionAssignment; shown next time
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.exactlyonce.consumer;
 
+import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.kafka.KafkaBootstrap;
 import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.Topics;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.admin.MemberToRemove;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -38,15 +40,19 @@ import org.slf4j.LoggerFactory;
  * <p>Kafka settings: read_committed (aborted producer transactions are never seen), no auto-commit,
  * up to {@code max-poll-records} per batch. Recovery: static membership ({@code group.instance.id}
  * = pod name) with a short session timeout, so a killed pod restarted under the same name gets its
- * partitions back at once without a rebalance, and a dead one's move after {@code session-timeout}.
- * Static members send no LeaveGroup on close, so a graceful shutdown (SIGTERM) finishes the current
- * batch, commits, closes and then removes its member explicitly, which hands the partitions over
- * immediately.
+ * partitions back at once without a rebalance, and a dead one's move after {@code session-timeout}
+ * (with the consumer group protocol, {@link GroupProtocol}: the broker's session timeout, and a
+ * restarted pod gets them once the broker has expired its old member). Static members send no
+ * LeaveGroup on close, so a graceful shutdown (SIGTERM) finishes the current batch, commits, closes
+ * and then removes its member explicitly, which hands the partitions over immediately.
  */
 @Singleton
 public class OrderConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrderConsumer.class);
+
+    /** How long to wait before joining again when the group still holds this member's name. */
+    static final Duration REJOIN_BACKOFF = Duration.ofSeconds(1);
 
     /** What GetConsumerStats shows for one assigned partition. */
     record PartitionView(int partition, long position, long kafkaCommitted) {}
@@ -60,6 +66,7 @@ public class OrderConsumer {
     private final ConsumerMetrics metrics;
     private final BatchTracing tracing;
     private final KafkaConnection kafka;
+    private final GroupProtocol groupProtocol;
     private final String podName;
     private final StopSignal stopSignal = new StopSignal();
 
@@ -82,6 +89,7 @@ public class OrderConsumer {
             ConsumerMetrics metrics,
             BatchTracing tracing,
             KafkaConnection kafka,
+            GroupProtocol groupProtocol,
             @Property(name = "app.pod-name") String podName) {
         this.settings = settings;
         this.config = config;
@@ -92,6 +100,7 @@ public class OrderConsumer {
         this.metrics = metrics;
         this.tracing = tracing;
         this.kafka = kafka;
+        this.groupProtocol = groupProtocol;
         this.podName = podName;
     }
 
@@ -122,20 +131,9 @@ public class OrderConsumer {
     private void run() {
         try {
             awaitSchema();
-            consumer =
-                    KafkaBootstrap.await(
-                            kafka.bootstrapServers(),
-                            "orders consumer",
-                            this::createKafkaConsumer,
-                            stopSignal::requested);
-            PollLoop loop = subscribePollLoop(consumer);
-            running = true;
-            LOG.info(
-                    "consuming {} as group {} member {}",
-                    Topics.ORDERS,
-                    settings.groupId(),
-                    podName);
-            loop.run();
+            while (!consumeUntilStopped()) {
+                stopSignal.sleep(REJOIN_BACKOFF);
+            }
         } catch (StopSignal.StopRequested | InterruptedException e) {
             LOG.info(
                     "stopped while a dependency was unreachable; the uncommitted batch will be read again");
@@ -151,6 +149,47 @@ public class OrderConsumer {
         } finally {
             running = false;
             close();
+        }
+    }
+
+    /**
+     * Joins the group and runs the loop until a stop; false when the group refused this process's
+     * member name for now: then the consumer is closed, to be created again.
+     *
+     * <p>With the consumer group protocol (KIP-848) a static member that did not leave (a process
+     * killed, or halted by a crash drill) keeps its {@code group.instance.id} until the broker's
+     * {@code group.consumer.session.timeout.ms} expires it; a new process under the same pod name
+     * is refused meanwhile with UNRELEASED_INSTANCE_ID, which the client makes fatal for that
+     * KafkaConsumer. The classic protocol replaces the old member at once and never refuses.
+     */
+    private boolean consumeUntilStopped() throws InterruptedException {
+        consumer =
+                KafkaBootstrap.await(
+                        kafka.bootstrapServers(),
+                        "orders consumer",
+                        this::createKafkaConsumer,
+                        stopSignal::requested);
+        PollLoop loop = subscribePollLoop(consumer);
+        running = true;
+        LOG.info(
+                "consuming {} as group {} member {} ({} group protocol)",
+                Topics.ORDERS,
+                settings.groupId(),
+                podName,
+                groupProtocol.kafkaName());
+        try {
+            loop.run();
+            return true;
+        } catch (UnreleasedInstanceIdException e) {
+            running = false;
+            LOG.warn(
+                    "the group still holds member {} of an earlier process (it did not leave; the broker"
+                            + " expires it after group.consumer.session.timeout.ms); joining again in {}",
+                    podName,
+                    REJOIN_BACKOFF);
+            consumer.close(Duration.ZERO);
+            consumer = null;
+            return false;
         }
     }
 
@@ -180,7 +219,8 @@ public class OrderConsumer {
         p.put("max.poll.records", settings.maxPollRecords());
         p.put("session.timeout.ms", (int) settings.sessionTimeout().toMillis());
         p.put("heartbeat.interval.ms", (int) settings.heartbeatInterval().toMillis());
-        return p;
+        // with the consumer protocol the two above are dropped: the broker's apply
+        return groupProtocol.configure(p);
     }
 
     /**

@@ -128,7 +128,11 @@ class OrderStore {
      */
     record OffsetAdvance(int partition, long expected, long next) {}
 
-    /** The transaction was fenced: another consumer moved the partition's stored offset. */
+    /**
+     * The batch was fenced and nothing of it stays: another consumer moved the partition's stored
+     * offset (the transaction rolls back), or, before anything was written, Kafka refused the
+     * batch's offsets. The poll loop positions every partition again.
+     */
     static final class FencedException extends RuntimeException {
         FencedException(String message) {
             super(message);

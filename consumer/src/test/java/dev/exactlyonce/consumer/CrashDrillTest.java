@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.CrashPoint;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.server.CrashDrillHalt;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
@@ -34,13 +35,30 @@ class CrashDrillTest {
         "AT_MOST_ONCE, AFTER_OFFSET_COMMIT"
     })
     void crashAndRestart(DeliveryMode mode, CrashPoint point) throws Exception {
+        crashAndRestart(mode, point, GroupProtocol.CLASSIC);
+    }
+
+    /**
+     * Exactly-once under KIP-848's consumer group protocol: the restarted process joins under the
+     * same static member name, which the broker releases only when the crashed member's session
+     * (the broker's group.consumer.session.timeout.ms, 10 s in the testkit) is over.
+     */
+    @ParameterizedTest(name = "consumer protocol: {0} crash {1}")
+    @CsvSource({"EXACTLY_ONCE, BEFORE_DB_COMMIT", "EXACTLY_ONCE, AFTER_DB_COMMIT"})
+    void crashAndRestartUnderTheConsumerProtocol(DeliveryMode mode, CrashPoint point)
+            throws Exception {
+        crashAndRestart(mode, point, GroupProtocol.CONSUMER);
+    }
+
+    private void crashAndRestart(DeliveryMode mode, CrashPoint point, GroupProtocol protocol)
+            throws Exception {
         String group = Pipeline.unique("crash");
         String pod = Pipeline.unique("pod");
         String prefix =
                 Pipeline.unique(mode.name().toLowerCase() + "-" + point.name().toLowerCase());
         Pipeline.startGroupAtEnd(group);
 
-        try (ApplicationContext first = Pipeline.startConsumer(group, pod)) {
+        try (ApplicationContext first = Pipeline.startConsumer(group, pod, protocol)) {
             OrderConsumer consumer = first.getBean(OrderConsumer.class);
             await().atMost(Duration.ofSeconds(30)).until(() -> consumer.partitions().size() == 3);
             first.getBean(SharedConsumerConfig.class)
@@ -61,7 +79,7 @@ class CrashDrillTest {
             assertThat(halt.lastStatus()).isEqualTo(CrashDrillHalt.EXIT_CODE);
         }
 
-        try (ApplicationContext restarted = Pipeline.startConsumer(group, pod)) {
+        try (ApplicationContext restarted = Pipeline.startConsumer(group, pod, protocol)) {
             // one-shot: the disarm was stored before the crash, and the crash was counted durably
             assertThat(
                             restarted
@@ -88,6 +106,7 @@ class CrashDrillTest {
                 default -> throw new IllegalArgumentException(mode.name());
             }
             assertThat(restarted.getBean(InProcessHalt.class).fired()).isZero();
+            assertThat(Pipeline.groupType(group)).isEqualTo(protocol.groupType());
         }
     }
 }

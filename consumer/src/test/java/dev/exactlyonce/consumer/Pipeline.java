@@ -6,6 +6,7 @@ import com.google.protobuf.Timestamp;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
+import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.kafka.OrderEventSerde;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.ControlToken;
@@ -35,6 +36,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -87,10 +89,21 @@ final class Pipeline {
      * Starts a consumer process (an application context) on a group positioned at the topic's end.
      */
     static ApplicationContext startConsumer(String group, String pod) {
-        return ApplicationContext.builder()
-                .environments("test")
-                .properties(consumerProperties(group, pod))
-                .start();
+        return startConsumer(group, pod, GroupProtocol.CLASSIC);
+    }
+
+    /** The same, its group consumer on {@code protocol} ({@code app.group-protocol}). */
+    static ApplicationContext startConsumer(String group, String pod, GroupProtocol protocol) {
+        Map<String, Object> properties = consumerProperties(group, pod);
+        properties.put("app.group-protocol", protocol.kafkaName());
+        return ApplicationContext.builder().environments("test").properties(properties).start();
+    }
+
+    /** The group's type as the broker describes it: CLASSIC or CONSUMER (KIP-848). */
+    static GroupType groupType(String group) throws Exception {
+        try (Admin admin = admin()) {
+            return admin.describeConsumerGroups(List.of(group)).all().get().get(group).type();
+        }
     }
 
     /** A fresh group starts where the topic ends now, not at the records of earlier tests. */

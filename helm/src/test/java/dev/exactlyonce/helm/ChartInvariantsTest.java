@@ -172,6 +172,7 @@ class ChartInvariantsTest {
                         "POD_NAME",
                         "KAFKA_BOOTSTRAP_SERVERS",
                         "APP_CONTROL_TOKEN",
+                        "APP_GROUP_PROTOCOL",
                         "OTEL_TRACES_EXPORTER",
                         "OTEL_EXPORTER_OTLP_ENDPOINT",
                         "OTEL_TRACES_SAMPLER",

@@ -94,6 +94,7 @@ class ChartRenderTest {
         "kafka.security.protocol, TLS",
         "kafka.bootstrapServers, no-port-here",
         "observability.tracing.sampleRatio, 2",
+        "groupProtocol, streams",
     })
     void schemaRejectsBadValues(String key, String value) {
         Object typed = value.matches("-?\\d+") ? Integer.valueOf(value) : value;

@@ -1,5 +1,6 @@
 package dev.exactlyonce.lab;
 
+import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.ServiceJars;
 import dev.exactlyonce.lab.runner.ServicePorts;
@@ -63,6 +64,29 @@ public class LabOptions {
                             + " unsafe-fast (both off: faster, and a power loss can lose acknowledged orders)"
                             + " (default: ${DEFAULT-VALUE}).")
     DatabaseDurability databaseDurability;
+
+    @Option(
+            names = "--group-protocol",
+            paramLabel = "classic|consumer",
+            defaultValue = "classic",
+            converter = GroupProtocolConverter.class,
+            description =
+                    "Consumer group protocol of the consumer and billing replicas: classic (Kafka's default) or"
+                            + " consumer (KIP-848: the brokers assign partitions and hold the session timeout)"
+                            + " (default: ${DEFAULT-VALUE}).")
+    GroupProtocol groupProtocol;
+
+    /** classic, consumer: Kafka's names for the protocols. */
+    static final class GroupProtocolConverter implements ITypeConverter<GroupProtocol> {
+        @Override
+        public GroupProtocol convert(String value) {
+            try {
+                return GroupProtocol.fromName(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     /** durable, unsafe-fast: the names the help shows, not the enum's. */
     static final class DurabilityConverter implements ITypeConverter<DatabaseDurability> {
@@ -140,6 +164,7 @@ public class LabOptions {
                 Duration.ofSeconds(15),
                 transactionVersion,
                 networkFaults,
-                databaseDurability);
+                databaseDurability,
+                groupProtocol);
     }
 }

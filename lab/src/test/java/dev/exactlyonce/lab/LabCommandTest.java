@@ -2,6 +2,7 @@ package dev.exactlyonce.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.lab.runner.ControlTokenFile;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.ServicePorts;
@@ -75,6 +76,26 @@ class LabCommandTest {
         cli.setErr(new PrintWriter(err));
         assertThat(cli.execute("up", "--database-durability", "fast")).isNotZero();
         assertThat(err.toString()).contains("durable or unsafe-fast");
+    }
+
+    @Test
+    void theGroupProtocolIsClassicUnlessAskedOtherwise() {
+        UpCommand up = new UpCommand();
+        new CommandLine(up).parseArgs();
+        assertThat(up.lab.settings().groupProtocol()).isEqualTo(GroupProtocol.CLASSIC);
+
+        BenchCommand bench = new BenchCommand();
+        new CommandLine(bench).parseArgs("--group-protocol", "consumer");
+        assertThat(bench.lab.settings().groupProtocol()).isEqualTo(GroupProtocol.CONSUMER);
+        assertThat(bench.lab.settings().withBrokers(1).groupProtocol())
+                .as("the bench's one-broker copy keeps it")
+                .isEqualTo(GroupProtocol.CONSUMER);
+
+        StringWriter err = new StringWriter();
+        CommandLine cli = LabCommand.commandLine();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("up", "--group-protocol", "streams")).isNotZero();
+        assertThat(err.toString()).contains("classic or consumer");
     }
 
     @Test

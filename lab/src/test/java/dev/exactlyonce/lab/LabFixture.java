@@ -3,6 +3,7 @@ package dev.exactlyonce.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.lab.drill.Drill;
 import dev.exactlyonce.lab.drill.DrillReport;
 import dev.exactlyonce.lab.drill.DrillRow;
@@ -48,6 +49,7 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     private final int brokersPerClass;
     private final boolean networkFaults;
     private final int billingReplicas;
+    private final GroupProtocol groupProtocol;
     private Lab lab;
     private PipelineClients clients;
 
@@ -80,6 +82,21 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
             int brokersPerClass,
             boolean networkFaults,
             int billingReplicas) {
+        this(
+                consumersPerClass,
+                brokersPerClass,
+                networkFaults,
+                billingReplicas,
+                GroupProtocol.CLASSIC);
+    }
+
+    private LabFixture(
+            int consumersPerClass,
+            int brokersPerClass,
+            boolean networkFaults,
+            int billingReplicas,
+            GroupProtocol groupProtocol) {
+        this.groupProtocol = groupProtocol;
         this.billingReplicas = billingReplicas;
         this.consumersPerClass = consumersPerClass;
         this.brokersPerClass = brokersPerClass;
@@ -114,6 +131,11 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
     public static LabFixture perClass(
             int consumers, int brokers, boolean networkFaults, int billingReplicas) {
         return new LabFixture(consumers, brokers, networkFaults, billingReplicas);
+    }
+
+    /** Likewise, the consumer and billing replicas on {@code groupProtocol}. */
+    public static LabFixture perClass(int consumers, int brokers, GroupProtocol groupProtocol) {
+        return new LabFixture(consumers, brokers, false, 1, groupProtocol);
     }
 
     @Override
@@ -168,7 +190,8 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
                         .withConsumers(consumers)
                         .withBrokers(brokers)
                         .withNetworkFaults(networkFaults)
-                        .withBillingReplicas(billingReplicas);
+                        .withBillingReplicas(billingReplicas)
+                        .withGroupProtocol(groupProtocol);
         List<String> options = new ArrayList<>(settings.jvmOptions());
         options.addAll(jvmOptions);
         return Lab.start(settings.withJvmOptions(options), progress);
@@ -180,11 +203,18 @@ public final class LabFixture implements BeforeAllCallback, AfterAllCallback {
      * nothing.
      */
     public List<DrillRow> runMatrix(List<Fault> faults, Path out) throws Exception {
-        List<DeliveryMode> modes =
+        return runMatrix(
                 List.of(
                         DeliveryMode.AT_MOST_ONCE,
                         DeliveryMode.AT_LEAST_ONCE,
-                        DeliveryMode.EXACTLY_ONCE);
+                        DeliveryMode.EXACTLY_ONCE),
+                faults,
+                out);
+    }
+
+    /** The same, in these modes only. */
+    public List<DrillRow> runMatrix(List<DeliveryMode> modes, List<Fault> faults, Path out)
+            throws Exception {
         List<Scenario> matrix =
                 modes.stream()
                         .flatMap(mode -> faults.stream().map(fault -> new Scenario(mode, fault)))

@@ -43,18 +43,26 @@ import org.apache.kafka.common.serialization.Deserializer;
  *       the first call that comes once a name resolves.
  * </ul>
  *
- * With a name that resolves, both are constructed at once, as before. Readiness says "no Kafka
- * bootstrap name resolves" meanwhile ({@code server.KafkaDependency}).
+ * Each listener consumer also gets the services' one {@link GroupProtocol}. With a name that
+ * resolves, both are constructed at once, as before. Readiness says "no Kafka bootstrap name
+ * resolves" meanwhile ({@code server.KafkaDependency}).
  */
 @Requires(classes = KafkaConsumerFactory.class)
 @Factory
 class MicronautKafkaClients {
 
+    private final GroupProtocol groupProtocol;
+
+    MicronautKafkaClients(GroupProtocol groupProtocol) {
+        this.groupProtocol = groupProtocol;
+    }
+
     @Prototype
     @Replaces(factory = KafkaConsumerFactory.class, bean = Consumer.class)
     <K, V> Consumer<K, V> createConsumer(
             @Parameter AbstractKafkaConsumerConfiguration<K, V> consumerConfiguration) {
-        Properties config = consumerConfiguration.getConfig();
+        // the listener's group protocol (app.group-protocol), the same as the consumer service's
+        Properties config = groupProtocol.configure(consumerConfiguration.getConfig());
         Optional<Deserializer<K>> keys = consumerConfiguration.getKeyDeserializer();
         Optional<Deserializer<V>> values = consumerConfiguration.getValueDeserializer();
         if (keys.isPresent() != values.isPresent()) {

@@ -23,7 +23,13 @@ final class ContainerInfrastructure implements Infrastructure {
                 new KafkaContainer(DockerImageName.parse(KAFKA_IMAGE))
                         .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                         .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
-                        .withEnv("KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS", "1000");
+                        .withEnv("KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS", "1000")
+                        // as EmbeddedKafkaBroker: the consumer group protocol's session on the
+                        // broker
+                        .withEnv("KAFKA_GROUP_CONSUMER_MIN_SESSION_TIMEOUT_MS", "1000")
+                        .withEnv("KAFKA_GROUP_CONSUMER_SESSION_TIMEOUT_MS", "10000")
+                        .withEnv("KAFKA_GROUP_CONSUMER_MIN_HEARTBEAT_INTERVAL_MS", "1000")
+                        .withEnv("KAFKA_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS", "2000");
         postgres =
                 new PostgreSQLContainer<>(DockerImageName.parse(POSTGRES_IMAGE))
                         .withDatabaseName(EmbeddedPostgresDatabase.DATABASE)

@@ -212,6 +212,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("transaction.state.log.num.partitions", "5");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("group.min.session.timeout.ms", "1000");
+        // the consumer group protocol (KIP-848, group.protocol=consumer; Kafka 4 enables it, see
+        // group.coordinator.rebalance.protocols): the broker, not the client, holds the session
+        // timeout and heartbeat interval. The services' classic values (10 s, 2 s) instead of
+        // Kafka's 45 s and 5 s, whose minimums are those defaults too.
+        p.put("group.consumer.min.session.timeout.ms", "1000");
+        p.put("group.consumer.session.timeout.ms", "10000");
+        p.put("group.consumer.min.heartbeat.interval.ms", "1000");
+        p.put("group.consumer.heartbeat.interval.ms", "2000");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         p.put("log.segment.bytes", String.valueOf(256 * 1024 * 1024));
         p.put("log.retention.bytes", String.valueOf(8L * 1024 * 1024 * 1024));

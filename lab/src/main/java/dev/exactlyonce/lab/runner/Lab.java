@@ -188,6 +188,9 @@ public final class Lab implements AutoCloseable {
                     return null;
                 });
         progress.line("Kafka features: %s", KafkaCluster.describe(kafka.finalizedFeatures()));
+        progress.line(
+                "consumer group protocol of consumer and billing: %s",
+                settings.groupProtocol().kafkaName());
         progress.step(
                 "creating topics "
                         + Topics.ORDERS
@@ -237,7 +240,7 @@ public final class Lab implements AutoCloseable {
                             "consumer-" + i,
                             ports.consumerGrpc(i),
                             ports.consumerManagement(i),
-                            Map.of()));
+                            groupProtocol()));
         }
         for (int i = 0; i < settings.billingReplicas(); i++) {
             specs.add(
@@ -246,7 +249,7 @@ public final class Lab implements AutoCloseable {
                             "billing-" + i,
                             ports.billingGrpc(i),
                             ports.billingManagement(i),
-                            Map.of()));
+                            groupProtocol()));
         }
         specs.add(
                 spec(
@@ -256,6 +259,11 @@ public final class Lab implements AutoCloseable {
                         ports.queryManagement(),
                         Map.of("PRODUCER_ADDRESS", "127.0.0.1:" + ports.producerGrpc())));
         return specs;
+    }
+
+    /** What the consumer and billing replicas (the group consumers) read: app.group-protocol. */
+    private Map<String, String> groupProtocol() {
+        return Map.of("APP_GROUP_PROTOCOL", settings.groupProtocol().kafkaName());
     }
 
     private ChildSpec spec(

@@ -1,5 +1,6 @@
 package dev.exactlyonce.lab.runner;
 
+import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.testkit.DatabaseDurability;
 import dev.exactlyonce.testkit.KafkaTopology;
@@ -27,6 +28,9 @@ import java.util.Objects;
  * @param databaseDurability whether PostgreSQL's commits wait for the disk: {@link
  *     DatabaseDurability#DURABLE} (fsync and synchronous_commit on, the default, as the chart's
  *     postgres:17 runs) or {@link DatabaseDurability#UNSAFE_FAST} (both off)
+ * @param groupProtocol the consumer group protocol of the consumer and billing replicas ({@code
+ *     APP_GROUP_PROTOCOL}): {@link GroupProtocol#CLASSIC}, the default, or {@link
+ *     GroupProtocol#CONSUMER} (KIP-848)
  */
 public record LabSettings(
         Path dataDir,
@@ -41,7 +45,8 @@ public record LabSettings(
         Duration stopGrace,
         short transactionVersion,
         boolean networkFaults,
-        DatabaseDurability databaseDurability) {
+        DatabaseDurability databaseDurability,
+        GroupProtocol groupProtocol) {
 
     /**
      * Three brokers by default: replication is what makes a broker's death survivable, and killing
@@ -85,6 +90,7 @@ public record LabSettings(
         }
         jvmOptions = List.copyOf(jvmOptions);
         Objects.requireNonNull(databaseDurability, "databaseDurability");
+        Objects.requireNonNull(groupProtocol, "groupProtocol");
     }
 
     /**
@@ -105,7 +111,8 @@ public record LabSettings(
                 Duration.ofSeconds(15),
                 (short) 2,
                 false,
-                DatabaseDurability.DURABLE);
+                DatabaseDurability.DURABLE,
+                GroupProtocol.CLASSIC);
     }
 
     public LabSettings withDataDir(Path dir) {
@@ -150,6 +157,10 @@ public record LabSettings(
         return edit(b -> b.databaseDurability = durability);
     }
 
+    public LabSettings withGroupProtocol(GroupProtocol protocol) {
+        return edit(b -> b.groupProtocol = protocol);
+    }
+
     /** A copy with some components changed: the one place that lists them all. */
     private LabSettings edit(java.util.function.Consumer<Components> change) {
         Components b = new Components(this);
@@ -167,7 +178,8 @@ public record LabSettings(
                 stopGrace,
                 b.transactionVersion,
                 b.networkFaults,
-                b.databaseDurability);
+                b.databaseDurability,
+                b.groupProtocol);
     }
 
     /** The components the withers change, as mutable fields. */
@@ -183,6 +195,7 @@ public record LabSettings(
         short transactionVersion;
         boolean networkFaults;
         DatabaseDurability databaseDurability;
+        GroupProtocol groupProtocol;
 
         Components(LabSettings from) {
             dataDir = from.dataDir;
@@ -196,6 +209,7 @@ public record LabSettings(
             transactionVersion = from.transactionVersion;
             networkFaults = from.networkFaults;
             databaseDurability = from.databaseDurability;
+            groupProtocol = from.groupProtocol;
         }
     }
 
