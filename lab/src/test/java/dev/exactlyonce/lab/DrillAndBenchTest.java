@@ -127,7 +127,8 @@ class DrillAndBenchTest {
                         Duration.ZERO,
                         Duration.ZERO,
                         2,
-                        true);
+                        true,
+                        0);
         List<BenchResult> results =
                 new Bench(
                                 fixture.clients(),

@@ -25,32 +25,6 @@ public record BenchSettings(
         boolean record,
         int backgroundLoad) {
 
-    /** Without background load. */
-    public BenchSettings(
-            List<DeliveryMode> modes,
-            List<Workload> workloads,
-            int clients,
-            int streams,
-            int streamBatch,
-            long orders,
-            Duration duration,
-            Duration warmup,
-            int channels,
-            boolean record) {
-        this(
-                modes,
-                workloads,
-                clients,
-                streams,
-                streamBatch,
-                orders,
-                duration,
-                warmup,
-                channels,
-                record,
-                0);
-    }
-
     public BenchSettings {
         if (clients < 1 || streams < 1 || streamBatch < 1 || channels < 1) {
             throw new IllegalArgumentException(
