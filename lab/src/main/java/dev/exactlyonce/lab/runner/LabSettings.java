@@ -59,9 +59,9 @@ public record LabSettings(
      * each service's peak resident memory under 384 MiB under full load: the services' live data is
      * small (28 MiB in the old generation of producer and query during an exactly-once bench), and
      * a larger heap only fills with garbage before a collection; with 256 MiB the query service
-     * reached 426 MiB, with 160 MiB 342 MiB (the same bench, docs/results.md). The serial collector
-     * is what the JVM picks by itself in a container with fewer than two CPUs, and on this 2-core
-     * machine it leaves the most CPU to the pipeline.
+     * peaked at 460 MiB, with 160 MiB at 345 MiB (one bench each, docs/results.md "Start-up and
+     * memory"). The serial collector is what the JVM picks by itself in a container with fewer than
+     * two CPUs, and on this 2-core machine it leaves the most CPU to the pipeline.
      */
     public static final String DEFAULT_JVM_OPTIONS_TEXT =
             "-Xmx160m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
