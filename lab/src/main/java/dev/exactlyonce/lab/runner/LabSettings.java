@@ -57,8 +57,8 @@ public record LabSettings(
     /**
      * A 160 MiB heap, together with two malloc arenas (MALLOC_ARENA_MAX, set by {@link Lab}), keeps
      * each service's peak resident memory under 384 MiB under full load: the services' live data is
-     * small (28 MiB in the old generation of producer and query during an exactly-once bench), and
-     * a larger heap only fills with garbage before a collection; with 256 MiB the query service
+     * small (25–28 MiB in the old generation of query and producer during an exactly-once bench),
+     * and a larger heap only fills with garbage before a collection; with 256 MiB the query service
      * peaked at 460 MiB, with 160 MiB at 345 MiB (one bench each, docs/results.md "Start-up and
      * memory"). The serial collector is what the JVM picks by itself in a container with fewer than
      * two CPUs, and on this 2-core machine it leaves the most CPU to the pipeline.
