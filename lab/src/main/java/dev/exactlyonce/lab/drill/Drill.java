@@ -292,7 +292,8 @@ public final class Drill {
         } catch (ExecutionException e) {
             return new FaultOutcome(
                     false,
-                    "the pipeline did not recover from the fault: " + e.getCause().getMessage());
+                    "the fault could not be struck or the pipeline did not recover: "
+                            + e.getCause().getMessage());
         }
     }
 

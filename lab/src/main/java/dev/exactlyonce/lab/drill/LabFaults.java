@@ -14,8 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
@@ -136,7 +138,12 @@ public final class LabFaults implements PipelineFaults {
                     case SIGKILL_PARTITION_LEADER -> {
                         int partition =
                                 ThreadLocalRandom.current().nextInt(Topics.ORDERS_PARTITIONS);
-                        int leader = kafka.leaderOf(Topics.ORDERS, partition);
+                        int leader =
+                                askKafka(
+                                        "the leader of " + Topics.ORDERS + "-" + partition,
+                                        timeout,
+                                        () -> kafka.leaderOf(Topics.ORDERS, partition),
+                                        id -> id > 0);
                         yield kill(kafka.node(leader), timeout)
                                 + ", leader of "
                                 + Topics.ORDERS
@@ -144,26 +151,43 @@ public final class LabFaults implements PipelineFaults {
                                 + partition;
                     }
                     case SIGKILL_TRANSACTION_COORDINATOR -> {
-                        String transactionalId = openProducerTransaction(kafka);
+                        String transactionalId =
+                                askKafka(
+                                        "a producer transaction",
+                                        timeout,
+                                        () -> openProducerTransaction(kafka),
+                                        id -> true);
                         int coordinator =
-                                kafka.admin()
-                                        .describeTransactions(List.of(transactionalId))
-                                        .description(transactionalId)
-                                        .get()
-                                        .coordinatorId();
+                                askKafka(
+                                        "the coordinator of " + transactionalId,
+                                        timeout,
+                                        () ->
+                                                kafka.admin()
+                                                        .describeTransactions(
+                                                                List.of(transactionalId))
+                                                        .description(transactionalId)
+                                                        .get()
+                                                        .coordinatorId(),
+                                        id -> id > 0);
                         yield kill(kafka.node(coordinator), timeout)
                                 + ", coordinator of "
                                 + transactionalId;
                     }
                     case SIGKILL_GROUP_COORDINATOR -> {
                         int coordinator =
-                                kafka.admin()
-                                        .describeConsumerGroups(List.of(CONSUMER_GROUP))
-                                        .describedGroups()
-                                        .get(CONSUMER_GROUP)
-                                        .get()
-                                        .coordinator()
-                                        .id();
+                                askKafka(
+                                        "the coordinator of group " + CONSUMER_GROUP,
+                                        timeout,
+                                        () ->
+                                                kafka.admin()
+                                                        .describeConsumerGroups(
+                                                                List.of(CONSUMER_GROUP))
+                                                        .describedGroups()
+                                                        .get(CONSUMER_GROUP)
+                                                        .get()
+                                                        .coordinator()
+                                                        .id(),
+                                        id -> id > 0);
                         yield kill(kafka.node(coordinator), timeout)
                                 + ", coordinator of group "
                                 + CONSUMER_GROUP;
@@ -336,6 +360,22 @@ public final class LabFaults implements PipelineFaults {
                 + " for "
                 + SLOW_FOR.toSeconds()
                 + " s";
+    }
+
+    /**
+     * Asks Kafka's admin API which node to strike, again until it answers. Right after a broker
+     * restarted, a request to it can fail with a disconnect or a timeout; listTransactions then
+     * even fails with IllegalArgumentException "Unexpected key set: [BrokerKey(brokerId=...)]"
+     * (Kafka 4.3.1: after a disconnect AdminApiDriver hands the per-broker key back to the lookup,
+     * which AllBrokersStrategy only accepts as ANY_BROKER). None of that is the fault under test.
+     */
+    private static <T> T askKafka(
+            String what, Duration timeout, Callable<T> question, Predicate<T> answered) {
+        return await(what)
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions()
+                .until(question, answered);
     }
 
     /**
