@@ -12,6 +12,7 @@ import dev.exactlyonce.semantics.BillingSemantics;
 import dev.exactlyonce.semantics.BillingSemantics.Step;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -55,6 +56,9 @@ public class BillingStage {
 
     private static final Logger LOG = LoggerFactory.getLogger(BillingStage.class);
 
+    /** How long one poll batch waits for the shared settings before it is read again. */
+    private static final Duration SETTINGS_WAIT = Duration.ofSeconds(1);
+
     private final SharedBillingConfig config;
     private final InvoiceBatch invoiceBatch;
     private final InvoiceProducers producers;
@@ -63,6 +67,9 @@ public class BillingStage {
     private final InvoiceLedger ledger;
 
     private final BillingRecovery recovery;
+    // several listener threads (one per billing consumer) share the stage: the flag only keeps the
+    // log to one line per wait
+    private volatile boolean waitingForSettings;
 
     /**
      * Per partition of "orders": the offset after the last order this replica's offsets step made
@@ -99,6 +106,22 @@ public class BillingStage {
         if (recovery.unsure()) {
             recovery.resyncUnsure(orders, consumer);
             return;
+        }
+        if (!config.awaitLoaded(SETTINGS_WAIT)) {
+            // started while the settings topic was unreadable: the defaults stand in for a mode
+            // that may have been changed at runtime, and no order is billed under a guessed mode
+            if (!waitingForSettings) {
+                LOG.warn(
+                        "the shared settings are not read yet (settings topic unreadable): no"
+                                + " order is billed until they are");
+                waitingForSettings = true;
+            }
+            recovery.rewind(consumer, orders);
+            return;
+        }
+        if (waitingForSettings) {
+            LOG.info("shared settings read: billing with {}", config.current().getProcessingMode());
+            waitingForSettings = false;
         }
         BillingConfig settings = config.current();
         metrics.received(orders.count());

@@ -57,6 +57,8 @@ final class PollLoop {
     private final RetentionGaps retentionGaps;
     private final LagReporter lag;
 
+    private boolean waitingForSettings; // touched by the loop's thread only
+
     PollLoop(
             KafkaConsumer<String, byte[]> consumer,
             StopSignal stop,
@@ -89,6 +91,9 @@ final class PollLoop {
     /** Polls and processes until a stop is requested. */
     void run() throws InterruptedException {
         while (!stop.requested()) {
+            if (!settingsRead()) {
+                continue;
+            }
             assignment.positionPending(this::readStoredOffsets);
             ConsumerRecords<String, byte[]> records = poll();
             refreshViews(false);
@@ -104,6 +109,31 @@ final class PollLoop {
                 }
             }
         }
+    }
+
+    /**
+     * Whether this replica has read the shared settings. One started while the settings topic was
+     * unreadable holds the defaults, and the delivery mode set at runtime may be another: nothing
+     * is positioned or processed under a guessed mode. It does not poll meanwhile either: past
+     * max.poll.interval.ms the group moves its partitions to replicas that know their mode.
+     */
+    private boolean settingsRead() throws InterruptedException {
+        if (config.awaitLoaded(POLL_TIMEOUT)) {
+            if (waitingForSettings) {
+                LOG.info(
+                        "shared settings read: processing with {}",
+                        config.current().getProcessingMode());
+                waitingForSettings = false;
+            }
+            return true;
+        }
+        if (!waitingForSettings) {
+            LOG.warn(
+                    "the shared settings are not read yet (settings topic unreadable): no order is"
+                            + " processed until they are");
+            waitingForSettings = true;
+        }
+        return false;
     }
 
     /**

@@ -59,8 +59,18 @@ public abstract class SharedConfig<C extends Message, U> implements AutoCloseabl
                         .start(FIRST_READ_TIMEOUT);
     }
 
+    /** The newest stored value, or the defaults while {@link #awaitLoaded} would return false. */
     public C current() {
         return settings.current();
+    }
+
+    /**
+     * Waits at most {@code timeout} until this replica has read the newest stored value. A replica
+     * that started while the settings topic was unreadable holds the defaults, which may name
+     * another delivery mode than the one set at runtime: nothing may be processed under them.
+     */
+    public boolean awaitLoaded(Duration timeout) throws InterruptedException {
+        return settings.awaitCaughtUp(timeout);
     }
 
     /** Validates, merges and writes durably; returns the value every replica now applies. */

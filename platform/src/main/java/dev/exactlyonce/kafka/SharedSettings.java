@@ -104,21 +104,14 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
      */
     public SharedSettings<T> start(Duration initialReadTimeout) {
         readerThread.start();
-        long deadline = System.nanoTime() + initialReadTimeout.toNanos();
         try {
-            synchronized (seen) {
-                while (initialEnd < 0 || nextOffsetSeen < initialEnd) {
-                    long waitMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    if (waitMs <= 0) {
-                        LOG.warn(
-                                "settings '{}': topic {} not readable within {}, starting with defaults",
-                                key,
-                                Topics.SETTINGS,
-                                initialReadTimeout);
-                        break;
-                    }
-                    seen.wait(Math.min(waitMs, 200));
-                }
+            if (!awaitCaughtUp(initialReadTimeout)) {
+                LOG.warn(
+                        "settings '{}': topic {} not readable within {}; {} holds the defaults until it is",
+                        key,
+                        Topics.SETTINGS,
+                        initialReadTimeout,
+                        key);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -126,8 +119,34 @@ public final class SharedSettings<T extends Message> implements AutoCloseable {
         return this;
     }
 
+    /** The newest value read, or the defaults while {@link #caughtUp()} is false. */
     public T current() {
         return current.get();
+    }
+
+    /**
+     * True once this replica has read the topic up to where it ended when the reader first reached
+     * it: {@link #current()} is then the newest stored value, no longer the defaults standing in
+     * for a value not read yet.
+     */
+    public boolean caughtUp() {
+        long end = initialEnd;
+        return end >= 0 && nextOffsetSeen >= end;
+    }
+
+    /** Waits at most {@code timeout} for {@link #caughtUp()}; returns it. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (seen) {
+            while (!caughtUp()) {
+                long waitMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (waitMs <= 0) {
+                    return false;
+                }
+                seen.wait(Math.min(waitMs, 200));
+            }
+            return true;
+        }
     }
 
     /**
