@@ -196,8 +196,13 @@ final class Pipeline {
 
     /** Sends with a plain KafkaProducer (acks=all) and waits for every acknowledgement. */
     static void send(List<OrderEvent> events) throws Exception {
+        send(infra().bootstrapServers(), events);
+    }
+
+    /** The same, to another broker (a test's own). */
+    static void send(String servers, List<OrderEvent> events) throws Exception {
         Properties p = new Properties();
-        p.put("bootstrap.servers", infra().bootstrapServers());
+        p.put("bootstrap.servers", servers);
         p.put("acks", "all");
         try (KafkaProducer<String, OrderEvent> producer =
                 new KafkaProducer<>(
