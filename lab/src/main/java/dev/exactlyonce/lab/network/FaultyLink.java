@@ -111,7 +111,17 @@ public final class FaultyLink implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = server.accept();
-                Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                Socket upstream;
+                try {
+                    upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                } catch (IOException serverDown) {
+                    // the server is down (killed, restarting): the client's connection is reset,
+                    // as connecting to the server itself would be refused. Left open it would look
+                    // established and never answer: a gRPC channel then waits on it for good.
+                    client.setSoLinger(true, 0);
+                    closeQuietly(client);
+                    continue;
+                }
                 client.setTcpNoDelay(true);
                 upstream.setTcpNoDelay(true);
                 sockets.add(client);

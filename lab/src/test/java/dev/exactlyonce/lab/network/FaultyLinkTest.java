@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * The proxy against a real TCP server that counts the bytes it received and echoes them: a
  * partition silences an established connection in both directions until healed, dropped replies let
  * requests take effect without answers, a reset reaches the client as a connection reset, a delay
- * delays.
+ * delays, and a connection made while the server is down is reset rather than left open.
  */
 class FaultyLinkTest {
 
@@ -137,6 +137,25 @@ class FaultyLinkTest {
             roundTrip(client, 'e');
             assertThat(Duration.ofNanos(System.nanoTime() - start))
                     .isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        }
+    }
+
+    @Test
+    void whileTheServerIsDownAConnectionIsResetNotLeftHanging() throws IOException {
+        echo.close();
+        try (Socket client = connect()) {
+            client.setSoTimeout(5_000);
+            // a timeout here (SocketTimeoutException is no SocketException) is the hanging
+            // connection
+            assertThatThrownBy(
+                            () -> {
+                                client.getOutputStream().write('f');
+                                client.getOutputStream().flush();
+                                if (client.getInputStream().read() < 0) {
+                                    throw new SocketException("closed");
+                                }
+                            })
+                    .isInstanceOf(SocketException.class);
         }
     }
 
