@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.MemberToRemove;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -185,6 +186,19 @@ public class OrderConsumer {
             LOG.warn(
                     "the group still holds member {} of an earlier process (it did not leave; the broker"
                             + " expires it after group.consumer.session.timeout.ms); joining again in {}",
+                    podName,
+                    REJOIN_BACKOFF);
+            consumer.close(Duration.ZERO);
+            consumer = null;
+            return false;
+        } catch (UnknownMemberIdException e) {
+            // consumer group protocol: a member paused past the session (SIGSTOP, a long GC) was
+            // removed from the group, and its next offset fetch is refused. Nothing of it can be
+            // committed any more (the group fences it); a new member joins and resumes from the
+            // committed offsets. Seen in lab chaos, seed 849, which stalled the database leg.
+            running = false;
+            LOG.warn(
+                    "the group no longer knows member {} (its session expired): joining again in {}",
                     podName,
                     REJOIN_BACKOFF);
             consumer.close(Duration.ZERO);
