@@ -67,8 +67,7 @@ public class BillingStage {
     private final InvoiceLedger ledger;
 
     private final BillingRecovery recovery;
-    // several listener threads (one per billing consumer) share the stage: the flag only keeps the
-    // log to one line per wait
+    // only keeps the log to one line per wait
     private volatile boolean waitingForSettings;
 
     /**

@@ -188,9 +188,7 @@ public class OrderConsumer {
                             + " expires it after group.consumer.session.timeout.ms); joining again in {}",
                     podName,
                     REJOIN_BACKOFF);
-            consumer.close(Duration.ZERO);
-            consumer = null;
-            return false;
+            return closedToJoinAgain();
         } catch (UnknownMemberIdException e) {
             // consumer group protocol: a member paused past the session (SIGSTOP, a long GC) was
             // removed from the group, and its next offset fetch is refused. Nothing of it can be
@@ -201,10 +199,15 @@ public class OrderConsumer {
                     "the group no longer knows member {} (its session expired): joining again in {}",
                     podName,
                     REJOIN_BACKOFF);
-            consumer.close(Duration.ZERO);
-            consumer = null;
-            return false;
+            return closedToJoinAgain();
         }
+    }
+
+    /** Closes the refused consumer; false tells the caller to create a new one after a backoff. */
+    private boolean closedToJoinAgain() {
+        consumer.close(Duration.ZERO);
+        consumer = null;
+        return false;
     }
 
     private void awaitSchema() throws InterruptedException {
