@@ -193,7 +193,7 @@ public class BillingStage {
 
     /** At-most-once: fire and forget, a failed send is a lost invoice. */
     private boolean sendInvoicesNoWait(Batch batch) {
-        Producer<String, byte[]> producer = producers.plain();
+        Producer<String, byte[]> producer = producers.atMostOnce();
         for (ProducerRecord<String, byte[]> record : batch.records().all()) {
             producer.send(
                     record,
@@ -213,7 +213,7 @@ public class BillingStage {
      * again, which may write some invoices twice and never loses one.
      */
     private boolean sendInvoicesAndWait(Batch batch) throws InterruptedException {
-        Producer<String, byte[]> producer = producers.plain();
+        Producer<String, byte[]> producer = producers.atLeastOnce();
         try {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
             for (ProducerRecord<String, byte[]> record : batch.records().all()) {

@@ -11,11 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two producers billing writes with, from micronaut-kafka's producer registry (configured under
- * {@code kafka.producers.<client id>} in application.yml): a plain one for at-most-once and
- * at-least-once, and a transactional one for exactly-once whose {@code transactional.id} is {@code
- * billing-<pod name>}. One id per pod: a pod restarted under its name fences its previous
- * incarnation (and aborts the transaction that one left open) when the new producer registers.
+ * The three producers billing writes with, from micronaut-kafka's producer registry (configured
+ * under {@code kafka.producers.<client id>} in application.yml): one that never retries for
+ * at-most-once, one that retries until acknowledged for at-least-once, and a transactional one for
+ * exactly-once whose {@code transactional.id} is {@code billing-<pod name>}. One id per pod: a pod
+ * restarted under its name fences its previous incarnation (and aborts the transaction that one
+ * left open) when the new producer registers.
  *
  * <p>initTransactions is called here, not by micronaut-kafka's TransactionalProducerRegistry: that
  * one calls it while creating the producer and, when it times out (no broker or coordinator
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
 @Singleton
 class InvoiceProducers {
 
-    static final String PLAIN_CLIENT_ID = "billing-invoices";
+    static final String AT_MOST_ONCE_CLIENT_ID = "billing-invoices-at-most-once";
+    static final String AT_LEAST_ONCE_CLIENT_ID = "billing-invoices";
     static final String TRANSACTIONAL_CLIENT_ID = "billing-invoices-tx";
     private static final Logger LOG = LoggerFactory.getLogger(InvoiceProducers.class);
 
@@ -50,8 +52,18 @@ class InvoiceProducers {
         this.transactionalId = transactionalId;
     }
 
-    Producer<String, byte[]> plain() {
-        return producers.getProducer(PLAIN_CLIENT_ID, Argument.STRING, Argument.of(byte[].class));
+    /**
+     * At-most-once: no acknowledgement awaited, no retry (a retry could write an invoice twice).
+     */
+    Producer<String, byte[]> atMostOnce() {
+        return producers.getProducer(
+                AT_MOST_ONCE_CLIENT_ID, Argument.STRING, Argument.of(byte[].class));
+    }
+
+    /** At-least-once: acks=all, retried until acknowledged. */
+    Producer<String, byte[]> atLeastOnce() {
+        return producers.getProducer(
+                AT_LEAST_ONCE_CLIENT_ID, Argument.STRING, Argument.of(byte[].class));
     }
 
     /**

@@ -44,7 +44,8 @@ class InProcessHalt implements ProcessHalt {
 
     @Override
     public void halt(int status) {
-        producers.get().plain().close(Duration.ZERO);
+        producers.get().atMostOnce().close(Duration.ZERO);
+        producers.get().atLeastOnce().close(Duration.ZERO);
         producers.get().transactional().close(Duration.ZERO);
         consumers.get().getConsumerIds().forEach(consumers.get()::pause);
         lastStatus = status;
