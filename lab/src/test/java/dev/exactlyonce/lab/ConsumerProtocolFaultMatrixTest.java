@@ -3,6 +3,8 @@ package dev.exactlyonce.lab;
 import static dev.exactlyonce.lab.drill.Fault.BILLING_CRASH_BEFORE_COMMIT;
 import static dev.exactlyonce.lab.drill.Fault.CRASH_AFTER_DB_COMMIT;
 import static dev.exactlyonce.lab.drill.Fault.CRASH_BEFORE_DB_COMMIT;
+import static dev.exactlyonce.lab.drill.Fault.PAUSE_BILLING;
+import static dev.exactlyonce.lab.drill.Fault.PAUSE_CONSUMER;
 import static dev.exactlyonce.lab.drill.Fault.ROLLING_RESTART_KAFKA;
 import static dev.exactlyonce.lab.drill.Fault.SIGKILL_BILLING;
 import static dev.exactlyonce.lab.drill.Fault.SIGKILL_CONSUMER;
@@ -23,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * consumer}): the consumer halted by its crash drill before and after its database commit and
  * restarted under its static member name, billing halted between {@code sendOffsetsToTransaction}
  * and its commit, a consumer replica and billing SIGKILLed (the broker reassigns their partitions),
- * the group coordinator's broker SIGKILLed, and a rolling restart of the three brokers. Same lab
- * shape as {@link FaultMatrixTest}: three brokers, three consumer replicas.
+ * a consumer replica and billing paused past the broker's session timeout (they wake up removed
+ * from the group and must join again), the group coordinator's broker SIGKILLed, and a rolling
+ * restart of the three brokers. Same lab shape as {@link FaultMatrixTest}: three brokers, three
+ * consumer replicas.
  */
 class ConsumerProtocolFaultMatrixTest {
 
@@ -41,6 +45,8 @@ class ConsumerProtocolFaultMatrixTest {
                         BILLING_CRASH_BEFORE_COMMIT,
                         SIGKILL_CONSUMER,
                         SIGKILL_BILLING,
+                        PAUSE_CONSUMER,
+                        PAUSE_BILLING,
                         SIGKILL_GROUP_COORDINATOR,
                         ROLLING_RESTART_KAFKA),
                 out);

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.Pauses;
 import dev.exactlyonce.lab.runner.Progress;
 import dev.exactlyonce.lab.runner.SupervisedProcess;
 import java.io.IOException;

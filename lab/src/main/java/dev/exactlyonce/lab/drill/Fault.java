@@ -9,12 +9,14 @@ import java.util.List;
  * What a drill does to the pipeline while orders flow. The crash faults are the consumer's (or
  * billing's) own one-shot crash drill (it halts between two steps of its mode). The external faults
  * strike at a random moment of the stream: SIGKILL is what {@code kill -9} / {@code kubectl delete
- * pod --grace-period=0 --force} does; a restart stops the database and starts it again; the broker
- * faults aim at the Kafka node that matters at that moment (the leader of an {@code orders}
- * partition, the producer's transaction coordinator, the consumer group's coordinator), bounce
- * every node cleanly one after the other, or keep two of three nodes down (below {@code
- * min.insync.replicas}); a hanging transaction holds every read_committed reader back until an
- * abort through the Admin API ends it.
+ * pod --grace-period=0 --force} does; a pause is {@code kill -STOP}, then {@code kill -CONT} after
+ * longer than the group's session timeout and billing's transaction timeout (a GC pause or a frozen
+ * VM: the classic zombie, which wakes up to a group and a coordinator that have moved on); a
+ * restart stops the database and starts it again; the broker faults aim at the Kafka node that
+ * matters at that moment (the leader of an {@code orders} partition, the producer's transaction
+ * coordinator, the consumer group's coordinator), bounce every node cleanly one after the other, or
+ * keep two of three nodes down (below {@code min.insync.replicas}); a hanging transaction holds
+ * every read_committed reader back until an abort through the Admin API ends it.
  */
 public enum Fault {
     CRASH_BEFORE_DB_COMMIT(CrashPoint.BEFORE_DB_COMMIT),
@@ -28,6 +30,8 @@ public enum Fault {
     SIGKILL_CONSUMER,
     SIGKILL_BILLING,
     SIGKILL_PRODUCER,
+    PAUSE_CONSUMER,
+    PAUSE_BILLING,
     RESTART_POSTGRES,
     SIGKILL_PARTITION_LEADER,
     SIGKILL_TRANSACTION_COORDINATOR,
@@ -74,6 +78,8 @@ public enum Fault {
                     SIGKILL_CONSUMER,
                     SIGKILL_BILLING,
                     SIGKILL_PRODUCER,
+                    PAUSE_CONSUMER,
+                    PAUSE_BILLING,
                     RESTART_POSTGRES,
                     SIGKILL_PARTITION_LEADER,
                     SIGKILL_TRANSACTION_COORDINATOR,
@@ -118,7 +124,7 @@ public enum Fault {
 
     /** Judged on the audit's invoice leg (orders against committed invoices), not on PostgreSQL. */
     public boolean isBillingFault() {
-        return billingCrashPoint != null || this == SIGKILL_BILLING;
+        return billingCrashPoint != null || this == SIGKILL_BILLING || this == PAUSE_BILLING;
     }
 
     public BillingCrashPoint billingCrashPoint() {
@@ -147,6 +153,8 @@ public enum Fault {
                     BILLING_CRASH_AFTER_COMMIT ->
                     "billing crash " + billingCrashPoint.name();
             case SIGKILL_PRODUCER -> "SIGKILL producer x" + times;
+            case PAUSE_CONSUMER -> "pause consumer x" + times;
+            case PAUSE_BILLING -> "pause billing x" + times;
             case RESTART_POSTGRES -> "restart PostgreSQL x" + times;
             case SIGKILL_PARTITION_LEADER -> "SIGKILL orders leader x" + times;
             case SIGKILL_TRANSACTION_COORDINATOR -> "SIGKILL txn coordinator x" + times;

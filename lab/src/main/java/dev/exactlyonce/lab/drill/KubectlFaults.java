@@ -122,6 +122,15 @@ public final class KubectlFaults implements PipelineFaults {
                                         + " --property parse.key=true --property key.separator=:");
                         yield null;
                     }
+                    // the JVM is PID 1 of its container, and the kernel ignores a SIGSTOP sent to
+                    // a namespace's init from inside it (kubectl exec ... kill -STOP 1); pausing
+                    // needs the node's cgroup freezer, which kubectl does not reach
+                    case PAUSE_CONSUMER, PAUSE_BILLING ->
+                            throw new IllegalArgumentException(
+                                    fault
+                                            + " is not a fault the drill can inject on kind: kubectl"
+                                            + " cannot pause a container (its JVM is PID 1, which"
+                                            + " ignores SIGSTOP from inside its own namespace)");
                     default ->
                             throw new IllegalArgumentException(
                                     fault + " is not a fault the drill can inject on kind");

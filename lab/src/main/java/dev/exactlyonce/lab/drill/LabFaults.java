@@ -7,9 +7,11 @@ import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.lab.network.NetworkLinks;
 import dev.exactlyonce.lab.runner.KafkaCluster;
 import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.Pauses;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.SupervisedProcess;
 import io.grpc.ManagedChannel;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,10 +25,10 @@ import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
 
 /**
- * Faults in the lab: kill -9 of a child (the lab's supervisor restarts it), stop/start of the
- * database on the same port and data, and the broker faults, each aimed through Kafka's admin API
- * at the node that matters at that moment. A fault is over when every Kafka replica is back in sync
- * and every service answers SERVING again.
+ * Faults in the lab: kill -9 of a child (the lab's supervisor restarts it), kill -STOP and -CONT of
+ * a consumer or billing replica, stop/start of the database on the same port and data, and the
+ * broker faults, each aimed through Kafka's admin API at the node that matters at that moment. A
+ * fault is over when every Kafka replica is back in sync and every service answers SERVING again.
  */
 public final class LabFaults implements PipelineFaults {
 
@@ -52,6 +54,14 @@ public final class LabFaults implements PipelineFaults {
      * partitioned member.
      */
     static final Duration CONSUMER_PARTITION_FOR = Duration.ofSeconds(15);
+
+    /**
+     * How long a pause lasts: past the group's session timeout (10 s, under both protocols: the
+     * client's for classic, the broker's for consumer) and billing's transaction timeout (15 s), so
+     * the member is removed and billing's open transaction is aborted by its coordinator while the
+     * process sleeps; it wakes up as a zombie.
+     */
+    static final Duration PAUSE_FOR = Duration.ofSeconds(20);
 
     static final Duration REPLIES_DROPPED_FOR = Duration.ofSeconds(2);
     static final Duration QUERY_CUT_FOR = Duration.ofSeconds(5);
@@ -114,22 +124,13 @@ public final class LabFaults implements PipelineFaults {
         KafkaCluster kafka = lab.kafka();
         String what =
                 switch (fault) {
-                    case SIGKILL_CONSUMER -> {
-                        List<SupervisedProcess> consumers = lab.consumers();
-                        yield kill(
-                                consumers.get(
-                                        ThreadLocalRandom.current().nextInt(consumers.size())),
-                                timeout);
-                    }
+                    case SIGKILL_CONSUMER -> kill(randomOf(lab.consumers()), timeout);
                     case SIGKILL_PRODUCER -> kill(lab.child("producer-0"), timeout);
-                    case SIGKILL_BILLING -> {
-                        // with several replicas the survivors take the killed one's partitions
-                        // over: a rebalance
-                        List<SupervisedProcess> billings = lab.billings();
-                        yield kill(
-                                billings.get(ThreadLocalRandom.current().nextInt(billings.size())),
-                                timeout);
-                    }
+                    // with several replicas the survivors take the killed one's partitions over:
+                    // a rebalance
+                    case SIGKILL_BILLING -> kill(randomOf(lab.billings()), timeout);
+                    case PAUSE_CONSUMER -> pause(randomOf(lab.consumers()));
+                    case PAUSE_BILLING -> pause(randomOf(lab.billings()));
                     case RESTART_POSTGRES -> {
                         lab.postgres().stop();
                         lab.postgres().start();
@@ -406,6 +407,28 @@ public final class LabFaults implements PipelineFaults {
                 .atMost(timeout)
                 .pollInterval(Duration.ofMillis(250))
                 .until(kafka::fullyReplicated);
+    }
+
+    private static SupervisedProcess randomOf(List<SupervisedProcess> replicas) {
+        return replicas.get(ThreadLocalRandom.current().nextInt(replicas.size()));
+    }
+
+    /** kill -STOP, {@link #PAUSE_FOR}, kill -CONT: the same process goes on, no restart. */
+    private static String pause(SupervisedProcess victim) throws IOException, InterruptedException {
+        long pid = victim.pid();
+        Pauses.stop(List.of(pid));
+        try {
+            Thread.sleep(PAUSE_FOR.toMillis());
+        } finally {
+            Pauses.resume(List.of(pid));
+        }
+        return "kill -STOP "
+                + pid
+                + " ("
+                + victim.name()
+                + "), kill -CONT after "
+                + PAUSE_FOR.toSeconds()
+                + " s";
     }
 
     private static String kill(SupervisedProcess victim, Duration timeout)

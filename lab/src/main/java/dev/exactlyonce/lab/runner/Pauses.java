@@ -1,4 +1,4 @@
-package dev.exactlyonce.lab.chaos;
+package dev.exactlyonce.lab.runner;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * continued: {@link #continueAll()} (also run by a JVM shutdown hook) makes sure a crashed or
  * interrupted run never leaves a stopped process behind.
  */
-final class Pauses {
+public final class Pauses {
 
     private static final Set<Long> STOPPED = ConcurrentHashMap.newKeySet();
     private static final Object LOCK = new Object();
@@ -29,7 +29,7 @@ final class Pauses {
      * SIGSTOP to each pid, in order (a parent before its children: it forks no new ones); refused
      * once the JVM shuts down, so a fault starting during the shutdown cannot outlive the hook.
      */
-    static void stop(List<Long> pids) throws IOException, InterruptedException {
+    public static void stop(List<Long> pids) throws IOException, InterruptedException {
         synchronized (LOCK) {
             if (closed) {
                 throw new IllegalStateException("shutting down: no new pause");
@@ -48,18 +48,18 @@ final class Pauses {
     }
 
     /** SIGCONT to each pid. */
-    static void resume(List<Long> pids) throws IOException, InterruptedException {
+    public static void resume(List<Long> pids) throws IOException, InterruptedException {
         signal("-CONT", pids);
         pids.forEach(STOPPED::remove);
     }
 
     /** Every process stopped here and not continued yet. */
-    static Set<Long> stopped() {
+    public static Set<Long> stopped() {
         return Set.copyOf(STOPPED);
     }
 
     /** SIGCONT to every process still stopped. */
-    static void continueAll() {
+    public static void continueAll() {
         List<Long> pids = new ArrayList<>(STOPPED);
         if (pids.isEmpty()) {
             return;
@@ -74,7 +74,7 @@ final class Pauses {
     }
 
     /** Whether the process is stopped now (state T in /proc/PID/stat; Linux only, else false). */
-    static boolean isStopped(long pid) {
+    public static boolean isStopped(long pid) {
         try {
             String stat =
                     java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.lab.LabFixture;
 import dev.exactlyonce.lab.runner.Lab;
+import dev.exactlyonce.lab.runner.Pauses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.exactlyonce.lab.chaos;
+package dev.exactlyonce.lab.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
