@@ -104,6 +104,7 @@ public final class DeliveryModes {
             String podName,
             Duration sendTimeout,
             int lanes,
+            boolean adaptiveGroupCommit,
             ProducerMetrics metrics) {
         DeliveryMode mode = config.getDeliveryMode();
         boolean transactional = mode == DeliveryMode.EXACTLY_ONCE && config.getEnableTransactions();
@@ -130,6 +131,7 @@ public final class DeliveryModes {
                                                                     sendTimeout)),
                                             transactionalId,
                                             lanes,
+                                            adaptiveGroupCommit,
                                             podName,
                                             config,
                                             sendTimeout,

@@ -44,6 +44,20 @@ import org.slf4j.LoggerFactory;
  * pod's transactional.id, lane k uses it with suffix "-k". Each lane has at most one open
  * transaction.
  *
+ * <p>When a transaction closes is the rule ({@code app.producer.group-commit-adaptive}):
+ *
+ * <ul>
+ *   <li><b>window</b> (false): it takes calls until {@code maxMs} after it opened, whether or not
+ *       anything else happens meanwhile.
+ *   <li><b>adaptive</b> (true): it takes calls for as long as another lane is committing, and
+ *       closes as soon as none is and no call waits. The next transaction fills while the last one
+ *       commits, so a transaction holds what arrived during one commit: when commits slow down (the
+ *       broker or the CPU is busy) transactions grow, and each order carries less of the
+ *       per-transaction cost; when the service is idle a call is committed at once, with no window.
+ *       {@code maxMs} bounds how long a transaction takes calls (the latency target); {@code
+ *       maxRecords} its size.
+ * </ul>
+ *
  * <p>Errors, as the KafkaProducer javadoc classifies them: a fenced or fatal producer is closed and
  * a new one initialized (which fences any zombie with the same transactional.id); an abortable
  * error aborts the transaction. Either way every call in the transaction fails and none of its
@@ -71,6 +85,14 @@ final class GroupCommitter {
             Executors.newSingleThreadExecutor(DaemonThreads.named("group-commit-replies"));
     private final List<Lane> lanes = new ArrayList<>();
     private final AtomicLong transactions = new AtomicLong();
+    private final boolean adaptive;
+
+    /** Lanes inside commitTransaction right now (the adaptive rule fills while this is > 0). */
+    private final AtomicInteger committing = new AtomicInteger();
+
+    /** How often a filling lane looks again whether the committing ones are done. */
+    private static final long FILL_CHECK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+
     private volatile int maxRecords;
     private volatile long maxNanos;
     private volatile boolean draining;
@@ -81,11 +103,13 @@ final class GroupCommitter {
     /**
      * @param newClient a transactional KafkaProducer for a transactional.id
      * @param lanes transactional producers committing in turn (1: one transaction at a time)
+     * @param adaptive the adaptive rule instead of the fixed window (see the class comment)
      */
     GroupCommitter(
             Function<String, Producer<String, OrderEvent>> newClient,
             String transactionalId,
             int lanes,
+            boolean adaptive,
             String podName,
             ProducerConfig config,
             Duration sendTimeout,
@@ -94,6 +118,7 @@ final class GroupCommitter {
         this.batchPrefix = podName + "-" + Long.toString(System.currentTimeMillis(), 36) + "-";
         this.sendTimeout = sendTimeout;
         this.metrics = metrics;
+        this.adaptive = adaptive;
         tune(config.getGroupCommitMaxRecords(), config.getGroupCommitMaxMs());
         for (int lane = 0; lane < lanes; lane++) {
             this.lanes.add(
@@ -238,15 +263,19 @@ final class GroupCommitter {
                     }
                     call = dequeued(waiting.poll());
                     if (call == null) {
-                        long left = deadline - System.nanoTime();
-                        call = left > 0 ? dequeued(waiting.poll(left, TimeUnit.NANOSECONDS)) : null;
+                        call = adaptive ? nextWhileAnotherCommits(deadline) : nextWithin(deadline);
                     }
                     if (call == null) {
                         break;
                     }
                     calls.add(call);
                 }
-                client.commitTransaction(); // flushes, then EndTxn: all records visible, or none
+                committing.incrementAndGet();
+                try {
+                    client.commitTransaction(); // flushes, then EndTxn: all visible, or none
+                } finally {
+                    committing.decrementAndGet();
+                }
                 metrics.committed(sends.size(), System.nanoTime() - opened);
                 replies.execute(() -> succeed(calls, sends, batchId));
             } catch (InterruptedException e) {
@@ -311,6 +340,33 @@ final class GroupCommitter {
                         Status.ABORTED.withDescription("transaction " + batchId + " aborted: " + e),
                         e);
             }
+        }
+
+        /** The window rule: the next call that arrives before the deadline. */
+        private Call nextWithin(long deadline) throws InterruptedException {
+            long left = deadline - System.nanoTime();
+            return left > 0 ? dequeued(waiting.poll(left, TimeUnit.NANOSECONDS)) : null;
+        }
+
+        /**
+         * The adaptive rule: the next call that arrives while another lane is still committing,
+         * before the deadline; null as soon as no lane commits (nothing to wait for).
+         */
+        private Call nextWhileAnotherCommits(long deadline) throws InterruptedException {
+            while (committing.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                Call call =
+                        dequeued(
+                                waiting.poll(
+                                        Math.min(left, FILL_CHECK_NANOS), TimeUnit.NANOSECONDS));
+                if (call != null) {
+                    return call;
+                }
+            }
+            return null;
         }
 
         private void abandon(List<Call> calls, Status status, Exception cause) {

@@ -156,6 +156,7 @@ public class OrderProducer {
                 podName,
                 properties.sendTimeout(),
                 properties.transactionLanes(),
+                properties.groupCommitAdaptive(),
                 metrics);
     }
 

@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param enableTransactions exactly-once with Kafka transactions (false: idempotent producer only)
  * @param groupCommitMaxRecords a group-commit transaction closes after this many records...
  * @param groupCommitMaxMs ...or this many milliseconds after it opened, whichever comes first
+ * @param groupCommitAdaptive exactly-once: a transaction takes calls while another lane commits and
+ *     closes as soon as none does (bounded by the two above), instead of for the whole window
  * @param lingerMs Kafka linger.ms
  * @param batchSize Kafka batch.size
  * @param sendTimeout how long a call may wait for Kafka before it fails with UNAVAILABLE
@@ -26,6 +28,7 @@ public record ProducerSettings(
         @Bindable(defaultValue = "true") boolean enableTransactions,
         @Bindable(defaultValue = "1000") int groupCommitMaxRecords,
         @Bindable(defaultValue = "1") int groupCommitMaxMs,
+        @Bindable(defaultValue = "false") boolean groupCommitAdaptive,
         @Bindable(defaultValue = "2") int lingerMs,
         @Bindable(defaultValue = "131072") int batchSize,
         @Bindable(defaultValue = "5s") Duration sendTimeout,
