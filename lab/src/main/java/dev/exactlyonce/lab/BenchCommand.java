@@ -8,6 +8,7 @@ import dev.exactlyonce.lab.bench.BenchReport;
 import dev.exactlyonce.lab.bench.BenchResult;
 import dev.exactlyonce.lab.bench.BenchSettings;
 import dev.exactlyonce.lab.bench.KafkaStreamsPeer;
+import dev.exactlyonce.lab.bench.LoadCurve;
 import dev.exactlyonce.lab.bench.PeerResult;
 import dev.exactlyonce.lab.bench.Workload;
 import dev.exactlyonce.lab.runner.LabSettings;
@@ -128,6 +129,16 @@ public class BenchCommand implements Callable<Integer> {
                     "Run the whole bench on a 1-broker lab, then on a 3-broker lab, and compare: the cost of replication.")
     boolean compareBrokers;
 
+    @Option(
+            names = "--curve",
+            split = ",",
+            paramLabel = "CLIENTS",
+            description =
+                    "Instead of the workloads: unary PlaceOrder at each of these client counts"
+                            + " (e.g. 1,4,16,64,256), every mode at each, in one lab; throughput"
+                            + " against latency per level, curve.md/csv.")
+    List<Integer> curve;
+
     static final String KAFKA_STREAMS = "kafka-streams";
 
     @Option(
@@ -157,6 +168,13 @@ public class BenchCommand implements Callable<Integer> {
         if (peer != null && !peer.equals(KAFKA_STREAMS)) {
             throw new IllegalArgumentException(
                     "--peer: the only peer is " + KAFKA_STREAMS + ", was " + peer);
+        }
+        if (curve != null && (repeat > 1 || peer != null || compareBrokers)) {
+            throw new IllegalArgumentException(
+                    "--curve runs each load level once; it does not go with --repeat, --peer or --compare-brokers");
+        }
+        if (curve != null && curve.stream().anyMatch(n -> n < 1)) {
+            throw new IllegalArgumentException("--curve takes client counts >= 1, was " + curve);
         }
         if (peer != null && against != null) {
             throw new IllegalArgumentException(
@@ -227,6 +245,9 @@ public class BenchCommand implements Callable<Integer> {
             LabSettings labSettings, BenchSettings settings, Path dir, Progress progress)
             throws Exception {
         try (Target target = Target.open(against, controlToken, null, labSettings, progress)) {
+            if (curve != null) {
+                return runCurve(target, settings, dir, progress);
+            }
             List<List<BenchResult>> runs = new ArrayList<>();
             BenchReport report = null;
             for (int i = 1; i <= repeat; i++) {
@@ -271,5 +292,34 @@ public class BenchCommand implements Callable<Integer> {
             }
             return report;
         }
+    }
+
+    /** {@code --curve}: one bench of unary calls per load level, then the curve. */
+    private BenchReport runCurve(Target target, BenchSettings settings, Path dir, Progress progress)
+            throws Exception {
+        LoadCurve loadCurve = new LoadCurve();
+        BenchReport report = null;
+        for (int clients : curve) {
+            progress.line("load level: %d clients", clients);
+            report =
+                    new BenchReport(
+                            new Bench(
+                                            target.clients(),
+                                            target.lab(),
+                                            settings.placeOrdersFrom(clients),
+                                            progress)
+                                    .run());
+            report.write(dir.resolve("clients-" + clients));
+            loadCurve.add(clients, report.results());
+        }
+        progress.line("");
+        loadCurve.print(progress.out());
+        loadCurve.write(
+                dir,
+                "`lab bench "
+                        + String.join(" ", spec.commandLine().getParseResult().originalArgs())
+                        + "`");
+        progress.line("written to %s (curve.md, curve.csv)", dir.toAbsolutePath());
+        return report;
     }
 }

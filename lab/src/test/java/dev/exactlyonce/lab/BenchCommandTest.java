@@ -39,6 +39,9 @@ class BenchCommandTest {
                 .contains("--background-load must be 0 or more");
         assertThat(refusal("--peer", "kafka-streams", "--against", "127.0.0.1"))
                 .contains("does not go with --against");
+        assertThat(refusal("--curve", "4,64", "--repeat", "2"))
+                .contains("--curve runs each load level once");
+        assertThat(refusal("--curve", "0,64")).contains("client counts >= 1");
     }
 
     @Test

@@ -40,6 +40,22 @@ public record BenchSettings(
         workloads = List.copyOf(workloads);
     }
 
+    /** The same, unary PlaceOrder only, with {@code n} clients: one level of a load curve. */
+    public BenchSettings placeOrdersFrom(int n) {
+        return new BenchSettings(
+                modes,
+                List.of(Workload.PLACE_ORDER),
+                n,
+                streams,
+                streamBatch,
+                orders,
+                duration,
+                warmup,
+                channels,
+                record,
+                backgroundLoad);
+    }
+
     Budget budget() {
         return orders > 0 ? Budget.orders(orders) : Budget.duration(duration);
     }

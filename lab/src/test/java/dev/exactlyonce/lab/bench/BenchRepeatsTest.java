@@ -18,7 +18,7 @@ class BenchRepeatsTest {
     static final DatabaseCeiling.Result CEILING =
             new DatabaseCeiling.Result(20_000, 2_000, 0.5, 40_000);
 
-    private static BenchResult result(String mode, double storedPerSecond, double p99) {
+    static BenchResult result(String mode, double storedPerSecond, double p99) {
         return new BenchResult(
                 mode,
                 "PlaceOrder x64 clients",
