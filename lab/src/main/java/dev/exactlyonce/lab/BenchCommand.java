@@ -314,12 +314,17 @@ public class BenchCommand implements Callable<Integer> {
         }
         progress.line("");
         loadCurve.print(progress.out());
-        loadCurve.write(
-                dir,
-                "`lab bench "
-                        + String.join(" ", spec.commandLine().getParseResult().originalArgs())
-                        + "`");
+        loadCurve.write(dir, "`" + commandLine() + "`");
         progress.line("written to %s (curve.md, curve.csv)", dir.toAbsolutePath());
         return report;
+    }
+
+    /** How this bench was started, as a shell would take it: for the files it writes. */
+    private String commandLine() {
+        StringBuilder line = new StringBuilder("java -jar lab/target/lab.jar");
+        for (String arg : spec.commandLine().getParseResult().originalArgs()) {
+            line.append(' ').append(arg.contains(" ") ? "'" + arg + "'" : arg);
+        }
+        return line.toString();
     }
 }
