@@ -13,7 +13,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -174,6 +176,8 @@ class BillingRecovery {
                     "exactly-once: positions settled from the group's committed offsets: {}",
                     committed);
             unsure.clear();
+        } catch (WakeupException | InterruptException shutdown) {
+            throw shutdown; // the poll loop's close(): see BillingStage.commitInputOffsets
         } catch (KafkaException e) {
             LOG.warn(
                     "exactly-once: positions not settled yet ({}); trying again with the next poll",

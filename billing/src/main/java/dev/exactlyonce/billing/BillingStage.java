@@ -31,6 +31,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,6 +178,11 @@ public class BillingStage {
         crashDrill.reached(BEFORE_COMMIT, batch.count(), batch.settings());
         try {
             batch.consumer().commitSync(batch.nextOffsets());
+        } catch (WakeupException | InterruptException shutdown) {
+            // micronaut-kafka's poll loop ends only when the wakeup of its close() reaches it:
+            // swallowed here, billing kept polling after SIGTERM and its shutdown never ended
+            recovery.rewind(batch.consumer(), batch.orders());
+            throw shutdown;
         } catch (KafkaException e) {
             // e.g. the group rebalanced: the batch is read again (by this replica or the
             // partitions' new owner); in at-least-once its invoices are then written twice
