@@ -114,6 +114,13 @@ public final class FaultyLink implements AutoCloseable {
                 Socket upstream;
                 try {
                     upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+                    if (upstream.getLocalPort() == targetPort) {
+                        // nothing listens on a port of the ephemeral range, and Linux gave the
+                        // connecting socket that very port: TCP's simultaneous open connected it
+                        // to itself, and it would echo the client's bytes back. The server is down.
+                        closeQuietly(upstream);
+                        throw new SocketException("connected to itself: nothing on " + targetPort);
+                    }
                 } catch (IOException serverDown) {
                     // the server is down (killed, restarting): the client's connection is reset,
                     // as connecting to the server itself would be refused. Left open it would look
