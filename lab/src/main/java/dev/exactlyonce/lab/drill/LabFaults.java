@@ -416,6 +416,10 @@ public final class LabFaults implements PipelineFaults {
     /** kill -STOP, {@link #PAUSE_FOR}, kill -CONT: the same process goes on, no restart. */
     private static String pause(SupervisedProcess victim) throws IOException, InterruptedException {
         long pid = victim.pid();
+        if (pid < 0) {
+            // between an exit and its restart: nothing to pause now
+            throw new IllegalStateException(victim.name() + " is not running: nothing to pause");
+        }
         Pauses.stop(List.of(pid));
         try {
             Thread.sleep(PAUSE_FOR.toMillis());

@@ -27,9 +27,14 @@ public final class Pauses {
 
     /**
      * SIGSTOP to each pid, in order (a parent before its children: it forks no new ones); refused
-     * once the JVM shuts down, so a fault starting during the shutdown cannot outlive the hook.
+     * once the JVM shuts down, so a fault starting during the shutdown cannot outlive the hook, and
+     * for a pid below 2: {@code kill -STOP -1} would stop every process this user may signal, and 0
+     * this JVM's own process group (a supervised child between exit and restart has pid -1).
      */
     public static void stop(List<Long> pids) throws IOException, InterruptedException {
+        if (pids.stream().anyMatch(pid -> pid < 2)) {
+            throw new IllegalArgumentException("not a process to pause: " + pids);
+        }
         synchronized (LOCK) {
             if (closed) {
                 throw new IllegalStateException("shutting down: no new pause");

@@ -1,6 +1,7 @@
 package dev.exactlyonce.lab.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -27,5 +28,15 @@ class PausesTest {
         } finally {
             sleeper.destroyForcibly();
         }
+    }
+
+    @Test
+    void pidsThatNameGroupsOrEveryProcessAreRefused() {
+        // kill -STOP -1 would stop every process root may signal, 0 this JVM's process group
+        for (long pid : List.of(-1L, 0L, 1L)) {
+            assertThatThrownBy(() -> Pauses.stop(List.of(pid)))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(Pauses.stopped()).isEmpty();
     }
 }
