@@ -13,7 +13,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -176,13 +175,23 @@ class BillingRecovery {
                     "exactly-once: positions settled from the group's committed offsets: {}",
                     committed);
             unsure.clear();
-        } catch (WakeupException | InterruptException shutdown) {
-            throw shutdown; // the poll loop's close(): see BillingStage.commitInputOffsets
+        } catch (WakeupException shutdown) {
+            wakeUpAgain(consumer); // the poll loop's close(): see BillingStage.commitInputOffsets
         } catch (KafkaException e) {
             LOG.warn(
                     "exactly-once: positions not settled yet ({}); trying again with the next poll",
                     e.toString());
         }
+    }
+
+    /**
+     * A wakeup that one of billing's own consumer calls took belongs to micronaut-kafka's close():
+     * its poll loop ends only when its next poll() meets one, so it is raised again for that poll
+     * (a listener's exception, a WakeupException too, goes to the exception handler, not the loop).
+     */
+    void wakeUpAgain(Consumer<?, ?> consumer) {
+        LOG.info("the consumer was woken up to close: passing the wakeup on to the poll loop");
+        consumer.wakeup();
     }
 
     /**

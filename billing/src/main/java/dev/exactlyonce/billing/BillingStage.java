@@ -31,7 +31,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -178,11 +177,13 @@ public class BillingStage {
         crashDrill.reached(BEFORE_COMMIT, batch.count(), batch.settings());
         try {
             batch.consumer().commitSync(batch.nextOffsets());
-        } catch (WakeupException | InterruptException shutdown) {
-            // micronaut-kafka's poll loop ends only when the wakeup of its close() reaches it:
-            // swallowed here, billing kept polling after SIGTERM and its shutdown never ended
+        } catch (WakeupException shutdown) {
+            // micronaut-kafka's close() wakes the consumer once, and its poll loop ends only when
+            // its own poll() meets that wakeup; consumed here, billing kept polling after SIGTERM
+            // and never exited. The batch is read again by whoever owns it next.
             recovery.rewind(batch.consumer(), batch.orders());
-            throw shutdown;
+            recovery.wakeUpAgain(batch.consumer());
+            return false;
         } catch (KafkaException e) {
             // e.g. the group rebalanced: the batch is read again (by this replica or the
             // partitions' new owner); in at-least-once its invoices are then written twice
