@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The three producers billing writes with, from micronaut-kafka's producer registry (configured
  * under {@code kafka.producers.<client id>} in application.yml): one that never retries for
- * at-most-once, one that retries until acknowledged for at-least-once, and a transactional one for
- * exactly-once whose {@code transactional.id} is {@code billing-<pod name>}. One id per pod: a pod
- * restarted under its name fences its previous incarnation (and aborts the transaction that one
- * left open) when the new producer registers.
+ * at-most-once, one that retries until acknowledged (or its delivery timeout) for at-least-once,
+ * and a transactional one for exactly-once whose {@code transactional.id} is {@code billing-<pod
+ * name>}. One id per pod: a pod restarted under its name fences its previous incarnation (and
+ * aborts the transaction that one left open) when the new producer registers.
  *
  * <p>initTransactions is called here, not by micronaut-kafka's TransactionalProducerRegistry: that
  * one calls it while creating the producer and, when it times out (no broker or coordinator
@@ -60,7 +60,7 @@ class InvoiceProducers {
                 AT_MOST_ONCE_CLIENT_ID, Argument.STRING, Argument.of(byte[].class));
     }
 
-    /** At-least-once: acks=all, retried until acknowledged. */
+    /** At-least-once: acks=all, retried until acknowledged or delivery.timeout.ms is over. */
     Producer<String, byte[]> atLeastOnce() {
         return producers.getProducer(
                 AT_LEAST_ONCE_CLIENT_ID, Argument.STRING, Argument.of(byte[].class));
