@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -142,20 +143,32 @@ class FaultyLinkTest {
 
     @Test
     void whileTheServerIsDownAConnectionIsResetNotLeftHanging() throws IOException {
-        echo.close();
-        try (Socket client = connect()) {
-            client.setSoTimeout(5_000);
-            // a timeout here (SocketTimeoutException is no SocketException) is the hanging
-            // connection
-            assertThatThrownBy(
-                            () -> {
-                                client.getOutputStream().write('f');
-                                client.getOutputStream().flush();
-                                if (client.getInputStream().read() < 0) {
-                                    throw new SocketException("closed");
-                                }
-                            })
-                    .isInstanceOf(SocketException.class);
+        // a port that is bound but not listening refuses connections, like a server that is
+        // down, and no other process can start listening on it while the test runs (a closed
+        // server's port of the ephemeral range can be taken by anything on the machine)
+        try (Socket downServer = new Socket()) {
+            downServer.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            try (FaultyLink toDownServer = new FaultyLink("down", 0, downServer.getLocalPort());
+                    Socket client =
+                            new Socket(InetAddress.getLoopbackAddress(), toDownServer.port())) {
+                client.setSoTimeout(5_000);
+                // a timeout here (SocketTimeoutException is no SocketException) is the hanging
+                // connection
+                assertThatThrownBy(
+                                () -> {
+                                    client.getOutputStream().write('f');
+                                    client.getOutputStream().flush();
+                                    int answer = client.getInputStream().read();
+                                    if (answer < 0) {
+                                        throw new SocketException("closed");
+                                    }
+                                    throw new AssertionError(
+                                            "the link answered "
+                                                    + answer
+                                                    + " for a server that is down");
+                                })
+                        .isInstanceOf(SocketException.class);
+            }
         }
     }
 
