@@ -48,16 +48,26 @@ public final class TransactionErrors {
         return false;
     }
 
-    /** True when the producer that threw {@code error} must be closed and replaced. */
+    /**
+     * True when the producer that threw {@code error} must be closed and replaced: {@code error} or
+     * a cause of it. Once a producer has failed fatally, its later calls throw a KafkaException
+     * ("Cannot execute transactional method because we are in an error state") whose cause is the
+     * fatal error (only a fencing is thrown unwrapped).
+     */
     public static boolean isFatal(Throwable error) {
-        return error instanceof ProducerFencedException
-                // the coordinator no longer maps the transactional id to this producer id (it
-                // expired after transactional.id.expiration.ms idle, or another incarnation took
-                // it over): the client is left in a fatal state, even abortTransaction is refused
-                // (TransactionalIdExpiryTest)
-                || error instanceof InvalidPidMappingException
-                || error instanceof OutOfOrderSequenceException
-                || error instanceof AuthorizationException
-                || error instanceof UnsupportedVersionException;
+        for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
+            if (e instanceof ProducerFencedException
+                    // the coordinator no longer maps the transactional id to this producer id (it
+                    // expired after transactional.id.expiration.ms idle, or another incarnation
+                    // took it over): the client is left in a fatal state, even abortTransaction
+                    // is refused (TransactionalIdExpiryTest)
+                    || e instanceof InvalidPidMappingException
+                    || e instanceof OutOfOrderSequenceException
+                    || e instanceof AuthorizationException
+                    || e instanceof UnsupportedVersionException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -34,6 +34,20 @@ class TransactionErrorsTest {
     }
 
     @Test
+    void aFatalErrorStaysFatalWhenALaterCallWrapsIt() {
+        // what every call after the fatal one throws (TransactionManager.maybeFailWithError)
+        KafkaException errorState =
+                new KafkaException(
+                        "Cannot execute transactional method because we are in an error state",
+                        new OutOfOrderSequenceException("gap"));
+        assertThat(TransactionErrors.isFatal(errorState)).isTrue();
+        assertThat(
+                        TransactionErrors.isFatal(
+                                new KafkaException("wrapped", new KafkaException("abortable"))))
+                .isFalse();
+    }
+
+    @Test
     void everythingElseAborts() {
         // KIP-588: a bumped epoch aborts the transaction, the producer goes on
         assertThat(TransactionErrors.isFatal(new InvalidProducerEpochException("bumped")))
