@@ -2,6 +2,7 @@ package dev.exactlyonce.kafka;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.exactlyonce.server.Dependency;
 import dev.exactlyonce.server.KafkaDependency;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -15,10 +16,14 @@ import org.slf4j.LoggerFactory;
  * stored value. Each service subclasses it once ({@code SharedConsumerConfig}, {@code
  * SharedBillingConfig}) with its defaults and its {@link Rules}.
  *
+ * <p>It is also one of the service's readiness {@link Dependency dependencies}: until this replica
+ * has read the stored value it processes nothing ({@link #awaitLoaded}), and its health says so
+ * (NOT_SERVING, "shared settings ... not read yet") rather than SERVING while it waits.
+ *
  * @param <C> the config message
  * @param <U> the update request: only the fields it sets change
  */
-public abstract class SharedConfig<C extends Message, U> implements AutoCloseable {
+public abstract class SharedConfig<C extends Message, U> implements Dependency, AutoCloseable {
 
     /** A service's config rules: the one place that validates and merges its settings. */
     public interface Rules<C, U> {
@@ -34,6 +39,7 @@ public abstract class SharedConfig<C extends Message, U> implements AutoCloseabl
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration FIRST_READ_TIMEOUT = Duration.ofSeconds(10);
 
+    private final String key;
     private final SharedSettings<C> settings;
     private final Rules<C, U> rules;
 
@@ -44,6 +50,7 @@ public abstract class SharedConfig<C extends Message, U> implements AutoCloseabl
             Rules<C, U> rules,
             KafkaDependency kafkaDependency,
             KafkaConnection kafka) {
+        this.key = key;
         this.rules = rules;
         try {
             // creates the topics, the settings topic among them, on a fresh cluster
@@ -71,6 +78,26 @@ public abstract class SharedConfig<C extends Message, U> implements AutoCloseabl
      */
     public boolean awaitLoaded(Duration timeout) throws InterruptedException {
         return settings.awaitCaughtUp(timeout);
+    }
+
+    @Override
+    public String name() {
+        return "shared settings";
+    }
+
+    @Override
+    public String location() {
+        return Topics.SETTINGS + " (key " + key + ")";
+    }
+
+    /** Fails until this replica has read the stored value: nothing is processed until then. */
+    @Override
+    public void check() {
+        if (!settings.caughtUp()) {
+            throw new IllegalStateException(
+                    "not read yet (settings topic unreadable): no order is processed until they"
+                            + " are");
+        }
     }
 
     /** Validates, merges and writes durably; returns the value every replica now applies. */
