@@ -11,16 +11,12 @@ import dev.exactlyonce.server.DependencyReadiness;
 import dev.exactlyonce.testkit.ControlToken;
 import dev.exactlyonce.testkit.SettingsApartCluster;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.management.health.indicator.HealthResult;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import reactor.core.publisher.Mono;
 
 /**
  * A billing replica that starts while the settings topic is unreadable holds the defaults
@@ -73,7 +69,8 @@ class SettingsReadFirstTest {
                                                         .isEmpty());
 
                 // and its health says so, rather than SERVING while it waits
-                assertThat(waitingFor(billing)).containsExactly("shared settings");
+                assertThat(billing.getBean(DependencyReadiness.class).failing())
+                        .containsExactly("shared settings");
 
                 kafka.startSettingsNode();
                 // once read, the stored settings apply: every order a dead letter, none invoiced
@@ -94,7 +91,12 @@ class SettingsReadFirstTest {
                                 BillingPipeline.committedRecords(
                                         kafka.servers(), Topics.INVOICES, prefix))
                         .isEmpty();
-                await().atMost(Duration.ofSeconds(10)).until(() -> waitingFor(billing).isEmpty());
+                await().atMost(Duration.ofSeconds(10))
+                        .until(
+                                () ->
+                                        billing.getBean(DependencyReadiness.class)
+                                                .failing()
+                                                .isEmpty());
             }
         }
     }
@@ -106,22 +108,5 @@ class SettingsReadFirstTest {
         properties.put("app.billing.group-id", group);
         properties.put("app.pod-name", BillingPipeline.unique("billing-pod"));
         return ApplicationContext.builder().environments("test").properties(properties).start();
-    }
-
-    /** The readiness dependencies that fail, by name (the gRPC health is NOT_SERVING if any). */
-    private static List<String> waitingFor(ApplicationContext service) {
-        DependencyReadiness readiness = service.getBean(DependencyReadiness.class);
-        HealthResult result = Mono.from(readiness.getResult()).block();
-        List<String> failing = new ArrayList<>();
-        ((Map<?, ?>) result.getDetails())
-                .forEach(
-                        (name, detail) -> {
-                            Object status = ((Map<?, ?>) detail).get("status");
-                            if (!"reachable".equals(status)) {
-                                failing.add(name.toString());
-                            }
-                        });
-        assertThat(readiness.isReady()).isEqualTo(failing.isEmpty());
-        return failing;
     }
 }

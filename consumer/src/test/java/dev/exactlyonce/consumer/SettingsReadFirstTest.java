@@ -9,15 +9,11 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.server.DependencyReadiness;
 import dev.exactlyonce.testkit.SettingsApartCluster;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.management.health.indicator.HealthResult;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import reactor.core.publisher.Mono;
 
 /**
  * A consumer replica that starts while the settings topic is unreadable holds the defaults
@@ -69,7 +65,8 @@ class SettingsReadFirstTest {
                                                 && Pipeline.deadLetters(prefix).isEmpty());
 
                 // and its health says so, rather than SERVING while it waits
-                assertThat(waitingFor(consumer)).containsExactly("shared settings");
+                assertThat(consumer.getBean(DependencyReadiness.class).failing())
+                        .containsExactly("shared settings");
 
                 kafka.startSettingsNode();
                 // once read, the stored settings apply: every order a dead letter, none stored
@@ -81,25 +78,13 @@ class SettingsReadFirstTest {
                                 ConsumerConfig::getProcessingMode, ConsumerConfig::getMaxAttempts)
                         .containsExactly(DeliveryMode.AT_LEAST_ONCE, 1);
                 assertThat(Pipeline.stored(prefix).rows()).isZero();
-                await().atMost(Duration.ofSeconds(10)).until(() -> waitingFor(consumer).isEmpty());
+                await().atMost(Duration.ofSeconds(10))
+                        .until(
+                                () ->
+                                        consumer.getBean(DependencyReadiness.class)
+                                                .failing()
+                                                .isEmpty());
             }
         }
-    }
-
-    /** The readiness dependencies that fail, by name (the gRPC health is NOT_SERVING if any). */
-    private static List<String> waitingFor(ApplicationContext service) {
-        DependencyReadiness readiness = service.getBean(DependencyReadiness.class);
-        HealthResult result = Mono.from(readiness.getResult()).block();
-        List<String> failing = new ArrayList<>();
-        ((Map<?, ?>) result.getDetails())
-                .forEach(
-                        (name, detail) -> {
-                            Object status = ((Map<?, ?>) detail).get("status");
-                            if (!"reachable".equals(status)) {
-                                failing.add(name.toString());
-                            }
-                        });
-        assertThat(readiness.isReady()).isEqualTo(failing.isEmpty());
-        return failing;
     }
 }

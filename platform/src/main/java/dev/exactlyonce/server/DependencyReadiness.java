@@ -75,6 +75,18 @@ public class DependencyReadiness implements HealthIndicator {
         return checkedOnce && problems.isEmpty();
     }
 
+    /**
+     * The names of the dependencies that failed their last check ("Kafka", "PostgreSQL", "shared
+     * settings", ...), every one before the first check: readiness is false exactly when there is
+     * one.
+     */
+    public List<String> failing() {
+        return dependencies.stream()
+                .map(Dependency::name)
+                .filter(name -> !checkedOnce || problems.containsKey(name))
+                .toList();
+    }
+
     @Override
     public Publisher<HealthResult> getResult() {
         Map<String, Object> details = new LinkedHashMap<>();

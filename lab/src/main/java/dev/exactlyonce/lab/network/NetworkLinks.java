@@ -1,5 +1,6 @@
 package dev.exactlyonce.lab.network;
 
+import dev.exactlyonce.testkit.FaultyLink;
 import dev.exactlyonce.testkit.KafkaTopology;
 import java.io.IOException;
 import java.time.Duration;

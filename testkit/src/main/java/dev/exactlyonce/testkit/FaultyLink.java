@@ -1,4 +1,4 @@
-package dev.exactlyonce.lab.network;
+package dev.exactlyonce.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,9 +8,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy on loopback that one service's connections to one server pass through, so that the
@@ -28,7 +30,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *       or a cut cable followed by a timeout looks like to the peers).
  *   <li>{@link #delay(Duration)}: each chunk waits this long before it is passed on, in each
  *       direction.
+ *   <li>{@link #resetOnceWhenSent(String)}: the first connection on which the client sends a given
+ *       text is reset at that moment (e.g. a pool's set-up query), every other passes untouched.
  * </ul>
+ *
+ * <p>The lab puts one on each service's links ({@code NetworkLinks}); tests use it too.
  */
 public final class FaultyLink implements AutoCloseable {
 
@@ -45,6 +51,8 @@ public final class FaultyLink implements AutoCloseable {
     private final Object gate = new Object();
     private volatile State state = State.OPEN;
     private volatile long delayNanos;
+    private volatile byte[] resetWhenSent;
+    private final AtomicInteger resetsWhenSent = new AtomicInteger();
     private volatile boolean closed;
 
     /**
@@ -88,6 +96,20 @@ public final class FaultyLink implements AutoCloseable {
 
     public void delay(Duration delay) {
         delayNanos = delay.toNanos();
+    }
+
+    /**
+     * Arms a one-shot reset: the first connection on which the client then sends {@code text}
+     * (found within one chunk read) is closed with RST in both directions before the chunk is
+     * passed on.
+     */
+    public void resetOnceWhenSent(String text) {
+        resetWhenSent = text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** How many connections {@link #resetOnceWhenSent} reset: 0 or 1 per arming. */
+    public int resetsWhenSent() {
+        return resetsWhenSent.get();
     }
 
     /** Closes every open connection with RST; new ones are accepted as before. */
@@ -151,6 +173,11 @@ public final class FaultyLink implements AutoCloseable {
                                     OutputStream out = to.getOutputStream()) {
                                 int n;
                                 while ((n = in.read(buffer)) >= 0) {
+                                    if (!reply && sentArmedText(buffer, n)) {
+                                        from.setSoLinger(true, 0);
+                                        to.setSoLinger(true, 0);
+                                        return; // both closed with RST below
+                                    }
                                     awaitPassable(reply);
                                     long delay = delayNanos;
                                     if (delay > 0) {
@@ -171,6 +198,35 @@ public final class FaultyLink implements AutoCloseable {
                         "link-" + name + (reply ? "-reply" : "-request"));
         pump.setDaemon(true);
         pump.start();
+    }
+
+    /** True, once, when the client's chunk holds the armed text: this connection is to be reset. */
+    private boolean sentArmedText(byte[] buffer, int length) {
+        byte[] text = resetWhenSent;
+        if (text == null || !contains(buffer, length, text)) {
+            return false;
+        }
+        synchronized (this) {
+            if (resetWhenSent != text) {
+                return false; // another connection took it
+            }
+            resetWhenSent = null;
+        }
+        resetsWhenSent.incrementAndGet();
+        return true;
+    }
+
+    private static boolean contains(byte[] buffer, int length, byte[] text) {
+        outer:
+        for (int i = 0; i + text.length <= length; i++) {
+            for (int j = 0; j < text.length; j++) {
+                if (buffer[i + j] != text[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /**

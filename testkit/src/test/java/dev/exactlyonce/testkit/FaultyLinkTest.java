@@ -1,4 +1,4 @@
-package dev.exactlyonce.lab.network;
+package dev.exactlyonce.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -139,6 +140,35 @@ class FaultyLinkTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start))
                     .isGreaterThanOrEqualTo(Duration.ofMillis(200));
         }
+    }
+
+    @Test
+    void anArmedTextResetsTheFirstConnectionThatSendsItAndNoOther() throws IOException {
+        link.resetOnceWhenSent("CUT");
+        try (Socket first = connect()) {
+            assertThat(roundTrip(first, 'a')).as("other bytes pass").isEqualTo('a');
+            first.getOutputStream().write("CUT".getBytes(StandardCharsets.US_ASCII));
+            first.getOutputStream().flush();
+            first.setSoTimeout(5_000);
+            assertThatThrownBy(
+                            () -> {
+                                if (first.getInputStream().read() < 0) {
+                                    throw new SocketException("closed");
+                                }
+                            })
+                    .isInstanceOf(SocketException.class);
+        }
+        try (Socket second = connect()) {
+            second.getOutputStream().write("CUT".getBytes(StandardCharsets.US_ASCII));
+            second.getOutputStream().flush();
+            second.setSoTimeout(5_000);
+            assertThat(second.getInputStream().readNBytes(3))
+                    .as("one-shot: the next connection passes it")
+                    .isEqualTo("CUT".getBytes(StandardCharsets.US_ASCII));
+        }
+        assertThat(link.resetsWhenSent()).isEqualTo(1);
+        // the server never got the text on the reset connection: only 'a' and the second "CUT"
+        assertThat(received).hasValue(4);
     }
 
     @Test
