@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,7 @@ public final class EmbeddedPostgresDatabase implements AutoCloseable {
     public static final String DATABASE = "orders";
     public static final String USER = "postgres";
     public static final String PASSWORD = "postgres";
+    private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
 
     private final int port;
     private final Path dataDir;
@@ -46,7 +48,12 @@ public final class EmbeddedPostgresDatabase implements AutoCloseable {
                             .setDataDirectory(dataDir)
                             .setCleanDataDirectory(false)
                             .setServerConfig("max_connections", "200")
-                            .setServerConfig("listen_addresses", "127.0.0.1");
+                            .setServerConfig("listen_addresses", "127.0.0.1")
+                            // zonky waits 10 s by default; a restart after a crash, on a machine
+                            // whose cores are busy, took longer (chaos seed 6002), and a start
+                            // zonky gave up on keeps the data directory's lock in this JVM: every
+                            // later start fails (OverlappingFileLockException)
+                            .setPGStartupWait(STARTUP_WAIT);
             // -c fsync=… and -c synchronous_commit=… come after zonky's -F: they decide
             durability.serverConfig().forEach(builder::setServerConfig);
             postgres = builder.start();
