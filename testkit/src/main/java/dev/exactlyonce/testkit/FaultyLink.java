@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A TCP proxy on loopback that one service's connections to one server pass through, so that the
@@ -51,7 +52,7 @@ public final class FaultyLink implements AutoCloseable {
     private final Object gate = new Object();
     private volatile State state = State.OPEN;
     private volatile long delayNanos;
-    private volatile byte[] resetWhenSent;
+    private final AtomicReference<byte[]> resetWhenSent = new AtomicReference<>();
     private final AtomicInteger resetsWhenSent = new AtomicInteger();
     private volatile boolean closed;
 
@@ -104,7 +105,7 @@ public final class FaultyLink implements AutoCloseable {
      * passed on.
      */
     public void resetOnceWhenSent(String text) {
-        resetWhenSent = text.getBytes(StandardCharsets.US_ASCII);
+        resetWhenSent.set(text.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** How many connections {@link #resetOnceWhenSent} reset: 0 or 1 per arming. */
@@ -202,15 +203,11 @@ public final class FaultyLink implements AutoCloseable {
 
     /** True, once, when the client's chunk holds the armed text: this connection is to be reset. */
     private boolean sentArmedText(byte[] buffer, int length) {
-        byte[] text = resetWhenSent;
-        if (text == null || !contains(buffer, length, text)) {
-            return false;
-        }
-        synchronized (this) {
-            if (resetWhenSent != text) {
-                return false; // another connection took it
-            }
-            resetWhenSent = null;
+        byte[] text = resetWhenSent.get();
+        if (text == null
+                || !contains(buffer, length, text)
+                || !resetWhenSent.compareAndSet(text, null)) {
+            return false; // not armed, not this chunk, or another connection took it
         }
         resetsWhenSent.incrementAndGet();
         return true;
