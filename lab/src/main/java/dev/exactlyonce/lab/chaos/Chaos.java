@@ -25,14 +25,23 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * A chaos run, top to bottom: put the pipeline in the mode, start the concurrent reader, then the
  * load and the {@link Nemesis} together for the duration; stop the load, heal everything, wait for
  * every service and for the audit to leave NOT_DRAINED; read PostgreSQL and both committed topics;
- * hand it all to the {@link Checker}; write history.jsonl and verdict.md.
+ * hand it all to the {@link Checker}; write history.jsonl and verdict.md. While the load runs, a
+ * line of running totals every {@link #TOTALS_EVERY}.
  */
 public final class Chaos {
+
+    /** How often the run prints its orders so far and what the concurrent reader saw. */
+    static final Duration TOTALS_EVERY = Duration.ofSeconds(30);
 
     private final Lab lab;
     private final PipelineClients clients;
@@ -75,16 +84,29 @@ public final class Chaos {
                     settings.clients(),
                     prefix);
             load.start();
+            ScheduledExecutorService totals =
+                    Executors.newSingleThreadScheduledExecutor(
+                            r -> {
+                                Thread t = new Thread(r, "chaos-totals");
+                                t.setDaemon(true);
+                                return t;
+                            });
+            long every = TOTALS_EVERY.toMillis();
+            totals.scheduleAtFixedRate(
+                    () -> progress.line("%s", totalsLine(history, load, reader)),
+                    every,
+                    every,
+                    TimeUnit.MILLISECONDS);
             int injected;
             try {
                 injected = nemesis.run(settings.duration());
             } finally {
+                totals.shutdownNow();
                 load.stop();
                 nemesis.healAll();
             }
-            progress.line(
-                    "nemesis done: %d faults; %d calls; healed, waiting for every service",
-                    injected, load.calls());
+            progress.line("nemesis done: %d faults; healed, waiting for every service", injected);
+            progress.line("%s", totalsLine(history, load, reader));
             for (SupervisedProcess child : lab.children()) {
                 Lab.awaitServing(child, settings.drainTimeout());
             }
@@ -110,6 +132,35 @@ public final class Chaos {
                 nemesis.healAll(); // again: whatever failed above, nothing stays stopped or cut
             }
         }
+    }
+
+    /**
+     * "[ 30.0 s] orders: 600 placed, 590 acknowledged, 3 failed (UNAVAILABLE 3), 7 in flight;
+     * read_committed reader: orders 590, invoices 585".
+     */
+    private static String totalsLine(History history, ChaosLoad load, TopicReader reader) {
+        ChaosLoad.Totals t = load.totals();
+        String failed =
+                t.failedByCode().isEmpty()
+                        ? ""
+                        : t.failedByCode().entrySet().stream()
+                                .map(e -> e.getKey() + " " + e.getValue())
+                                .collect(Collectors.joining(", ", " (", ")"));
+        String seen =
+                reader.seenSoFar().entrySet().stream()
+                        .map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue()))
+                        .collect(Collectors.joining(", "));
+        return String.format(
+                Locale.ROOT,
+                "  [%5.1f s] orders: %,d placed, %,d acknowledged, %,d failed%s, %,d in flight;"
+                        + " read_committed reader: %s",
+                history.now() / 1000.0,
+                t.placed(),
+                t.acknowledged(),
+                t.failed(),
+                failed,
+                t.inFlight(),
+                seen.isEmpty() ? "nothing yet" : seen);
     }
 
     /**

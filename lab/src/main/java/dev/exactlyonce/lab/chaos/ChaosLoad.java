@@ -8,8 +8,12 @@ import dev.exactlyonce.lab.runner.SampleOrders;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The chaos run's bounded load: a few client threads placing orders at {@code ordersPerSecond}
@@ -26,6 +30,8 @@ final class ChaosLoad {
     private final RetryingOrderClient retrying;
     private final History history;
     private final AtomicLong next = new AtomicLong();
+    private final LongAdder acknowledged = new LongAdder();
+    private final Map<String, LongAdder> failedByCode = new ConcurrentHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
 
@@ -62,8 +68,26 @@ final class ChaosLoad {
         }
     }
 
-    long calls() {
-        return next.get();
+    /** The orders so far: placed, acknowledged, and failed by their final status code. */
+    record Totals(long placed, long acknowledged, Map<String, Long> failedByCode) {
+
+        long failed() {
+            return failedByCode.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        /** Placed and not answered yet (waiting, or retrying through a fault). */
+        long inFlight() {
+            return placed - acknowledged - failed();
+        }
+    }
+
+    Totals totals() {
+        // answers first, then placed: an order is placed before it is answered, so in flight is
+        // never negative
+        long answeredOk = acknowledged.sum();
+        Map<String, Long> failed = new TreeMap<>();
+        failedByCode.forEach((code, count) -> failed.put(code, count.sum()));
+        return new Totals(next.get(), answeredOk, failed);
     }
 
     private void send(String client) {
@@ -83,6 +107,7 @@ final class ChaosLoad {
                 RetryingOrderClient.Outcome<PlaceOrderResponse> outcome =
                         retrying.call(d -> stub.withDeadline(d).placeOrder(order));
                 if (outcome.acknowledged()) {
+                    acknowledged.increment();
                     PlaceOrderResponse r = outcome.response();
                     history.add(
                             History.Event.ok(
@@ -93,6 +118,10 @@ final class ChaosLoad {
                                     r.getPartition(),
                                     r.getOffset()));
                 } else {
+                    failedByCode
+                            .computeIfAbsent(
+                                    outcome.failure().getCode().name(), code -> new LongAdder())
+                            .increment();
                     history.add(
                             History.Event.fail(
                                     history.now(),

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -54,6 +55,15 @@ final class TopicReader implements AutoCloseable {
                         "chaos-concurrent-reader");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** How many records of this run the concurrent reader has seen so far, per topic. */
+    Map<String, Long> seenSoFar() {
+        Map<String, Long> counts = new TreeMap<>();
+        for (LogRecord record : seen) {
+            counts.merge(record.topic(), 1L, Long::sum);
+        }
+        return counts;
     }
 
     /**

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -55,6 +57,20 @@ class ChaosTest {
                                         .isTrue());
         assertThat(verdict.passed()).isTrue();
         assertThat(Files.readString(out.resolve("verdict.md"))).contains("Verdict: PASS");
+
+        // the running totals: one line while the load ran (every 30 s of a 40 s run) and one after
+        // it, whose counts are the history's
+        List<String> totals =
+                fixture.output().lines().filter(l -> TOTALS.matcher(l).find()).toList();
+        assertThat(totals).as("totals lines").hasSizeGreaterThanOrEqualTo(2);
+        Matcher last = TOTALS.matcher(totals.get(totals.size() - 1));
+        assertThat(last.find()).isTrue();
+        assertThat(number(last.group(1))).as("placed").isEqualTo(verdict.totals().sent());
+        assertThat(number(last.group(2)))
+                .as("acknowledged")
+                .isEqualTo(verdict.totals().acknowledged());
+        assertThat(number(last.group(3))).as("failed").isEqualTo(verdict.totals().failedCalls());
+        assertThat(number(last.group(4))).as("in flight once the load stopped").isZero();
         assertThat(Files.readAllLines(out.resolve("history.jsonl")))
                 .anyMatch(l -> l.contains("\"fault_start\""))
                 .anyMatch(l -> l.contains("\"ok\""));
@@ -68,5 +84,13 @@ class ChaosTest {
         ProcessHandle.of(pg).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
         assertThat(pids).noneMatch(Pauses::isStopped);
         assertThat(Pauses.stopped()).isEmpty();
+    }
+
+    private static final Pattern TOTALS =
+            Pattern.compile(
+                    "orders: ([\\d,]+) placed, ([\\d,]+) acknowledged, ([\\d,]+) failed.*, ([\\d,]+) in flight");
+
+    private static long number(String text) {
+        return Long.parseLong(text.replace(",", ""));
     }
 }
