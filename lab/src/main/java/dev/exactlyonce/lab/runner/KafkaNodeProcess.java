@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
  * pod): {@code KafkaNodeProcess <node id> <brokers> <first client port> <data dir>
  * <transaction.version> <links or ->}. SIGTERM runs Kafka's own clean shutdown (leadership moved
  * away first: a controlled shutdown); SIGKILL is a crash, and the lab's supervisor starts it again
- * on the same ports and data.
+ * on the same ports and data. A node that fails to start exits with 1, so that it is started again.
  */
 public final class KafkaNodeProcess {
 
@@ -31,7 +31,18 @@ public final class KafkaNodeProcess {
                 new EmbeddedKafkaBroker(topology, Integer.parseInt(args[0]), Path.of(args[3]))
                         .withTransactionVersion(Short.parseShort(args[4]));
         Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "kafka-node-shutdown"));
-        node.start();
+        try {
+            node.start();
+        } catch (RuntimeException startupFailed) {
+            // Kafka's own main (kafka.Kafka) exits when the startup fails. Here the half-started
+            // server's non-daemon threads would keep this JVM alive with no broker in it, and the
+            // supervisor, seeing a live process, would never start it again (a chaos run lost a
+            // node for good this way). halt, not exit: stopping a half-started server can hang.
+            startupFailed.printStackTrace();
+            System.err.println("Kafka node did not start: exiting with 1, to be started again");
+            System.err.flush();
+            Runtime.getRuntime().halt(1);
+        }
         new CountDownLatch(1).await();
     }
 
