@@ -136,7 +136,7 @@ public final class Chaos {
 
     /**
      * "[ 30.0 s] orders: 600 placed, 590 acknowledged, 3 failed (UNAVAILABLE 3), 7 in flight;
-     * read_committed reader: orders 590, invoices 585".
+     * read_committed reader: invoices 585, orders 590".
      */
     private static String totalsLine(History history, ChaosLoad load, TopicReader reader) {
         ChaosLoad.Totals t = load.totals();

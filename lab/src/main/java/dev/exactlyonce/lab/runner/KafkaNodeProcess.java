@@ -36,8 +36,9 @@ public final class KafkaNodeProcess {
         } catch (RuntimeException startupFailed) {
             // Kafka's own main (kafka.Kafka) exits when the startup fails. Here the half-started
             // server's non-daemon threads would keep this JVM alive with no broker in it, and the
-            // supervisor, seeing a live process, would never start it again (a chaos run lost a
-            // node for good this way). halt, not exit: stopping a half-started server can hang.
+            // supervisor, seeing a live process, would never start it again (chaos seed 6005 lost a
+            // node this way to the end of its run). halt, not exit: stopping a half-started server
+            // can hang.
             startupFailed.printStackTrace();
             System.err.println("Kafka node did not start: exiting with 1, to be started again");
             System.err.flush();
