@@ -254,7 +254,7 @@ public class BillingStage {
         BillingConfig settings = batch.settings();
         int count = orders.count();
         InvoiceBatch.Records records =
-                withoutInvoiced(billed, consumer.groupMetadata().generationId(), owned(consumer));
+                withoutInvoiced(billed, consumer.groupMetadata().generationId());
         Producer<String, byte[]> producer = producers.transactional();
         try {
             producer.beginTransaction();
@@ -304,26 +304,14 @@ public class BillingStage {
      * Drops the invoices of orders the ledger says are already invoiced: a client's retry, or the
      * same order twice in the batch.
      */
-    private InvoiceBatch.Records withoutInvoiced(
-            InvoiceBatch.Records records, int generation, Set<Integer> owned) {
+    private InvoiceBatch.Records withoutInvoiced(InvoiceBatch.Records records, int generation) {
         Set<String> inBatch = new HashSet<>();
         return records.keepInvoices(
                 invoice -> {
                     String id = invoiceId(invoice);
-                    return !ledger.invoiced(invoice.partition(), generation, owned).contains(id)
+                    return !ledger.invoiced(invoice.partition(), generation).contains(id)
                             && inBatch.add(id);
                 });
-    }
-
-    /** The partitions of "orders" this replica owns now (the ledger reads them all at once). */
-    private static Set<Integer> owned(Consumer<?, ?> consumer) {
-        Set<Integer> owned = new HashSet<>();
-        for (TopicPartition partition : consumer.assignment()) {
-            if (partition.topic().equals(Topics.ORDERS)) {
-                owned.add(partition.partition());
-            }
-        }
-        return owned;
     }
 
     private static String invoiceId(ProducerRecord<String, byte[]> invoice) {

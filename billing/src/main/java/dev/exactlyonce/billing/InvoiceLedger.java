@@ -9,13 +9,11 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,12 +43,10 @@ import org.slf4j.LoggerFactory;
  * the newest window's start on (announced in exactly-once.settings under "audit-window") and
  * forgets what it knew when a new window is announced.
  *
- * <p>Loaded for every partition the replica owns when the first of them is billed in a consumer
- * group generation (one read of all their invoice partitions together, before the batch is billed,
- * as Kafka Streams restores its state stores before it processes), forgotten when the generation
- * changes (another replica may have billed the partition meanwhile), when a transaction's outcome
- * is unknown and when a new audit window starts. Used on the listener's poll thread only (the
- * window is read by the settings thread, handed over through a volatile).
+ * <p>Loaded when a partition is first billed in a consumer group generation, forgotten when the
+ * generation changes (another replica may have billed the partition meanwhile), when a
+ * transaction's outcome is unknown and when a new audit window starts. Used on the listener's poll
+ * thread only (the window is read by the settings thread, handed over through a volatile).
  */
 @Singleton
 class InvoiceLedger {
@@ -80,24 +76,16 @@ class InvoiceLedger {
 
     /**
      * The invoice ids of {@code partition} committed so far, read from Kafka if not known in this
-     * generation and window; a read takes every partition of {@code owned} not known yet along.
+     * generation and window.
      */
-    Set<String> invoiced(int partition, int groupGeneration, Collection<Integer> owned) {
+    Set<String> invoiced(int partition, int groupGeneration) {
         ResetResponse newestWindow = auditWindow.current();
         if (groupGeneration != generation || newestWindow != windowLoaded) {
             invoiced.clear();
             generation = groupGeneration;
             windowLoaded = newestWindow;
         }
-        Set<String> ids = invoiced.get(partition);
-        if (ids == null) {
-            Set<Integer> toRead = new TreeSet<>(owned);
-            toRead.add(partition);
-            toRead.removeAll(invoiced.keySet());
-            invoiced.putAll(load(toRead));
-            ids = invoiced.get(partition);
-        }
-        return ids;
+        return invoiced.computeIfAbsent(partition, this::load);
     }
 
     /** The newest audit window this replica has seen announced. */
@@ -126,40 +114,30 @@ class InvoiceLedger {
         invoiced.clear();
     }
 
-    /** The last {@code window} committed invoice ids of each of these partitions, in one read. */
-    private Map<Integer, Set<String>> load(Set<Integer> partitions) {
+    private Set<String> load(int partition) {
         long started = System.nanoTime();
+        Set<String> ids = bounded(window);
         KafkaConsumer<byte[], byte[]> consumer = reader();
-        Map<TopicPartition, Integer> orderPartitions = new HashMap<>();
-        partitions.forEach(p -> orderPartitions.put(new TopicPartition(Topics.INVOICES, p), p));
-        Set<TopicPartition> invoices = orderPartitions.keySet();
-        consumer.assign(invoices);
-        Map<TopicPartition, Long> begin = consumer.beginningOffsets(invoices);
+        TopicPartition invoices = new TopicPartition(Topics.INVOICES, partition);
+        consumer.assign(List.of(invoices));
+        long begin = consumer.beginningOffsets(List.of(invoices)).get(invoices);
         // read_committed: the end offset is the last stable offset, before any open transaction
-        Map<TopicPartition, Long> end = consumer.endOffsets(invoices);
-        Map<Integer, Set<String>> ids = new HashMap<>();
-        for (TopicPartition tp : invoices) {
-            ids.put(orderPartitions.get(tp), bounded(window));
-            consumer.seek(
-                    tp,
-                    Math.max(
-                            windowStart(tp.partition()),
-                            Math.max(begin.get(tp), end.get(tp) - window)));
-        }
-        while (invoices.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        long end = consumer.endOffsets(List.of(invoices)).get(invoices);
+        consumer.seek(invoices, Math.max(windowStart(partition), Math.max(begin, end - window)));
+        while (consumer.position(invoices) < end) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                 Header id = record.headers().lastHeader(Topics.HEADER_INVOICE_ID);
                 if (id != null && id.value() != null) {
-                    ids.get(record.partition()).add(new String(id.value(), StandardCharsets.UTF_8));
+                    ids.add(new String(id.value(), StandardCharsets.UTF_8));
                 }
             }
         }
         consumer.assign(List.of());
         LOG.info(
-                "invoice ledger of orders partitions {}: {} committed invoices read from {} in {} ms",
-                partitions,
-                ids.values().stream().mapToInt(Set::size).sum(),
-                Topics.INVOICES,
+                "invoice ledger of orders partition {}: {} committed invoices read from {} in {} ms",
+                partition,
+                ids.size(),
+                invoices,
                 (System.nanoTime() - started) / 1_000_000);
         return ids;
     }
