@@ -181,12 +181,9 @@ class BatchWriter {
             return new Written(0, 0, 0, List.of());
         }
         // processed_messages is written in every mode (so its count means "distinct messages
-        // seen");
-        // only with idempotency on does it decide which repeats are stored. A reused key is refused
-        // in
-        // every mode: it is not a repeat of the stored order but another order, and storing it
-        // under the
-        // same order id would pass it off as a duplicate of the first one
+        // seen"); only with idempotency on does it decide which repeats are stored. A reused key
+        // is refused in every mode: it is not a repeat of the stored order but another order, and
+        // storing it under the same order id would pass it off as a duplicate of the first one
         Map<Position, Repeat> repeats = store.insertProcessedMessages(rows);
         List<OrderRow> toStore = new ArrayList<>(rows.size());
         List<Conflict> conflicts = new ArrayList<>();

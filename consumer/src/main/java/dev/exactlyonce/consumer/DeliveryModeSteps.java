@@ -135,10 +135,9 @@ class DeliveryModeSteps {
                                         generation),
                                 database);
                 case COMMIT_KAFKA_OFFSETS_FOR_LAG -> {
-                    // nothing depends on these offsets but Kafka's own lag tools, so not per batch:
-                    // each commit
-                    // is a broker round trip and an offsets-topic write (13% of the broker's
-                    // requests at 5,000/s)
+                    // nothing depends on these offsets but Kafka's own lag tools, so not per
+                    // batch: each commit is a broker round trip and an offsets-topic write (13 % of
+                    // the broker's requests at 5,000/s)
                     lagOffsetsPending.putAll(batch.kafkaOffsets());
                     if (System.nanoTime() - lastLagCommitNanos >= LAG_COMMIT_INTERVAL.toNanos()) {
                         flushLagOffsets(kafka);
@@ -193,20 +192,19 @@ class DeliveryModeSteps {
                                         () -> {
                                             crashDrill.reached(
                                                     BEFORE_DB_COMMIT, batch.received(), config);
-                                            committing[0] =
-                                                    true; // every statement ran: what fails from
-                                            // here on is the COMMIT itself
+                                            // every statement ran: what fails from here on
+                                            // is the COMMIT itself
+                                            committing[0] = true;
                                         });
                             } catch (RuntimeException e) {
                                 if (committing[0] && mode == DeliveryMode.AT_MOST_ONCE) {
-                                    // The COMMIT was sent and no answer came (a cut connection): it
-                                    // may have taken effect.
-                                    // Writing the batch again could store it twice; at-most-once
-                                    // promises never twice, so the
-                                    // batch is given up (possibly lost) instead. At-least-once
-                                    // writes again (possibly twice);
-                                    // exactly-once writes again safely: the fenced offset update
-                                    // rolls a repeat back.
+                                    // The COMMIT was sent and no answer came (a cut
+                                    // connection): it may have taken effect. Writing the batch
+                                    // again could store it twice; at-most-once promises never
+                                    // twice, so the batch is given up (possibly lost) instead.
+                                    // At-least-once writes again (possibly twice); exactly-once
+                                    // writes again safely: the fenced offset update rolls a
+                                    // repeat back.
                                     LOG.warn(
                                             "COMMIT of {} rows failed with an unknown outcome ({}); at-most-once does not write them again",
                                             batch.rows().size(),
