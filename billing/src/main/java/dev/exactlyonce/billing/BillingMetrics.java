@@ -2,6 +2,7 @@ package dev.exactlyonce.billing;
 
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -53,6 +54,7 @@ class BillingMetrics {
     private final Counter alreadyInvoiced;
     private final Counter commitsRetried;
     private final Timer batchLatency;
+    private final DistributionSummary transactionOrders;
 
     BillingMetrics(MeterRegistry registry, SharedBillingConfig config) {
         for (Total total : Total.values()) {
@@ -124,6 +126,12 @@ class BillingMetrics {
                         .description("one poll batch, transform to last step")
                         .publishPercentileHistogram()
                         .register(registry);
+        transactionOrders =
+                DistributionSummary.builder("billing.transaction.orders")
+                        .description(
+                                "orders per committed exactly-once transaction (its poll batches"
+                                        + " together)")
+                        .register(registry);
     }
 
     void received(int orders) {
@@ -142,8 +150,9 @@ class BillingMetrics {
         add(Total.RETRIES, retried);
     }
 
-    void transactionCommitted() {
+    void transactionCommitted(int orders) {
         committed.increment();
+        transactionOrders.record(orders);
         add(Total.TRANSACTIONS_COMMITTED, 1);
     }
 

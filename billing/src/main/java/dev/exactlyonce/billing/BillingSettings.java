@@ -27,4 +27,8 @@ public record BillingSettings(
         @Bindable(defaultValue = "30s") Duration commitRetryTimeout,
         // exactly-once: how many committed invoices per partition are remembered to recognise a
         // retried order
-        @Bindable(defaultValue = "100000") int dedupWindow) {}
+        @Bindable(defaultValue = "100000") int dedupWindow,
+        // exactly-once group commit: a transaction takes the poll batches the consumer has
+        // fetched already for at most this long and this many orders (BillingStage#transaction)
+        @Bindable(defaultValue = "100ms") Duration transactionMaxTime,
+        @Bindable(defaultValue = "5000") int transactionMaxRecords) {}

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -68,6 +68,10 @@ public class BillingStage {
     private final InvoiceLedger ledger;
 
     private final BillingRecovery recovery;
+
+    /** This replica's own settings: how far a transaction takes more poll batches. */
+    private final BillingSettings replicaSettings;
+
     // only keeps the log to one line per wait
     private volatile boolean waitingForSettings;
 
@@ -84,7 +88,8 @@ public class BillingStage {
             CrashDrill crashDrill,
             BillingMetrics metrics,
             InvoiceLedger ledger,
-            BillingRecovery recovery) {
+            BillingRecovery recovery,
+            BillingSettings replicaSettings) {
         this.config = config;
         this.invoiceBatch = invoiceBatch;
         this.producers = producers;
@@ -92,6 +97,7 @@ public class BillingStage {
         this.metrics = metrics;
         this.ledger = ledger;
         this.recovery = recovery;
+        this.replicaSettings = replicaSettings;
     }
 
     /**
@@ -245,35 +251,43 @@ public class BillingStage {
      * read_committed readers of "invoices" see them exactly when the group's offsets move past the
      * orders, or never. An order whose invoice is already committed (a client's retry: same
      * message_id, later offset) is recognised by the {@link InvoiceLedger} and not invoiced again.
+     *
+     * <p>Group commit: while the consumer has more orders fetched already, the transaction takes
+     * them too ({@link #moreOrders}), up to {@code app.billing.transaction-max-time} and {@code
+     * transaction-max-records}. An idle billing commits each poll batch at once; behind a backlog,
+     * one commit (its round trips to the coordinators, its markers) serves many poll batches.
      */
-    private boolean transaction(Batch batch) {
-        ConsumerRecords<String, byte[]> orders = batch.orders();
-        InvoiceBatch.Records billed = batch.records();
-        Map<TopicPartition, OffsetAndMetadata> nextOffsets = batch.nextOffsets();
-        Consumer<?, ?> consumer = batch.consumer();
-        BillingConfig settings = batch.settings();
-        int count = orders.count();
-        InvoiceBatch.Records records =
-                withoutInvoiced(billed, consumer.groupMetadata().generationId());
+    private boolean transaction(Batch first) throws InterruptedException {
+        Consumer<?, ?> consumer = first.consumer();
+        BillingConfig settings = first.settings();
+        ConsumerGroupMetadata group = consumer.groupMetadata();
+        OpenTransaction open = new OpenTransaction();
         Producer<String, byte[]> producer = producers.transactional();
         try {
             producer.beginTransaction();
-            for (ProducerRecord<String, byte[]> record : records.all()) {
-                // a send error surfaces at commitTransaction(), which then throws: it aborts
-                producer.send(record);
+            for (Batch batch = first;
+                    batch != null;
+                    batch = moreOrders(open, group, consumer, settings)) {
+                InvoiceBatch.Records toSend =
+                        withoutInvoiced(batch.records(), group.generationId(), open.invoiceIds());
+                open.add(batch.orders(), batch.nextOffsets(), batch.records(), toSend);
+                for (ProducerRecord<String, byte[]> record : toSend.all()) {
+                    // a send error surfaces at commitTransaction(), which then throws: it aborts
+                    producer.send(record);
+                }
             }
-            crashDrill.reached(AFTER_SEND, count, settings);
+            crashDrill.reached(AFTER_SEND, open.count(), settings);
             // the offsets go to the group coordinator as part of the transaction; with the
             // consumer's group metadata (generation, member id) the broker rejects a zombie whose
             // generation is over (KIP-447), so an instance that lost the partitions cannot commit
             // them
-            producer.sendOffsetsToTransaction(nextOffsets, consumer.groupMetadata());
-            crashDrill.reached(BEFORE_COMMIT, count, settings);
+            producer.sendOffsetsToTransaction(open.nextOffsets(), consumer.groupMetadata());
+            crashDrill.reached(BEFORE_COMMIT, open.count(), settings);
         } catch (KafkaException failed) {
             if (TransactionErrors.isFatal(failed)) {
                 // this producer can do nothing more, not even abort
-                recovery.replaceProducer(producer, failed, orders);
-                return false;
+                recovery.replaceProducer(producer, failed, open.orders());
+                return done(open, consumer, false);
             }
             // e.g. a timeout, or the group refused the offsets (TransactionErrors.isGroupRefusal:
             // a zombie, or under the consumer protocol a member epoch that moved): abort, so that
@@ -284,33 +298,88 @@ public class BillingStage {
                             ? "the group refused the offsets: "
                             : "",
                     failed.toString());
-            recovery.abort(producer, failed, consumer, orders);
-            return false;
+            recovery.abort(producer, failed, consumer, open.orders());
+            return done(open, consumer, false);
+        } catch (RuntimeException | InterruptedException notKafka) {
+            // nothing of the transaction may stay open or be lost: abort it, read it again
+            recovery.abort(producer, new KafkaException(notKafka), consumer, open.orders());
+            throw notKafka;
         }
-        if (!recovery.commit(producer, consumer, orders)) {
-            return false;
+        if (!recovery.commit(producer, consumer, open.orders())) {
+            return done(open, consumer, false);
         }
-        metrics.transactionCommitted();
-        remember(nextOffsets);
-        records.invoices()
+        metrics.transactionCommitted(open.count());
+        remember(open.nextOffsets());
+        InvoiceBatch.Records sent = open.sent();
+        sent.invoices()
                 .forEach(invoice -> ledger.committed(invoice.partition(), invoiceId(invoice)));
-        metrics.alreadyInvoiced(billed.invoices().size() - records.invoices().size());
-        countSent(DeliveryMode.EXACTLY_ONCE, records);
-        crashDrill.reached(AFTER_COMMIT, count, settings);
-        return true;
+        metrics.alreadyInvoiced(open.alreadyInvoiced());
+        countSent(DeliveryMode.EXACTLY_ONCE, sent);
+        crashDrill.reached(AFTER_COMMIT, open.count(), settings);
+        return done(open, consumer, true);
     }
 
     /**
-     * Drops the invoices of orders the ledger says are already invoiced: a client's retry, or the
-     * same order twice in the batch.
+     * The next poll batch for the open transaction: the orders the consumer has already fetched
+     * ({@code poll(Duration.ZERO)} waits for nothing), while the transaction is younger than {@code
+     * transaction-max-time} and holds fewer than {@code transaction-max-records}; null closes it.
+     * Only orders of the same group generation and partitions join: after a rebalance started in
+     * that poll they are read again later, and the transaction commits what it has (the group
+     * accepts its offsets only from a member that still owns them; otherwise it aborts).
      */
-    private InvoiceBatch.Records withoutInvoiced(InvoiceBatch.Records records, int generation) {
-        Set<String> inBatch = new HashSet<>();
+    @SuppressWarnings("unchecked")
+    private Batch moreOrders(
+            OpenTransaction open,
+            ConsumerGroupMetadata group,
+            Consumer<?, ?> consumer,
+            BillingConfig settings)
+            throws InterruptedException {
+        if (open.count() >= replicaSettings.transactionMaxRecords()
+                || open.ageNanos() >= replicaSettings.transactionMaxTime().toNanos()) {
+            return null;
+        }
+        ConsumerRecords<String, byte[]> more;
+        try {
+            more = (ConsumerRecords<String, byte[]>) consumer.poll(Duration.ZERO);
+        } catch (WakeupException shutdown) {
+            // micronaut-kafka's close(): finish this transaction, then pass the wakeup on
+            open.wakeUpWhenDone();
+            return null;
+        }
+        if (more.isEmpty()) {
+            return null;
+        }
+        ConsumerGroupMetadata now = consumer.groupMetadata();
+        if (now.generationId() != group.generationId()
+                || !now.memberId().equals(group.memberId())
+                || !consumer.assignment().containsAll(open.partitions())) {
+            recovery.rewind(consumer, more);
+            return null;
+        }
+        metrics.received(more.count());
+        return new Batch(
+                more, invoiceBatch.bill(more, settings), nextOffsets(more), consumer, settings);
+    }
+
+    /** Ends a transaction's work: passes on a wakeup its polls met. */
+    private boolean done(OpenTransaction open, Consumer<?, ?> consumer, boolean committed) {
+        if (open.wakesUpWhenDone()) {
+            recovery.wakeUpAgain(consumer);
+        }
+        return committed;
+    }
+
+    /**
+     * Drops the invoices of orders the ledger says are already invoiced (a client's retry) and of
+     * orders already in this transaction (the same order twice).
+     */
+    private InvoiceBatch.Records withoutInvoiced(
+            InvoiceBatch.Records records, int generation, Set<String> inTransaction) {
         return records.keepInvoices(
                 invoice -> {
                     String id = invoiceId(invoice);
                     return !ledger.invoiced(invoice.partition(), generation).contains(id)
-                            && inBatch.add(id);
+                            && inTransaction.add(id);
                 });
     }
 
