@@ -28,7 +28,11 @@ public record BillingSettings(
         // exactly-once: how many committed invoices per partition are remembered to recognise a
         // retried order
         @Bindable(defaultValue = "100000") int dedupWindow,
-        // exactly-once group commit: a transaction takes the poll batches the consumer has
-        // fetched already for at most this long and this many orders (BillingStage#transaction)
+        // exactly-once group commit: after a full poll (a backlog) a transaction takes the poll
+        // batches the consumer has fetched already until it is this old or holds this many orders
+        // (BillingStage#moreOrders)
         @Bindable(defaultValue = "100ms") Duration transactionMaxTime,
-        @Bindable(defaultValue = "5000") int transactionMaxRecords) {}
+        @Bindable(defaultValue = "5000") int transactionMaxRecords,
+        // the consumer's max.poll.records (OrderListener's annotation reads the same property): a
+        // poll this full means a backlog
+        @Bindable(defaultValue = "500") int maxPollRecords) {}

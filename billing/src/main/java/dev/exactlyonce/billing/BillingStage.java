@@ -252,10 +252,10 @@ public class BillingStage {
      * orders, or never. An order whose invoice is already committed (a client's retry: same
      * message_id, later offset) is recognised by the {@link InvoiceLedger} and not invoiced again.
      *
-     * <p>Group commit: while the consumer has more orders fetched already, the transaction takes
-     * them too ({@link #moreOrders}), up to {@code app.billing.transaction-max-time} and {@code
-     * transaction-max-records}. An idle billing commits each poll batch at once; behind a backlog,
-     * one commit (its round trips to the coordinators, its markers) serves many poll batches.
+     * <p>Group commit: behind a backlog, the transaction goes on taking the orders the consumer has
+     * fetched already ({@link #moreOrders}), up to {@code app.billing.transaction-max-time} and
+     * {@code transaction-max-records}, so that one commit (its round trips to the coordinators, its
+     * markers) serves many poll batches. A billing that keeps up commits each poll batch at once.
      */
     private boolean transaction(Batch first) throws InterruptedException {
         Consumer<?, ?> consumer = first.consumer();
@@ -267,7 +267,7 @@ public class BillingStage {
             producer.beginTransaction();
             for (Batch batch = first;
                     batch != null;
-                    batch = moreOrders(open, group, consumer, settings)) {
+                    batch = moreOrders(open, batch, group, consumer, settings)) {
                 InvoiceBatch.Records toSend =
                         withoutInvoiced(batch.records(), group.generationId(), open.invoiceIds());
                 open.add(batch.orders(), batch.nextOffsets(), batch.records(), toSend);
@@ -320,21 +320,27 @@ public class BillingStage {
     }
 
     /**
-     * The next poll batch for the open transaction: the orders the consumer has already fetched
-     * ({@code poll(Duration.ZERO)} waits for nothing), while the transaction is younger than {@code
-     * transaction-max-time} and holds fewer than {@code transaction-max-records}; null closes it.
-     * Only orders of the same group generation and partitions join: after a rebalance started in
-     * that poll they are read again later, and the transaction commits what it has (the group
-     * accepts its offsets only from a member that still owns them; otherwise it aborts).
+     * The next poll batch for the open transaction: behind a backlog (the last poll was full,
+     * {@code max-poll-records}), the orders the consumer has already fetched ({@code
+     * poll(Duration.ZERO)} waits for nothing), while the transaction is younger than {@code
+     * transaction-max-time} and holds fewer than {@code transaction-max-records}; null closes it. A
+     * billing that keeps up gets smaller polls and commits each at once, as without group commit
+     * (taking every trickle of orders for up to 100 ms left it behind under the unary bench:
+     * invoices at 0.70 of stored orders/s against 0.86). Only orders of the same group generation
+     * and partitions join: after a rebalance started in that poll they are read again later, and
+     * the transaction commits what it has (the group accepts its offsets only from a member that
+     * still owns them; otherwise it aborts).
      */
     @SuppressWarnings("unchecked")
     private Batch moreOrders(
             OpenTransaction open,
+            Batch last,
             ConsumerGroupMetadata group,
             Consumer<?, ?> consumer,
             BillingConfig settings)
             throws InterruptedException {
-        if (open.count() >= replicaSettings.transactionMaxRecords()
+        if (last.count() < replicaSettings.maxPollRecords()
+                || open.count() >= replicaSettings.transactionMaxRecords()
                 || open.ageNanos() >= replicaSettings.transactionMaxTime().toNanos()) {
             return null;
         }
