@@ -25,20 +25,9 @@ class GroupCommitTest {
 
     @Test
     void oneTransactionTakesSeveralPollBatchesOfABacklog() throws Exception {
-        String group = BillingPipeline.unique("billing-group-commit");
         String prefix = BillingPipeline.unique("group-commit");
-        BillingPipeline.startGroupAtEnd(group);
-        exactlyOnce(group);
-        BillingPipeline.send(BillingPipeline.orders(prefix, 3_000)); // before billing starts
-
         try (ApplicationContext billing =
-                BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
-            BillingPipeline.awaitCaughtUp(group);
-            await().atMost(Duration.ofSeconds(10))
-                    .untilAsserted(
-                            () ->
-                                    assertThat(BillingPipeline.invoiced(prefix))
-                                            .isEqualTo(new BillingPipeline.Invoiced(3_000, 3_000)));
+                billBacklog(BillingPipeline.orders(prefix, 3_000), prefix, 3_000)) {
             DistributionSummary perTransaction =
                     billing.getBean(MeterRegistry.class)
                             .get("billing.transaction.orders")
@@ -60,28 +49,39 @@ class GroupCommitTest {
      */
     @Test
     void theSameOrderInTwoPollBatchesIsInvoicedOnce() throws Exception {
-        String group = BillingPipeline.unique("billing-group-commit-twice");
         String prefix = BillingPipeline.unique("group-commit-twice");
-        BillingPipeline.startGroupAtEnd(group);
-        exactlyOnce(group);
         List<OrderEvent> orders = BillingPipeline.orders(prefix, 60);
         List<OrderEvent> twice = new ArrayList<>(orders);
         twice.addAll(orders);
-        BillingPipeline.send(twice);
-
-        try (ApplicationContext billing =
-                BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
-            BillingPipeline.awaitCaughtUp(group);
-            await().atMost(Duration.ofSeconds(10))
-                    .untilAsserted(
-                            () ->
-                                    assertThat(BillingPipeline.invoiced(prefix))
-                                            .isEqualTo(new BillingPipeline.Invoiced(60, 60)));
+        try (ApplicationContext billing = billBacklog(twice, prefix, 60)) {
             assertThat(
                             billing.getBean(BillingMetrics.class)
                                     .total(BillingMetrics.Total.ALREADY_INVOICED))
                     .isEqualTo(60);
         }
+    }
+
+    /**
+     * Sends {@code backlog} to a new group in exactly-once, then starts billing on it and waits
+     * until it caught up with one invoice for each of {@code distinct} orders; the billing is the
+     * caller's to close.
+     */
+    private static ApplicationContext billBacklog(
+            List<OrderEvent> backlog, String prefix, long distinct) throws Exception {
+        String group = BillingPipeline.unique("billing-group-commit");
+        BillingPipeline.startGroupAtEnd(group);
+        exactlyOnce(group);
+        BillingPipeline.send(backlog);
+        ApplicationContext billing =
+                BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"));
+        BillingPipeline.awaitCaughtUp(group);
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(
+                        () ->
+                                assertThat(BillingPipeline.invoiced(prefix))
+                                        .isEqualTo(
+                                                new BillingPipeline.Invoiced(distinct, distinct)));
+        return billing;
     }
 
     /**
