@@ -257,7 +257,7 @@ public class BillingStage {
      * {@code transaction-max-records}, so that one commit (its round trips to the coordinators, its
      * markers) serves many poll batches. A billing that keeps up commits each poll batch at once.
      */
-    private boolean transaction(Batch first) throws InterruptedException {
+    private boolean transaction(Batch first) {
         Consumer<?, ?> consumer = first.consumer();
         BillingConfig settings = first.settings();
         ConsumerGroupMetadata group = consumer.groupMetadata();
@@ -300,10 +300,6 @@ public class BillingStage {
                     failed.toString());
             recovery.abort(producer, failed, consumer, open.orders());
             return done(open, consumer, false);
-        } catch (RuntimeException | InterruptedException notKafka) {
-            // nothing of the transaction may stay open or be lost: abort it, read it again
-            recovery.abort(producer, new KafkaException(notKafka), consumer, open.orders());
-            throw notKafka;
         }
         if (!recovery.commit(producer, consumer, open.orders())) {
             return done(open, consumer, false);
@@ -337,8 +333,7 @@ public class BillingStage {
             Batch last,
             ConsumerGroupMetadata group,
             Consumer<?, ?> consumer,
-            BillingConfig settings)
-            throws InterruptedException {
+            BillingConfig settings) {
         if (last.count() < replicaSettings.maxPollRecords()
                 || open.count() >= replicaSettings.transactionMaxRecords()
                 || open.ageNanos() >= replicaSettings.transactionMaxTime().toNanos()) {
@@ -362,9 +357,18 @@ public class BillingStage {
             recovery.rewind(consumer, more);
             return null;
         }
+        InvoiceBatch.Records billed;
+        try {
+            billed = invoiceBatch.bill(more, settings);
+        } catch (InterruptedException shutdown) {
+            // interrupted in a simulated failure's backoff: these orders are read again, the
+            // transaction ends with what it has
+            recovery.rewind(consumer, more);
+            Thread.currentThread().interrupt();
+            return null;
+        }
         metrics.received(more.count());
-        return new Batch(
-                more, invoiceBatch.bill(more, settings), nextOffsets(more), consumer, settings);
+        return new Batch(more, billed, nextOffsets(more), consumer, settings);
     }
 
     /** Ends a transaction's work: passes on a wakeup its polls met. */
