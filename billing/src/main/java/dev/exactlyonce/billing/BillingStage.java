@@ -262,6 +262,9 @@ public class BillingStage {
         BillingConfig settings = first.settings();
         ConsumerGroupMetadata group = consumer.groupMetadata();
         OpenTransaction open = new OpenTransaction();
+        // in the transaction before anything can fail: a failure rewinds or resyncs every batch in
+        // it
+        open.add(first.orders(), first.nextOffsets());
         Producer<String, byte[]> producer = producers.transactional();
         try {
             producer.beginTransaction();
@@ -270,7 +273,7 @@ public class BillingStage {
                     batch = moreOrders(open, batch, group, consumer, settings)) {
                 InvoiceBatch.Records toSend =
                         withoutInvoiced(batch.records(), group.generationId(), open.invoiceIds());
-                open.add(batch.orders(), batch.nextOffsets(), batch.records(), toSend);
+                open.sending(batch.records(), toSend);
                 for (ProducerRecord<String, byte[]> record : toSend.all()) {
                     // a send error surfaces at commitTransaction(), which then throws: it aborts
                     producer.send(record);
@@ -368,7 +371,9 @@ public class BillingStage {
             return null;
         }
         metrics.received(more.count());
-        return new Batch(more, billed, nextOffsets(more), consumer, settings);
+        Batch batch = new Batch(more, billed, nextOffsets(more), consumer, settings);
+        open.add(batch.orders(), batch.nextOffsets());
+        return batch;
     }
 
     /** Ends a transaction's work: passes on a wakeup its polls met. */

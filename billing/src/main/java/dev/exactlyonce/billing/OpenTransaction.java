@@ -34,25 +34,30 @@ final class OpenTransaction {
     private boolean wakeUpWhenDone;
 
     /**
-     * One more poll batch: {@code billed} is what {@link InvoiceBatch} made of it, {@code toSend}
-     * the same without the invoices already committed or already in this transaction.
+     * One more poll batch joins, before anything of it is sent: from now on a rewind reads it
+     * again, and a commit moves the offsets past it.
      */
     void add(
             ConsumerRecords<String, byte[]> batch,
-            Map<TopicPartition, OffsetAndMetadata> batchNextOffsets,
-            InvoiceBatch.Records billed,
-            InvoiceBatch.Records toSend) {
+            Map<TopicPartition, OffsetAndMetadata> batchNextOffsets) {
         for (TopicPartition partition : batch.partitions()) {
             orders.computeIfAbsent(partition, p -> new ArrayList<>())
                     .addAll(batch.records(partition));
         }
         nextOffsets.putAll(batchNextOffsets);
+        count += batch.count();
+    }
+
+    /**
+     * What a batch sends: {@code billed} is what {@link InvoiceBatch} made of it, {@code toSend}
+     * the same without the invoices already committed or already in this transaction.
+     */
+    void sending(InvoiceBatch.Records billed, InvoiceBatch.Records toSend) {
         invoices.addAll(toSend.invoices());
         deadLetters.addAll(toSend.deadLetters());
         failures += toSend.failures();
         retries += toSend.retries();
         alreadyInvoiced += billed.invoices().size() - toSend.invoices().size();
-        count += batch.count();
     }
 
     /** The invoice ids sent in this transaction so far (its own duplicate check adds to it). */
