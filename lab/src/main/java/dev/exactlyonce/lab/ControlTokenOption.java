@@ -26,7 +26,7 @@ public class ControlTokenOption {
      * The token for services at --against: the given file, else the data directory's, else a clear
      * error.
      */
-    ControlToken forAgainst(String against, LabSettings settings) throws IOException {
+    public ControlToken forAgainst(String against, LabSettings settings) throws IOException {
         if (file != null) {
             return ControlTokenFile.read(file);
         }

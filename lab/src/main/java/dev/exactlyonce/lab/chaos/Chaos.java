@@ -5,25 +5,16 @@ import dev.exactlyonce.grpc.v1.AuditResponse;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.lab.chaos.Reads.LogRecord;
-import dev.exactlyonce.lab.chaos.Reads.StoredRow;
-import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.PipelineModes;
 import dev.exactlyonce.lab.runner.Progress;
 import dev.exactlyonce.lab.runner.RetryingOrderClient;
 import dev.exactlyonce.lab.runner.SampleOrders;
-import dev.exactlyonce.lab.runner.SupervisedProcess;
 import dev.exactlyonce.lab.runner.TextTable;
-import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -43,13 +34,17 @@ public final class Chaos {
     /** How often the run prints its orders so far and what the concurrent reader saw. */
     static final Duration TOTALS_EVERY = Duration.ofSeconds(30);
 
-    private final Lab lab;
+    private final ChaosTarget target;
     private final PipelineClients clients;
     private final ChaosSettings settings;
     private final Progress progress;
 
-    public Chaos(Lab lab, PipelineClients clients, ChaosSettings settings, Progress progress) {
-        this.lab = lab;
+    public Chaos(
+            ChaosTarget target,
+            PipelineClients clients,
+            ChaosSettings settings,
+            Progress progress) {
+        this.target = target;
         this.clients = clients;
         this.settings = settings;
         this.progress = progress;
@@ -63,8 +58,14 @@ public final class Chaos {
         Files.createDirectories(settings.out());
         Nemesis nemesis = null;
         try (History history = new History(settings.out().resolve("history.jsonl"));
-                TopicReader reader = new TopicReader(lab.bootstrapServers(), prefix)) {
-            nemesis = new Nemesis(lab, settings.faults(), settings.seed(), history, progress);
+                TopicReader reader = target.reader(prefix)) {
+            nemesis =
+                    new Nemesis(
+                            target.strikes(settings.faults(), progress),
+                            settings.faults(),
+                            settings.seed(),
+                            history,
+                            progress);
             reader.startConcurrent();
             ChaosLoad load =
                     new ChaosLoad(
@@ -107,15 +108,13 @@ public final class Chaos {
             }
             progress.line("nemesis done: %d faults; healed, waiting for every service", injected);
             progress.line("%s", totalsLine(history, load, reader));
-            for (SupervisedProcess child : lab.children()) {
-                Lab.awaitServing(child, settings.drainTimeout());
-            }
+            target.awaitServing(settings.drainTimeout());
             awaitDrained();
             List<LogRecord> seen = reader.finish(settings.drainTimeout());
             List<LogRecord> committed = reader.readCommitted();
             Reads reads =
                     new Reads(
-                            storedRows(prefix),
+                            target.storedRows(prefix),
                             committed.stream()
                                     .filter(r -> r.topic().equals(Topics.ORDERS))
                                     .toList(),
@@ -193,26 +192,6 @@ public final class Chaos {
         progress.line(
                 "not drained after %s (audit: %s); checking anyway",
                 Progress.seconds(settings.drainTimeout()), last);
-    }
-
-    private List<StoredRow> storedRows(String prefix) throws Exception {
-        List<StoredRow> rows = new ArrayList<>();
-        try (Connection c =
-                        DriverManager.getConnection(
-                                lab.jdbcUrl(),
-                                EmbeddedPostgresDatabase.USER,
-                                EmbeddedPostgresDatabase.PASSWORD);
-                PreparedStatement s =
-                        c.prepareStatement(
-                                "SELECT order_id, message_id, customer_id FROM orders WHERE order_id LIKE ?")) {
-            s.setString(1, prefix + "%");
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    rows.add(new StoredRow(r.getString(1), r.getString(2), r.getString(3)));
-                }
-            }
-        }
-        return rows;
     }
 
     private void report(Verdict verdict, List<History.Event> events, long nanos) throws Exception {

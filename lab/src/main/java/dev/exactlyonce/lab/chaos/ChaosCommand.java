@@ -1,11 +1,15 @@
 package dev.exactlyonce.lab.chaos;
 
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.lab.ControlTokenOption;
 import dev.exactlyonce.lab.LabOptions;
+import dev.exactlyonce.lab.runner.Endpoints;
+import dev.exactlyonce.lab.runner.Kubectl;
 import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.LabSettings;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.Progress;
+import dev.exactlyonce.lab.runner.ServicePorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +36,21 @@ import picocli.CommandLine.Option;
 public class ChaosCommand implements Callable<Integer> {
 
     @Mixin LabOptions lab;
+
+    @Option(
+            names = "--against",
+            paramLabel = "HOST",
+            description =
+                    "Strike the chart on kind instead of a lab of its own: the services at HOST on the"
+                            + " standard ports, faults with kubectl (no network faults there).")
+    String against;
+
+    @Mixin ControlTokenOption controlToken;
+
+    @Option(
+            names = "--namespace",
+            description = "kubectl namespace with --against (default: the context's).")
+    String namespace;
 
     @Option(
             names = "--seed",
@@ -96,6 +115,12 @@ public class ChaosCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--faults and --mode need a value");
         }
         progress.line("chaos seed %d (repeat the fault schedule with --seed %d)", theSeed, theSeed);
+        if (against != null && classes.remove(FaultClass.NETWORK)) {
+            progress.line("--against: no network faults (they need the lab's fault proxies)");
+            if (classes.isEmpty()) {
+                throw new IllegalArgumentException("--against: no fault class left to strike");
+            }
+        }
         // network faults need every link behind a fault proxy
         LabSettings settings =
                 lab.settings()
@@ -114,10 +139,23 @@ public class ChaosCommand implements Callable<Integer> {
                         clients,
                         drainTimeout,
                         dir);
+        if (against != null) {
+            try (PipelineClients pipeline =
+                            new PipelineClients(
+                                    Endpoints.of(against, ServicePorts.DEFAULT, 1),
+                                    controlToken.forAgainst(against, lab.settings()));
+                    KindChaosTarget target =
+                            new KindChaosTarget(new Kubectl(namespace), pipeline)) {
+                progress.line(
+                        "chaos against the services at %s, faults with kubectl%s",
+                        against, namespace == null ? "" : " in namespace " + namespace);
+                return new Chaos(target, pipeline, chaos, progress).run().passed() ? 0 : 1;
+            }
+        }
         try (Lab started = Lab.start(settings, progress);
                 PipelineClients pipeline =
                         new PipelineClients(started.clientEndpoints(), started.controlToken())) {
-            Verdict verdict = new Chaos(started, pipeline, chaos, progress).run();
+            Verdict verdict = new Chaos(ChaosTarget.of(started), pipeline, chaos, progress).run();
             return verdict.passed() ? 0 : 1;
         }
     }

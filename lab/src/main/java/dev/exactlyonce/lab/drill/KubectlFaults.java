@@ -1,15 +1,16 @@
 package dev.exactlyonce.lab.drill;
 
+import static dev.exactlyonce.lab.runner.Kubectl.COMPONENT;
+import static dev.exactlyonce.lab.runner.Kubectl.SERVICES;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.lab.runner.Kubectl;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Faults on the kind cluster: {@code kubectl delete pod --grace-period=0 --force} of a component's
@@ -23,13 +24,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KubectlFaults implements PipelineFaults {
 
-    static final String COMPONENT = "app.kubernetes.io/component";
-    static final String SERVICES = COMPONENT + " in (producer,consumer,billing,query)";
-
-    private final String namespace;
+    private final Kubectl kubectl;
 
     public KubectlFaults(String namespace) {
-        this.namespace = namespace;
+        this.kubectl = new Kubectl(namespace);
     }
 
     @Override
@@ -185,41 +183,15 @@ public final class KubectlFaults implements PipelineFaults {
     }
 
     private String randomPod(String component) throws IOException, InterruptedException {
-        String[] pods =
-                kubectl(
-                                "get",
-                                "pods",
-                                "-l",
-                                COMPONENT + "=" + component,
-                                "-o",
-                                "jsonpath={.items[*].metadata.name}")
-                        .trim()
-                        .split("\\s+");
-        return pods[ThreadLocalRandom.current().nextInt(pods.length)];
+        List<String> pods = kubectl.pods(component);
+        return pods.get(ThreadLocalRandom.current().nextInt(pods.size()));
     }
 
     private String instances(String component) throws IOException, InterruptedException {
-        return kubectl(
-                        "get",
-                        "pods",
-                        "-l",
-                        COMPONENT + "=" + component,
-                        "-o",
-                        "jsonpath={range .items[*]}{.metadata.uid}:{.status.containerStatuses[0].restartCount} {end}")
-                .trim();
+        return kubectl.instances(component);
     }
 
     private String kubectl(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("kubectl"));
-        if (namespace != null) {
-            command.add("--namespace=" + namespace);
-        }
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output.trim());
-        }
-        return output;
+        return kubectl.run(args);
     }
 }

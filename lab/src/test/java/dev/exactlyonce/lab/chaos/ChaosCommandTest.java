@@ -54,4 +54,23 @@ class ChaosCommandTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(FaultClass.parse(List.of("all"))).hasSize(FaultClass.values().length);
     }
+
+    @Test
+    void againstKindHasNoNetworkFaults() {
+        ChaosCommand chaos = new ChaosCommand();
+        new CommandLine(chaos)
+                .parseArgs(
+                        "--against",
+                        "localhost",
+                        "--namespace",
+                        "exactly-once",
+                        "--faults",
+                        "network");
+        assertThat(chaos.against).isEqualTo("localhost");
+        assertThat(chaos.namespace).isEqualTo("exactly-once");
+        // refused before anything is started or called
+        assertThatThrownBy(chaos::call)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no fault class left");
+    }
 }

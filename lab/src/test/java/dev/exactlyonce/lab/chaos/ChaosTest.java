@@ -43,7 +43,9 @@ class ChaosTest {
                         Duration.ofMinutes(2),
                         out);
 
-        Verdict verdict = new Chaos(lab, fixture.clients(), settings, fixture.progress()).run();
+        Verdict verdict =
+                new Chaos(ChaosTarget.of(lab), fixture.clients(), settings, fixture.progress())
+                        .run();
 
         assertThat(verdict.totals().faults()).as("faults injected").isGreaterThanOrEqualTo(3);
         assertThat(verdict.totals().acknowledged()).isGreaterThan(20);

@@ -1,0 +1,127 @@
+package dev.exactlyonce.lab.runner;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@code kubectl} in one namespace (or the context's), as {@code lab drill --against} and
+ * {@code lab chaos --against} do on kind: each call bounded by two minutes, a non-zero exit an
+ * {@link IOException} with kubectl's own words.
+ */
+public final class Kubectl {
+
+    /** The label every pod of the chart carries with its component (producer, kafka, ...). */
+    public static final String COMPONENT = "app.kubernetes.io/component";
+
+    /** The chart's four services. */
+    public static final String SERVICES = COMPONENT + " in (producer,consumer,billing,query)";
+
+    private final String namespace;
+
+    public Kubectl(String namespace) {
+        this.namespace = namespace;
+    }
+
+    /** kubectl's standard output (and error) of {@code kubectl [--namespace=N] args...}. */
+    public String run(String... args) throws IOException, InterruptedException {
+        return runWithInput(null, args);
+    }
+
+    /** The same, with {@code input} on kubectl's standard input ({@code apply -f -}). */
+    public String runWithInput(String input, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = command(args);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (OutputStream stdin = process.getOutputStream()) {
+            if (input != null) {
+                stdin.write(input.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            process.destroyForcibly();
+            throw new IOException(String.join(" ", command) + " failed: " + output.trim());
+        }
+        return output;
+    }
+
+    /** The command line {@code kubectl [--namespace=N] args...}, for a process of the caller's. */
+    public List<String> command(String... args) {
+        List<String> command = new ArrayList<>(List.of("kubectl"));
+        if (namespace != null) {
+            command.add("--namespace=" + namespace);
+        }
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** The names of the pods with {@code component=...}, sorted. */
+    public List<String> pods(String component) throws IOException, InterruptedException {
+        String names =
+                run(
+                                "get",
+                                "pods",
+                                "-l",
+                                COMPONENT + "=" + component,
+                                "-o",
+                                "jsonpath={.items[*].metadata.name}")
+                        .trim();
+        return names.isEmpty()
+                ? List.of()
+                : List.of(names.split("\\s+")).stream().sorted().toList();
+    }
+
+    /**
+     * Identifies a component's running containers: each pod's uid and restart count; changes
+     * whenever one of them is replaced or restarted.
+     */
+    public String instances(String component) throws IOException, InterruptedException {
+        return run(
+                        "get",
+                        "pods",
+                        "-l",
+                        COMPONENT + "=" + component,
+                        "-o",
+                        "jsonpath={range .items[*]}{.metadata.uid}:{.status.containerStatuses[0].restartCount} {end}")
+                .trim();
+    }
+
+    /** True when the component has pods, none of them terminating, and all are ready. */
+    public boolean allReady(String component) throws IOException, InterruptedException {
+        String lines =
+                run(
+                                "get",
+                                "pods",
+                                "-l",
+                                COMPONENT + "=" + component,
+                                "-o",
+                                "jsonpath={range .items[*]}{.metadata.deletionTimestamp}|"
+                                        + "{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")
+                        .trim();
+        return !lines.isEmpty() && lines.lines().allMatch(line -> line.trim().equals("|True"));
+    }
+
+    /** The ready pods of a component, sorted. */
+    public List<String> readyPods(String component) throws IOException, InterruptedException {
+        String lines =
+                run(
+                                "get",
+                                "pods",
+                                "-l",
+                                COMPONENT + "=" + component,
+                                "-o",
+                                "jsonpath={range .items[*]}{.metadata.name} {.metadata.deletionTimestamp}|"
+                                        + "{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")
+                        .trim();
+        return lines.lines()
+                .map(String::trim)
+                .filter(line -> line.endsWith(" |True"))
+                .map(line -> line.substring(0, line.indexOf(' ')))
+                .sorted()
+                .toList();
+    }
+}
