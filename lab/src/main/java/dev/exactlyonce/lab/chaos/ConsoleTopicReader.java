@@ -11,9 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * start of a run, records at or below an offset it already has for their partition. Within one run
  * nothing is dropped, so a partition's offsets going back inside a run is still found.
  */
-final class ConsoleTopicReader implements TopicReader {
+final class ConsoleTopicReader extends TopicReader {
 
     static final String KEY_SEPARATOR = "~|chaos-field|~";
     static final String RECORD_SEPARATOR = "~|chaos-record|~\n";
@@ -52,33 +50,21 @@ final class ConsoleTopicReader implements TopicReader {
     }
 
     private final Launcher launcher;
-    private final String prefix;
     private final String group;
-    private final List<LogRecord> seen = new CopyOnWriteArrayList<>();
     private final Map<String, Long> lastSeenOffset = new HashMap<>();
-    private volatile boolean finishing;
-    private volatile Thread thread;
-    private volatile String lastFailure;
 
     ConsoleTopicReader(Launcher launcher, String prefix) {
+        super(prefix);
         this.launcher = launcher;
-        this.prefix = prefix;
         this.group = "chaos-reader-" + prefix.replaceAll("[^A-Za-z0-9._-]", "-");
     }
 
     @Override
-    public void startConcurrent() {
-        thread =
-                new Thread(
-                        () -> {
-                            while (!finishing && !Thread.currentThread().isInterrupted()) {
-                                readOnce();
-                            }
-                            readOnce(); // what was committed by the time the run was told to finish
-                        },
-                        "chaos-concurrent-reader");
-        thread.setDaemon(true);
-        thread.start();
+    protected void readConcurrently() {
+        while (!finishing && !Thread.currentThread().isInterrupted()) {
+            readOnce();
+        }
+        readOnce(); // what was committed by the time the run was told to finish
     }
 
     /** The consumer group of the concurrent reader's runs on one topic. */
@@ -113,7 +99,7 @@ final class ConsoleTopicReader implements TopicReader {
                 Thread.currentThread().interrupt();
                 return;
             } catch (Exception e) {
-                lastFailure = e.getMessage();
+                lastProblem = e.getMessage();
                 try {
                     Thread.sleep(2000);
                 } catch (InterruptedException interrupted) {
@@ -125,30 +111,7 @@ final class ConsoleTopicReader implements TopicReader {
     }
 
     @Override
-    public Map<String, Long> seenSoFar() {
-        Map<String, Long> counts = new TreeMap<>();
-        for (LogRecord record : seen) {
-            counts.merge(record.topic(), 1L, Long::sum);
-        }
-        return counts;
-    }
-
-    @Override
-    public List<LogRecord> finish(Duration timeout) throws Exception {
-        finishing = true;
-        thread.join(timeout.toMillis());
-        if (thread.isAlive()) {
-            thread.interrupt();
-            throw new IllegalStateException(
-                    "the concurrent reader did not finish in "
-                            + timeout
-                            + (lastFailure == null ? "" : "; its last failure: " + lastFailure));
-        }
-        return List.copyOf(seen);
-    }
-
-    @Override
-    public List<LogRecord> readCommitted() throws Exception {
+    List<LogRecord> readCommitted() throws Exception {
         List<LogRecord> records = new ArrayList<>();
         for (String topic : List.of(Topics.ORDERS, Topics.INVOICES)) {
             records.addAll(consume(topic, List.of("--from-beginning"), COMMITTED_READ_END));
@@ -259,14 +222,5 @@ final class ConsoleTopicReader implements TopicReader {
         return trimmed.length() <= 2000
                 ? trimmed
                 : "…" + trimmed.substring(trimmed.length() - 2000);
-    }
-
-    @Override
-    public void close() {
-        finishing = true;
-        Thread t = thread;
-        if (t != null && t.isAlive()) {
-            t.interrupt();
-        }
     }
 }

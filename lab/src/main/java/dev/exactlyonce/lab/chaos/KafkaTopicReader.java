@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,72 +21,29 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * reader it starts at the end when the run starts and reads on through every fault until told to
  * {@link #finish}; {@link #readCommitted} reads both topics from the beginning once.
  */
-final class KafkaTopicReader implements TopicReader {
+final class KafkaTopicReader extends TopicReader {
 
     private final String bootstrapServers;
-    private final String prefix;
-    private final List<LogRecord> seen = new CopyOnWriteArrayList<>();
-    private volatile boolean finishing;
-    private volatile Thread thread;
-    private volatile Exception failure;
 
     KafkaTopicReader(String bootstrapServers, String prefix) {
+        super(prefix);
         this.bootstrapServers = bootstrapServers;
-        this.prefix = prefix;
     }
 
-    /** Starts the concurrent reader, positioned at the end of both topics. */
     @Override
-    public void startConcurrent() {
-        thread =
-                new Thread(
-                        () -> {
-                            try (KafkaConsumer<String, byte[]> consumer = consumer()) {
-                                List<TopicPartition> partitions = partitions();
-                                consumer.assign(partitions);
-                                consumer.seekToEnd(partitions);
-                                partitions.forEach(consumer::position);
-                                readUntil(consumer, partitions, seen, () -> finishing);
-                            } catch (Exception e) {
-                                failure = e;
-                            }
-                        },
-                        "chaos-concurrent-reader");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** How many records of this run the concurrent reader has seen so far, per topic. */
-    @Override
-    public Map<String, Long> seenSoFar() {
-        Map<String, Long> counts = new TreeMap<>();
-        for (LogRecord record : seen) {
-            counts.merge(record.topic(), 1L, Long::sum);
+    protected void readConcurrently() {
+        try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = partitions();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            readUntil(consumer, partitions, seen, () -> finishing);
         }
-        return counts;
-    }
-
-    /**
-     * Lets the concurrent reader catch up with the committed end of both topics, then stops it;
-     * returns what it saw, in order.
-     */
-    @Override
-    public List<LogRecord> finish(Duration timeout) throws Exception {
-        finishing = true;
-        thread.join(timeout.toMillis());
-        if (thread.isAlive()) {
-            thread.interrupt();
-            throw new IllegalStateException("the concurrent reader did not catch up in " + timeout);
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        return List.copyOf(seen);
     }
 
     /** Both topics from the beginning to their committed end, once. */
     @Override
-    public List<LogRecord> readCommitted() {
+    List<LogRecord> readCommitted() {
         List<LogRecord> records = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
             List<TopicPartition> partitions = partitions();
@@ -146,13 +101,5 @@ final class KafkaTopicReader implements TopicReader {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
         return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-    }
-
-    @Override
-    public void close() {
-        Thread t = thread;
-        if (t != null && t.isAlive()) {
-            t.interrupt();
-        }
     }
 }

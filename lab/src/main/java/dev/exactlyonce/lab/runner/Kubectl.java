@@ -61,15 +61,7 @@ public final class Kubectl {
 
     /** The names of the pods with {@code component=...}, sorted. */
     public List<String> pods(String component) throws IOException, InterruptedException {
-        String names =
-                run(
-                                "get",
-                                "pods",
-                                "-l",
-                                COMPONENT + "=" + component,
-                                "-o",
-                                "jsonpath={.items[*].metadata.name}")
-                        .trim();
+        String names = podsJsonPath(component, "{.items[*].metadata.name}").trim();
         return names.isEmpty()
                 ? List.of()
                 : List.of(names.split("\\s+")).stream().sorted().toList();
@@ -80,48 +72,47 @@ public final class Kubectl {
      * whenever one of them is replaced or restarted.
      */
     public String instances(String component) throws IOException, InterruptedException {
-        return run(
-                        "get",
-                        "pods",
-                        "-l",
-                        COMPONENT + "=" + component,
-                        "-o",
-                        "jsonpath={range .items[*]}{.metadata.uid}:{.status.containerStatuses[0].restartCount} {end}")
+        return podsJsonPath(
+                        component,
+                        "{range .items[*]}{.metadata.uid}:{.status.containerStatuses[0].restartCount} {end}")
                 .trim();
     }
 
     /** True when the component has pods, none of them terminating, and all are ready. */
     public boolean allReady(String component) throws IOException, InterruptedException {
-        String lines =
-                run(
-                                "get",
-                                "pods",
-                                "-l",
-                                COMPONENT + "=" + component,
-                                "-o",
-                                "jsonpath={range .items[*]}{.metadata.deletionTimestamp}|"
-                                        + "{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")
-                        .trim();
-        return !lines.isEmpty() && lines.lines().allMatch(line -> line.trim().equals("|True"));
+        List<String> states = podStates(component);
+        return !states.isEmpty() && states.stream().allMatch(Kubectl::isReady);
     }
 
-    /** The ready pods of a component, sorted. */
+    /** The ready pods of a component (not terminating), sorted. */
     public List<String> readyPods(String component) throws IOException, InterruptedException {
-        String lines =
-                run(
-                                "get",
-                                "pods",
-                                "-l",
-                                COMPONENT + "=" + component,
-                                "-o",
-                                "jsonpath={range .items[*]}{.metadata.name} {.metadata.deletionTimestamp}|"
-                                        + "{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")
-                        .trim();
-        return lines.lines()
-                .map(String::trim)
-                .filter(line -> line.endsWith(" |True"))
+        return podStates(component).stream()
+                .filter(Kubectl::isReady)
                 .map(line -> line.substring(0, line.indexOf(' ')))
                 .sorted()
                 .toList();
+    }
+
+    /** "NAME DELETION-TIMESTAMP|READY" per pod of the component. */
+    private List<String> podStates(String component) throws IOException, InterruptedException {
+        return podsJsonPath(
+                        component,
+                        "{range .items[*]}{.metadata.name} {.metadata.deletionTimestamp}|"
+                                + "{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}")
+                .lines()
+                .map(String::trim)
+                .filter(line -> !line.isEmpty())
+                .toList();
+    }
+
+    /** Not terminating (no deletion timestamp) and Ready=True. */
+    private static boolean isReady(String podState) {
+        return podState.endsWith(" |True");
+    }
+
+    /** {@code kubectl get pods -l component=C -o jsonpath=TEMPLATE}. */
+    private String podsJsonPath(String component, String template)
+            throws IOException, InterruptedException {
+        return run("get", "pods", "-l", COMPONENT + "=" + component, "-o", "jsonpath=" + template);
     }
 }
