@@ -1,7 +1,5 @@
 package dev.exactlyonce.lab.chaos;
 
-import static org.awaitility.Awaitility.await;
-
 import dev.exactlyonce.grpc.v1.ListOrdersRequest;
 import dev.exactlyonce.grpc.v1.ListOrdersResponse;
 import dev.exactlyonce.grpc.v1.StoredOrder;
@@ -115,11 +113,7 @@ final class KindChaosTarget implements ChaosTarget {
     @Override
     public void awaitServing(Duration timeout) {
         for (String component : KubectlStrikes.SERVICES) {
-            await(component + " ready")
-                    .atMost(timeout)
-                    .pollInterval(Duration.ofSeconds(1))
-                    .ignoreExceptions()
-                    .until(() -> kubectl.allReady(component));
+            kubectl.awaitReady(component, timeout);
         }
     }
 

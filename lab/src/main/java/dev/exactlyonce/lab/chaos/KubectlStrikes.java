@@ -1,7 +1,6 @@
 package dev.exactlyonce.lab.chaos;
 
 import static dev.exactlyonce.lab.chaos.Nemesis.RECOVERY;
-import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.lab.runner.Kubectl;
 import dev.exactlyonce.lab.runner.Progress;
@@ -109,7 +108,7 @@ final class KubectlStrikes implements Strikes {
                     } finally {
                         pausers.resume(pod, pids);
                     }
-                    awaitReady(component);
+                    kubectl.awaitReady(component, RECOVERY);
                     return "kill -CONT " + String.join(" ", pids) + "; " + component + " ready";
                 });
     }
@@ -133,7 +132,7 @@ final class KubectlStrikes implements Strikes {
                 () -> {
                     String before = kubectl.instances(component);
                     delete(List.of(pod), force);
-                    awaitReplaced(component, before);
+                    kubectl.awaitReplaced(component, before, RECOVERY);
                     return "replaced, " + component + " ready";
                 });
     }
@@ -157,7 +156,7 @@ final class KubectlStrikes implements Strikes {
                 () -> {
                     String before = kubectl.instances("kafka");
                     delete(down, true);
-                    awaitReplaced("kafka", before);
+                    kubectl.awaitReplaced("kafka", before, RECOVERY);
                     return "replaced, kafka ready";
                 });
     }
@@ -172,7 +171,7 @@ final class KubectlStrikes implements Strikes {
                     String before = kubectl.instances("postgres");
                     kubectl.run(
                             "delete", "pod", "-l", Kubectl.COMPONENT + "=postgres", "--wait=false");
-                    awaitReplaced("postgres", before);
+                    kubectl.awaitReplaced("postgres", before, RECOVERY);
                     return "replaced, postgres ready";
                 });
     }
@@ -185,25 +184,6 @@ final class KubectlStrikes implements Strikes {
         }
         arguments.add("--wait=false");
         kubectl.run(arguments.toArray(String[]::new));
-    }
-
-    /** Waits until the component's pods changed (replaced or restarted) and are all ready. */
-    private void awaitReplaced(String component, String before) {
-        await(component + " pods replaced")
-                .atMost(RECOVERY)
-                .pollInterval(Duration.ofSeconds(1))
-                .ignoreExceptions()
-                .until(() -> !kubectl.instances(component).equals(before));
-        awaitReady(component);
-    }
-
-    /** Waits until the component has pods, none of them terminating, all ready. */
-    private void awaitReady(String component) {
-        await(component + " ready")
-                .atMost(RECOVERY)
-                .pollInterval(Duration.ofSeconds(1))
-                .ignoreExceptions()
-                .until(() -> kubectl.allReady(component));
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.exactlyonce.lab.drill;
 
 import static dev.exactlyonce.lab.runner.Kubectl.COMPONENT;
 import static dev.exactlyonce.lab.runner.Kubectl.SERVICES;
-import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.lab.runner.Kubectl;
@@ -38,17 +37,7 @@ public final class KubectlFaults implements PipelineFaults {
     @Override
     public void awaitConsumerRestarted(String before, Duration timeout)
             throws IOException, InterruptedException {
-        await("consumer pods replaced or restarted")
-                .atMost(timeout)
-                .pollInterval(Duration.ofMillis(500))
-                .until(() -> !consumerInstances().equals(before));
-        kubectl(
-                "wait",
-                "--for=condition=Ready",
-                "pod",
-                "-l",
-                COMPONENT + "=consumer",
-                "--timeout=" + timeout.toSeconds() + "s");
+        kubectl.awaitReplaced("consumer", before, timeout);
     }
 
     @Override
@@ -59,17 +48,7 @@ public final class KubectlFaults implements PipelineFaults {
     @Override
     public void awaitBillingRestarted(String before, Duration timeout)
             throws IOException, InterruptedException {
-        await("billing pods replaced or restarted")
-                .atMost(timeout)
-                .pollInterval(Duration.ofMillis(500))
-                .until(() -> !billingInstances().equals(before));
-        kubectl(
-                "wait",
-                "--for=condition=Ready",
-                "pod",
-                "-l",
-                COMPONENT + "=billing",
-                "--timeout=" + timeout.toSeconds() + "s");
+        kubectl.awaitReplaced("billing", before, timeout);
     }
 
     @Override
@@ -122,7 +101,7 @@ public final class KubectlFaults implements PipelineFaults {
                     }
                     // the JVM is PID 1 of its container, and the kernel ignores a SIGSTOP sent to
                     // a namespace's init from inside it (kubectl exec ... kill -STOP 1); pausing
-                    // needs the node's cgroup freezer, which kubectl does not reach
+                    // needs the node's PID namespace, as lab chaos --against does (NodePausers)
                     case PAUSE_CONSUMER, PAUSE_BILLING ->
                             throw new IllegalArgumentException(
                                     fault
@@ -142,17 +121,7 @@ public final class KubectlFaults implements PipelineFaults {
         }
         String before = instances(component);
         String deleted = kubectl(deletion(fault, component)).trim();
-        await(component + " pods replaced")
-                .atMost(timeout)
-                .pollInterval(Duration.ofMillis(500))
-                .until(() -> !instances(component).equals(before));
-        kubectl(
-                "wait",
-                "--for=condition=Ready",
-                "pod",
-                "-l",
-                COMPONENT + "=" + component,
-                "--timeout=" + timeout.toSeconds() + "s");
+        kubectl.awaitReplaced(component, before, timeout);
         kubectl(
                 "wait",
                 "--for=condition=Ready",

@@ -1,8 +1,11 @@
 package dev.exactlyonce.lab.runner;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +79,28 @@ public final class Kubectl {
                         component,
                         "{range .items[*]}{.metadata.uid}:{.status.containerStatuses[0].restartCount} {end}")
                 .trim();
+    }
+
+    /**
+     * Waits (bounded by timeout) until the component's {@link #instances} differ from {@code
+     * before} — a pod replaced or a container restarted — and then until {@link #allReady}.
+     */
+    public void awaitReplaced(String component, String before, Duration timeout) {
+        await(component + " pods replaced or restarted")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> !instances(component).equals(before));
+        awaitReady(component, timeout);
+    }
+
+    /** Waits (bounded by timeout) until {@link #allReady}. */
+    public void awaitReady(String component, Duration timeout) {
+        await(component + " ready")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> allReady(component));
     }
 
     /** True when the component has pods, none of them terminating, and all are ready. */
