@@ -73,6 +73,7 @@ final class Target implements AutoCloseable {
 
     @Override
     public void close() {
+        faults.close();
         clients.close();
         if (lab != null) {
             lab.close();

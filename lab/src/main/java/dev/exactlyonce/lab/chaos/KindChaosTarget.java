@@ -5,6 +5,7 @@ import dev.exactlyonce.grpc.v1.ListOrdersResponse;
 import dev.exactlyonce.grpc.v1.StoredOrder;
 import dev.exactlyonce.lab.chaos.Reads.StoredRow;
 import dev.exactlyonce.lab.runner.Kubectl;
+import dev.exactlyonce.lab.runner.NodePausers;
 import dev.exactlyonce.lab.runner.PipelineClients;
 import dev.exactlyonce.lab.runner.Progress;
 import java.io.IOException;

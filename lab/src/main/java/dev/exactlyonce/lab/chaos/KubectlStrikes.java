@@ -3,6 +3,7 @@ package dev.exactlyonce.lab.chaos;
 import static dev.exactlyonce.lab.chaos.Nemesis.RECOVERY;
 
 import dev.exactlyonce.lab.runner.Kubectl;
+import dev.exactlyonce.lab.runner.NodePausers;
 import dev.exactlyonce.lab.runner.Progress;
 import java.io.IOException;
 import java.time.Duration;

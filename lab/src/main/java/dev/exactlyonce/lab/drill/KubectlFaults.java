@@ -5,6 +5,7 @@ import static dev.exactlyonce.lab.runner.Kubectl.SERVICES;
 
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.lab.runner.Kubectl;
+import dev.exactlyonce.lab.runner.NodePausers;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,11 +20,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * can start the successor on the same volume while the old postmaster is still stopping, and
  * PostgreSQL's postmaster.pid check cannot see a process of another container's PID namespace. The
  * image's stop signal (SIGINT) makes that a fast shutdown: open transactions are rolled back, as
- * after a crash, but the data directory is closed cleanly before the next server opens it.
+ * after a crash, but the data directory is closed cleanly before the next server opens it. A pause
+ * is a SIGSTOP from the pod's node ({@link NodePausers}).
  */
 public final class KubectlFaults implements PipelineFaults {
 
     private final Kubectl kubectl;
+    private NodePausers pausers;
 
     public KubectlFaults(String namespace) {
         this.kubectl = new Kubectl(namespace);
@@ -53,6 +56,9 @@ public final class KubectlFaults implements PipelineFaults {
 
     @Override
     public String inject(Fault fault, Duration timeout) throws IOException, InterruptedException {
+        if (fault == Fault.PAUSE_CONSUMER || fault == Fault.PAUSE_BILLING) {
+            return pause(fault == Fault.PAUSE_CONSUMER ? "consumer" : "billing", timeout);
+        }
         String component =
                 switch (fault) {
                     case SIGKILL_CONSUMER -> "consumer";
@@ -99,15 +105,6 @@ public final class KubectlFaults implements PipelineFaults {
                                         + " --property parse.key=true --property key.separator=:");
                         yield null;
                     }
-                    // the JVM is PID 1 of its container, and the kernel ignores a SIGSTOP sent to
-                    // a namespace's init from inside it (kubectl exec ... kill -STOP 1); pausing
-                    // needs the node's PID namespace, as lab chaos --against does (NodePausers)
-                    case PAUSE_CONSUMER, PAUSE_BILLING ->
-                            throw new IllegalArgumentException(
-                                    fault
-                                            + " is not a fault the drill can inject on kind: kubectl"
-                                            + " cannot pause a container (its JVM is PID 1, which"
-                                            + " ignores SIGSTOP from inside its own namespace)");
                     default ->
                             throw new IllegalArgumentException(
                                     fault + " is not a fault the drill can inject on kind");
@@ -130,6 +127,47 @@ public final class KubectlFaults implements PipelineFaults {
                 SERVICES,
                 "--timeout=" + timeout.toSeconds() + "s");
         return deleted;
+    }
+
+    /**
+     * SIGSTOP of a random pod of the component from its node ({@link NodePausers}, started at the
+     * first pause), {@link LabFaults#PAUSE_FOR} as in the lab, SIGCONT: the same process goes on,
+     * as the pod's liveness probe allows about 30 s.
+     */
+    private String pause(String component, Duration timeout)
+            throws IOException, InterruptedException {
+        if (pausers == null) {
+            NodePausers started = new NodePausers(kubectl);
+            try {
+                started.start();
+            } catch (IOException e) {
+                started.close();
+                throw new IOException("this cluster cannot pause a pod: " + e.getMessage(), e);
+            }
+            pausers = started;
+        }
+        String pod = randomPod(component);
+        List<String> pids = pausers.stop(pod);
+        try {
+            Thread.sleep(LabFaults.PAUSE_FOR.toMillis());
+        } finally {
+            pausers.resume(pod, pids);
+        }
+        kubectl.awaitReady(component, timeout);
+        return "kill -STOP of "
+                + pod
+                + " from its node (pids "
+                + String.join(" ", pids)
+                + "), "
+                + LabFaults.PAUSE_FOR.toSeconds()
+                + " s, kill -CONT";
+    }
+
+    @Override
+    public void close() {
+        if (pausers != null) {
+            pausers.close();
+        }
     }
 
     /**

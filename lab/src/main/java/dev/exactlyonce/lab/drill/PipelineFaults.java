@@ -6,7 +6,7 @@ import java.time.Duration;
  * Breaks the pipeline on purpose and tells when it is back: the lab's own processes, or pods on
  * kind.
  */
-public interface PipelineFaults {
+public interface PipelineFaults extends AutoCloseable {
 
     /** Identifies the current consumer processes; changes whenever one of them is restarted. */
     String consumerInstances() throws Exception;
@@ -30,4 +30,8 @@ public interface PipelineFaults {
      * service serves again.
      */
     String inject(Fault fault, Duration timeout) throws Exception;
+
+    /** Removes what the faults set up (kind: the pauser pods); the pipeline stays as it is. */
+    @Override
+    default void close() {}
 }

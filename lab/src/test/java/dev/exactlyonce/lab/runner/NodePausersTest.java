@@ -1,9 +1,8 @@
-package dev.exactlyonce.lab.chaos;
+package dev.exactlyonce.lab.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.exactlyonce.lab.runner.Kubectl;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.Test;

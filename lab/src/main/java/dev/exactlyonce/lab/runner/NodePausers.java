@@ -1,6 +1,5 @@
-package dev.exactlyonce.lab.chaos;
+package dev.exactlyonce.lab.runner;
 
-import dev.exactlyonce.lab.runner.Kubectl;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,18 +8,18 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Pauses on kind. A container's JVM is PID 1 of its PID namespace, and the kernel ignores SIGSTOP
- * sent to a namespace's init from inside it ({@code kubectl exec ... kill -STOP 1} does nothing).
- * From the node's PID namespace it is a process like any other. So, per node, one pod of our own
- * ({@code hostPID: true}, privileged, {@value #IMAGE}, sleeping) in the chart's namespace; a pause
- * is {@code kubectl exec} in it: find the processes whose cgroup names the target container's id,
- * SIGSTOP them, later SIGCONT. Where the cluster refuses such a pod (a Pod Security level of
- * baseline or restricted on the namespace, no image pull), {@link #start} says so plainly and the
- * run has no pauses.
+ * Pauses on kind, for {@code lab chaos --against} and {@code lab drill --against}. A container's
+ * JVM is PID 1 of its PID namespace, and the kernel ignores SIGSTOP sent to a namespace's init from
+ * inside it ({@code kubectl exec ... kill -STOP 1} does nothing). From the node's PID namespace it
+ * is a process like any other. So, per node, one pod of our own ({@code hostPID: true}, privileged,
+ * {@value #IMAGE}, sleeping) in the chart's namespace; a pause is {@code kubectl exec} in it: find
+ * the processes whose cgroup names the target container's id, SIGSTOP them, later SIGCONT. Where
+ * the cluster refuses such a pod (a Pod Security level of baseline or restricted on the namespace,
+ * no image pull), {@link #start} says so plainly and the run has no pauses.
  */
-final class NodePausers implements AutoCloseable {
+public final class NodePausers implements AutoCloseable {
 
-    static final String IMAGE = "busybox:1.36";
+    public static final String IMAGE = "busybox:1.36";
     static final String COMPONENT_VALUE = "chaos-pauser";
 
     private final Kubectl kubectl;
@@ -29,7 +28,7 @@ final class NodePausers implements AutoCloseable {
     /** pauser pod → the processes it stopped and has not continued yet */
     private final Map<String, List<String>> stopped = new ConcurrentHashMap<>();
 
-    NodePausers(Kubectl kubectl) {
+    public NodePausers(Kubectl kubectl) {
         this.kubectl = kubectl;
     }
 
@@ -37,7 +36,7 @@ final class NodePausers implements AutoCloseable {
      * Starts a pauser on every node that runs a pod of the chart and waits until all are ready;
      * throws, with kubectl's words, when the cluster refuses them.
      */
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         String nodes =
                 kubectl.run(
                                 "get",
@@ -65,7 +64,7 @@ final class NodePausers implements AutoCloseable {
     }
 
     /** Stops every process of the pod's containers; returns their pids (node PID namespace). */
-    List<String> stop(String pod) throws IOException, InterruptedException {
+    public List<String> stop(String pod) throws IOException, InterruptedException {
         String[] placement =
                 kubectl.run(
                                 "get",
@@ -108,7 +107,7 @@ final class NodePausers implements AutoCloseable {
     }
 
     /** Continues the processes {@link #stop} stopped for one pod. */
-    void resume(String pod, List<String> pids) throws IOException, InterruptedException {
+    public void resume(String pod, List<String> pids) throws IOException, InterruptedException {
         for (Map.Entry<String, List<String>> e : stopped.entrySet()) {
             if (e.getValue().containsAll(pids)) {
                 cont(e.getKey(), pids);
@@ -119,7 +118,7 @@ final class NodePausers implements AutoCloseable {
     }
 
     /** SIGCONT to everything still stopped; safe any time. */
-    void continueAll() {
+    public void continueAll() {
         stopped.forEach(
                 (pauser, pids) -> {
                     try {
