@@ -116,8 +116,7 @@ public class BillingControlGrpcService extends BillingControlGrpc.BillingControl
                                         .setSeconds(startedAt.getEpochSecond())
                                         .setNanos(startedAt.getNano()));
         // the assignment as the listener's consumer last saw it; the consumer itself belongs to the
-        // poll
-        // thread, so the position is the one the stage last made durable
+        // poll thread, so the position is the one the stage last made durable
         Map<Integer, Long> positions = stage.committedPositions();
         for (String id : consumers.getConsumerIds()) {
             try {

@@ -22,8 +22,8 @@ public record BillingSettings(
         @Bindable(defaultValue = "10ms") Duration retryInitialBackoff,
         @Bindable(defaultValue = "5s") Duration retryMaxBackoff,
         // exactly-once: how long commitTransaction is retried while its outcome is unknown (a
-        // timeout)
-        // before the producer is closed and the group coordinator is asked how far the group got
+        // timeout) before the producer is closed and the group coordinator is asked how far the
+        // group got
         @Bindable(defaultValue = "30s") Duration commitRetryTimeout,
         // exactly-once: how many committed invoices per partition are remembered to recognise a
         // retried order

@@ -58,8 +58,7 @@ class DeadLetterTest {
                     .isEqualTo(Topics.ORDERS);
 
             // orders that break the order contract (written by something other than our producer):
-            // each
-            // dead-lettered with the rule it breaks, and the orders after them invoiced
+            // each dead-lettered with the rule it breaks, and the orders after them invoiced
             BillingPipeline.send(
                     List.of(
                             BillingPipeline.order(prefix + "-nul", prefix + "-nul-m").toBuilder()

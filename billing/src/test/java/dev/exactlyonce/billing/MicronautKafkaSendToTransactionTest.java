@@ -175,8 +175,7 @@ class MicronautKafkaSendToTransactionTest {
             throws Exception {
         {
             // the first order's transaction committed (its markers are written just after
-            // commitTransaction
-            // returns, hence the wait): one invoice ...
+            // commitTransaction returns, hence the wait): one invoice ...
             TopicPartition in = new TopicPartition(topic, 0);
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> BillingPipeline.committed(group).get(in) != null);

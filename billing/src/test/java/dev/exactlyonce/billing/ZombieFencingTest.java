@@ -75,8 +75,7 @@ class ZombieFencingTest {
             assertThat(stale.generationId()).isPositive();
 
             // a successor joins; the zombie does not poll, so it is dropped after its
-            // max.poll.interval
-            // and the successor owns the partition in a newer generation
+            // max.poll.interval and the successor owns the partition in a newer generation
             successor.subscribe(List.of(topic));
             AtomicBoolean owned = new AtomicBoolean();
             await().atMost(Duration.ofSeconds(60))

@@ -231,8 +231,7 @@ class IdempotencyKeysTest extends ConsumerServiceTestSupport {
         assertThat(conflicts(prefix)).hasSize(1);
 
         // the same records read again, as at-least-once does after a crash before its offset
-        // commit:
-        // a second group over the same database, starting where these records start
+        // commit: a second group over the same database, starting where these records start
         String replaying = Pipeline.unique("keys-replay");
         try (Admin admin = Pipeline.admin()) {
             Map<TopicPartition, OffsetAndMetadata> from = new HashMap<>();

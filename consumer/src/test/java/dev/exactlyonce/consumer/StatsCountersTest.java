@@ -52,8 +52,7 @@ class StatsCountersTest extends ConsumerServiceTestSupport {
         assertThat(Pipeline.stored(p)).isEqualTo(new Pipeline.Stored(30, 30));
 
         // at-least-once, dedup off: 10 retries stored again, 5 new orders, one of them twice in the
-        // same
-        // batch, and a reused key (refused in every mode)
+        // same batch, and a reused key (refused in every mode)
         use(DeliveryMode.AT_LEAST_ONCE, false);
         batch.clear();
         for (int i = 0; i < 10; i++) {

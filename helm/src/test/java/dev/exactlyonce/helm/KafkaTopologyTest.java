@@ -123,11 +123,10 @@ class KafkaTopologyTest {
         assertThat(kafka.getImage()).isEqualTo("apache/kafka:" + kafkaVersion);
         assertThat(kafkaVersion).startsWith("4.");
         // The image's launcher formats empty storage with `kafka-storage.sh format
-        // --cluster-id=...`
-        // and no --release-version; the storage tool then takes inter.broker.protocol.version if
-        // the
-        // configuration sets one, else the release's latest production metadata version. Nothing
-        // may pin it lower, and the image's own entry point must run.
+        // --cluster-id=...` and no --release-version; the storage tool then takes
+        // inter.broker.protocol.version if the configuration sets one, else the release's latest
+        // production metadata version. Nothing may pin it lower, and the image's own entry point
+        // must run.
         assertThat(kafka.getCommand()).isNullOrEmpty();
         assertThat(kafka.getArgs()).isNullOrEmpty();
         assertThat(kafka.getEnv())

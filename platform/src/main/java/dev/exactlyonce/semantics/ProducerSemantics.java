@@ -45,9 +45,8 @@ public final class ProducerSemantics {
                 if (transactionalId != null) {
                     settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
                     // an open transaction holds back read_committed readers (the LSO) until it
-                    // ends: if
-                    // the producer dies and no successor fences it, the broker aborts it after this
-                    // long
+                    // ends: if the producer dies and no successor fences it, the broker aborts it
+                    // after this long
                     settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
                 }
             }

@@ -311,8 +311,7 @@ class OrderServiceTest extends ProducerServiceTestSupport {
                                                     .count()
                                             == 5);
             // a newer producer with the same transactional.id (a restarted pod) fences ours: its
-            // open
-            // transaction is aborted by the coordinator
+            // open transaction is aborted by the coordinator
             for (String transactionalId : config.getTransactionalId().split(",")) { // every lane
                 fence(transactionalId);
             }
@@ -332,10 +331,8 @@ class OrderServiceTest extends ProducerServiceTestSupport {
             use(DeliveryMode.EXACTLY_ONCE, true, 1000, 5);
         }
         // every lane was fenced: the doomed one is replaced already; an idle one finds out on its
-        // next
-        // transaction, which is aborted (nothing of it visible; a client retries) and replaces it
-        // too.
-        // So at most lanes - 1 calls are ABORTED before every lane commits again.
+        // next transaction, which is aborted (nothing of it visible; a client retries) and replaces
+        // it too. So at most lanes - 1 calls are ABORTED before every lane commits again.
         int lanes = config.getTransactionalId().split(",").length;
         Map<TopicPartition, Long> afterFence = raw.end();
         List<String> abortedOrderIds = new ArrayList<>();

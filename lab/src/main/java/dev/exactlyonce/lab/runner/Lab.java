@@ -162,10 +162,9 @@ public final class Lab implements AutoCloseable {
         List<SupervisedProcess> planned =
                 childSpecs().stream().map(spec -> new SupervisedProcess(spec, progress)).toList();
         // all at once, while the Kafka JVMs still boot: on 2 cores start-up is JVMs loading
-        // classes,
-        // and the services wait for Kafka and the topics by themselves, as pods do (a service that
-        // starts before Kafka stays NOT_SERVING and goes on: StartsBeforeKafkaTest); the consumer's
-        // Flyway migration runs meanwhile
+        // classes, and the services wait for Kafka and the topics by themselves, as pods do (a
+        // service that starts before Kafka stays NOT_SERVING and goes on: StartsBeforeKafkaTest);
+        // the consumer's Flyway migration runs meanwhile
         for (SupervisedProcess child : planned) {
             if (closed) {
                 throw new IllegalStateException("stopped during start-up");

@@ -70,8 +70,7 @@ public final class PipelineModes {
                                 && c.getEnableIdempotency() == exactlyOnce
                                 && c.getCrashAfterMessages() == 0);
         // billing's settings are shared through exactly-once.settings like the consumer's: one
-        // replica
-        // stores them
+        // replica stores them
         clients.billing()
                 .updateBillingConfig(
                         UpdateBillingConfigRequest.newBuilder()

@@ -90,11 +90,9 @@ public class AuditWindows {
                         status -> {
                             try (Statement statement = status.getConnection().createStatement()) {
                                 // processed_messages first: the consumer writes it before orders,
-                                // so both take the locks
-                                // in the same order and a Reset during traffic waits instead of
-                                // deadlocking. The lock
-                                // stops new writes until commit, so the counts read next are the
-                                // counts truncated.
+                                // so both take the locks in the same order and a Reset during
+                                // traffic waits instead of deadlocking. The lock stops new writes
+                                // until commit, so the counts read next are the counts truncated.
                                 // dead_letters is written in the same batch transaction, after the
                                 // rows.
                                 statement.execute(
