@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.sql.Connection;
@@ -133,6 +134,7 @@ class PoisonOrdersTest extends ConsumerServiceTestSupport {
         try {
             Pipeline.send(Pipeline.orders(prefix, 10));
             await().atMost(Duration.ofSeconds(30))
+                    .ignoreException(StatusRuntimeException.class)
                     .untilAsserted(
                             () -> {
                                 assertThat(probe.health("")).isEqualTo(ServingStatus.NOT_SERVING);
@@ -146,8 +148,7 @@ class PoisonOrdersTest extends ConsumerServiceTestSupport {
         Pipeline.awaitCaughtUp(group);
         assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(10, 10));
         assertThat(Pipeline.deadLetters(prefix)).isEmpty();
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> probe.health("") == ServingStatus.SERVING);
+        probe.awaitHealth("", ServingStatus.SERVING, Duration.ofSeconds(30));
     }
 
     private static void execute(String sql) throws SQLException {

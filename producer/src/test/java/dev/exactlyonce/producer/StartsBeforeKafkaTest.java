@@ -70,6 +70,7 @@ class StartsBeforeKafkaTest {
             assertThat(management.isRunning()).isTrue();
             assertThat(probe.health("liveness")).isEqualTo(ServingStatus.SERVING);
             await().atMost(Duration.ofSeconds(30))
+                    .ignoreException(StatusRuntimeException.class)
                     .untilAsserted(
                             () -> {
                                 assertThat(probe.health("")).isEqualTo(ServingStatus.NOT_SERVING);
@@ -81,6 +82,7 @@ class StartsBeforeKafkaTest {
 
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200))
+                    .ignoreException(StatusRuntimeException.class)
                     .untilAsserted(
                             () -> {
                                 assertThat(probe.health("")).isEqualTo(ServingStatus.SERVING);

@@ -1,7 +1,6 @@
 package dev.exactlyonce.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import java.nio.file.Files;
@@ -62,10 +61,7 @@ public final class KafkaComesLater {
             hosts.resolveToLoopback(HostsFile.CHART_KAFKA_NAMES);
             broker.start();
 
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(200))
-                    .untilAsserted(
-                            () -> assertThat(probe.health("")).isEqualTo(ServingStatus.SERVING));
+            probe.awaitHealth("", ServingStatus.SERVING, Duration.ofSeconds(60));
             onceReady.run(probe, broker);
             assertThat(service.running().getAsBoolean()).as("never restarted").isTrue();
         } finally {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -46,6 +47,19 @@ public final class ServiceProbe implements AutoCloseable {
                 .withDeadlineAfter(5, TimeUnit.SECONDS)
                 .check(HealthCheckRequest.newBuilder().setService(service).build())
                 .getStatus();
+    }
+
+    /**
+     * Waits (bounded) until Health/Check for the service answers {@code expected}. A check that
+     * fails meanwhile (the server still starting, or too busy to answer within its deadline) is
+     * asked again rather than ending the wait: that is not the answer waited for.
+     */
+    public void awaitHealth(String service, ServingStatus expected, Duration atMost) {
+        await("health of '" + service + "' " + expected)
+                .atMost(atMost)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreException(StatusRuntimeException.class)
+                .until(() -> health(service) == expected);
     }
 
     /** What {@code grpcurl -plaintext host:port list} prints, through grpc.reflection.v1. */
