@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,22 +36,35 @@ public final class Kubectl {
         return runWithInput(null, args);
     }
 
-    /** The same, with {@code input} on kubectl's standard input ({@code apply -f -}). */
+    /**
+     * The same, with {@code input} on kubectl's standard input ({@code apply -f -}). Only standard
+     * output is returned: kubectl's warnings go to standard error, which is kept for the message of
+     * a failure.
+     */
     public String runWithInput(String input, String... args)
             throws IOException, InterruptedException {
         List<String> command = command(args);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try (OutputStream stdin = process.getOutputStream()) {
-            if (input != null) {
-                stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        Path errors = Files.createTempFile("kubectl", ".err");
+        try {
+            Process process = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+            try (OutputStream stdin = process.getOutputStream()) {
+                if (input != null) {
+                    stdin.write(input.getBytes(StandardCharsets.UTF_8));
+                }
             }
+            String output =
+                    new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                throw new IOException(
+                        String.join(" ", command)
+                                + " failed: "
+                                + (output + "\n" + Files.readString(errors)).trim());
+            }
+            return output;
+        } finally {
+            Files.deleteIfExists(errors);
         }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            process.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " failed: " + output.trim());
-        }
-        return output;
     }
 
     /** The command line {@code kubectl [--namespace=N] args...}, for a process of the caller's. */
