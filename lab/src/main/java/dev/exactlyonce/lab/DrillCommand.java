@@ -39,10 +39,7 @@ public class DrillCommand implements Callable<Integer> {
 
     @Mixin ControlTokenOption controlToken;
 
-    @Option(
-            names = "--namespace",
-            description = "kubectl namespace with --against (default: the context's).")
-    String namespace;
+    @Mixin NamespaceOption namespace;
 
     @Option(
             names = "--modes",
@@ -123,7 +120,7 @@ public class DrillCommand implements Callable<Integer> {
                 Target.open(
                         against,
                         controlToken,
-                        namespace,
+                        namespace.namespace(),
                         lab.settings().withNetworkFaults(network || lab.settings().networkFaults()),
                         progress)) {
             DrillReport report =

@@ -3,6 +3,7 @@ package dev.exactlyonce.lab.chaos;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.lab.ControlTokenOption;
 import dev.exactlyonce.lab.LabOptions;
+import dev.exactlyonce.lab.NamespaceOption;
 import dev.exactlyonce.lab.runner.Endpoints;
 import dev.exactlyonce.lab.runner.Kubectl;
 import dev.exactlyonce.lab.runner.Lab;
@@ -47,10 +48,7 @@ public class ChaosCommand implements Callable<Integer> {
 
     @Mixin ControlTokenOption controlToken;
 
-    @Option(
-            names = "--namespace",
-            description = "kubectl namespace with --against (default: the context's).")
-    String namespace;
+    @Mixin NamespaceOption namespace;
 
     @Option(
             names = "--seed",
@@ -145,10 +143,13 @@ public class ChaosCommand implements Callable<Integer> {
                                     Endpoints.of(against, ServicePorts.DEFAULT, 1),
                                     controlToken.forAgainst(against, lab.settings()));
                     KindChaosTarget target =
-                            new KindChaosTarget(new Kubectl(namespace), pipeline)) {
+                            new KindChaosTarget(new Kubectl(namespace.namespace()), pipeline)) {
                 progress.line(
                         "chaos against the services at %s, faults with kubectl%s",
-                        against, namespace == null ? "" : " in namespace " + namespace);
+                        against,
+                        namespace.namespace() == null
+                                ? ""
+                                : " in namespace " + namespace.namespace());
                 return new Chaos(target, pipeline, chaos, progress).run().passed() ? 0 : 1;
             }
         }

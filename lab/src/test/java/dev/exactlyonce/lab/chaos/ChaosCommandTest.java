@@ -67,7 +67,7 @@ class ChaosCommandTest {
                         "--faults",
                         "network");
         assertThat(chaos.against).isEqualTo("localhost");
-        assertThat(chaos.namespace).isEqualTo("exactly-once");
+        assertThat(chaos.namespace.namespace()).isEqualTo("exactly-once");
         // refused before anything is started or called
         assertThatThrownBy(chaos::call)
                 .isInstanceOf(IllegalArgumentException.class)
