@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,9 +53,20 @@ public final class Kubectl {
                     stdin.write(input.getBytes(StandardCharsets.UTF_8));
                 }
             }
-            String output =
-                    new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            // readAllBytes returns only when kubectl closes its output: a kubectl that hangs (an
+            // API server that does not answer) is ended, so the two minutes are a real bound
+            CompletableFuture<Void> watchdog =
+                    CompletableFuture.runAsync(
+                            process::destroyForcibly,
+                            CompletableFuture.delayedExecutor(2, TimeUnit.MINUTES));
+            String output;
+            try {
+                output =
+                        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } finally {
+                watchdog.cancel(false);
+            }
+            if (!process.waitFor(10, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 process.destroyForcibly();
                 throw new IOException(
                         String.join(" ", command)
