@@ -18,12 +18,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The faults of a lab this process started: SIGSTOP/SIGCONT of a service's JVM, a Kafka node's or
  * PostgreSQL's postmaster and backends; SIGKILL and SIGTERM of a service (the lab's supervisor
- * restarts it); the fault proxies' links; Kafka nodes killed, or two held down; PostgreSQL stopped
- * and started on the same data.
+ * restarts it); the fault proxies' links; Kafka nodes killed, or two held down, each fault ending
+ * when every replica is back in sync; PostgreSQL stopped and started on the same data.
  *
  * <p>A pause (11–40 s) outlasts billing's and the consumer's 10 s session timeout, so their groups
  * rebalance without the stopped member, which then wakes up as a zombie. It stays under the
@@ -251,7 +252,12 @@ final class LabStrikes implements Strikes {
                         int before = node.restarts();
                         long pid = node.kill();
                         awaitBack(node, before);
-                        return "kill -9 " + pid + ", restarted (pid " + node.pid() + ")";
+                        return "kill -9 "
+                                + pid
+                                + ", restarted (pid "
+                                + node.pid()
+                                + "), "
+                                + inSync(down);
                     });
         }
         return new Strike(
@@ -280,8 +286,40 @@ final class LabStrikes implements Strikes {
                     for (int i = 0; i < down.size(); i++) {
                         awaitBack(down.get(i), before.get(i));
                     }
-                    return String.join(", ", killed) + ", both restarted";
+                    return String.join(", ", killed) + ", both restarted, " + inSync(down);
                 });
+    }
+
+    /**
+     * Waits (bounded) until these nodes are full replicas again ({@link
+     * dev.exactlyonce.lab.runner.KafkaCluster#inSync(int)}), and says whether they are: a broker
+     * fault ends when the restarted node has caught up, not when its process is back, as the
+     * chart's readiness probe holds a broker pod until it is in sync. Without this a new broker
+     * fault could take a second node while the first was still replicating, and a broker-only run
+     * spent most of its time without an in-sync majority.
+     */
+    private String inSync(List<SupervisedProcess> nodes) {
+        try {
+            await(names(nodes) + " back in sync")
+                    .atMost(RECOVERY)
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(
+                            () ->
+                                    nodes.stream()
+                                            .allMatch(
+                                                    n ->
+                                                            lab.kafka()
+                                                                    .inSync(
+                                                                            lab.kafka()
+                                                                                    .nodeId(n))));
+            return "back in sync";
+        } catch (ConditionTimeoutException e) {
+            return "not back in sync within " + RECOVERY.toSeconds() + " s";
+        }
+    }
+
+    private static String names(List<SupervisedProcess> nodes) {
+        return String.join(", ", nodes.stream().map(SupervisedProcess::name).toList());
     }
 
     // --- PostgreSQL -----------------------------------------------------------------------------

@@ -402,10 +402,11 @@ public final class LabFaults implements PipelineFaults {
                                         "the producer has no transactional.id yet (not in exactly-once?)"));
     }
 
+    /** Every node answers on its own port and is in sync again ({@link KafkaCluster#inSync}). */
     private static void awaitInSync(KafkaCluster kafka, Duration timeout) {
         await("every Kafka replica in sync")
                 .atMost(timeout)
-                .pollInterval(Duration.ofMillis(250))
+                .pollInterval(Duration.ofMillis(500))
                 .until(kafka::fullyReplicated);
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.FeatureMetadata;
@@ -150,18 +151,41 @@ public final class KafkaCluster implements AutoCloseable {
         return leader == null ? -1 : leader.id();
     }
 
-    /** True when every partition of every topic has a leader and all its replicas in sync. */
+    /** True when every node is back as a full replica ({@link #inSync(int)}). */
     public boolean fullyReplicated() {
+        return IntStream.rangeClosed(1, nodes.size()).allMatch(this::inSync);
+    }
+
+    /**
+     * True when this node is back as a full replica: it answers a client request on its own port,
+     * and every partition it holds a replica of has it in sync. The chart's readiness probe of a
+     * broker pod asks the same ({@code eo.kafkaInSyncCheck}). Asking the node itself matters: a
+     * KRaft broker serves requests only once the controller took its new registration, which is
+     * also what drops a killed node from the in-sync replicas. Asked anywhere else right after a
+     * quick restart, the metadata still lists the old process as in sync.
+     */
+    public boolean inSync(int nodeId) {
+        Properties props = new Properties();
+        props.put(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:" + topology.clientPort(nodeId));
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "4000");
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
+        Admin direct = Admin.create(props);
         try {
             var names =
-                    admin.listTopics(new ListTopicsOptions().listInternal(true))
+                    direct.listTopics(new ListTopicsOptions().listInternal(true))
                             .names()
                             .get(5, TimeUnit.SECONDS);
             for (TopicDescription description :
-                    admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS).values()) {
+                    direct.describeTopics(names)
+                            .allTopicNames()
+                            .get(5, TimeUnit.SECONDS)
+                            .values()) {
                 for (TopicPartitionInfo partition : description.partitions()) {
-                    if (partition.leader() == null
-                            || partition.isr().size() < partition.replicas().size()) {
+                    boolean replica = partition.replicas().stream().anyMatch(n -> n.id() == nodeId);
+                    boolean caughtUp = partition.isr().stream().anyMatch(n -> n.id() == nodeId);
+                    if (replica && !caughtUp) {
                         return false;
                     }
                 }
@@ -172,7 +196,18 @@ public final class KafkaCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        } finally {
+            direct.close(Duration.ofSeconds(1));
         }
+    }
+
+    /** The Kafka node id (1-based) of one of this cluster's node processes. */
+    public int nodeId(SupervisedProcess node) {
+        int index = nodes.indexOf(node);
+        if (index < 0) {
+            throw new IllegalArgumentException(node.name() + " is not a Kafka node of this lab");
+        }
+        return index + 1;
     }
 
     public static String kafkaVersion() {
