@@ -53,7 +53,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public EmbeddedKafkaBroker(int port, Path dataDir) {
         this.port = port == 0 ? freePort() : port;
-        this.controllerPort = freePort();
+        this.controllerPort = freePortOtherThan(this.port);
         this.topology = null;
         this.nodeId = 1;
         this.dataDir = dataDir;
@@ -225,6 +225,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("log.retention.bytes", String.valueOf(8L * 1024 * 1024 * 1024));
         p.putAll(brokerSettings);
         return p;
+    }
+
+    /**
+     * A free port other than {@code taken}. A port picked before and not bound yet is free to the
+     * kernel, which can hand it out again: a CI run once got the client port twice, and Kafka
+     * refused its client and controller listeners on one port.
+     */
+    static int freePortOtherThan(int taken) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = freePort();
+            if (port != taken) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port other than " + taken);
     }
 
     static int freePort() {
