@@ -4,6 +4,7 @@ import static dev.exactlyonce.lab.chaos.Nemesis.RECOVERY;
 import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.lab.network.NetworkLinks;
+import dev.exactlyonce.lab.runner.KafkaCluster;
 import dev.exactlyonce.lab.runner.Lab;
 import dev.exactlyonce.lab.runner.Pauses;
 import dev.exactlyonce.lab.runner.Progress;
@@ -24,7 +25,7 @@ import org.awaitility.core.ConditionTimeoutException;
  * The faults of a lab this process started: SIGSTOP/SIGCONT of a service's JVM, a Kafka node's or
  * PostgreSQL's postmaster and backends; SIGKILL and SIGTERM of a service (the lab's supervisor
  * restarts it); the fault proxies' links; Kafka nodes killed, or two held down, each fault ending
- * when every replica is back in sync; PostgreSQL stopped and started on the same data.
+ * when its nodes are back in sync; PostgreSQL stopped and started on the same data.
  *
  * <p>A pause (11–40 s) outlasts billing's and the consumer's 10 s session timeout, so their groups
  * rebalance without the stopped member, which then wakes up as a zombie. It stays under the
@@ -291,27 +292,20 @@ final class LabStrikes implements Strikes {
     }
 
     /**
-     * Waits (bounded) until these nodes are full replicas again ({@link
-     * dev.exactlyonce.lab.runner.KafkaCluster#inSync(int)}), and says whether they are: a broker
-     * fault ends when the restarted node has caught up, not when its process is back, as the
-     * chart's readiness probe holds a broker pod until it is in sync. Without this a new broker
-     * fault could take a second node while the first was still replicating, and a broker-only run
-     * spent most of its time without an in-sync majority.
+     * Waits (bounded) until these nodes are full replicas again ({@link KafkaCluster#inSync(int)}),
+     * and says whether they are: a broker fault ends when the restarted node has caught up, not
+     * when its process is back, as the chart's readiness probe holds a broker pod until it is in
+     * sync. Without this a new broker fault could take a second node while the first was still
+     * replicating, and a broker-only run spent most of its time without an in-sync majority.
      */
     private String inSync(List<SupervisedProcess> nodes) {
+        KafkaCluster kafka = lab.kafka();
+        List<Integer> ids = nodes.stream().map(kafka::nodeId).toList();
         try {
             await(names(nodes) + " back in sync")
                     .atMost(RECOVERY)
                     .pollInterval(Duration.ofSeconds(1))
-                    .until(
-                            () ->
-                                    nodes.stream()
-                                            .allMatch(
-                                                    n ->
-                                                            lab.kafka()
-                                                                    .inSync(
-                                                                            lab.kafka()
-                                                                                    .nodeId(n))));
+                    .until(() -> ids.stream().allMatch(kafka::inSync));
             return "back in sync";
         } catch (ConditionTimeoutException e) {
             return "not back in sync within " + RECOVERY.toSeconds() + " s";
