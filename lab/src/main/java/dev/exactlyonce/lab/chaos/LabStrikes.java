@@ -264,9 +264,7 @@ final class LabStrikes implements Strikes {
         return new Strike(
                 FaultClass.BROKER,
                 "two brokers down: "
-                        + down.get(0).name()
-                        + ", "
-                        + down.get(1).name()
+                        + joinedNames(down)
                         + " for "
                         + TWO_DOWN_FOR.toSeconds()
                         + " s",
@@ -302,7 +300,7 @@ final class LabStrikes implements Strikes {
         KafkaCluster kafka = lab.kafka();
         List<Integer> ids = nodes.stream().map(kafka::nodeId).toList();
         try {
-            await(names(nodes) + " back in sync")
+            await(joinedNames(nodes) + " back in sync")
                     .atMost(RECOVERY)
                     .pollInterval(Duration.ofSeconds(1))
                     .until(() -> ids.stream().allMatch(kafka::inSync));
@@ -312,7 +310,7 @@ final class LabStrikes implements Strikes {
         }
     }
 
-    private static String names(List<SupervisedProcess> nodes) {
+    private static String joinedNames(List<SupervisedProcess> nodes) {
         return String.join(", ", nodes.stream().map(SupervisedProcess::name).toList());
     }
 
