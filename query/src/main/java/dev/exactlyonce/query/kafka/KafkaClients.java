@@ -61,6 +61,12 @@ public class KafkaClients {
      * first call that can (calls before throw "no Kafka bootstrap name resolves (...)").
      */
     public Consumer<byte[], byte[]> committedReader(String clientId) {
+        return committedReader(clientId, Map.of());
+    }
+
+    /** The same with {@code overrides} on top of its settings. */
+    public Consumer<byte[], byte[]> committedReader(
+            String clientId, Map<String, Object> overrides) {
         Properties p = kafka.properties();
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -70,6 +76,7 @@ public class KafkaClients {
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
         p.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024);
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        p.putAll(overrides);
         return DeferredConsumer.of(
                 kafka.bootstrapServers(),
                 clientId,
