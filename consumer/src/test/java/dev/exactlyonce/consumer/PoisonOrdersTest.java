@@ -74,8 +74,13 @@ class PoisonOrdersTest extends ConsumerServiceTestSupport {
         events.addAll(Pipeline.orders(good, 300));
         Pipeline.send(events);
         Pipeline.awaitCaughtUp(group);
-
-        assertThat(Pipeline.stored(good)).isEqualTo(new Pipeline.Stored(300, 300));
+        // at-most-once commits a batch's offsets before it writes the batch: caught up is not
+        // stored yet (seen on a busy machine: 185 of 300)
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () ->
+                                assertThat(Pipeline.stored(good))
+                                        .isEqualTo(new Pipeline.Stored(300, 300)));
         assertThat(Pipeline.stored(hostile)).isEqualTo(new Pipeline.Stored(1, 1));
         assertThat(Pipeline.deadLetters(hostile))
                 .extracting(Pipeline.StoredDeadLetter::reason)
