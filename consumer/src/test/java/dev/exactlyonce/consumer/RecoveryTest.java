@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.consumer.ConsumerMetrics.Total;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.UpdateConsumerConfigRequest;
+import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.server.DependencyReadiness;
 import dev.exactlyonce.testkit.DatabaseDurability;
 import dev.exactlyonce.testkit.EmbeddedPostgresDatabase;
@@ -17,11 +18,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,6 +73,50 @@ class RecoveryTest {
             assertThat(restarted.getBean(ConsumerMetrics.class).total(Total.RECEIVED))
                     .as("the old records were not even read again")
                     .isEqualTo(10);
+        }
+    }
+
+    @Test
+    void aConsumerFencedUnderItsOwnPodNameJoinsAgainAndGoesOnStoring() throws Exception {
+        String group = Pipeline.unique("fenced");
+        String pod = Pipeline.unique("pod");
+        String prefix = Pipeline.unique("fenced");
+        Pipeline.startGroupAtEnd(group);
+        try (ApplicationContext service = Pipeline.startConsumer(group, pod)) {
+            Pipeline.send(Pipeline.orders(prefix + "-before", 10));
+            Pipeline.awaitCaughtUp(group);
+            // another member id joins under the service's group.instance.id: the group hands it
+            // the name and fences the service's member, as after a pause in lab chaos (seed 7401)
+            Map<String, Object> sameName = new HashMap<>();
+            sameName.put("bootstrap.servers", Pipeline.infra().bootstrapServers());
+            sameName.put("group.id", group);
+            sameName.put("group.instance.id", pod);
+            sameName.put("enable.auto.commit", false);
+            sameName.put("session.timeout.ms", 6_000);
+            OrderConsumer loop = service.getBean(OrderConsumer.class);
+            try (KafkaConsumer<byte[], byte[]> intruder =
+                    new KafkaConsumer<>(
+                            sameName, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                intruder.subscribe(List.of(Topics.ORDERS));
+                // held until the service's loop has met the fence (its next heartbeat or commit)
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(
+                                () -> {
+                                    try {
+                                        intruder.poll(Duration.ofMillis(20));
+                                    } catch (FencedInstanceIdException tookItBack) {
+                                        // the service joined again under its name
+                                    }
+                                    return !loop.isRunning();
+                                });
+            }
+            Pipeline.send(Pipeline.orders(prefix + "-after", 10));
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> Pipeline.stored(prefix + "-after").rows() == 10);
+            assertThat(Pipeline.stored(prefix + "-after")).isEqualTo(new Pipeline.Stored(10, 10));
+            assertThat(loop.isRunning()).isTrue();
         }
     }
 
