@@ -14,7 +14,8 @@ public enum Anomaly {
     INVOICE_MISSING("stored, no invoice"),
     INVOICE_WITHOUT_ORDER("invoice of an order that is not stored"),
     ABORTED_READ("seen by a read_committed reader, absent from the committed log"),
-    NON_MONOTONIC("offsets out of order in a partition, as the reader saw them");
+    NON_MONOTONIC("offsets out of order in a partition, as the reader saw them"),
+    NOT_DRAINED("a leg still had orders to work through when the drain timeout ran out");
 
     private final String description;
 
@@ -30,7 +31,8 @@ public enum Anomaly {
      * Whether {@code mode} allows any number of this anomaly. Exactly-once allows none (a call that
      * failed may still have stored its order: that is never an anomaly); at-least-once allows
      * duplicates; at-most-once allows losses, and so a stored order's missing invoice or an invoice
-     * of an order the consumer lost.
+     * of an order the consumer lost. No mode allows a leg that stopped: at-most-once may lose an
+     * order, not the whole stream after it.
      */
     public boolean allowedIn(DeliveryMode mode) {
         Set<Anomaly> allowed =

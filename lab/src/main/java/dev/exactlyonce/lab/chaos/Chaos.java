@@ -15,6 +15,7 @@ import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -109,7 +110,7 @@ public final class Chaos {
             progress.line("nemesis done: %d faults; healed, waiting for every service", injected);
             progress.line("%s", totalsLine(history, load, reader));
             target.awaitServing(settings.drainTimeout());
-            awaitDrained();
+            List<String> notDrained = awaitDrained();
             List<LogRecord> seen = reader.finish(settings.drainTimeout());
             List<LogRecord> committed = reader.readCommitted();
             Reads reads =
@@ -121,7 +122,8 @@ public final class Chaos {
                             committed.stream()
                                     .filter(r -> r.topic().equals(Topics.INVOICES))
                                     .toList(),
-                            seen);
+                            seen,
+                            notDrained);
             history.close();
             Verdict verdict = Checker.check(settings.mode(), history.events(), reads);
             report(verdict, history.events(), System.nanoTime() - start);
@@ -171,27 +173,40 @@ public final class Chaos {
                 : RetryingOrderClient.Policy.standard();
     }
 
-    /** Audits until neither leg is NOT_DRAINED, at most the drain timeout. */
-    private void awaitDrained() throws InterruptedException {
+    /**
+     * Audits until neither leg is NOT_DRAINED, at most the drain timeout; returns the legs still
+     * behind then, each with the audit's words (none when both drained).
+     */
+    private List<String> awaitDrained() throws InterruptedException {
         long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
         String last = "no answer";
+        List<String> behind = List.of("the audit: no answer");
         while (System.nanoTime() < deadline) {
             try {
                 AuditResponse audit =
                         clients.query().audit(AuditRequest.newBuilder().setWaitSeconds(20).build());
                 last = audit.getVerdict() + "; invoices: " + audit.getInvoices().getVerdict();
-                if (audit.getDrained() && audit.getInvoices().getDrained()) {
+                behind = new ArrayList<>();
+                if (!audit.getDrained()) {
+                    behind.add(Topics.ORDERS + " (database leg): " + audit.getVerdict());
+                }
+                if (!audit.getInvoices().getDrained()) {
+                    behind.add(Topics.INVOICES + ": " + audit.getInvoices().getVerdict());
+                }
+                if (behind.isEmpty()) {
                     progress.line("drained (audit: %s)", last);
-                    return;
+                    return List.of();
                 }
             } catch (StatusRuntimeException e) {
                 last = e.getStatus().toString();
+                behind = List.of("the audit: " + last);
             }
             Thread.sleep(1000);
         }
         progress.line(
                 "not drained after %s (audit: %s); checking anyway",
                 Progress.seconds(settings.drainTimeout()), last);
+        return behind;
     }
 
     private void report(Verdict verdict, List<History.Event> events, long nanos) throws Exception {

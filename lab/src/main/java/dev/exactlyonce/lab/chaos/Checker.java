@@ -102,6 +102,9 @@ public final class Checker {
             }
         }
 
+        // a leg that never caught up stopped or fell behind, whatever the mode lets it lose
+        found.get(Anomaly.NOT_DRAINED).addAll(reads.notDrained());
+
         Map<Anomaly, Verdict.Count> counts = new LinkedHashMap<>();
         found.forEach(
                 (anomaly, examples) ->
