@@ -13,7 +13,8 @@ import java.util.List;
  * @param seenDuringRun what a read_committed reader of both topics received while the run went on,
  *     in the order it received it
  * @param notDrained the legs the audit still found behind when the drain timeout ran out, each with
- *     its words (e.g. "orders: NOT_DRAINED (107968 in flight)"); empty when both drained
+ *     its words (e.g. "orders (database leg): NOT_DRAINED (107968 in flight)"); empty when both
+ *     drained
  */
 public record Reads(
         List<StoredRow> rows,
