@@ -180,7 +180,6 @@ public class OrderConsumer {
             loop.run();
             return true;
         } catch (UnreleasedInstanceIdException e) {
-            running = false;
             LOG.warn(
                     "the group still holds member {} of an earlier process (it did not leave; the broker"
                             + " expires it after group.consumer.session.timeout.ms); joining again in {}",
@@ -192,7 +191,6 @@ public class OrderConsumer {
             // removed from the group, and its next offset fetch is refused. Nothing of it can be
             // committed any more (the group fences it); a new member joins and resumes from the
             // committed offsets. Seen in lab chaos, seed 849, which stalled the database leg.
-            running = false;
             LOG.warn(
                     "the group no longer knows member {} (its session expired): joining again in {}",
                     podName,
@@ -207,7 +205,6 @@ public class OrderConsumer {
             // nothing more. A new KafkaConsumer under the same name takes the name back. A second
             // process really running under this name is fenced in turn, and the two take turns
             // (each turn a line in this log).
-            running = false;
             LOG.warn(
                     "the group fenced member {} (group.instance.id): an earlier join of this"
                             + " process that outlived a pause, or another process under the same"
@@ -218,8 +215,12 @@ public class OrderConsumer {
         }
     }
 
-    /** Closes the refused consumer; false tells the caller to create a new one after a backoff. */
+    /**
+     * Not running until the new consumer joins: closes the refused one; false tells the caller to
+     * create a new one after a backoff.
+     */
     private boolean closedToJoinAgain() {
+        running = false;
         consumer.close(Duration.ZERO);
         consumer = null;
         return false;
