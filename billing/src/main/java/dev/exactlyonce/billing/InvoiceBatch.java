@@ -69,7 +69,8 @@ class InvoiceBatch {
             try {
                 billed.add(new Billed(order, Invoices.invoice(order)));
             } catch (Invoices.PoisonOrder poison) {
-                deadLetters.add(DeadLetter.of(order, poison.getMessage(), 1, podName));
+                deadLetters.add(
+                        DeadLetter.of(order, poison.getMessage(), poison.messageId(), 1, podName));
             }
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -92,6 +93,7 @@ class InvoiceBatch {
                                                 + ") in all "
                                                 + attempt
                                                 + " attempts",
+                                        order.invoice().getMessageId(),
                                         attempt,
                                         podName));
                     } else {

@@ -35,8 +35,19 @@ public final class Invoices {
      * help).
      */
     public static final class PoisonOrder extends Exception {
-        PoisonOrder(String reason) {
+        private final String messageId;
+
+        PoisonOrder(String reason, String messageId) {
             super(reason, null, false, false);
+            this.messageId = messageId;
+        }
+
+        /**
+         * The message id the record carries (its OrderEvent's, else its message-id header), or
+         * null: what names it in the audit.
+         */
+        String messageId() {
+            return messageId;
         }
     }
 
@@ -61,13 +72,16 @@ public final class Invoices {
      */
     public static Invoice invoice(byte[] value, Headers headers) throws PoisonOrder {
         if (value == null) {
-            throw new PoisonOrder("empty value (tombstone)");
+            throw new PoisonOrder(
+                    "empty value (tombstone)", header(headers, Topics.HEADER_MESSAGE_ID));
         }
         OrderEvent order;
         try {
             order = OrderEvent.parseFrom(value);
         } catch (InvalidProtocolBufferException e) {
-            throw new PoisonOrder("not an OrderEvent: " + e.getMessage());
+            throw new PoisonOrder(
+                    "not an OrderEvent: " + e.getMessage(),
+                    header(headers, Topics.HEADER_MESSAGE_ID));
         }
         String messageId =
                 !order.getMessageId().isEmpty()
@@ -77,7 +91,7 @@ public final class Invoices {
         // read
         Violation broken = OrderContract.check(order, messageId);
         if (broken != null) {
-            throw new PoisonOrder("breaks the order contract: " + broken);
+            throw new PoisonOrder("breaks the order contract: " + broken, messageId);
         }
         long netCents = OrderContract.cents(order.getTotalAmount());
         long taxCents =

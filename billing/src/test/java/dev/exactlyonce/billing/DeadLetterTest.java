@@ -9,10 +9,13 @@ import dev.exactlyonce.kafka.Topics;
 import io.micronaut.context.ApplicationContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Nothing is skipped: an undecodable order, orders that break the order contract and orders that
@@ -112,6 +115,65 @@ class DeadLetterTest {
             assertThat(BillingPipeline.invoiced(prefix + "-fail"))
                     .isEqualTo(new BillingPipeline.Invoiced(0, 0));
             config.update(UpdateBillingConfigRequest.newBuilder().setFailureRate(0).build());
+        }
+    }
+
+    /**
+     * An order record as large as the broker takes (written by something other than our producer)
+     * cannot be copied whole into billing.dlq: with the dead letter's headers it would be larger
+     * than the producer or the broker accepts, its send would fail at every retry, and billing
+     * would stop there (it did: the transaction aborted and was read again ~1,000 times a minute).
+     * It is dead-lettered cut, saying so, under its message id, and the orders after it are
+     * invoiced.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = DeliveryMode.class,
+            names = {"AT_LEAST_ONCE", "EXACTLY_ONCE"})
+    void anOrderTooLargeToCopyWholeIsDeadLetteredCutAndTheRestInvoiced(DeliveryMode mode)
+            throws Exception {
+        String group = BillingPipeline.unique("billing-dlq-large");
+        String prefix = BillingPipeline.unique("large");
+        BillingPipeline.startGroupAtEnd(group);
+        try (ApplicationContext billing =
+                BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
+            BillingPipeline.awaitAssigned(billing);
+            billing.getBean(SharedBillingConfig.class)
+                    .update(
+                            UpdateBillingConfigRequest.newBuilder()
+                                    .setProcessingMode(mode)
+                                    .setCrashAfterMessages(0)
+                                    .setFailureRate(0)
+                                    .build());
+            // as large as the test's producer sends (max.request.size 1 MiB)
+            byte[] huge = new byte[1_048_300];
+            Arrays.fill(huge, (byte) 0xff);
+            ProducerRecord<String, byte[]> record =
+                    new ProducerRecord<>(Topics.ORDERS, prefix + "-huge", huge);
+            record.headers()
+                    .add(
+                            Topics.HEADER_MESSAGE_ID,
+                            (prefix + "-huge-m").getBytes(StandardCharsets.UTF_8));
+            BillingPipeline.sendRecords(List.of(record));
+            BillingPipeline.send(BillingPipeline.orders(prefix + "-good", 20));
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(
+                            () ->
+                                    BillingPipeline.invoiced(prefix + "-good")
+                                            .equals(new BillingPipeline.Invoiced(20, 20)));
+            List<ConsumerRecord<String, byte[]>> letters =
+                    BillingPipeline.committedRecords(Topics.BILLING_DLQ, prefix + "-huge");
+            assertThat(letters).hasSize(1);
+            ConsumerRecord<String, byte[]> letter = letters.get(0);
+            assertThat(BillingPipeline.header(letter, DeadLetter.ERROR))
+                    .startsWith("not an OrderEvent");
+            assertThat(BillingPipeline.header(letter, Topics.HEADER_MESSAGE_ID))
+                    .isEqualTo(prefix + "-huge-m");
+            assertThat(BillingPipeline.header(letter, DeadLetter.CUT))
+                    .contains("of 1048300 bytes", "headers left out");
+            assertThat(letter.serializedValueSize()).isLessThan(DeadLetter.MAX_BYTES);
+            assertThat(huge).startsWith(letter.value());
         }
     }
 }
