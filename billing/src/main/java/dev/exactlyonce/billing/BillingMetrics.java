@@ -1,6 +1,7 @@
 package dev.exactlyonce.billing;
 
 import dev.exactlyonce.grpc.v1.DeliveryMode;
+import dev.exactlyonce.server.StalledLoop;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -16,8 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Billing's counters, twice: Micrometer meters for /prometheus (monotonic; the names the chart's
  * dashboard queries: billing_orders_received_total, billing_invoices_sent_total{mode},
  * billing_transactions_total{outcome}, billing_crash_drills_fired_total,
- * billing_dead_lettered_total, billing_already_invoiced_total, billing_commits_retried_total) and
- * resettable totals for GetBillingStats / ResetBillingStats.
+ * billing_dead_lettered_total, billing_already_invoiced_total, billing_commits_retried_total,
+ * billing_loop_stalled_seconds) and resettable totals for GetBillingStats / ResetBillingStats.
  */
 @Singleton
 class BillingMetrics {
@@ -56,10 +57,15 @@ class BillingMetrics {
     private final Timer batchLatency;
     private final DistributionSummary transactionOrders;
 
-    BillingMetrics(MeterRegistry registry, SharedBillingConfig config) {
+    BillingMetrics(MeterRegistry registry, SharedBillingConfig config, StalledLoop stalled) {
         for (Total total : Total.values()) {
             totals.put(total, new LongAdder());
         }
+        Gauge.builder("billing.loop.stalled.seconds", stalled, StalledLoop::stalledSeconds)
+                .description(
+                        "seconds billing has been reading the same batch again (0 while it bills); "
+                                + "past app.billing.stalled-after readiness is NOT_SERVING")
+                .register(registry);
         ordersReceived =
                 Counter.builder("billing.orders.received")
                         .description("order records polled from Kafka")

@@ -1,7 +1,9 @@
 package dev.exactlyonce.billing;
 
 import dev.exactlyonce.kafka.TransactionErrors;
+import dev.exactlyonce.server.StalledLoop;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * producer that can do nothing more ({@link TransactionErrors#isFatal}), and afterwards take the
  * positions of the partitions it is unsure of from the group's committed offsets. Poll thread only
  * (the only thread that may touch the {@link Consumer}).
+ *
+ * <p>A batch that failed is read again after a backoff (retry-initial-backoff, doubling up to
+ * retry-max-backoff), not at once: a failure that does not go away (a record the broker refuses, a
+ * topic that is gone) would otherwise read, fail and log as fast as the poll thread runs. Each
+ * failure and each billed batch goes to the {@link StalledLoop}: a batch read again for longer than
+ * stalled-after turns readiness NOT_SERVING with the last failure.
  */
 @Singleton
 class BillingRecovery {
@@ -37,18 +45,62 @@ class BillingRecovery {
     /** This replica's own settings: how long a commit with an unknown outcome is retried. */
     private final BillingSettings replicaSettings;
 
+    private final StalledLoop stalled;
+
     /** Partitions whose position is unknown since a producer was replaced mid-transaction. */
     private final Set<TopicPartition> unsure = new HashSet<>();
+
+    /** Why the current batch was not billed (null while nothing failed). */
+    private String failure;
+
+    private Duration backoff;
 
     BillingRecovery(
             InvoiceProducers producers,
             BillingMetrics metrics,
             InvoiceLedger ledger,
-            BillingSettings replicaSettings) {
+            BillingSettings replicaSettings,
+            StalledLoop stalled) {
         this.producers = producers;
         this.metrics = metrics;
         this.ledger = ledger;
         this.replicaSettings = replicaSettings;
+        this.stalled = stalled;
+        this.backoff = replicaSettings.retryInitialBackoff();
+    }
+
+    /** A batch went through all its steps: the loop moves. */
+    void billed() {
+        stalled.moving();
+        backoff = replicaSettings.retryInitialBackoff();
+    }
+
+    /**
+     * A batch stopped at a failed step and will be read again: marks the stall watch and waits the
+     * backoff. A batch stopped for no failure (a shutdown's wakeup) does not wait.
+     */
+    void notBilled() throws InterruptedException {
+        if (failure == null) {
+            return;
+        }
+        stalled.retrying(failure);
+        failure = null;
+        Thread.sleep(backoff.toMillis());
+        backoff = min(backoff.multipliedBy(2), replicaSettings.retryMaxBackoff());
+    }
+
+    /**
+     * New partitions: what stalled was a batch of the partitions this replica had, which may be
+     * another's now; the watch starts over from the next batch.
+     */
+    void partitionsAssigned() {
+        stalled.moving();
+    }
+
+    /** A step failed before anything was committed: the batch is read again. */
+    void readAgain(Consumer<?, ?> consumer, ConsumerRecords<String, byte[]> orders, Exception why) {
+        failure = why.toString();
+        rewind(consumer, orders);
     }
 
     /** True while some partition waits for {@link #resyncUnsure}: bill nothing before it. */
@@ -120,6 +172,7 @@ class BillingRecovery {
             KafkaException cause,
             Consumer<?, ?> consumer,
             ConsumerRecords<String, byte[]> orders) {
+        failure = cause.toString();
         try {
             producer.abortTransaction();
         } catch (RuntimeException e) {
@@ -141,6 +194,7 @@ class BillingRecovery {
             Producer<String, byte[]> producer,
             Exception why,
             ConsumerRecords<String, byte[]> orders) {
+        failure = why.toString();
         producers.recreate(producer, why);
         metrics.transactionAborted();
         unsure.addAll(orders.partitions());
@@ -205,5 +259,9 @@ class BillingRecovery {
                 consumer.seek(partition, orders.records(partition).get(0).offset());
             }
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 }

@@ -9,8 +9,8 @@ import java.time.Duration;
 /**
  * {@code app.billing.*}: the defaults of a fresh cluster (the runtime values live in
  * exactly-once.settings, see {@link SharedBillingConfig}) and this replica's own settings:
- * backoffs, commit retries, dedup window. The Kafka consumer's own settings (max-poll-records,
- * session and heartbeat) are read by {@link OrderListener}'s annotation.
+ * backoffs, stall bound, commit retries, dedup window. The Kafka consumer's own settings
+ * (max-poll-records, session and heartbeat) are read by {@link OrderListener}'s annotation.
  */
 @ConfigurationProperties("app.billing")
 public record BillingSettings(
@@ -19,8 +19,13 @@ public record BillingSettings(
         @Bindable(defaultValue = "AFTER_SEND") BillingCrashPoint crashPoint,
         @Bindable(defaultValue = "0") double failureRate,
         @Bindable(defaultValue = "5") int maxAttempts,
+        // between the attempts of a simulated failure, and between the reads of a batch whose
+        // steps failed (BillingRecovery#notBilled)
         @Bindable(defaultValue = "10ms") Duration retryInitialBackoff,
         @Bindable(defaultValue = "5s") Duration retryMaxBackoff,
+        // a batch read again for this long without being billed: readiness NOT_SERVING
+        // (BillingLoopWatch)
+        @Bindable(defaultValue = "60s") Duration stalledAfter,
         // exactly-once: how long commitTransaction is retried while its outcome is unknown (a
         // timeout) before the producer is closed and the group coordinator is asked how far the
         // group got

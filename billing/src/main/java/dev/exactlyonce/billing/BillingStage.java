@@ -141,6 +141,7 @@ public class BillingStage {
             ledger.forgetAll();
         }
         Batch batch = new Batch(orders, records, nextOffsets, consumer, settings);
+        boolean billed = true;
         for (Step step : BillingSemantics.steps(settings.getProcessingMode())) {
             boolean done =
                     switch (step) {
@@ -151,10 +152,16 @@ public class BillingStage {
                     };
             if (!done) {
                 // the step failed and the batch is read again: no later step runs
+                billed = false;
                 break;
             }
         }
         metrics.batchTook(System.nanoTime() - started);
+        if (billed) {
+            recovery.billed();
+        } else {
+            recovery.notBilled();
+        }
     }
 
     /** One poll batch on its way through the steps. */
@@ -197,7 +204,7 @@ public class BillingStage {
                     "{}: offset commit failed ({}); the batch is read again",
                     batch.mode(),
                     e.toString());
-            recovery.rewind(batch.consumer(), batch.orders());
+            recovery.readAgain(batch.consumer(), batch.orders(), e);
             return false;
         }
         remember(batch.nextOffsets());
@@ -238,7 +245,7 @@ public class BillingStage {
             }
         } catch (ExecutionException | KafkaException e) {
             LOG.warn("at-least-once: send failed ({}); the batch is read again", e.toString());
-            recovery.rewind(batch.consumer(), batch.orders());
+            recovery.readAgain(batch.consumer(), batch.orders(), e);
             return false;
         }
         countSent(batch.mode(), batch.records());

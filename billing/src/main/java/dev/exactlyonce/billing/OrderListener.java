@@ -6,10 +6,13 @@ import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
 import io.micronaut.configuration.kafka.annotation.Topic;
 import io.micronaut.context.annotation.Property;
+import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * micronaut-kafka runs the consumer (group membership, poll loop, lifecycle) and hands each poll
@@ -51,7 +54,7 @@ import org.apache.kafka.common.IsolationLevel;
                     name = ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
                     value = "${app.billing.heartbeat-interval-ms:2000}")
         })
-class OrderListener {
+class OrderListener implements ConsumerRebalanceListener {
 
     private final BillingStage stage;
     private final BillingRecovery recovery;
@@ -72,5 +75,16 @@ class OrderListener {
             recovery.rewind(consumer, orders);
             throw e;
         }
+    }
+
+    /** micronaut-kafka registers the listener bean as the consumer's rebalance listener. */
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        recovery.partitionsAssigned();
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        // nothing to hand over: every batch ends committed or read again before the next poll
     }
 }

@@ -66,6 +66,7 @@ class DashboardMetricsTest {
                     "billing_dead_lettered_total",
                     "process_start_time_seconds",
                     "consumer_loop_stalled_seconds",
+                    "billing_loop_stalled_seconds",
                     "consumer_retention_skipped_total");
 
     private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
@@ -182,6 +183,7 @@ class DashboardMetricsTest {
         assertThat(String.join("|", alertExpressions()))
                 .contains(
                         "consumer_loop_stalled_seconds",
+                        "billing_loop_stalled_seconds",
                         "consumer_dead_lettered_total",
                         "billing_dead_lettered_total",
                         "consumer_retention_skipped_total");
