@@ -169,7 +169,7 @@ class BillingRecovery {
 
     void abort(
             Producer<String, byte[]> producer,
-            KafkaException cause,
+            RuntimeException cause,
             Consumer<?, ?> consumer,
             ConsumerRecords<String, byte[]> orders) {
         failure = cause.toString();

@@ -310,6 +310,15 @@ public class BillingStage {
                     failed.toString());
             recovery.abort(producer, failed, consumer, open.orders());
             return done(open, consumer, false);
+        } catch (RuntimeException unexpected) {
+            // not Kafka's: a failure of billing's own code. The transaction must end here: left
+            // open, every later beginTransaction would be refused and billing would stop for good
+            LOG.error(
+                    "exactly-once: transaction aborted after an unexpected failure; the batch is"
+                            + " read again",
+                    unexpected);
+            recovery.abort(producer, unexpected, consumer, open.orders());
+            return done(open, consumer, false);
         }
         if (!recovery.commit(producer, consumer, open.orders())) {
             return done(open, consumer, false);

@@ -71,8 +71,10 @@ class OrderListener implements ConsumerRebalanceListener {
             stage.process(orders, consumer);
         } catch (RuntimeException e) {
             // whatever went wrong, the batch is read again rather than skipped (micronaut-kafka
-            // would log the exception and poll on from after the batch)
-            recovery.rewind(consumer, orders);
+            // would log the exception and poll on from after the batch), after the backoff, and
+            // the stall watch hears of it
+            recovery.readAgain(consumer, orders, e);
+            recovery.notBilled();
             throw e;
         }
     }
