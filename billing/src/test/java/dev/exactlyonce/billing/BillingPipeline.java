@@ -8,6 +8,7 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.Invoice;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
+import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.testkit.ControlToken;
@@ -108,6 +109,30 @@ final class BillingPipeline {
     static ApplicationContext startBilling(String group, String pod, GroupProtocol protocol) {
         Map<String, Object> properties = billingProperties(group, pod);
         properties.put("app.group-protocol", protocol.kafkaName());
+        return ApplicationContext.builder().environments("test").properties(properties).start();
+    }
+
+    /**
+     * Sets the processing mode every billing of the cluster uses (exactly-once.settings), with no
+     * crash drill armed and no simulated failures: other tests change all three.
+     */
+    static void use(ApplicationContext billing, DeliveryMode mode) throws Exception {
+        billing.getBean(SharedBillingConfig.class)
+                .update(
+                        UpdateBillingConfigRequest.newBuilder()
+                                .setProcessingMode(mode)
+                                .setCrashAfterMessages(0)
+                                .setFailureRate(0)
+                                .build());
+    }
+
+    /**
+     * A billing process with {@code extraProperties} on top of {@link #billingProperties}, a pod of
+     * its own.
+     */
+    static ApplicationContext startBilling(String group, Map<String, Object> extraProperties) {
+        Map<String, Object> properties = billingProperties(group, unique("billing-pod"));
+        properties.putAll(extraProperties);
         return ApplicationContext.builder().environments("test").properties(properties).start();
     }
 

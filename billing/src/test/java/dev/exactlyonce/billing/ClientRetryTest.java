@@ -7,7 +7,6 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.PartitionOffset;
 import dev.exactlyonce.grpc.v1.ResetResponse;
-import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.SharedSettings;
 import dev.exactlyonce.kafka.Topics;
@@ -159,13 +158,7 @@ class ClientRetryTest {
             throws Exception {
         ApplicationContext billing = BillingPipeline.startBilling(group, pod);
         BillingPipeline.awaitAssigned(billing);
-        billing.getBean(SharedBillingConfig.class)
-                .update(
-                        UpdateBillingConfigRequest.newBuilder()
-                                .setProcessingMode(mode)
-                                .setFailureRate(0)
-                                .setCrashAfterMessages(0)
-                                .build());
+        BillingPipeline.use(billing, mode);
         return billing;
     }
 }

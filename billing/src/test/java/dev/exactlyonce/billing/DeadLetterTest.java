@@ -138,13 +138,7 @@ class DeadLetterTest {
         try (ApplicationContext billing =
                 BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
             BillingPipeline.awaitAssigned(billing);
-            billing.getBean(SharedBillingConfig.class)
-                    .update(
-                            UpdateBillingConfigRequest.newBuilder()
-                                    .setProcessingMode(mode)
-                                    .setCrashAfterMessages(0)
-                                    .setFailureRate(0)
-                                    .build());
+            BillingPipeline.use(billing, mode);
             // as large as the test's producer sends (max.request.size 1 MiB)
             byte[] huge = new byte[1_048_300];
             Arrays.fill(huge, (byte) 0xff);

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
-import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
@@ -92,13 +91,7 @@ class GroupCommitTest {
     private static void exactlyOnce(String group) throws Exception {
         try (ApplicationContext billing =
                 BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"))) {
-            billing.getBean(SharedBillingConfig.class)
-                    .update(
-                            UpdateBillingConfigRequest.newBuilder()
-                                    .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
-                                    .setFailureRate(0)
-                                    .setCrashAfterMessages(0)
-                                    .build());
+            BillingPipeline.use(billing, DeliveryMode.EXACTLY_ONCE);
         }
     }
 }

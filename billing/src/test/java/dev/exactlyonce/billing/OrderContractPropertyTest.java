@@ -8,7 +8,6 @@ import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.Invoice;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.PlaceOrderRequest;
-import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
 import io.micronaut.context.ApplicationContext;
 import java.util.ArrayList;
@@ -38,13 +37,7 @@ class OrderContractPropertyTest {
         group = BillingPipeline.unique("billing-contract");
         BillingPipeline.startGroupAtEnd(group);
         billing = BillingPipeline.startBilling(group, BillingPipeline.unique("billing-pod"));
-        billing.getBean(SharedBillingConfig.class)
-                .update(
-                        UpdateBillingConfigRequest.newBuilder()
-                                .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
-                                .setCrashAfterMessages(0)
-                                .setFailureRate(0)
-                                .build());
+        BillingPipeline.use(billing, DeliveryMode.EXACTLY_ONCE);
     }
 
     @AfterContainer

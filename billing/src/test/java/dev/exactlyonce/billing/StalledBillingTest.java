@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.billing.BillingMetrics.Total;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
-import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import dev.exactlyonce.kafka.Topics;
 import dev.exactlyonce.server.DependencyReadiness;
 import dev.exactlyonce.server.StalledLoop;
@@ -39,23 +38,12 @@ class StalledBillingTest {
         String group = BillingPipeline.unique("billing-stall");
         String prefix = BillingPipeline.unique("stall");
         BillingPipeline.startGroupAtEnd(group);
-        Map<String, Object> properties =
-                BillingPipeline.billingProperties(group, BillingPipeline.unique("billing-pod"));
-        properties.put("app.billing.stalled-after", "2s");
         try (ApplicationContext billing =
-                        ApplicationContext.builder()
-                                .environments("test")
-                                .properties(properties)
-                                .start();
+                        BillingPipeline.startBilling(
+                                group, Map.of("app.billing.stalled-after", "2s"));
                 Admin admin = BillingPipeline.admin()) {
             BillingPipeline.awaitAssigned(billing);
-            billing.getBean(SharedBillingConfig.class)
-                    .update(
-                            UpdateBillingConfigRequest.newBuilder()
-                                    .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
-                                    .setCrashAfterMessages(0)
-                                    .setFailureRate(0)
-                                    .build());
+            BillingPipeline.use(billing, DeliveryMode.EXACTLY_ONCE);
             BillingMetrics metrics = billing.getBean(BillingMetrics.class);
             StalledLoop stalled = billing.getBean(StalledLoop.class);
             DependencyReadiness readiness = billing.getBean(DependencyReadiness.class);

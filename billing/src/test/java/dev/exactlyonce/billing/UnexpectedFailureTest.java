@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.exactlyonce.billing.BillingMetrics.Total;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
-import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.Map;
@@ -26,19 +25,11 @@ class UnexpectedFailureTest {
         String group = BillingPipeline.unique("billing-unexpected");
         String prefix = BillingPipeline.unique("unexpected");
         BillingPipeline.startGroupAtEnd(group);
-        Map<String, Object> properties =
-                BillingPipeline.billingProperties(group, BillingPipeline.unique("billing-pod"));
-        properties.put("test.billing.ledger-fails-once", "true");
         try (ApplicationContext billing =
-                ApplicationContext.builder().environments("test").properties(properties).start()) {
+                BillingPipeline.startBilling(
+                        group, Map.of("test.billing.ledger-fails-once", "true"))) {
             BillingPipeline.awaitAssigned(billing);
-            billing.getBean(SharedBillingConfig.class)
-                    .update(
-                            UpdateBillingConfigRequest.newBuilder()
-                                    .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
-                                    .setCrashAfterMessages(0)
-                                    .setFailureRate(0)
-                                    .build());
+            BillingPipeline.use(billing, DeliveryMode.EXACTLY_ONCE);
             BillingMetrics metrics = billing.getBean(BillingMetrics.class);
 
             BillingPipeline.send(BillingPipeline.orders(prefix, 20));

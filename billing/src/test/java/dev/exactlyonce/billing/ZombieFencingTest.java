@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.exactlyonce.billing.BillingMetrics.Total;
 import dev.exactlyonce.grpc.v1.DeliveryMode;
 import dev.exactlyonce.grpc.v1.OrderEvent;
-import dev.exactlyonce.grpc.v1.UpdateBillingConfigRequest;
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,13 +57,7 @@ class ZombieFencingTest {
                                 appGroup, BillingPipeline.unique("billing-pod"));
                 KafkaConsumer<String, byte[]> zombie = consumer(group, "zombie");
                 KafkaConsumer<String, byte[]> successor = consumer(group, "successor")) {
-            billing.getBean(SharedBillingConfig.class)
-                    .update(
-                            UpdateBillingConfigRequest.newBuilder()
-                                    .setProcessingMode(DeliveryMode.EXACTLY_ONCE)
-                                    .setCrashAfterMessages(0)
-                                    .setFailureRate(0)
-                                    .build());
+            BillingPipeline.use(billing, DeliveryMode.EXACTLY_ONCE);
             BillingStage stage = billing.getBean(BillingStage.class);
             BillingMetrics metrics = billing.getBean(BillingMetrics.class);
 
