@@ -123,8 +123,8 @@ class DeadLetterTest {
      * cannot be copied whole into billing.dlq: with the dead letter's headers it would be larger
      * than the producer or the broker accepts, its send would fail at every retry, and billing
      * would stop there (it did: the transaction aborted and the batch was read again, over and
-     * over, 11 MB of log in the test's minute). It is dead-lettered cut, saying so, under its
-     * message id, and the orders after it are invoiced.
+     * over, until the test gave up after 60 s; an 11 MB test log). It is dead-lettered cut, saying
+     * so, under its message id, and the orders after it are invoiced.
      */
     @ParameterizedTest
     @EnumSource(
