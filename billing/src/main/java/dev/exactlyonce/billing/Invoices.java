@@ -11,7 +11,6 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -72,21 +71,16 @@ public final class Invoices {
      */
     public static Invoice invoice(byte[] value, Headers headers) throws PoisonOrder {
         if (value == null) {
-            throw new PoisonOrder(
-                    "empty value (tombstone)", header(headers, Topics.HEADER_MESSAGE_ID));
+            throw new PoisonOrder("empty value (tombstone)", Topics.messageId(null, headers));
         }
         OrderEvent order;
         try {
             order = OrderEvent.parseFrom(value);
         } catch (InvalidProtocolBufferException e) {
             throw new PoisonOrder(
-                    "not an OrderEvent: " + e.getMessage(),
-                    header(headers, Topics.HEADER_MESSAGE_ID));
+                    "not an OrderEvent: " + e.getMessage(), Topics.messageId(null, headers));
         }
-        String messageId =
-                !order.getMessageId().isEmpty()
-                        ? order.getMessageId()
-                        : header(headers, Topics.HEADER_MESSAGE_ID);
+        String messageId = Topics.messageId(order, headers);
         // the topic is open to any writer: the order contract is checked again where the record is
         // read
         Violation broken = OrderContract.check(order, messageId);
@@ -114,16 +108,5 @@ public final class Invoices {
             invoice.setOrderedAt(order.getProducedAt());
         }
         return invoice.build();
-    }
-
-    static String header(ConsumerRecord<?, ?> record, String name) {
-        return header(record.headers(), name);
-    }
-
-    private static String header(Headers headers, String name) {
-        Header header = headers.lastHeader(name);
-        return header == null || header.value() == null
-                ? null
-                : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

@@ -346,6 +346,6 @@ final class BillingPipeline {
     }
 
     static String header(ConsumerRecord<?, ?> record, String name) {
-        return Invoices.header(record, name);
+        return Topics.header(record.headers(), name);
     }
 }

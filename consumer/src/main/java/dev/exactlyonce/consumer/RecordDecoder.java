@@ -8,11 +8,9 @@ import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
 import dev.exactlyonce.kafka.Topics;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.StringJoiner;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 
 /**
  * Raw bytes to {@link OrderRow}. The consumer reads byte[] and parses here, not in a Kafka
@@ -59,10 +57,7 @@ final class RecordDecoder {
         } catch (InvalidProtocolBufferException e) {
             throw new PoisonRecord("not an OrderEvent: " + e.getMessage(), null);
         }
-        String messageId =
-                !event.getMessageId().isEmpty()
-                        ? event.getMessageId()
-                        : header(record, Topics.HEADER_MESSAGE_ID);
+        String messageId = Topics.messageId(event, record.headers());
         Violation broken = OrderContract.check(event, messageId);
         if (broken != null) {
             boolean idValid =
@@ -98,12 +93,5 @@ final class RecordDecoder {
             throw new PoisonRecord("items: " + e.getMessage(), messageId);
         }
         return json.toString();
-    }
-
-    static String header(ConsumerRecord<?, ?> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null
-                ? null
-                : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

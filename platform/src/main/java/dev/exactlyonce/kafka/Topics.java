@@ -1,5 +1,7 @@
 package dev.exactlyonce.kafka;
 
+import dev.exactlyonce.grpc.v1.OrderEvent;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +12,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
 /** The pipeline's Kafka topics: names, partition counts, and the one place that creates them. */
 public final class Topics {
@@ -63,6 +67,28 @@ public final class Topics {
     public static final String HEADER_INVOICE_ID = "invoice-id";
 
     private Topics() {}
+
+    /**
+     * The message id that names a record of topic orders: its OrderEvent's message_id, else its
+     * message-id header, else null. Consumer, billing and the audit all name a record by this one
+     * rule, so a dead letter and the log it came from agree on its name.
+     *
+     * @param order the record's value, or null when it is not an OrderEvent (then only the header
+     *     can name it)
+     */
+    public static String messageId(OrderEvent order, Headers headers) {
+        return order != null && !order.getMessageId().isEmpty()
+                ? order.getMessageId()
+                : header(headers, HEADER_MESSAGE_ID);
+    }
+
+    /** A header's last value as UTF-8 text; null when it is absent or empty. */
+    public static String header(Headers headers, String name) {
+        Header header = headers == null ? null : headers.lastHeader(name);
+        return header == null || header.value() == null || header.value().length == 0
+                ? null
+                : new String(header.value(), StandardCharsets.UTF_8);
+    }
 
     public static List<NewTopic> definitions() {
         return List.of(

@@ -3,7 +3,6 @@ package dev.exactlyonce.query.kafka;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.kafka.Topics;
 import jakarta.inject.Singleton;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +12,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 
 /**
  * Streams the committed records of a topic (read_committed: aborted transactions and markers are
@@ -104,24 +102,16 @@ public class CommittedLogScanner {
         }
     }
 
-    /**
-     * The OrderEvent's message_id, else the message-id header (a record whose value does not
-     * parse), else null: the same choice the consumer makes when it stores the row.
-     */
+    /** The record's message id by {@link Topics#messageId}, the rule the consumer stores. */
     static String messageId(ConsumerRecord<byte[], byte[]> record) {
+        OrderEvent order = null;
         if (record.value() != null) {
             try {
-                String id = OrderEvent.parseFrom(record.value()).getMessageId();
-                if (!id.isEmpty()) {
-                    return id;
-                }
+                order = OrderEvent.parseFrom(record.value());
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 // a poison record: the header may still name it
             }
         }
-        Header header = record.headers().lastHeader(Topics.HEADER_MESSAGE_ID);
-        return header == null || header.value() == null || header.value().length == 0
-                ? null
-                : new String(header.value(), StandardCharsets.UTF_8);
+        return Topics.messageId(order, record.headers());
     }
 }
