@@ -1,6 +1,7 @@
 package dev.exactlyonce.billing;
 
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.server.LoopFailureHalt;
 import io.micronaut.configuration.kafka.annotation.KafkaListener;
 import io.micronaut.configuration.kafka.annotation.OffsetReset;
 import io.micronaut.configuration.kafka.annotation.OffsetStrategy;
@@ -58,10 +59,12 @@ class OrderListener implements ConsumerRebalanceListener {
 
     private final BillingStage stage;
     private final BillingRecovery recovery;
+    private final LoopFailureHalt loopFailure;
 
-    OrderListener(BillingStage stage, BillingRecovery recovery) {
+    OrderListener(BillingStage stage, BillingRecovery recovery, LoopFailureHalt loopFailure) {
         this.stage = stage;
         this.recovery = recovery;
+        this.loopFailure = loopFailure;
     }
 
     @Topic(Topics.ORDERS)
@@ -75,6 +78,13 @@ class OrderListener implements ConsumerRebalanceListener {
             // the stall watch hears of it
             recovery.readAgain(consumer, orders, e);
             recovery.notBilled();
+            throw e;
+        } catch (Error e) {
+            // something nobody expected: micronaut-kafka closes the consumer and its poll thread
+            // ends, so billing would never invoice again; the process halts instead and its
+            // restart goes on from the committed offsets (its producer fences any open
+            // transaction)
+            loopFailure.halt("billing's poll loop", e);
             throw e;
         }
     }

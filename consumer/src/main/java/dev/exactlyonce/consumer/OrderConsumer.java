@@ -4,6 +4,7 @@ import dev.exactlyonce.kafka.GroupProtocol;
 import dev.exactlyonce.kafka.KafkaBootstrap;
 import dev.exactlyonce.kafka.KafkaConnection;
 import dev.exactlyonce.kafka.Topics;
+import dev.exactlyonce.server.LoopFailureHalt;
 import dev.exactlyonce.server.StalledLoop;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.context.event.StartupEvent;
@@ -64,6 +65,7 @@ public class OrderConsumer {
     private final DeliveryModeSteps steps;
     private final BatchWriter writer;
     private final StalledLoop stalled;
+    private final LoopFailureHalt loopFailure;
     private final ConsumerMetrics metrics;
     private final BatchTracing tracing;
     private final KafkaConnection kafka;
@@ -87,6 +89,7 @@ public class OrderConsumer {
             DeliveryModeSteps steps,
             BatchWriter writer,
             StalledLoop stalled,
+            LoopFailureHalt loopFailure,
             ConsumerMetrics metrics,
             BatchTracing tracing,
             KafkaConnection kafka,
@@ -98,6 +101,7 @@ public class OrderConsumer {
         this.steps = steps;
         this.writer = writer;
         this.stalled = stalled;
+        this.loopFailure = loopFailure;
         this.metrics = metrics;
         this.tracing = tracing;
         this.kafka = kafka;
@@ -130,6 +134,7 @@ public class OrderConsumer {
     }
 
     private void run() {
+        Throwable died = null;
         try {
             awaitSchema();
             while (!consumeUntilStopped()) {
@@ -139,15 +144,20 @@ public class OrderConsumer {
             LOG.info(
                     "stopped while a dependency was unreachable; the uncommitted batch will be read again");
         } catch (Throwable e) {
-            // a fired crash drill in a test (ProcessHalt replaced), or a bug: stop without
-            // committing anything more, and say so in readiness (nothing else would: the process
-            // and its gRPC server go on)
+            // a bug, an Error, or a crash drill fired in a test (ProcessHalt replaced): stop
+            // without committing anything more, and say so in readiness
+            died = e;
             crashed = true;
             stalled.retrying("the poll loop stopped: " + e);
             LOG.error("consumer loop stopped, nothing more is committed", e);
         } finally {
             running = false;
             close();
+        }
+        if (died != null) {
+            // the process must not go on answering with nothing consumed: its supervisor starts
+            // a fresh one, which goes on from the committed offsets
+            loopFailure.halt("the consumer's poll loop", died);
         }
     }
 

@@ -244,6 +244,8 @@ public final class SupervisedProcess {
             case 143 -> " (SIGTERM)";
             // platform's CrashDrillHalt.EXIT_CODE (EX_SOFTWARE)
             case 70 -> " (crash drill halt)";
+            // platform's LoopFailureHalt.EXIT_CODE
+            case 71 -> " (processing loop died)";
             default -> "";
         };
     }
