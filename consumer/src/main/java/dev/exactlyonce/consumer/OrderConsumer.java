@@ -154,9 +154,10 @@ public class OrderConsumer {
             running = false;
             close();
         }
-        if (died != null) {
+        if (died != null && !stopSignal.requested()) {
             // the process must not go on answering with nothing consumed: its supervisor starts
-            // a fresh one, which goes on from the committed offsets
+            // a fresh one, which goes on from the committed offsets (a process that is stopping
+            // anyway is left to stop)
             loopFailure.halt("the consumer's poll loop", died);
         }
     }
