@@ -26,9 +26,15 @@ class InProcessHalt implements ProcessHalt {
     private final AtomicInteger fired = new AtomicInteger();
     private volatile int lastStatus = -1;
 
+    /**
+     * Halts once, as a process does: a later call returns (the poll loop's own halt when the Error
+     * it meets is this one's, a crash drill that fired).
+     */
     @Override
     public void halt(int status) {
-        fired.incrementAndGet();
+        if (!fired.compareAndSet(0, 1)) {
+            return;
+        }
         lastStatus = status;
         throw new Halted(status);
     }

@@ -10,9 +10,6 @@ import org.slf4j.LoggerFactory;
  * Always}, the lab's) starts a fresh one, which goes on from what was committed, the same recovery
  * as a killed pod's. Left alive, the process would answer gRPC and its liveness probe for ever with
  * nothing processed.
- *
- * <p>Not after a crash drill fired: that is a halt already (in a test, an in-process one that ends
- * the loop the same way).
  */
 @Singleton
 public class LoopFailureHalt {
@@ -23,22 +20,17 @@ public class LoopFailureHalt {
     private static final Logger LOG = LoggerFactory.getLogger(LoopFailureHalt.class);
 
     private final ProcessHalt halt;
-    private final CrashDrillHalt crashDrill;
 
-    public LoopFailureHalt(ProcessHalt halt, CrashDrillHalt crashDrill) {
+    public LoopFailureHalt(ProcessHalt halt) {
         this.halt = halt;
-        this.crashDrill = crashDrill;
     }
 
     /**
-     * Halts the process, unless a crash drill fired (then it returns).
+     * Halts the process.
      *
      * @param loop names the loop in the log, e.g. "the consumer's poll loop"
      */
     public void halt(String loop, Throwable cause) {
-        if (crashDrill.fired()) {
-            return;
-        }
         LOG.error(
                 "{} died ({}): halting with exit code {} so that the process is started again",
                 loop,
