@@ -8,9 +8,11 @@ import dev.exactlyonce.grpc.v1.GetConsumerStatsRequest;
 import dev.exactlyonce.grpc.v1.OrderEvent;
 import dev.exactlyonce.grpc.v1.OrderItem;
 import dev.exactlyonce.kafka.MessageIds;
+import dev.exactlyonce.kafka.Topics;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -25,6 +27,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -118,6 +121,29 @@ class IdempotencyKeysTest extends ConsumerServiceTestSupport {
     }
 
     @Test
+    void aBatchOfNewOrdersWithOneAlreadyStoredStoresTheNewOnesOnce() throws Exception {
+        use(DeliveryMode.EXACTLY_ONCE, true);
+        String prefix = Pipeline.unique("mixed");
+        String a = prefix + "-a";
+        Pipeline.send(List.of(attempt(a)));
+        Pipeline.awaitCaughtUp(group);
+
+        // one producer flush, one partition (the keys hash alike): normally one poll batch. a's
+        // message id is in processed_messages: the dedup's COPY is refused and rolled back to its
+        // savepoint, and the batch goes through the statement that sorts out the repeat
+        List<String> others = keysOnThePartitionOf(a, prefix, 2);
+        Pipeline.send(List.of(attempt(others.get(0)), attempt(a), attempt(others.get(1))));
+        Pipeline.awaitCaughtUp(group);
+
+        assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(3, 3));
+        assertThat(storedCustomers(prefix)).containsOnly("cust-001");
+        assertThat(conflicts(prefix)).isEmpty();
+        assertThat(Pipeline.deadLetters(prefix))
+                .as("a's retry is a duplicate, not a failure")
+                .isEmpty();
+    }
+
+    @Test
     void aKeyReusedForAnotherOrderIsOneRowAndOneConflictWhateverDiffers() throws Exception {
         use(DeliveryMode.EXACTLY_ONCE, true);
         String prefix = Pipeline.unique("reused");
@@ -134,6 +160,8 @@ class IdempotencyKeysTest extends ConsumerServiceTestSupport {
                         attempt(prefix + "-amount", "cust-001", 2, 19.98));
         long conflictsBefore = stats().getKeyConflicts();
 
+        // the originals' fingerprints go in by the dedup's COPY; the reused keys are compared
+        // with what it stored
         Pipeline.send(originals);
         Pipeline.awaitCaughtUp(group);
         Pipeline.send(reused);
@@ -245,6 +273,26 @@ class IdempotencyKeysTest extends ConsumerServiceTestSupport {
 
         assertThat(Pipeline.stored(prefix)).isEqualTo(new Pipeline.Stored(1, 1));
         assertThat(conflicts(prefix)).hasSize(1);
+    }
+
+    /**
+     * {@code count} keys "prefix-0", "prefix-1", … that Kafka's default partitioner puts with
+     * {@code key}.
+     */
+    private static List<String> keysOnThePartitionOf(String key, String prefix, int count) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; keys.size() < count; i++) {
+            String candidate = prefix + "-" + i;
+            if (partitionOf(candidate) == partitionOf(key)) {
+                keys.add(candidate);
+            }
+        }
+        return keys;
+    }
+
+    private static int partitionOf(String key) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8)))
+                % Topics.ORDERS_PARTITIONS;
     }
 
     private dev.exactlyonce.grpc.v1.ConsumerStats stats() {
