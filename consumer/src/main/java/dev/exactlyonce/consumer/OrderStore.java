@@ -229,19 +229,10 @@ class OrderStore {
         return jdbc.execute(
                 connection -> {
                     Savepoint savepoint = connection.setSavepoint();
-                    CopyIn in =
-                            connection
-                                    .unwrap(PGConnection.class)
-                                    .getCopyAPI()
-                                    .copyIn(COPY_PROCESSED);
                     try {
-                        in.writeToCopy(data, 0, data.length);
-                        in.endCopy();
+                        copy(connection, COPY_PROCESSED, data);
                     } catch (SQLException refused) {
                         try {
-                            if (in.isActive()) {
-                                in.cancelCopy();
-                            }
                             connection.rollback(savepoint);
                         } catch (SQLException unusable) {
                             unusable.addSuppressed(refused);
@@ -357,20 +348,23 @@ class OrderStore {
                     .endRow();
         }
         byte[] data = copy.toUtf8();
-        return jdbc.execute(
-                connection -> {
-                    // the transaction's own connection (Hikari's proxy unwraps to the driver's)
-                    CopyIn in =
-                            connection.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_ORDERS);
-                    try {
-                        in.writeToCopy(data, 0, data.length);
-                        return Math.toIntExact(in.endCopy());
-                    } finally {
-                        if (in.isActive()) {
-                            in.cancelCopy();
-                        }
-                    }
-                });
+        return jdbc.execute(connection -> Math.toIntExact(copy(connection, COPY_ORDERS, data)));
+    }
+
+    /**
+     * COPY … FROM STDIN of {@code data} on the transaction's own connection (Hikari's proxy unwraps
+     * to the driver's); the rows copied. A copy that fails is cancelled, never left open.
+     */
+    private static long copy(Connection connection, String sql, byte[] data) throws SQLException {
+        CopyIn in = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        try {
+            in.writeToCopy(data, 0, data.length);
+            return in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        }
     }
 
     /**
